@@ -1,0 +1,276 @@
+/*
+ * hvo.h - public API of the HugeTLB Vmemmap Optimization (HVO) model.
+ *
+ * A machine is created from a config and owns all state (no globals), so a
+ * fuzzer can create and destroy one per input and two can run side by side.
+ * Tests steer a machine only through the seams given in the config: the
+ * allocation-failure hook, the sync backend, the log sink and the mutant set.
+ *
+ * Spec references (I1..I19, B1..B29, section numbers) are to
+ * shared/spec/hvo-kernel-spec.md.
+ */
+#ifndef HVO_HVO_H
+#define HVO_HVO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HVO_MAX_NODES 8
+#define HVO_ERR_LEN 256
+
+/* ---------------------------------------------------------------- geometry */
+
+/* Derived constants of spec section 1.4 / 1.5 for one (page shift, sizeof(struct page)). */
+struct hvo_geometry {
+	unsigned page_shift;
+	uint64_t page_size;
+	unsigned struct_page_size;
+	bool sps_pow2;              /* mask encoding usable, HVO possible */
+	unsigned sps_shift;         /* log2(struct_page_size) when sps_pow2 */
+	unsigned reserve_pages;     /* HUGETLB_VMEMMAP_RESERVE_PAGES: struct pages kept private */
+	unsigned tail_min_order;    /* VMEMMAP_TAIL_MIN_ORDER */
+	unsigned max_folio_order;   /* MAX_FOLIO_ORDER = ilog2(16G) - page_shift */
+	unsigned nr_vmemmap_tails;  /* NR_VMEMMAP_TAILS */
+	uint64_t max_folio_vmemmap_align; /* 0 when sizeof(struct page) is not a power of two */
+	unsigned pmd_shift;         /* one vmemmap PMD maps 2^pmd_shift bytes of vmemmap */
+	unsigned section_shift;     /* memory section size (SECTION_SIZE_BITS) */
+};
+
+int hvo_geometry_init(struct hvo_geometry *g, unsigned page_shift, unsigned struct_page_size,
+		      char *err, size_t errlen);
+/* N: vmemmap pages describing a folio of this order (0 when less than one page). */
+uint64_t hvo_geo_vmemmap_pages(const struct hvo_geometry *g, unsigned order);
+/* Pages HVO frees for a folio of this order (N - 1, or 0 when not optimizable). */
+uint64_t hvo_geo_freed_pages(const struct hvo_geometry *g, unsigned order);
+bool hvo_geo_optimizable(const struct hvo_geometry *g, unsigned order);
+/* compound_info of every tail of a folio of this order in the mask encoding: mask | 1. */
+uint64_t hvo_geo_tail_info(const struct hvo_geometry *g, unsigned order);
+
+/* ------------------------------------------------------------------ seams */
+
+enum hvo_gen { HVO_G2 = 2 };
+
+enum hvo_zone { HVO_ZONE_DMA32, HVO_ZONE_NORMAL, HVO_ZONE_MOVABLE, HVO_NR_ZONES };
+const char *hvo_zone_name(int zone);
+
+/* Named allocation (and failable) call sites; the failure hook sees these. */
+enum hvo_site {
+	HVO_SITE_MEMBLOCK,      /* boot allocator: vmemmap population at machine creation */
+	HVO_SITE_HUGETLB_FOLIO, /* the huge page itself */
+	HVO_SITE_SHARED_TAIL,   /* get_tail: the per-(zone, order) shared tail page (2.2) */
+	HVO_SITE_HEAD_COPY,     /* optimize: private copy of the head vmemmap page (2.4) */
+	HVO_SITE_PTE_TABLE,     /* split_pmd: PTE table (2.5) */
+	HVO_SITE_RESTORE_PAGE,  /* restore: the N-1 fresh tail pages (2.6) */
+	HVO_SITE_PTE_UPDATE,    /* newest arm64: a vmemmap PTE update fails with -EAGAIN (2.5) */
+	HVO_NR_SITES
+};
+const char *hvo_site_name(int site);
+int hvo_site_by_name(const char *name); /* -1 when unknown */
+
+/* Return true to make this call fail.  site_call counts calls at this site
+ * from 1, call counts all failable calls from 1. */
+typedef bool (*hvo_fail_fn)(void *ctx, enum hvo_site site, uint64_t site_call, uint64_t call);
+
+/* A ready-made failure policy (fail the Nth call, by site, by budget). */
+#define HVO_FAIL_MAX_RULES 16
+struct hvo_fail_rule {
+	int site;        /* enum hvo_site, or -1 for any site */
+	uint32_t nth;    /* first failing call, counted at that site (or globally for -1), from 1 */
+	uint32_t repeat; /* how many consecutive calls fail from nth on (0: every later call) */
+};
+struct hvo_fail_policy {
+	unsigned nr_rules;
+	struct hvo_fail_rule rules[HVO_FAIL_MAX_RULES];
+	int64_t budget;            /* successful calls allowed at budget_sites; -1 = unlimited */
+	uint32_t budget_sites;     /* bit mask of enum hvo_site */
+};
+bool hvo_fail_policy_hook(void *policy, enum hvo_site site, uint64_t site_call, uint64_t call);
+
+/* Sync seam (architecture rule 3).  Every primitive with ordering meaning
+ * calls sched() first when it is set: that is where a scheduler or an
+ * injected racer runs.  Atomics themselves are C11 __atomic builtins. */
+enum hvo_sync_point {
+	HVO_SP_READ_ONCE, HVO_SP_WRITE_ONCE, HVO_SP_CMPXCHG, HVO_SP_ATOMIC,
+	HVO_SP_PTE_SET, HVO_SP_PMD_SET, HVO_SP_TLB_FLUSH, HVO_SP_LOCK,
+	HVO_SP_RCU_READ_LOCK, HVO_SP_RCU_READ_UNLOCK, HVO_SP_RCU_SYNC,
+	HVO_NR_SYNC_POINTS
+};
+const char *hvo_sync_point_name(int sp);
+enum hvo_lock { HVO_LOCK_PAGE_TABLE, HVO_LOCK_HUGETLB, HVO_NR_LOCKS };
+struct hvo_sync_ops {
+	void (*sched)(void *ctx, enum hvo_sync_point sp, const char *where);
+	void (*lock)(void *ctx, enum hvo_lock lock);   /* NULL: plain single-thread lock */
+	void (*unlock)(void *ctx, enum hvo_lock lock);
+	void *ctx;
+};
+
+typedef void (*hvo_log_fn)(void *ctx, const char *line);
+
+/* ---------------------------------------------------------------- mutants */
+
+enum hvo_mutant {
+	HVO_MUT_B7,   /* restore fills tail slots from slot 0 */
+	HVO_MUT_B8,   /* rollback rebuilds slot 0 from the tail template */
+	HVO_MUT_B12A, /* memmap stat updated after the page is freed */
+	HVO_MUT_B12B, /* memmap accounted although the allocation failed */
+	HVO_MUT_B12C, /* memmap accounted to the node of the described memory */
+	HVO_MUT_B17B, /* get_tail loser does not free its page */
+	HVO_MUT_B17C, /* get_tail publishes before initialising */
+	HVO_MUT_B18,  /* runtime get_tail has no bounds check */
+	HVO_MUT_B19,  /* vmemmap base alignment not enforced */
+	HVO_MUT_B22,  /* optimized flag set after copying the head */
+	HVO_MUT_B27,  /* flag cleared although rollback failed */
+	HVO_NR_MUTANTS
+};
+struct hvo_mutant_info {
+	const char *name;   /* catalogue ID, e.g. "B17c" */
+	const char *desc;   /* one line */
+	bool concurrent;    /* needs a schedule to show */
+};
+const struct hvo_mutant_info *hvo_mutant_info(int mutant);
+int hvo_mutant_by_name(const char *name); /* -1 when unknown (case-insensitive) */
+
+/* ----------------------------------------------------------------- config */
+
+struct hvo_node_config {
+	uint64_t start_pfn;
+	uint64_t nr_pages;
+	uint64_t movable_start_pfn; /* pfns >= this are ZONE_MOVABLE; 0 = none */
+	bool movable_only;          /* the whole node is ZONE_MOVABLE (hotplugged memory) */
+};
+
+struct hvo_config {
+	enum hvo_gen gen;
+	unsigned page_shift;        /* 12, 14 or 16 */
+	unsigned struct_page_size;  /* multiple of 8 in [64, 256]; power of two => mask encoding */
+	unsigned nr_nodes;
+	struct hvo_node_config node[HVO_MAX_NODES];
+	uint64_t vmemmap_base;      /* 0 = default, aligned to MAX_FOLIO_VMEMMAP_ALIGN (I16) */
+	bool hvo_enabled;           /* vm.hugetlb_optimize_vmemmap */
+	uint64_t mutants;           /* bit (1 << enum hvo_mutant) */
+	hvo_fail_fn fail;
+	void *fail_ctx;
+	const struct hvo_sync_ops *sync; /* NULL: plain single-thread backend */
+	hvo_log_fn log;
+	void *log_ctx;
+	/* Skip the per-operation byte snapshots behind I8/I9 (benchmarks only;
+	 * hvo_check still evaluates every invariant). */
+	bool skip_op_checks;
+};
+
+/* A small two-node 4K/64B machine with HVO on: the default everywhere. */
+void hvo_config_default(struct hvo_config *cfg);
+int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen);
+
+struct hvo_machine;
+/* Returns 0, or -EINVAL (bad config) / -ENOMEM (memblock failure) with err set. */
+int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out,
+		       char *err, size_t errlen);
+void hvo_machine_destroy(struct hvo_machine *m);
+const struct hvo_geometry *hvo_machine_geometry(const struct hvo_machine *m);
+const struct hvo_config *hvo_machine_config(const struct hvo_machine *m);
+
+/* ----------------------------------------------------------------- folios */
+
+enum hvo_folio_state { HVO_FOLIO_FREE, HVO_FOLIO_IN_USE, HVO_FOLIO_SURPLUS };
+
+struct hvo_folio_info {
+	int32_t id;
+	uint64_t pfn;
+	unsigned order;
+	unsigned node;
+	int zone;
+	enum hvo_folio_state state;
+	bool optimized;        /* HPG_vmemmap_optimized, read through the vmemmap */
+	int refcount;          /* head refcount, read through the vmemmap */
+};
+
+/* Allocate a HugeTLB folio of this order on node (zone preferred, -1 any),
+ * prepare it, and add it to the pool: optimized when HVO is on (as
+ * alloc_fresh_hugetlb_folio + prep_and_add does).  *id gets the new folio. */
+int hvo_folio_alloc(struct hvo_machine *m, unsigned order, unsigned node, int zone, int32_t *id);
+/* Allocate up to n folios and optimize them as one batch (2.7). Returns count. */
+int hvo_folio_alloc_batch(struct hvo_machine *m, unsigned order, unsigned node, int zone,
+			  unsigned n, int32_t *ids);
+/* The single-folio entry points (2.4, 2.6) on a free pool folio. */
+int hvo_folio_optimize(struct hvo_machine *m, int32_t id);
+int hvo_folio_restore(struct hvo_machine *m, int32_t id);
+/* Batch variants over the given pool folios. */
+int hvo_folios_optimize(struct hvo_machine *m, const int32_t *ids, unsigned n);
+int hvo_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned n);
+/* Free to the buddy allocator (restore first; failure keeps it as surplus). */
+int hvo_folio_free(struct hvo_machine *m, int32_t id);
+/* Dissolve (memory offline): restore, then free; failure is -EBUSY. */
+int hvo_folio_dissolve(struct hvo_machine *m, int32_t id);
+/* Demote a folio to folios of a smaller order (restore, split, batch optimize). */
+int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order);
+/* Take a free folio into use (refcount 1) and give it back. */
+int hvo_folio_get(struct hvo_machine *m, int32_t id);
+int hvo_folio_put(struct hvo_machine *m, int32_t id);
+int hvo_folio_info(const struct hvo_machine *m, int32_t id, struct hvo_folio_info *out);
+/* Live folio ids in ascending order; returns the count (at most max). */
+unsigned hvo_folio_list(const struct hvo_machine *m, int32_t *ids, unsigned max);
+unsigned hvo_folio_count(const struct hvo_machine *m);
+void hvo_set_enabled(struct hvo_machine *m, bool on);
+
+/* ------------------------------------------------------- kernel-visible view */
+
+struct hvo_page_view {
+	uint64_t pfn;
+	uint64_t head_pfn;    /* compound_head() through the current mapping */
+	bool head, tail;      /* PageHead / PageTail */
+	int refcount, mapcount;
+	int node, zone;       /* page_to_nid / page_zonenum from the page's own flags */
+	bool got_ref;         /* speculative get_page_unless_zero succeeded (and was put) */
+};
+/* The speculative PFN walker: read flags, compound_head, get_page_unless_zero
+ * on the head.  Never writes to read-only memory in the correct model. */
+int hvo_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *out);
+
+struct hvo_counters {
+	int64_t memmap_pages;        /* NR_MEMMAP_PAGES (buddy) */
+	int64_t memmap_boot_pages;   /* NR_MEMMAP_BOOT_PAGES */
+	int64_t node_memmap[HVO_MAX_NODES]; /* both, by the node the vmemmap page lives on */
+	uint64_t nr_folios, nr_free, nr_in_use, nr_surplus, nr_optimized;
+	uint64_t tlb_flushes, pmd_splits, shared_tails;
+};
+void hvo_counters(const struct hvo_machine *m, struct hvo_counters *out);
+
+/* --------------------------------------------------------------- checking */
+
+struct hvo_violation {
+	int inv;            /* 1..19 for I1..I19 */
+	uint64_t pfn;       /* the pfn concerned, or UINT64_MAX */
+	int32_t folio;      /* folio id, or -1 */
+	char msg[HVO_ERR_LEN];
+};
+/* The first violation recorded since creation, or NULL. */
+const struct hvo_violation *hvo_violation(const struct hvo_machine *m);
+/* Evaluate every invariant and compare with the shadow model.  Returns 0 or
+ * the invariant number of the first violation (then hvo_violation is set). */
+int hvo_check(struct hvo_machine *m);
+/* Compact state dump through the log sink given (or the machine's). */
+void hvo_dump(const struct hvo_machine *m, hvo_log_fn log, void *ctx);
+/* 64-bit digest of the logical and byte state (no host addresses). */
+uint64_t hvo_digest(const struct hvo_machine *m);
+
+/* Error numbers returned by the API (negated, kernel style). */
+#define HVO_ENOMEM 12
+#define HVO_EBUSY 16
+#define HVO_EINVAL 22
+#define HVO_EAGAIN 11
+#define HVO_ENOENT 2
+#define HVO_ENOTSUPP 524
+/* The rollback walk failed too: the folio is left partially optimized and
+ * keeps its optimized flag (newest kernels' VMEMMAP_REMAP_INCOMPLETE). */
+#define HVO_EINCOMPLETE 1000
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,392 @@
+/*
+ * check.c - the invariant checker (spec section 3), the state dump and the
+ * digest.  Everything is evaluated through the current vmemmap mapping.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void check_init_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint8_t *page)
+{
+	unsigned sps = m->geo.struct_page_size;
+
+	memset(page, 0, m->geo.page_size);
+	for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
+		canonical_tail_page(m, node, zone, order, 0, page + off);
+}
+
+/* ------------------------------------------------ shared tails: I4, I5 */
+
+static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
+{
+	uint64_t published = 0;
+
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++) {
+				uint64_t t = m->zhvo[n][z].tails[i];
+				unsigned order = m->geo.tail_min_order + i;
+				struct phys_alloc_info a;
+				const uint8_t *b;
+
+				if (!t)
+					continue;
+				published++;
+				if (!phys_lookup(m->phys, t - 1, &a) || a.site != HVO_SITE_SHARED_TAIL) {
+					hvo_violate(m, 5, t - 1, -1, "published tail (node %u %s order %u) is not a live "
+						    "shared-tail page", n, hvo_zone_name(z), order);
+					return 5;
+				}
+				b = phys_frame(m->phys, t - 1, false);
+				check_init_tail_image(m, n, z, order, img);
+				if (!b || memcmp(b, img, m->geo.page_size)) {
+					hvo_violate(m, 4, t - 1, -1, "shared tail (node %u %s order %u) differs from the "
+						    "canonical tail image", n, hvo_zone_name(z), order);
+					return 4;
+				}
+			}
+	/* Inside an operation a tail page may be allocated and not yet published. */
+	if (quiescent && phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL) != published) {
+		hvo_violate(m, 5, UINT64_MAX, -1, "%" PRIu64 " shared-tail pages allocated, %" PRIu64 " published "
+			    "(a loser's page leaked)", phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL), published);
+		return 5;
+	}
+	return 0;
+}
+
+static bool is_tail_frame(const struct hvo_machine *m, uint64_t frame)
+{
+	struct phys_alloc_info a;
+
+	return phys_lookup(m->phys, frame, &a) && a.site == HVO_SITE_SHARED_TAIL;
+}
+
+/* --------------------------------- the mapping: I3 aliasing, I11, I17 */
+
+struct extent { uint64_t pfn, len, vaddr; };
+
+static int cmp_extent(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+static int check_mapping(struct hvo_machine *m)
+{
+	uint64_t cap = 1024, nr = 0, boot = 0, buddy = 0, node[HVO_MAX_NODES] = { 0 };
+	struct extent *e = malloc(cap * sizeof(*e));
+	int rc = 0;
+
+	if (!e)
+		return 0;
+	for (uint64_t i = 0; i < m->nr_pmd; i++) {
+		const struct pmd *pmd = &m->pmd[i];
+		uint64_t va = m->vbase + (i << m->geo.pmd_shift);
+		uint64_t cnt = pmd->val == PMD_LEAF ? 1 : pmd->val == PMD_TABLE ? m->ptrs_per_table : 0;
+
+		for (uint64_t j = 0; j < cnt; j++) {
+			uint64_t pte = pmd->val == PMD_LEAF ? mk_pte(pmd->leaf_pfn, true) : pmd->table->pte[j];
+			uint64_t len = pmd->val == PMD_LEAF ? 1ull << m->pmd_order : 1;
+			uint64_t pva = va + (j << m->geo.page_shift);
+
+			if (!(pte & PTE_PRESENT))
+				continue;
+			if (is_tail_frame(m, pte_pfn(pte))) {
+				if (pte & PTE_RW) {
+					hvo_violate(m, 3, pte_pfn(pte), -1, "shared tail mapped writable at 0x%" PRIx64, pva);
+					rc = 3;
+					goto out;
+				}
+				continue;
+			}
+			if (!(pte & PTE_RW)) {
+				hvo_violate(m, 3, pte_pfn(pte), -1, "private vmemmap page mapped read-only at 0x%" PRIx64, pva);
+				rc = 3;
+				goto out;
+			}
+			if (nr == cap) {
+				struct extent *n = realloc(e, 2 * cap * sizeof(*e));
+
+				if (!n)
+					goto out;
+				e = n;
+				cap *= 2;
+			}
+			e[nr++] = (struct extent){ pte_pfn(pte), len, pva };
+		}
+	}
+	qsort(e, nr, sizeof(*e), cmp_extent);
+	for (uint64_t i = 0; i < nr; i++) {
+		struct phys_alloc_info a;
+		int nd = phys_node_of(m->phys, e[i].pfn);
+
+		if (i && e[i - 1].pfn + e[i - 1].len > e[i].pfn) {
+			hvo_violate(m, 3, e[i].pfn, -1, "page mapped at two vmemmap addresses (0x%" PRIx64 ", 0x%" PRIx64 ")",
+				    e[i - 1].vaddr, e[i].vaddr);
+			rc = 3;
+			goto out;
+		}
+		if (!phys_lookup(m->phys, e[i].pfn, &a)) {
+			hvo_violate(m, 12, e[i].pfn, -1, "vmemmap at 0x%" PRIx64 " maps a freed page", e[i].vaddr);
+			rc = 12;
+			goto out;
+		}
+		if (a.origin == PHYS_ORIGIN_BOOT)
+			boot += e[i].len;
+		else
+			buddy += e[i].len;
+		if (nd >= 0)
+			node[nd] += e[i].len;
+	}
+	if ((int64_t)boot != m->memmap_boot_pages || (int64_t)buddy != m->memmap_pages) {
+		hvo_violate(m, 11, UINT64_MAX, -1, "memmap counters buddy=%" PRId64 " boot=%" PRId64 ", mapped pages "
+			    "buddy=%" PRIu64 " boot=%" PRIu64, m->memmap_pages, m->memmap_boot_pages, buddy, boot);
+		rc = 11;
+		goto out;
+	}
+	for (unsigned n = 0; n < HVO_MAX_NODES; n++)
+		if ((int64_t)node[n] != m->node_memmap[n]) {
+			hvo_violate(m, 11, UINT64_MAX, -1, "node %u memmap counter %" PRId64 ", %" PRIu64 " vmemmap pages "
+				    "live there", n, m->node_memmap[n], node[n]);
+			rc = 11;
+			goto out;
+		}
+	{
+		/* Conservation: every vmemmap-site page is mapped once or is a page table. */
+		uint64_t alloc = phys_frames_by_site(m->phys, HVO_SITE_MEMBLOCK) +
+				 phys_frames_by_site(m->phys, HVO_SITE_HEAD_COPY) +
+				 phys_frames_by_site(m->phys, HVO_SITE_RESTORE_PAGE) +
+				 phys_frames_by_site(m->phys, HVO_SITE_PTE_TABLE);
+
+		if (alloc != boot + buddy + m->nr_pte_tables) {
+			hvo_violate(m, 17, UINT64_MAX, -1, "%" PRIu64 " vmemmap pages allocated, %" PRIu64 " mapped + %" PRIu64
+				    " page tables (leaked or lost)", alloc, boot + buddy, m->nr_pte_tables);
+			rc = 17;
+		}
+	}
+out:
+	free(e);
+	return rc;
+}
+
+/* ----------------------------------------------------- per folio: I1-I3, I7, I13, I16 */
+
+static int check_struct_pages(struct hvo_machine *m, const struct folio *f, int32_t id, uint64_t from,
+			      uint64_t to)
+{
+	uint64_t hv = page_vaddr(m, f->pfn);
+
+	for (uint64_t i = from; i < to; i++) {
+		uint64_t va = page_vaddr(m, f->pfn + i);
+		uint64_t flags = vm_read64(m, va + PO_FLAGS), info = vm_read64(m, va + PO_INFO);
+
+		if (compound_head_vaddr(m, va) != hv) {
+			hvo_violate(m, 1, f->pfn + i, id, "compound_head of page %" PRIu64 " is 0x%" PRIx64 ", head is 0x%" PRIx64,
+				    i, compound_head_vaddr(m, va), hv);
+			return 1;
+		}
+		if ((flags >> PG_HEAD & 1) != (i == 0) || (info & 1) != (i > 0)) {
+			hvo_violate(m, 2, f->pfn + i, id, "page %" PRIu64 " has PG_head=%d tail=%d", i,
+				    (int)(flags >> PG_HEAD & 1), (int)(info & 1));
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
+{
+	uint64_t hv = page_vaddr(m, f->pfn), psz = m->geo.page_size, n = folio_vmemmap_pages(m, f);
+	uint64_t per_page = m->geo.reserve_pages, tail = g2_tail_pfn(m, f->node, f->zone, f->order);
+	uint64_t head_flags = vm_read64(m, hv + PO_FLAGS), frame, nt = 0;
+	bool flag = folio_optimized(m, f), rw;
+	int rc;
+
+	if (m->geo.sps_pow2 && hv % ((1ull << f->order) * m->geo.struct_page_size)) {
+		hvo_violate(m, 16, f->pfn, id, "head struct page 0x%" PRIx64 " not aligned to 2^%u * %u", hv, f->order,
+			    m->geo.struct_page_size);
+		return 16;
+	}
+	if (vm_read32(m, hv + PO_MAPCOUNT) != PAGE_TYPE_HUGETLB) {
+		hvo_violate(m, 7, f->pfn, id, "pool folio is not typed hugetlb");
+		return 7;
+	}
+	if ((head_flags >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK) != f->node ||
+	    (int)(head_flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK) != f->zone) {
+		hvo_violate(m, 4, f->pfn, id, "head flags name node/zone %d/%d, folio is on %u/%d",
+			    (int)(head_flags >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK),
+			    (int)(head_flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK), f->node, f->zone);
+		return 4;
+	}
+	if (!hvo_geo_optimizable(&m->geo, f->order)) {
+		if (flag) {
+			hvo_violate(m, 7, f->pfn, id, "order %u is not optimizable but the folio is flagged", f->order);
+			return 7;
+		}
+		return check_struct_pages(m, f, id, 0, 1ull << f->order);
+	}
+	if (!vm_translate(m, hv, &frame, &rw) || !rw || (tail && frame == tail - 1)) {
+		hvo_violate(m, 3, f->pfn, id, "slot 0 is not a private writable page");
+		return 3;
+	}
+	rc = check_struct_pages(m, f, id, 0, per_page);
+	for (uint64_t i = 1; !rc && i < n; i++) {
+		bool is_tail = vm_translate(m, hv + i * psz, &frame, &rw) && tail && frame == tail - 1;
+
+		nt += is_tail;
+		/* Slots on the shared tail hold verified canonical bytes (I4): one
+		 * struct page proves the mask arithmetic for the whole slot. */
+		rc = check_struct_pages(m, f, id, i * per_page, is_tail ? i * per_page + 1 : (i + 1) * per_page);
+	}
+	if (rc)
+		return rc;
+	/* I7: the flag says whether any slot maps the tail (partial only after an
+	 * incomplete rollback, which keeps the flag). */
+	if (flag != (nt > 0)) {
+		hvo_violate(m, 7, f->pfn, id, "optimized flag %d but %" PRIu64 " of %" PRIu64 " tail slots map the shared tail",
+			    flag, nt, n - 1);
+		return 7;
+	}
+	return 0;
+}
+
+/* At depth 0 every invariant holds; inside an operation (an injected racer
+ * runs at a scheduling point of another one) only those that hold at every
+ * scheduling point: shared tail contents and the folios not being worked on. */
+int hvo_check(struct hvo_machine *m)
+{
+	bool quiescent = m->depth == 0;
+	uint8_t *img;
+	int rc;
+
+	if (m->has_viol)
+		return m->viol.inv;
+	img = malloc(m->geo.page_size);
+	if (!img)
+		return 0;
+	rc = check_tails(m, img, quiescent);
+	free(img);
+	if (!rc && quiescent)
+		rc = check_mapping(m);
+	for (uint32_t id = 0; !rc && id < m->nr_folios; id++)
+		if (m->folios[id].live && !m->folios[id].busy)
+			rc = check_folio(m, &m->folios[id], (int32_t)id);
+	if (!rc)
+		rc = shadow_compare(m);
+	if (!rc && quiescent && !m->cfg.sync)
+		for (int l = 0; l < HVO_NR_LOCKS; l++)
+			if (m->lock_held[l]) {
+				hvo_violate(m, 0, UINT64_MAX, -1, "lock %d still held at a quiescent point", l);
+				break;
+			}
+	return m->has_viol ? m->viol.inv : rc;
+}
+
+/* ---------------------------------------------------------------- dump */
+
+void hvo_dump(const struct hvo_machine *cm, hvo_log_fn log, void *ctx)
+{
+	struct hvo_machine *m = (struct hvo_machine *)cm;
+	char line[512];
+	unsigned shown = 0;
+
+#define OUT(...) do { snprintf(line, sizeof(line), __VA_ARGS__); log(ctx, line); } while (0)
+	if (!log)
+		return;
+	OUT("state: page_shift=%u struct_page=%u vbase=0x%" PRIx64 " hvo=%d mutants=0x%" PRIx64, m->geo.page_shift,
+	    m->geo.struct_page_size, m->vbase, m->enabled, m->cfg.mutants);
+	OUT("  memmap buddy=%" PRId64 " boot=%" PRId64 " tlb_flushes=%" PRIu64 " pmd_splits=%" PRIu64 " stale_tlb=%u "
+	    "pte_tables=%" PRIu64, m->memmap_pages, m->memmap_boot_pages, m->tlb_flushes, m->pmd_splits, m->nr_stale,
+	    m->nr_pte_tables);
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++)
+				if (m->zhvo[n][z].tails[i])
+					OUT("  tail node=%u zone=%s order=%u frame=0x%" PRIx64 "%s", n, hvo_zone_name(z),
+					    m->geo.tail_min_order + i, m->zhvo[n][z].tails[i] - 1,
+					    phys_frame_sealed(m->phys, m->zhvo[n][z].tails[i] - 1) ? " sealed" : "");
+	for (uint32_t id = 0; id < m->nr_folios && shown < 64; id++) {
+		const struct folio *f = &m->folios[id];
+		uint64_t n = folio_vmemmap_pages(m, f), tail = g2_tail_pfn(m, f->node, f->zone, f->order);
+		uint64_t frame, nt = 0, ro = 0, f0 = 0;
+		bool rw;
+
+		if (!f->live)
+			continue;
+		shown++;
+		for (uint64_t i = 0; i < n; i++)
+			if (vm_translate(m, page_vaddr(m, f->pfn) + i * m->geo.page_size, &frame, &rw)) {
+				nt += tail && frame == tail - 1;
+				ro += !rw;
+				if (!i)
+					f0 = frame;
+			}
+		OUT("  folio %d pfn=0x%" PRIx64 " order=%u node=%u zone=%s state=%d%s flag=%d ref=%d slots=%" PRIu64
+		    " slot0=0x%" PRIx64 " on_tail=%" PRIu64 " ro=%" PRIu64, id, f->pfn, f->order, f->node,
+		    hvo_zone_name(f->zone), (int)f->state, f->busy ? " busy" : "", folio_optimized(m, f),
+		    folio_refcount(m, f), n, f0, nt, ro);
+	}
+	if (m->has_viol)
+		OUT("  violation: I%d pfn=0x%" PRIx64 " folio=%d: %s", m->viol.inv, m->viol.pfn, m->viol.folio,
+		    m->viol.msg);
+#undef OUT
+}
+
+/* --------------------------------------------------------------- digest */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t fnv64(uint64_t h, uint64_t v)
+{
+	uint8_t b[8];
+
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));   /* byte order fixed: same digest anywhere */
+	return fnv(h, b, 8);
+}
+
+uint64_t hvo_digest(const struct hvo_machine *cm)
+{
+	struct hvo_machine *m = (struct hvo_machine *)cm;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = fnv64(h, (uint64_t)m->memmap_pages);
+	h = fnv64(h, (uint64_t)m->memmap_boot_pages);
+	h = fnv64(h, phys_free_frames(m->phys));
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++)
+				h = fnv64(h, m->zhvo[n][z].tails[i] != 0);
+	for (uint32_t id = 0; id < m->nr_folios; id++) {
+		const struct folio *f = &m->folios[id];
+		uint64_t n = folio_vmemmap_pages(m, f), tail = g2_tail_pfn(m, f->node, f->zone, f->order);
+
+		if (!f->live)
+			continue;
+		h = fnv64(h, id);
+		h = fnv64(h, f->pfn);
+		h = fnv64(h, (uint64_t)f->order << 32 | f->node << 8 | (unsigned)f->zone);
+		h = fnv64(h, f->state);
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t frame;
+			bool rw;
+			const uint8_t *b = vm_page_bytes(m, page_vaddr(m, f->pfn) + i * m->geo.page_size, &frame, &rw);
+
+			h = fnv64(h, (uint64_t)rw << 1 | (tail && frame == tail - 1));
+			if (b)
+				h = fnv(h, b, m->geo.page_size);
+		}
+	}
+	return h;
+}

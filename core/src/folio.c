@@ -1,0 +1,657 @@
+/*
+ * folio.c - the HugeTLB folio lifecycle around HVO (2.6 callers): pool
+ * allocation, optimize/restore entry points, free with surplus fallback,
+ * dissolve, demote, get/put, and the speculative PFN walker.
+ *
+ * Every entry point keeps the shadow model up to date from what the
+ * operation reported, and (unless skip_op_checks) takes byte snapshots so
+ * that a restore can be checked against I8 and a failed optimize against I9.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+bool folio_optimized(struct hvo_machine *m, const struct folio *f)
+{
+	return vm_read64(m, page_vaddr(m, f->pfn) + PO_PRIVATE) >> HPG_VMEMMAP_OPTIMIZED & 1;
+}
+
+void folio_set_optimized(struct hvo_machine *m, struct folio *f, bool on)
+{
+	uint64_t va = page_vaddr(m, f->pfn) + PO_PRIVATE, v = vm_read64(m, va);
+
+	v = on ? v | 1ull << HPG_VMEMMAP_OPTIMIZED : v & ~(1ull << HPG_VMEMMAP_OPTIMIZED);
+	vm_write64(m, va, v);
+}
+
+int folio_refcount(struct hvo_machine *m, const struct folio *f)
+{
+	return (int32_t)vm_read32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT);
+}
+
+uint64_t folio_vmemmap_pages(const struct hvo_machine *m, const struct folio *f)
+{
+	return hvo_geo_vmemmap_pages(&m->geo, f->order);
+}
+
+static struct folio *folio_of(struct hvo_machine *m, int32_t id)
+{
+	if (id < 0 || (uint32_t)id >= m->nr_folios || !m->folios[id].live)
+		return NULL;
+	return &m->folios[id];
+}
+
+/* ------------------------------------------------------------- snapshots */
+
+struct snap {
+	uint8_t *bytes;  /* N pages as seen through the vmemmap, NULL: no check */
+	uint64_t n;
+};
+
+static void snap_take(struct hvo_machine *m, const struct folio *f, struct snap *s)
+{
+	uint64_t psz = m->geo.page_size, frame;
+	bool rw;
+
+	s->bytes = NULL;
+	s->n = folio_vmemmap_pages(m, f);
+	if (m->cfg.skip_op_checks || !hvo_geo_optimizable(&m->geo, f->order))
+		return;
+	s->bytes = malloc(s->n * psz);
+	for (uint64_t i = 0; s->bytes && i < s->n; i++) {
+		uint8_t *b = vm_page_bytes(m, page_vaddr(m, f->pfn) + i * psz, &frame, &rw);
+
+		if (b)
+			memcpy(s->bytes + i * psz, b, psz);
+	}
+}
+
+static void snap_drop(struct snap *s)
+{
+	free(s->bytes);
+	s->bytes = NULL;
+}
+
+static const uint8_t *slot_bytes(struct hvo_machine *m, const struct folio *f, uint64_t i, uint64_t *frame,
+				 bool *rw)
+{
+	return vm_page_bytes(m, page_vaddr(m, f->pfn) + i * m->geo.page_size, frame, rw);
+}
+
+/* I9: a failed optimize leaves every slot's bytes as they were, no tail mapped. */
+static void check_rolled_back(struct hvo_machine *m, const struct folio *f, int32_t id, const struct snap *s)
+{
+	uint64_t psz = m->geo.page_size, tail = g2_tail_pfn(m, f->node, f->zone, f->order), frame;
+	bool rw;
+
+	if (!s->bytes)
+		return;
+	for (uint64_t i = 0; i < s->n; i++) {
+		const uint8_t *b = slot_bytes(m, f, i, &frame, &rw);
+
+		if (tail && frame == tail - 1)
+			hvo_violate(m, 9, f->pfn, id, "failed optimize left slot %llu mapped to the shared tail",
+				    (unsigned long long)i);
+		else if (!b || memcmp(b, s->bytes + i * psz, psz))
+			hvo_violate(m, 9, f->pfn, id, "failed optimize changed the bytes of slot %llu",
+				    (unsigned long long)i);
+	}
+}
+
+/* I8: after restore, slot 0 is as before (but for the flag) and every other
+ * slot is a fresh RW page holding the canonical tail image. */
+static void check_restored(struct hvo_machine *m, const struct folio *f, int32_t id, const struct snap *s)
+{
+	uint64_t psz = m->geo.page_size, frame, priv;
+	uint8_t *img;
+	bool rw;
+
+	if (!s->bytes)
+		return;
+	img = malloc(psz);
+	if (!img)
+		return;
+	check_init_tail_image(m, f->node, f->zone, f->order, img);
+	/* the optimized flag is the one byte restore is meant to change in slot 0 */
+	memcpy(&priv, s->bytes + PO_PRIVATE, 8);
+	priv &= ~(1ull << HPG_VMEMMAP_OPTIMIZED);
+	memcpy(s->bytes + PO_PRIVATE, &priv, 8);
+	for (uint64_t i = 0; i < s->n; i++) {
+		const uint8_t *b = slot_bytes(m, f, i, &frame, &rw);
+
+		if (!b || !rw)
+			hvo_violate(m, 8, f->pfn, id, "slot %llu not writable after restore", (unsigned long long)i);
+		else if (i == 0 && memcmp(b, s->bytes, psz))
+			hvo_violate(m, 8, f->pfn, id, "restore changed slot 0 (the head page)");
+		else if (i > 0 && memcmp(b, img, psz))
+			hvo_violate(m, 8, f->pfn, id, "slot %llu differs from the canonical tail image after restore",
+				    (unsigned long long)i);
+	}
+	free(img);
+}
+
+/* ------------------------------------------------------------- helpers */
+
+static bool in_pool(const struct folio *f)
+{
+	return f->state == HVO_FOLIO_FREE || f->state == HVO_FOLIO_SURPLUS;
+}
+
+static int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order)
+{
+	struct folio *f;
+
+	if (m->nr_folios == m->folios_cap) {
+		uint32_t cap = m->folios_cap ? 2 * m->folios_cap : 64;
+		struct folio *n = realloc(m->folios, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		m->folios = n;
+		m->folios_cap = cap;
+	}
+	f = &m->folios[m->nr_folios];
+	memset(f, 0, sizeof(*f));
+	f->pfn = pfn;
+	f->order = order;
+	f->node = (unsigned)phys_node_of(m->phys, pfn);
+	f->zone = phys_zone_of(m->phys, pfn);
+	f->state = HVO_FOLIO_FREE;
+	f->live = true;
+	/* what a kernel pointer to the hugetlb subpool looks like */
+	f->tag = 0xffff888000000000ull | (uint64_t)m->nr_folios << 6;
+	return (int32_t)m->nr_folios++;
+}
+
+static bool would_optimize(struct hvo_machine *m, struct folio *f)
+{
+	return m->enabled && hvo_geo_optimizable(&m->geo, f->order) && !folio_optimized(m, f);
+}
+
+/* Single-folio optimize with the I9 check and the shadow update. */
+static int optimize_checked(struct hvo_machine *m, int32_t id)
+{
+	struct folio *f = &m->folios[id];
+	bool expect = would_optimize(m, f);
+	struct snap s;
+	int rc;
+
+	snap_take(m, f, &s);
+	f->busy = true;
+	rc = g2_optimize_folio(m, f);
+	f = &m->folios[id];
+	f->busy = false;
+	if (rc < 0 && rc != -HVO_EINCOMPLETE)
+		check_rolled_back(m, f, id, &s);
+	snap_drop(&s);
+	if ((rc == 0 && expect) || rc == -HVO_EINCOMPLETE)
+		shadow_set_optimized(m->shadow, id, true);
+	return rc;
+}
+
+static int restore_checked(struct hvo_machine *m, int32_t id)
+{
+	struct folio *f = &m->folios[id];
+	bool was = folio_optimized(m, f);
+	struct snap s = { NULL, 0 };
+	int rc;
+
+	if (was)
+		snap_take(m, f, &s);
+	f->busy = true;
+	rc = g2_restore_folio(m, f);
+	f = &m->folios[id];
+	f->busy = false;
+	if (rc == 0 && was) {
+		check_restored(m, f, id, &s);
+		shadow_set_optimized(m->shadow, id, false);
+	}
+	snap_drop(&s);
+	return rc;
+}
+
+static int check_order(struct hvo_machine *m, unsigned order)
+{
+	/* hugetlb_add_hstate: below order_base_2(__NR_USED_SUBPAGE) refused; above
+	 * MAX_FOLIO_ORDER only a warning upstream, refused here unless B18. */
+	unsigned max = m->geo.max_folio_order + (mut(m, HVO_MUT_B18) ? 2 : 0);
+
+	if (order < 2 || order > max)
+		return -HVO_EINVAL;
+	return 0;
+}
+
+static int alloc_one(struct hvo_machine *m, unsigned order, unsigned node, int zone, int32_t *id)
+{
+	uint64_t pfn;
+	int rc;
+
+	if (check_order(m, order) || node >= m->cfg.nr_nodes || zone < -1 || zone >= HVO_NR_ZONES)
+		return -HVO_EINVAL;
+	rc = mach_alloc(m, HVO_SITE_HUGETLB_FOLIO, node, zone, order, PHYS_GFP_ANYZONE | PHYS_GFP_THISNODE, &pfn);
+	if (rc)
+		return rc;
+	*id = folio_new(m, pfn, order);
+	if (*id < 0) {
+		mach_free(m, pfn, order);
+		return -HVO_ENOMEM;
+	}
+	{
+		struct folio *f = &m->folios[*id];
+
+		prep_hugetlb_folio(m, f);
+		shadow_add(m->shadow, *id, f->pfn, f->order, f->node, f->zone);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ public API */
+
+static int do_folio_alloc(struct hvo_machine *m, unsigned order, unsigned node, int zone, int32_t *id)
+{
+	int rc = alloc_one(m, order, node, zone, id);
+
+	if (rc)
+		return rc;
+	/* The kernel ignores a failed optimize here: the folio is simply not optimized. */
+	optimize_checked(m, *id);
+	return 0;
+}
+
+static void optimize_batch(struct hvo_machine *m, const int32_t *ids, unsigned n)
+{
+	struct folio **fs = calloc(n ? n : 1, sizeof(*fs));
+	struct snap *snaps = calloc(n ? n : 1, sizeof(*snaps));
+	bool *expect = calloc(n ? n : 1, sizeof(*expect));
+	unsigned k = 0;
+
+	if (!fs || !snaps || !expect)
+		goto out;
+	for (unsigned i = 0; i < n; i++) {
+		struct folio *f = folio_of(m, ids[i]);
+		bool dup = false;
+
+		for (unsigned j = 0; j < k && f; j++)
+			dup |= fs[j] == f;
+		if (!f || dup || !in_pool(f) || f->busy)
+			continue;
+		expect[k] = would_optimize(m, f);
+		snap_take(m, f, &snaps[k]);
+		f->busy = true;
+		fs[k++] = f;
+	}
+	g2_optimize_folios(m, fs, k);
+	for (unsigned i = 0; i < k; i++) {
+		int32_t id = (int32_t)(fs[i] - m->folios);
+		bool opt = folio_optimized(m, fs[i]);
+
+		fs[i]->busy = false;
+		if (expect[i] && !opt)
+			check_rolled_back(m, fs[i], id, &snaps[i]);
+		/* the batch reports no per-folio result: the shape checks (I3/I7) judge it */
+		shadow_set_optimized(m->shadow, id, opt);
+		snap_drop(&snaps[i]);
+	}
+out:
+	free(fs);
+	free(snaps);
+	free(expect);
+}
+
+static int do_folio_alloc_batch(struct hvo_machine *m, unsigned order, unsigned node, int zone, unsigned n,
+			  int32_t *ids)
+{
+	unsigned got = 0;
+
+	while (got < n && alloc_one(m, order, node, zone, &ids[got]) == 0)
+		got++;
+	optimize_batch(m, ids, got);
+	return (int)got;
+}
+
+static int do_folio_optimize(struct hvo_machine *m, int32_t id)
+{
+	struct folio *f = folio_of(m, id);
+
+	if (!f)
+		return -HVO_ENOENT;
+	if (!in_pool(f) || f->busy)
+		return -HVO_EBUSY;
+	return optimize_checked(m, id);
+}
+
+static int do_folio_restore(struct hvo_machine *m, int32_t id)
+{
+	struct folio *f = folio_of(m, id);
+
+	if (!f)
+		return -HVO_ENOENT;
+	if (!in_pool(f) || f->busy)
+		return -HVO_EBUSY;
+	return restore_checked(m, id);
+}
+
+static int do_folios_optimize(struct hvo_machine *m, const int32_t *ids, unsigned n)
+{
+	optimize_batch(m, ids, n);
+	return 0;
+}
+
+static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned n)
+{
+	struct folio **fs = calloc(n ? n : 1, sizeof(*fs));
+	struct snap *snaps = calloc(n ? n : 1, sizeof(*snaps));
+	unsigned k = 0, restored = 0;
+	int rc;
+
+	if (!fs || !snaps) {
+		free(fs);
+		free(snaps);
+		return -HVO_ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct folio *f = folio_of(m, ids[i]);
+		bool dup = false;
+
+		for (unsigned j = 0; j < k && f; j++)
+			dup |= fs[j] == f;
+		if (!f || dup || !in_pool(f) || f->busy)
+			continue;
+		if (folio_optimized(m, f))
+			snap_take(m, f, &snaps[k]);
+		f->busy = true;
+		fs[k++] = f;
+	}
+	rc = g2_restore_folios(m, fs, k, &restored);
+	for (unsigned i = 0; i < k; i++) {
+		int32_t id = (int32_t)(fs[i] - m->folios);
+
+		fs[i]->busy = false;
+		if (snaps[i].bytes && !folio_optimized(m, fs[i])) {
+			check_restored(m, fs[i], id, &snaps[i]);
+			shadow_set_optimized(m->shadow, id, false);
+		}
+		snap_drop(&snaps[i]);
+	}
+	free(fs);
+	free(snaps);
+	return rc ? rc : (int)restored;
+}
+
+/* Give the folio's memory back to the buddy allocator. */
+static void folio_release(struct hvo_machine *m, int32_t id)
+{
+	struct folio *f = &m->folios[id];
+
+	reset_struct_pages(m, f->pfn, 1ull << f->order);
+	mach_free(m, f->pfn, f->order);
+	f->live = false;
+	shadow_remove(m->shadow, id);
+}
+
+static int do_folio_free(struct hvo_machine *m, int32_t id)
+{
+	struct folio *f = folio_of(m, id);
+	int rc;
+
+	if (!f)
+		return -HVO_ENOENT;
+	if (!in_pool(f) || f->busy)
+		return -HVO_EBUSY;
+	rc = restore_checked(m, id);
+	if (rc) {
+		/* Refuse to free: back into the pool as surplus, still optimized (B26). */
+		m->folios[id].state = HVO_FOLIO_SURPLUS;
+		shadow_set_state(m->shadow, id, HVO_FOLIO_SURPLUS);
+		return rc;
+	}
+	folio_release(m, id);
+	return 0;
+}
+
+static int do_folio_dissolve(struct hvo_machine *m, int32_t id)
+{
+	struct folio *f = folio_of(m, id);
+
+	if (!f)
+		return -HVO_ENOENT;
+	if (!in_pool(f) || f->busy)
+		return -HVO_EBUSY;
+	if (restore_checked(m, id))
+		return -HVO_EBUSY;   /* offlining fails */
+	folio_release(m, id);
+	return 0;
+}
+
+static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order)
+{
+	struct folio *f = folio_of(m, id);
+	uint64_t pfn, nr;
+	int32_t *ids;
+	int rc;
+
+	if (!f)
+		return -HVO_ENOENT;
+	if (new_order < 2 || new_order >= f->order)
+		return -HVO_EINVAL;
+	if (f->state != HVO_FOLIO_FREE || f->busy)
+		return -HVO_EBUSY;
+	rc = restore_checked(m, id);
+	if (rc)
+		return rc;   /* still optimized: stays in the source pool */
+	f = &m->folios[id];
+	pfn = f->pfn;
+	nr = 1ull << (f->order - new_order);
+	ids = malloc(nr * sizeof(*ids));
+	if (!ids || phys_split_to(m->phys, pfn, f->order, new_order)) {
+		free(ids);
+		hvo_violate(m, 0, pfn, id, "demote could not split the folio's allocation");
+		return -HVO_ENOMEM;
+	}
+	f->live = false;
+	shadow_remove(m->shadow, id);
+	for (uint64_t i = 0; i < nr; i++) {
+		ids[i] = folio_new(m, pfn + (i << new_order), new_order);
+		if (ids[i] < 0)
+			abort(); /* host OOM */
+		prep_hugetlb_folio(m, &m->folios[ids[i]]);
+		shadow_add(m->shadow, ids[i], pfn + (i << new_order), new_order, m->folios[ids[i]].node,
+			   m->folios[ids[i]].zone);
+	}
+	optimize_batch(m, ids, (unsigned)nr);
+	free(ids);
+	return 0;
+}
+
+static int do_folio_get(struct hvo_machine *m, int32_t id)
+{
+	struct folio *f = folio_of(m, id);
+
+	if (!f)
+		return -HVO_ENOENT;
+	if (!in_pool(f) || f->busy)
+		return -HVO_EBUSY;
+	/* page_ref_unfreeze(1): the head is private and RW even when optimized. */
+	vm_write32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 1);
+	f->state = HVO_FOLIO_IN_USE;
+	shadow_set_state(m->shadow, id, HVO_FOLIO_IN_USE);
+	return 0;
+}
+
+static int do_folio_put(struct hvo_machine *m, int32_t id)
+{
+	struct folio *f = folio_of(m, id);
+
+	if (!f)
+		return -HVO_ENOENT;
+	if (f->state != HVO_FOLIO_IN_USE)
+		return -HVO_EINVAL;
+	vm_write32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 0);
+	f->state = HVO_FOLIO_FREE;
+	shadow_set_state(m->shadow, id, HVO_FOLIO_FREE);
+	return 0;
+}
+
+int hvo_folio_info(const struct hvo_machine *cm, int32_t id, struct hvo_folio_info *out)
+{
+	struct hvo_machine *m = (struct hvo_machine *)cm; /* reads may materialise frames */
+	struct folio *f = folio_of(m, id);
+
+	if (!f)
+		return -HVO_ENOENT;
+	out->id = id;
+	out->pfn = f->pfn;
+	out->order = f->order;
+	out->node = f->node;
+	out->zone = f->zone;
+	out->state = f->state;
+	out->optimized = folio_optimized(m, f);
+	out->refcount = folio_refcount(m, f);
+	return 0;
+}
+
+unsigned hvo_folio_list(const struct hvo_machine *m, int32_t *ids, unsigned max)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < m->nr_folios; i++)
+		if (m->folios[i].live) {
+			if (n < max)
+				ids[n] = (int32_t)i;
+			n++;
+		}
+	return n < max ? n : max;
+}
+
+unsigned hvo_folio_count(const struct hvo_machine *m)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < m->nr_folios; i++)
+		n += m->folios[i].live;
+	return n;
+}
+
+/* Speculative PFN walker (compaction, /proc/kpageflags, memory failure):
+ * no reference held; flags, compound_head, then folio_try_get on the head. */
+static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *v)
+{
+	uint64_t va, hva, frame, flags, info;
+	bool rw;
+
+	if (pfn >= m->max_pfn || phys_node_of(m->phys, pfn) < 0)
+		return -HVO_EINVAL;
+	va = page_vaddr(m, pfn);
+	if (!vm_translate(m, va, &frame, &rw))
+		return -HVO_EINVAL;
+	memset(v, 0, sizeof(*v));
+	v->pfn = pfn;
+	flags = vm_read64(m, va + PO_FLAGS);
+	info = vm_read64(m, va + PO_INFO);
+	hva = compound_head_vaddr(m, va);
+	v->head_pfn = (hva - m->vbase) / m->geo.struct_page_size;
+	v->head = flags >> PG_HEAD & 1;
+	v->tail = info & 1;
+	v->refcount = (int32_t)vm_read32(m, va + PO_REFCOUNT);
+	v->mapcount = (int32_t)vm_read32(m, va + PO_MAPCOUNT);
+	v->node = (int)(flags >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
+	v->zone = (int)(flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK);
+	if (!vm_translate(m, hva, &frame, &rw))
+		return 0;  /* a bogus head: I1 reports it */
+	/* get_page_unless_zero(head), then put it back */
+	if (vm_add_unless32(m, hva + PO_REFCOUNT, 1, 0)) {
+		v->got_ref = true;
+		vm_add_unless32(m, hva + PO_REFCOUNT, -1, INT32_MIN);
+	}
+	return 0;
+}
+
+void hvo_counters(const struct hvo_machine *cm, struct hvo_counters *out)
+{
+	struct hvo_machine *m = (struct hvo_machine *)cm;
+
+	memset(out, 0, sizeof(*out));
+	out->memmap_pages = m->memmap_pages;
+	out->memmap_boot_pages = m->memmap_boot_pages;
+	memcpy(out->node_memmap, m->node_memmap, sizeof(out->node_memmap));
+	for (uint32_t i = 0; i < m->nr_folios; i++) {
+		struct folio *f = &m->folios[i];
+
+		if (!f->live)
+			continue;
+		out->nr_folios++;
+		out->nr_free += f->state == HVO_FOLIO_FREE;
+		out->nr_in_use += f->state == HVO_FOLIO_IN_USE;
+		out->nr_surplus += f->state == HVO_FOLIO_SURPLUS;
+		out->nr_optimized += folio_optimized(m, f);
+	}
+	out->tlb_flushes = m->tlb_flushes;
+	out->pmd_splits = m->pmd_splits;
+	out->shared_tails = phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL);
+}
+
+/* The public entry points count their nesting: an injected racer runs
+ * inside another operation, where only per-folio invariants can hold. */
+#define API_CALL(m, call) ({ int _rc; (m)->depth++; _rc = (call); (m)->depth--; _rc; })
+
+int hvo_folio_alloc(struct hvo_machine *m, unsigned order, unsigned node, int zone, int32_t *id)
+{
+	return API_CALL(m, do_folio_alloc(m, order, node, zone, id));
+}
+
+int hvo_folio_alloc_batch(struct hvo_machine *m, unsigned order, unsigned node, int zone, unsigned n,
+			  int32_t *ids)
+{
+	return API_CALL(m, do_folio_alloc_batch(m, order, node, zone, n, ids));
+}
+
+int hvo_folio_optimize(struct hvo_machine *m, int32_t id)
+{
+	return API_CALL(m, do_folio_optimize(m, id));
+}
+
+int hvo_folio_restore(struct hvo_machine *m, int32_t id)
+{
+	return API_CALL(m, do_folio_restore(m, id));
+}
+
+int hvo_folios_optimize(struct hvo_machine *m, const int32_t *ids, unsigned n)
+{
+	return API_CALL(m, do_folios_optimize(m, ids, n));
+}
+
+int hvo_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned n)
+{
+	return API_CALL(m, do_folios_restore(m, ids, n));
+}
+
+int hvo_folio_free(struct hvo_machine *m, int32_t id)
+{
+	return API_CALL(m, do_folio_free(m, id));
+}
+
+int hvo_folio_dissolve(struct hvo_machine *m, int32_t id)
+{
+	return API_CALL(m, do_folio_dissolve(m, id));
+}
+
+int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order)
+{
+	return API_CALL(m, do_folio_demote(m, id, new_order));
+}
+
+int hvo_folio_get(struct hvo_machine *m, int32_t id)
+{
+	return API_CALL(m, do_folio_get(m, id));
+}
+
+int hvo_folio_put(struct hvo_machine *m, int32_t id)
+{
+	return API_CALL(m, do_folio_put(m, id));
+}
+
+int hvo_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *v)
+{
+	return API_CALL(m, do_walk_pfn(m, pfn, v));
+}

@@ -1,0 +1,473 @@
+/*
+ * hvo_g2.c - the G2 runtime algorithms (spec 2.2 - 2.7): the shared tail
+ * page per (zone, order), optimize and restore of one folio with the remap
+ * walk and its rollback, and the batch variants.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* remap flags */
+#define REMAP_NO_TLB_FLUSH 0x1u
+#define SPLIT_NO_TLB_FLUSH 0x2u
+
+/* The list of vmemmap pages in flight: LIFO like list_add + list_first_entry. */
+struct pagelist {
+	uint64_t *pfn;
+	unsigned nr, cap;
+};
+
+static bool pl_push(struct pagelist *l, uint64_t pfn)
+{
+	if (l->nr == l->cap) {
+		unsigned cap = l->cap ? 2 * l->cap : 16;
+		uint64_t *n = realloc(l->pfn, cap * sizeof(*n));
+
+		if (!n)
+			return false;
+		l->pfn = n;
+		l->cap = cap;
+	}
+	l->pfn[l->nr++] = pfn;
+	return true;
+}
+
+static bool pl_pop(struct pagelist *l, uint64_t *pfn)
+{
+	if (!l->nr)
+		return false;
+	*pfn = l->pfn[--l->nr];
+	return true;
+}
+
+static bool pl_remove(struct pagelist *l, uint64_t pfn)
+{
+	for (unsigned i = 0; i < l->nr; i++)
+		if (l->pfn[i] == pfn) {
+			memmove(&l->pfn[i], &l->pfn[i + 1], (l->nr - i - 1) * sizeof(uint64_t));
+			l->nr--;
+			return true;
+		}
+	return false;
+}
+
+/* free_vmemmap_page_list(): account first, then free (B12a reverses it). */
+static void free_vmemmap_pages(struct hvo_machine *m, struct pagelist *l, unsigned described_node)
+{
+	uint64_t pfn;
+
+	while (pl_pop(l, &pfn)) {
+		struct phys_alloc_info a;
+		bool boot;
+
+		if (mut(m, HVO_MUT_B12A))
+			mach_free(m, pfn, 0);
+		if (!phys_lookup(m->phys, pfn, &a)) {
+			hvo_violate(m, 11, pfn, -1, "memmap stat update reads a vmemmap page that was already freed");
+			boot = false;
+		} else {
+			boot = a.origin == PHYS_ORIGIN_BOOT;
+		}
+		memmap_account(m, pfn, boot, -1, described_node);
+		if (!mut(m, HVO_MUT_B12A))
+			mach_free(m, pfn, 0);
+	}
+}
+
+/* ------------------------------------------------------------ shared tail */
+
+uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order)
+{
+	unsigned min = m->geo.tail_min_order;
+
+	if (order < min || order - min >= m->geo.nr_vmemmap_tails)
+		return 0;
+	return __atomic_load_n(&m->zhvo[node][zone].tails[order - min], __ATOMIC_ACQUIRE);
+}
+
+/* init_compound_tail() on every struct page of the new page. */
+static void init_tail_page(struct hvo_machine *m, uint8_t *bytes, unsigned node, int zone, unsigned order)
+{
+	unsigned sps = m->geo.struct_page_size;
+
+	check_init_tail_image(m, node, zone, order, bytes);
+	/* set_compound_head() is a WRITE_ONCE per tail: a scheduling point each. */
+	for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
+		write_once(m, (uint64_t *)(void *)(bytes + off + PO_INFO), hvo_geo_tail_info(&m->geo, order),
+			   "get_tail.init");
+}
+
+/* vmemmap_get_tail(order, zone): lock-free publication with cmpxchg (2.2). */
+int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t *out)
+{
+	int64_t idx = (int64_t)order - m->geo.tail_min_order;
+	uint64_t *slot = m->zhvo[node][zone].tails + idx;
+	uint64_t t, pfn;
+	uint8_t *bytes;
+	int rc;
+
+	if (idx < 0 || idx >= m->geo.nr_vmemmap_tails) {
+		hvo_violate(m, 6, UINT64_MAX, -1, "vmemmap_tails[] indexed with order %u outside [%u, %u]",
+			    order, m->geo.tail_min_order, m->geo.max_folio_order);
+		if (!mut(m, HVO_MUT_B18))
+			return -HVO_EINVAL;
+		/* B18: the runtime path has no bounds check; ASan sees this read. */
+		(void)read_once(m, slot, "get_tail.fast");
+		return -HVO_EINVAL;
+	}
+	t = load_acquire(m, slot, "get_tail.fast");
+	if (t) {
+		*out = t - 1;
+		return 0;
+	}
+	rc = mach_alloc_frame(m, HVO_SITE_SHARED_TAIL, node, true, &pfn);
+	if (rc)
+		return rc;
+	bytes = phys_frame(m->phys, pfn, false);
+	if (!mut(m, HVO_MUT_B17C))
+		init_tail_page(m, bytes, node, zone, order);
+	t = cmpxchg(m, slot, 0, pfn + 1, "get_tail.publish");
+	if (t) {
+		/* Lost the race: free ours, use the winner's. */
+		if (!mut(m, HVO_MUT_B17B))
+			mach_free(m, pfn, 0);
+		*out = read_once(m, slot, "get_tail.winner") - 1;
+		return 0;
+	}
+	if (mut(m, HVO_MUT_B17C))
+		init_tail_page(m, bytes, node, zone, order);
+	/* Published tails never change again: make stray writes fault. */
+	phys_frame_seal(m->phys, pfn);
+	*out = pfn;
+	return 0;
+}
+
+/* ------------------------------------------------------------ remap walk */
+
+struct walk {
+	int (*pte_fn)(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr);
+	uint64_t head_copy;      /* UINT64_MAX: none */
+	uint64_t tail;           /* the shared tail page, UINT64_MAX: none */
+	bool tail_only;          /* restore: touch only slots that map the tail */
+	uint64_t slot0;          /* vaddr of the folio's slot 0 (B7 source) */
+	struct pagelist *list;
+	unsigned flags;
+	uint64_t nr_walked;
+};
+
+static int remap_range(struct hvo_machine *m, uint64_t start, uint64_t end, struct walk *w)
+{
+	uint64_t psz = m->geo.page_size, pmd_size = 1ull << m->geo.pmd_shift;
+
+	if ((start | end) & (psz - 1)) {
+		hvo_violate(m, 0, UINT64_MAX, -1, "remap of an unaligned range");
+		return -HVO_EINVAL;
+	}
+	for (uint64_t addr = start; addr < end;) {
+		uint64_t pmd_end = m->vbase + (((addr - m->vbase) >> m->geo.pmd_shift) + 1) * pmd_size;
+		int rc = vm_split_pmd(m, addr, !(w->flags & SPLIT_NO_TLB_FLUSH));
+
+		if (rc)
+			return rc;
+		if (pmd_end > end)
+			pmd_end = end;
+		for (; addr < pmd_end; addr += psz) {
+			uint64_t *slot = vm_pte_slot(m, addr);
+
+			if (!slot || !(*slot & PTE_PRESENT)) {
+				hvo_violate(m, 0, UINT64_MAX, -1, "remap walk found no PTE at 0x%llx",
+					    (unsigned long long)addr);
+				return -HVO_EINVAL;
+			}
+			rc = w->pte_fn(m, w, slot, addr);
+			if (rc)
+				return rc;
+			w->nr_walked++;
+		}
+	}
+	if (!(w->flags & REMAP_NO_TLB_FLUSH))
+		flush_tlb_range(m, start, end);
+	return 0;
+}
+
+/* Optimize direction: slot 0 -> the head copy (RW), the rest -> the tail (RO). */
+static int remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
+{
+	uint64_t pte;
+
+	if (mach_should_fail(m, HVO_SITE_PTE_UPDATE))
+		return -HVO_EAGAIN;
+	if (w->nr_walked == 0 && w->head_copy != UINT64_MAX) {
+		pl_remove(w->list, w->head_copy);
+		pte = mk_pte(w->head_copy, true);
+	} else {
+		pte = mk_pte(w->tail, false);
+	}
+	if (!pl_push(w->list, pte_pfn(*slot)))
+		return -HVO_ENOMEM;
+	vm_set_pte(m, slot, addr, pte);
+	return 0;
+}
+
+/* Restore direction (and rollback): a fresh RW copy of the tail page. */
+static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
+{
+	uint64_t src = pte_pfn(*slot), dst;
+	uint8_t *to, *from;
+	bool rw;
+
+	/* Keep what is not the shared tail: the head copy at slot 0 (B8 drops this). */
+	if (w->tail_only && src != w->tail)
+		return 0;
+	if (mach_should_fail(m, HVO_SITE_PTE_UPDATE))
+		return -HVO_EAGAIN;
+	if (!pl_pop(w->list, &dst)) {
+		hvo_violate(m, 17, src, -1, "restore walk ran out of pages");
+		return -HVO_ENOMEM;
+	}
+	/* copy_page(dst, tail): the tail is already canonical (the fixed G2). */
+	if (mut(m, HVO_MUT_B7))
+		from = vm_page_bytes(m, w->slot0, &src, &rw); /* B7: folio metadata into tails */
+	else if (w->tail != UINT64_MAX)
+		from = phys_frame(m->phys, w->tail, false);
+	else
+		from = vm_page_bytes(m, addr, &src, &rw);
+	to = phys_frame(m->phys, dst, true);
+	if (!to || !from)
+		return -HVO_ENOMEM;
+	memcpy(to, from, m->geo.page_size);
+	vm_set_pte(m, slot, addr, mk_pte(dst, true));
+	return 0;
+}
+
+/* vmemmap_remap_free(): remap, and roll back the walked slots on failure. */
+static int remap_free(struct hvo_machine *m, uint64_t start, uint64_t end, uint64_t head_copy,
+		      uint64_t tail, struct pagelist *list, unsigned flags)
+{
+	struct walk w = { remap_pte, head_copy, tail, false, start, list, flags, 0 };
+	struct walk rb = { restore_pte, UINT64_MAX, tail, !mut(m, HVO_MUT_B8), start, list, 0, 0 };
+	uint64_t n = (end - start) >> m->geo.page_shift;
+	unsigned pushed = list->nr;
+	int rc = remap_range(m, start, end, &w);
+
+	if (rc == 0) {
+		/* I17: N old pages on the list, the head copy not among them. */
+		if (w.nr_walked != n || list->nr - pushed + 1 != n)
+			hvo_violate(m, 17, UINT64_MAX, -1, "optimize walked %llu of %llu slots, list grew by %d",
+				    (unsigned long long)w.nr_walked, (unsigned long long)n, (int)(list->nr - pushed + 1));
+		for (unsigned i = 0; i < list->nr; i++)
+			if (list->pfn[i] == head_copy)
+				hvo_violate(m, 17, head_copy, -1, "head copy still on the free list after optimize");
+		return 0;
+	}
+	if (w.nr_walked == 0)
+		return rc;
+	if (remap_range(m, start, start + (w.nr_walked << m->geo.page_shift), &rb)) {
+		/* The failed rollback did not flush; the old pages are freed next (I12). */
+		flush_tlb_range(m, start, end);
+		return -HVO_EINCOMPLETE;
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------- one folio */
+
+static bool folio_is_hugetlb(struct hvo_machine *m, const struct folio *f)
+{
+	return vm_read32(m, page_vaddr(m, f->pfn) + PO_MAPCOUNT) == PAGE_TYPE_HUGETLB;
+}
+
+/* Preconditions both directions assert (B4, I13). */
+static bool folio_precheck(struct hvo_machine *m, struct folio *f, int32_t id)
+{
+	if (!folio_is_hugetlb(m, f)) {
+		hvo_violate(m, 7, f->pfn, id, "vmemmap optimize/restore of a folio not marked hugetlb");
+		return false;
+	}
+	if (folio_refcount(m, f) != 0) {
+		hvo_violate(m, 13, f->pfn, id, "vmemmap optimize/restore of a folio with refcount %d",
+			    folio_refcount(m, f));
+		return false;
+	}
+	return true;
+}
+
+static bool should_optimize(struct hvo_machine *m, struct folio *f)
+{
+	if (folio_optimized(m, f))
+		return false;
+	if (!__atomic_load_n(&m->enabled, __ATOMIC_RELAXED))
+		return false;
+	return hvo_geo_optimizable(&m->geo, f->order);
+}
+
+static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist *list, unsigned flags)
+{
+	int32_t id = (int32_t)(f - m->folios);
+	uint64_t vstart = page_vaddr(m, f->pfn), vend = vstart + folio_vmemmap_pages(m, f) * m->geo.page_size;
+	uint64_t tail, head_copy, frame;
+	uint8_t *from, *to;
+	bool rw;
+	int rc;
+
+	if (!folio_precheck(m, f, id))
+		return -HVO_EINVAL;
+	if (!should_optimize(m, f))
+		return 0;
+	rc = g2_get_tail(m, f->node, f->zone, f->order, &tail);
+	if (rc)
+		return rc;
+	/* "Very Subtle": the flag goes in before the copy, so old and new head
+	 * agree while other CPUs may still use the old slot 0 (5.4). */
+	if (!mut(m, HVO_MUT_B22))
+		folio_set_optimized(m, f, true);
+	rc = mach_alloc_frame(m, HVO_SITE_HEAD_COPY, f->node, false, &head_copy);
+	if (rc)
+		goto out;
+	from = vm_page_bytes(m, vstart, &frame, &rw);
+	to = phys_frame(m->phys, head_copy, false);
+	memcpy(to, from, m->geo.page_size);
+	if (mut(m, HVO_MUT_B22))
+		folio_set_optimized(m, f, true);   /* lands in the old slot 0 only */
+	pl_push(list, head_copy);
+	memmap_account(m, head_copy, false, +1, f->node);
+	rc = remap_free(m, vstart, vend, head_copy, tail, list, flags);
+out:
+	/* An incomplete rollback keeps the flag: some slots still map the tail. */
+	if (rc < 0 && (rc != -HVO_EINCOMPLETE || mut(m, HVO_MUT_B27)))
+		folio_set_optimized(m, f, false);
+	return rc;
+}
+
+int g2_optimize_folio(struct hvo_machine *m, struct folio *f)
+{
+	struct pagelist list = { 0 };
+	int rc = optimize_one(m, f, &list, 0);
+
+	free_vmemmap_pages(m, &list, f->node);
+	free(list.pfn);
+	return rc;
+}
+
+static int restore_one(struct hvo_machine *m, struct folio *f, unsigned flags)
+{
+	int32_t id = (int32_t)(f - m->folios);
+	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
+	uint64_t n = folio_vmemmap_pages(m, f), start = vstart + psz, end = vstart + n * psz;
+	struct pagelist list = { 0 };
+	uint64_t flags_word, tail, pfn;
+	unsigned node;
+	int rc = 0;
+
+	if (!folio_precheck(m, f, id))
+		return -HVO_EINVAL;
+	if (!folio_optimized(m, f))
+		return 0;
+	/* page_to_nid() of the struct page at start: read through the shared tail (B14). */
+	flags_word = vm_read64(m, start + PO_FLAGS);
+	node = (unsigned)(flags_word >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
+	if (node >= m->cfg.nr_nodes)
+		node = f->node;
+	tail = g2_tail_pfn(m, f->node, f->zone, f->order);
+	if (mut(m, HVO_MUT_B12B))
+		for (uint64_t i = 0; i < n - 1; i++)
+			memmap_account(m, 0, false, +1, f->node);
+	/* All or nothing: the N-1 pages first, accounting only once all came. */
+	for (uint64_t i = 0; i < n - 1 && !rc; i++) {
+		rc = mach_alloc_frame(m, HVO_SITE_RESTORE_PAGE, node, false, &pfn);
+		if (!rc && !pl_push(&list, pfn)) {
+			mach_free(m, pfn, 0);
+			rc = -HVO_ENOMEM;
+		}
+	}
+	if (rc) {
+		while (pl_pop(&list, &pfn))
+			mach_free(m, pfn, 0);
+		free(list.pfn);
+		return rc;
+	}
+	if (!mut(m, HVO_MUT_B12B))
+		for (unsigned i = 0; i < list.nr; i++)
+			memmap_account(m, list.pfn[i], false, +1, f->node);
+	{
+		struct walk w = { restore_pte, UINT64_MAX, tail ? tail - 1 : UINT64_MAX, tail != 0, vstart, &list,
+				  flags, 0 };
+
+		rc = remap_range(m, start, end, &w);
+	}
+	/* Pages a partial walk did not consume go back (newest kernels). */
+	free_vmemmap_pages(m, &list, f->node);
+	free(list.pfn);
+	if (!rc)
+		folio_set_optimized(m, f, false);
+	return rc;
+}
+
+int g2_restore_folio(struct hvo_machine *m, struct folio *f)
+{
+	return restore_one(m, f, 0);
+}
+
+/* ---------------------------------------------------------------- batches */
+
+static int split_folio(struct hvo_machine *m, struct folio *f)
+{
+	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
+	uint64_t vend = vstart + folio_vmemmap_pages(m, f) * psz, pmd_size = 1ull << m->geo.pmd_shift;
+
+	if (!should_optimize(m, f))
+		return 0;
+	for (uint64_t a = vstart; a < vend; a = m->vbase + (((a - m->vbase) >> m->geo.pmd_shift) + 1) * pmd_size) {
+		int rc = vm_split_pmd(m, a, false);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
+{
+	struct pagelist list = { 0 };
+	unsigned node = n ? fs[0]->node : 0;
+
+	if (!n)
+		return;
+	/* One split pass without flushes, one flush for all of them. */
+	for (unsigned i = 0; i < n; i++)
+		if (split_folio(m, fs[i]) == -HVO_ENOMEM)
+			break;
+	flush_tlb_all(m);
+	for (unsigned i = 0; i < n; i++) {
+		int rc = optimize_one(m, fs[i], &list, REMAP_NO_TLB_FLUSH);
+
+		if (rc == -HVO_ENOMEM && list.nr) {
+			/* Free what we have (after a flush) and retry once. */
+			flush_tlb_all(m);
+			free_vmemmap_pages(m, &list, node);
+			optimize_one(m, fs[i], &list, REMAP_NO_TLB_FLUSH);
+		}
+	}
+	flush_tlb_all(m);
+	free_vmemmap_pages(m, &list, node);
+	free(list.pfn);
+}
+
+int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored)
+{
+	int rc = 0;
+
+	*restored = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!folio_optimized(m, fs[i]))
+			continue;
+		rc = restore_one(m, fs[i], REMAP_NO_TLB_FLUSH);
+		if (rc)
+			break;
+		(*restored)++;
+	}
+	if (*restored)
+		flush_tlb_all(m);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/*
+ * internal.h - the machine and the helpers shared by the core's files.
+ *
+ * Shim map (kernel tools/testing style):
+ *   DUPLICATED  struct page layout (page.h), compound_info encodings,
+ *               the remap walk and its callbacks (hvo_g2.c)
+ *   CUSTOMISED  page tables (vmemmap.c: PMD leaf or PTE table per 2^pmd_shift
+ *               of vmemmap), the TLB (a list of stale translations), the
+ *               buddy/memblock allocators (phys.c)
+ *   STUBBED     nothing with ordering meaning: every primitive goes through
+ *               sync.h and reaches the sync backend
+ */
+#ifndef HVO_INTERNAL_H
+#define HVO_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hvo/hvo.h"
+#include "phys.h"
+
+/* ------------------------------------------------------------ page tables */
+
+#define PTE_PRESENT 0x1ull
+#define PTE_RW      0x2ull
+#define PTE_PFN_SHIFT 12
+static inline uint64_t pte_pfn(uint64_t pte) { return pte >> PTE_PFN_SHIFT; }
+static inline uint64_t mk_pte(uint64_t pfn, bool rw)
+{
+	return (pfn << PTE_PFN_SHIFT) | PTE_PRESENT | (rw ? PTE_RW : 0);
+}
+
+struct pte_table {
+	uint64_t table_pfn;   /* the frame holding this table */
+	uint64_t *pte;        /* ptrs_per_table entries */
+};
+
+enum pmd_kind { PMD_NONE, PMD_LEAF, PMD_TABLE };
+struct pmd {
+	uint64_t val;             /* kind, read/written through the sync seam */
+	uint64_t leaf_pfn;        /* PMD_LEAF: first frame of the 2^pmd_order block */
+	struct pte_table *table;  /* PMD_TABLE */
+};
+
+/* A translation some CPU may still hold until the next covering flush (5.4). */
+struct stale_tlb { uint64_t vaddr, pfn; };
+
+/* ------------------------------------------------------------ HVO state */
+
+struct zone_hvo {
+	uint64_t *tails;   /* vmemmap_tails[NR_VMEMMAP_TAILS]: pfn + 1, 0 = NULL */
+};
+
+struct folio {
+	uint64_t pfn;
+	unsigned order;
+	unsigned node;
+	int zone;
+	enum hvo_folio_state state;
+	bool live;
+	bool busy;        /* inside an optimize/restore: I3/I7 do not hold yet */
+	uint64_t tag;     /* hugetlb metadata value stored in page[3] */
+};
+
+struct shadow;
+
+struct hvo_machine {
+	struct hvo_config cfg;
+	struct hvo_geometry geo;
+	struct hvo_geometry phys_geo;   /* the allocator's: two orders above MAX_FOLIO_ORDER */
+	struct phys *phys;
+
+	/* vmemmap */
+	uint64_t vbase;
+	uint64_t max_pfn;
+	uint64_t ptrs_per_table;  /* PAGE_SIZE / 8 */
+	unsigned pmd_order;       /* frames per PMD leaf: 2^pmd_order */
+	struct pmd *pmd;
+	uint64_t nr_pmd;
+	struct stale_tlb *stale;
+	unsigned nr_stale, stale_cap;
+	uint64_t nr_pte_tables;
+
+	/* HVO */
+	struct zone_hvo zhvo[HVO_MAX_NODES][HVO_NR_ZONES];
+	bool enabled;
+	struct folio *folios;
+	uint32_t nr_folios, folios_cap;   /* ids 0..nr_folios-1, live or dead */
+
+	/* accounting (2.9): system-wide; per node by where the page lives */
+	int64_t memmap_pages, memmap_boot_pages;
+	int64_t node_memmap[HVO_MAX_NODES];
+	uint64_t tlb_flushes, pmd_splits;
+
+	/* seams */
+	uint64_t fail_calls, site_calls[HVO_NR_SITES];
+	bool lock_held[HVO_NR_LOCKS];
+
+	/* oracle */
+	bool has_viol;
+	struct hvo_violation viol;
+	struct shadow *shadow;
+	unsigned depth;           /* API nesting (injected racers) */
+};
+
+static inline bool mut(const struct hvo_machine *m, enum hvo_mutant b)
+{
+	return (m->cfg.mutants >> b) & 1;
+}
+
+/* machine.c */
+void hvo_violate(struct hvo_machine *m, int inv, uint64_t pfn, int32_t folio, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void hvo_log(const struct hvo_machine *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool mach_should_fail(struct hvo_machine *m, enum hvo_site site);
+/* Allocate for the given site; the failure hook decides first. */
+int mach_alloc(struct hvo_machine *m, enum hvo_site site, unsigned node, int zone, unsigned order,
+	       unsigned gfp, uint64_t *pfn);
+/* A zeroed frame for vmemmap use (materialised bytes). */
+int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, bool zero, uint64_t *pfn);
+void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order);
+/* memmap_pages_add / memmap_boot_pages_add for one vmemmap page (sign +-1).
+ * described_node is the node of the memory the page describes (B12c). */
+void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int delta, unsigned described_node);
+
+/* sync.c */
+void sync_point(struct hvo_machine *m, enum hvo_sync_point sp, const char *where);
+uint64_t read_once(struct hvo_machine *m, const uint64_t *p, const char *where);
+uint64_t load_acquire(struct hvo_machine *m, const uint64_t *p, const char *where);
+void write_once(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *where);
+void store_release(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *where);
+uint64_t cmpxchg(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where);
+void mlock(struct hvo_machine *m, enum hvo_lock l);
+void munlock(struct hvo_machine *m, enum hvo_lock l);
+
+/* vmemmap.c */
+int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen);
+void vmemmap_destroy(struct hvo_machine *m);
+static inline uint64_t page_vaddr(const struct hvo_machine *m, uint64_t pfn)
+{
+	return m->vbase + pfn * m->geo.struct_page_size;
+}
+/* Translate a vmemmap address: pfn of the frame and its PTE (0 when unmapped). */
+bool vm_translate(const struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw);
+/* The PTE slot for vaddr; NULL if that PMD is not split. */
+uint64_t *vm_pte_slot(struct hvo_machine *m, uint64_t vaddr);
+/* Host bytes of the vmemmap page at vaddr (page aligned), materialising
+ * memmap-init contents for a never-touched population frame. */
+uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw);
+/* Field access through the current mapping.  Writes to a read-only PTE or to
+ * a sealed frame are refused and reported as I10. */
+uint64_t vm_read64(struct hvo_machine *m, uint64_t vaddr);
+uint32_t vm_read32(struct hvo_machine *m, uint64_t vaddr);
+bool vm_write64(struct hvo_machine *m, uint64_t vaddr, uint64_t v);
+bool vm_write32(struct hvo_machine *m, uint64_t vaddr, uint32_t v);
+/* Copy bytes into the vmemmap, one translation per page; same refusal rules. */
+bool vm_write_bytes(struct hvo_machine *m, uint64_t vaddr, const uint8_t *src, uint64_t len);
+/* atomic_add_unless on a 32-bit field: never writes when *p == unless. */
+bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t unless);
+/* Split the PMD covering vaddr into a PTE table (re-check under the lock). */
+int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush);
+void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte);
+void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end);
+void flush_tlb_all(struct hvo_machine *m);
+bool tlb_is_stale(const struct hvo_machine *m, uint64_t pfn);
+/* Default (memmap_init) struct page image for pfn into buf (struct_page_size bytes). */
+void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
+
+/* page.c */
+#include "page.h"
+
+/* hvo_g2.c */
+int g2_optimize_folio(struct hvo_machine *m, struct folio *f);
+int g2_restore_folio(struct hvo_machine *m, struct folio *f);
+void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n);
+int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored);
+int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t *out);
+uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order);
+
+/* folio.c */
+bool folio_optimized(struct hvo_machine *m, const struct folio *f);
+void folio_set_optimized(struct hvo_machine *m, struct folio *f, bool on);
+int folio_refcount(struct hvo_machine *m, const struct folio *f);
+uint64_t folio_vmemmap_pages(const struct hvo_machine *m, const struct folio *f);
+
+/* shadow.c */
+struct shadow *shadow_create(void);
+void shadow_destroy(struct shadow *s);
+void shadow_add(struct shadow *s, int32_t id, uint64_t pfn, unsigned order, unsigned node, int zone);
+void shadow_remove(struct shadow *s, int32_t id);
+void shadow_set_state(struct shadow *s, int32_t id, enum hvo_folio_state st);
+void shadow_set_optimized(struct shadow *s, int32_t id, bool on);
+int shadow_compare(struct hvo_machine *m);
+
+/* check.c */
+void check_init_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint8_t *page);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * machine.c - config validation, machine creation and teardown, the
+ * failure-injection and accounting wrappers around the allocator.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define GIB(x) ((uint64_t)(x) << 30)
+
+void hvo_config_default(struct hvo_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->gen = HVO_G2;
+	cfg->page_shift = 12;
+	cfg->struct_page_size = 64;
+	cfg->hvo_enabled = true;
+	/* Node 0 straddles DMA32/NORMAL at 4 GiB; node 1 has NORMAL and MOVABLE. */
+	cfg->nr_nodes = 2;
+	cfg->node[0].start_pfn = GIB(3) >> 12;
+	cfg->node[0].nr_pages = GIB(2) >> 12;
+	cfg->node[1].start_pfn = GIB(5) >> 12;
+	cfg->node[1].nr_pages = GIB(2) >> 12;
+	cfg->node[1].movable_start_pfn = GIB(6) >> 12;
+}
+
+int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
+{
+	struct hvo_geometry g;
+	uint64_t sec, prev_end = 0, max_pfn;
+	bool have_kernel_node = false;
+	int rc;
+
+	if (cfg->gen != HVO_G2) {
+		snprintf(err, errlen, "generation G%d not modelled (G2 only)", (int)cfg->gen);
+		return -HVO_EINVAL;
+	}
+	rc = hvo_geometry_init(&g, cfg->page_shift, cfg->struct_page_size, err, errlen);
+	if (rc)
+		return rc;
+	if (cfg->nr_nodes < 1 || cfg->nr_nodes > HVO_MAX_NODES) {
+		snprintf(err, errlen, "%u nodes: need 1..%d", cfg->nr_nodes, HVO_MAX_NODES);
+		return -HVO_EINVAL;
+	}
+	sec = 1ull << (g.section_shift - g.page_shift);
+	/* 64 TiB of physical address space at most: keeps the PMD array small. */
+	max_pfn = 1ull << (46 - g.page_shift);
+	for (unsigned i = 0; i < cfg->nr_nodes; i++) {
+		const struct hvo_node_config *n = &cfg->node[i];
+		uint64_t end = n->start_pfn + n->nr_pages;
+
+		if (!n->nr_pages || n->start_pfn % sec || n->nr_pages % sec) {
+			snprintf(err, errlen, "node %u: start 0x%llx and size 0x%llx pages must be non-empty and "
+				 "multiples of the section size (0x%llx pages)", i,
+				 (unsigned long long)n->start_pfn, (unsigned long long)n->nr_pages,
+				 (unsigned long long)sec);
+			return -HVO_EINVAL;
+		}
+		if (n->start_pfn > max_pfn || n->nr_pages > max_pfn || end > max_pfn) {
+			snprintf(err, errlen, "node %u: ends above the 64 TiB the model supports", i);
+			return -HVO_EINVAL;
+		}
+		if (n->start_pfn < prev_end) {
+			snprintf(err, errlen, "node %u overlaps or precedes node %u: nodes must be ascending "
+				 "and disjoint", i, i - 1);
+			return -HVO_EINVAL;
+		}
+		if (n->movable_start_pfn && (n->movable_start_pfn <= n->start_pfn || n->movable_start_pfn >= end ||
+					     n->movable_start_pfn % sec)) {
+			snprintf(err, errlen, "node %u: movable_start 0x%llx must be a section boundary strictly "
+				 "inside the node", i, (unsigned long long)n->movable_start_pfn);
+			return -HVO_EINVAL;
+		}
+		if (!n->movable_only)
+			have_kernel_node = true;
+		prev_end = end;
+	}
+	if (!have_kernel_node) {
+		snprintf(err, errlen, "every node is movable-only: nowhere to put kernel memory");
+		return -HVO_EINVAL;
+	}
+	if (cfg->vmemmap_base) {
+		if (cfg->vmemmap_base % g.page_size) {
+			snprintf(err, errlen, "vmemmap base 0x%llx is not page aligned",
+				 (unsigned long long)cfg->vmemmap_base);
+			return -HVO_EINVAL;
+		}
+		if (cfg->vmemmap_base > UINT64_MAX - prev_end * g.struct_page_size) {
+			snprintf(err, errlen, "vmemmap base 0x%llx: the vmemmap would wrap around",
+				 (unsigned long long)cfg->vmemmap_base);
+			return -HVO_EINVAL;
+		}
+		/* I16; the check sparse_init added (B19 drops it). */
+		if (g.sps_pow2 && cfg->vmemmap_base % g.max_folio_vmemmap_align &&
+		    !(cfg->mutants >> HVO_MUT_B19 & 1)) {
+			snprintf(err, errlen, "I16: vmemmap base 0x%llx not aligned to MAX_FOLIO_VMEMMAP_ALIGN 0x%llx",
+				 (unsigned long long)cfg->vmemmap_base,
+				 (unsigned long long)g.max_folio_vmemmap_align);
+			return -HVO_EINVAL;
+		}
+	}
+	if (cfg->mutants >> HVO_NR_MUTANTS) {
+		snprintf(err, errlen, "unknown mutant bits 0x%llx", (unsigned long long)cfg->mutants);
+		return -HVO_EINVAL;
+	}
+	return 0;
+}
+
+int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, char *err, size_t errlen)
+{
+	struct hvo_machine *m;
+	int rc;
+
+	*out = NULL;
+	rc = hvo_config_validate(cfg, err, errlen);
+	if (rc)
+		return rc;
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of host memory");
+		return -HVO_ENOMEM;
+	}
+	m->cfg = *cfg;
+	hvo_geometry_init(&m->geo, cfg->page_shift, cfg->struct_page_size, err, errlen);
+	m->enabled = cfg->hvo_enabled;
+	m->vbase = cfg->vmemmap_base ? cfg->vmemmap_base : 0xffffea0000000000ull;
+	{
+		/* The allocator's top order sits above MAX_FOLIO_ORDER so that the
+		 * folios B18 lets through (upstream only warns) can exist. */
+		m->phys_geo = m->geo;
+		m->phys_geo.max_folio_order += 2;
+		rc = phys_create(&m->phys, &m->cfg, &m->phys_geo, err, errlen);
+	}
+	if (!rc)
+		rc = vmemmap_init(m, err, errlen);
+	if (!rc) {
+		phys_buddy_init(m->phys);
+		for (unsigned n = 0; n < cfg->nr_nodes && !rc; n++)
+			for (int z = 0; z < HVO_NR_ZONES && !rc; z++) {
+				/* Sized exactly, so an out-of-range index (B18) is a heap overflow. */
+				m->zhvo[n][z].tails = calloc(m->geo.nr_vmemmap_tails ? m->geo.nr_vmemmap_tails : 1,
+							     sizeof(uint64_t));
+				if (!m->zhvo[n][z].tails)
+					rc = -HVO_ENOMEM;
+			}
+		m->shadow = shadow_create();
+		if (!m->shadow)
+			rc = -HVO_ENOMEM;
+		if (rc)
+			snprintf(err, errlen, "out of host memory");
+	}
+	if (rc) {
+		hvo_machine_destroy(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+void hvo_machine_destroy(struct hvo_machine *m)
+{
+	if (!m)
+		return;
+	vmemmap_destroy(m);
+	for (unsigned n = 0; n < HVO_MAX_NODES; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			free(m->zhvo[n][z].tails);
+	phys_destroy(m->phys);
+	shadow_destroy(m->shadow);
+	free(m->folios);
+	free(m->stale);
+	free(m);
+}
+
+const struct hvo_geometry *hvo_machine_geometry(const struct hvo_machine *m) { return &m->geo; }
+const struct hvo_config *hvo_machine_config(const struct hvo_machine *m) { return &m->cfg; }
+const struct hvo_violation *hvo_violation(const struct hvo_machine *m) { return m->has_viol ? &m->viol : NULL; }
+
+/* Records the first violation only: later ones are usually its echo. */
+void hvo_violate(struct hvo_machine *m, int inv, uint64_t pfn, int32_t folio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->has_viol)
+		return;
+	m->has_viol = true;
+	m->viol.inv = inv;
+	m->viol.pfn = pfn;
+	m->viol.folio = folio;
+	va_start(ap, fmt);
+	vsnprintf(m->viol.msg, sizeof(m->viol.msg), fmt, ap);
+	va_end(ap);
+	hvo_log(m, "violation I%d pfn=0x%llx folio=%d: %s", inv, (unsigned long long)pfn, folio, m->viol.msg);
+}
+
+void hvo_log(const struct hvo_machine *m, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!m->cfg.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	m->cfg.log(m->cfg.log_ctx, line);
+}
+
+bool mach_should_fail(struct hvo_machine *m, enum hvo_site site)
+{
+	m->fail_calls++;
+	m->site_calls[site]++;
+	return m->cfg.fail && m->cfg.fail(m->cfg.fail_ctx, site, m->site_calls[site], m->fail_calls);
+}
+
+int mach_alloc(struct hvo_machine *m, enum hvo_site site, unsigned node, int zone, unsigned order,
+	       unsigned gfp, uint64_t *pfn)
+{
+	if (mach_should_fail(m, site))
+		return -HVO_ENOMEM;
+	return phys_alloc(m->phys, site, node, zone, order, gfp, pfn);
+}
+
+int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, bool zero, uint64_t *pfn)
+{
+	uint8_t *b;
+	int rc = mach_alloc(m, site, node, -1, 0, PHYS_GFP_KERNEL, pfn);
+
+	if (rc)
+		return rc;
+	b = phys_frame(m->phys, *pfn, true);
+	if (!b) {
+		phys_free(m->phys, *pfn, 0);
+		return -HVO_ENOMEM;
+	}
+	/* Not zeroed: a recognisable pattern, so a reader of uninitialised bytes shows. */
+	memset(b, zero ? 0 : 0x5a, m->geo.page_size);
+	return 0;
+}
+
+void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
+{
+	/* I12: nothing may still translate to a page that goes back to the allocator. */
+	for (uint64_t i = 0; i < (1ull << order) && m->nr_stale; i++)
+		if (tlb_is_stale(m, pfn + i))
+			hvo_violate(m, 12, pfn + i, -1, "page freed before the TLB flush of its old vmemmap mapping");
+	if (phys_free(m->phys, pfn, order))
+		hvo_violate(m, 12, pfn, -1, "free of a page that is not allocated as order %u (double free?)", order);
+}
+
+void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int delta, unsigned described_node)
+{
+	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
+
+	if (boot)
+		m->memmap_boot_pages += delta;
+	else
+		m->memmap_pages += delta;
+	if (node >= 0 && node < HVO_MAX_NODES)
+		m->node_memmap[node] += delta;
+}
+
+void hvo_set_enabled(struct hvo_machine *m, bool on)
+{
+	/* READ_ONCE(vmemmap_optimize_enabled) on the reader side; only new optimizations stop. */
+	__atomic_store_n(&m->enabled, on, __ATOMIC_RELAXED);
+}

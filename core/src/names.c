@@ -1,0 +1,57 @@
+/*
+ * names.c - printable names of the enums in hvo.h, and the mutant catalogue.
+ */
+#include <strings.h>
+
+#include "hvo/hvo.h"
+
+#define LOOKUP(tab, i) ((i) >= 0 && (size_t)(i) < sizeof(tab) / sizeof(tab[0]) ? tab[i] : "?")
+
+static const char *const zone_names[HVO_NR_ZONES] = { "dma32", "normal", "movable" };
+static const char *const site_names[HVO_NR_SITES] = {
+	"memblock", "hugetlb_folio", "shared_tail", "head_copy", "pte_table", "restore_page", "pte_update",
+};
+static const char *const sp_names[HVO_NR_SYNC_POINTS] = {
+	"read_once", "write_once", "cmpxchg", "atomic", "pte_set", "pmd_set", "tlb_flush", "lock",
+	"rcu_read_lock", "rcu_read_unlock", "rcu_sync",
+};
+
+/* Each entry cites its catalogue ID in spec section 4. */
+static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
+	[HVO_MUT_B7] = { "B7", "restore fills tail slots from slot 0, so folio metadata lands in tail struct pages", false },
+	[HVO_MUT_B8] = { "B8", "rollback rebuilds every walked slot, slot 0 included, from the tail template", false },
+	[HVO_MUT_B12A] = { "B12a", "memmap stat updated after the vmemmap page was freed (reads a freed page)", false },
+	[HVO_MUT_B12B] = { "B12b", "restore accounts the new vmemmap pages even when allocating them failed", false },
+	[HVO_MUT_B12C] = { "B12c", "memmap accounted to the node of the described memory, not where the page lives", false },
+	[HVO_MUT_B17B] = { "B17b", "get_tail loser does not free its page (leak)", false },
+	[HVO_MUT_B17C] = { "B17c", "get_tail publishes the tail page before initialising it", false },
+	[HVO_MUT_B18] = { "B18", "orders above MAX_FOLIO_ORDER only warn; runtime get_tail indexes past vmemmap_tails[]", false },
+	[HVO_MUT_B19] = { "B19", "vmemmap base not checked for MAX_FOLIO_VMEMMAP_ALIGN with the mask encoding", false },
+	[HVO_MUT_B22] = { "B22", "optimized flag set after the head copy, so the new head never carries it", false },
+	[HVO_MUT_B27] = { "B27", "optimized flag cleared although the rollback walk failed (partially optimized)", false },
+};
+
+const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }
+const char *hvo_site_name(int site) { return LOOKUP(site_names, site); }
+const char *hvo_sync_point_name(int sp) { return LOOKUP(sp_names, sp); }
+
+int hvo_site_by_name(const char *name)
+{
+	for (int i = 0; i < HVO_NR_SITES; i++)
+		if (!strcasecmp(name, site_names[i]))
+			return i;
+	return -1;
+}
+
+const struct hvo_mutant_info *hvo_mutant_info(int mutant)
+{
+	return mutant >= 0 && mutant < HVO_NR_MUTANTS ? &mutants[mutant] : NULL;
+}
+
+int hvo_mutant_by_name(const char *name)
+{
+	for (int i = 0; i < HVO_NR_MUTANTS; i++)
+		if (!strcasecmp(name, mutants[i].name))
+			return i;
+	return -1;
+}

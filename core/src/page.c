@@ -1,0 +1,118 @@
+/*
+ * page.c - compound_head() in both encodings (1.2) and the struct page
+ * initialisers of a HugeTLB folio (2.1).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+uint64_t compound_head_vaddr(struct hvo_machine *m, uint64_t vaddr)
+{
+	uint64_t w;
+
+	sync_point(m, HVO_SP_READ_ONCE, "compound_head");
+	w = vm_read64(m, vaddr + PO_INFO);
+	if (m->geo.sps_pow2) {
+		/* Branch-free mask resolution: tail -> w, otherwise all ones. */
+		uint64_t mask = ((w & 1) - 1) | w;
+
+		return vaddr & mask;
+	}
+	return (w & 1) ? w - 1 : vaddr;
+}
+
+uint64_t tail_info(const struct hvo_machine *m, uint64_t head_vaddr, unsigned order)
+{
+	return m->geo.sps_pow2 ? hvo_geo_tail_info(&m->geo, order) : head_vaddr | 1;
+}
+
+static void put64(uint8_t *b, unsigned off, uint64_t v) { memcpy(b + off, &v, 8); }
+static void put32(uint8_t *b, unsigned off, uint32_t v) { memcpy(b + off, &v, 4); }
+
+void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
+			 uint64_t head_vaddr, uint8_t *buf)
+{
+	/* init_compound_tail(): refcount 0, mapcount -1, node and zone, then
+	 * prep_compound_tail(): TAIL_MAPPING, compound_info, private 0. */
+	memset(buf, 0, m->geo.struct_page_size);
+	put64(buf, PO_FLAGS, page_flags_nodezone(node, zone));
+	put64(buf, PO_INFO, tail_info(m, head_vaddr, order));
+	put64(buf, PO_MAPPING, TAIL_MAPPING);
+	put32(buf, PO_MAPCOUNT, (uint32_t)-1);
+}
+
+typedef void (*page_img_fn)(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img);
+
+/* Write the struct pages of [pfn, pfn + nr) through the vmemmap, one
+ * translation per vmemmap page (a struct page may straddle two pages when
+ * its size is not a power of two). */
+static bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn,
+			       const struct folio *f)
+{
+	unsigned sps = m->geo.struct_page_size;
+	uint64_t psz = m->geo.page_size;
+	uint64_t va = page_vaddr(m, pfn), vend = page_vaddr(m, pfn + nr);
+	uint8_t *stage = malloc(psz), img[256];
+	bool ok = stage != NULL;
+
+	for (uint64_t pva = va & ~(psz - 1); ok && pva < vend; pva += psz) {
+		uint64_t lo = pva > va ? pva : va, hi = pva + psz < vend ? pva + psz : vend;
+
+		for (uint64_t p = (lo - m->vbase) / sps; page_vaddr(m, p) < hi; p++) {
+			uint64_t sva = page_vaddr(m, p);
+			uint64_t from = sva < lo ? lo - sva : 0, to = sva + sps > hi ? hi - sva : sps;
+
+			fn(m, f, p, img);
+			memcpy(stage + (sva + from - pva), img + from, to - from);
+		}
+		ok = vm_write_bytes(m, lo, stage + (lo - pva), hi - lo);
+	}
+	free(stage);
+	return ok;
+}
+
+static void hugetlb_page_img(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img)
+{
+	uint64_t i = pfn - f->pfn, nr = 1ull << f->order;
+
+	memset(img, 0, m->geo.struct_page_size);
+	if (i == 0) { /* the head, typed hugetlb, frozen (refcount 0) in the pool */
+		put64(img, PO_FLAGS, page_flags_nodezone(f->node, f->zone) | 1ull << PG_HEAD);
+		put32(img, PO_MAPCOUNT, PAGE_TYPE_HUGETLB);
+		return;
+	}
+	canonical_tail_page(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), img);
+	if (i == 1) { /* folio: order, mapcounts, nr_pages */
+		put64(img, PO_FLAGS, page_flags_nodezone(f->node, f->zone) | f->order);
+		put32(img, F1_LARGE_MAPCOUNT, (uint32_t)-1);
+		put32(img, F1_NR_PAGES_MAPPED, 0);
+		put32(img, F1_ENTIRE_MAPCOUNT, (uint32_t)-1);
+		put32(img, F1_PINCOUNT, 0);
+		put64(img, F1_NR_PAGES, nr);
+	} else if (i == 2) { /* _deferred_list, empty: points at itself */
+		uint64_t self = page_vaddr(m, pfn) + F2_DEFERRED_NEXT;
+
+		put64(img, F2_DEFERRED_NEXT, self);
+		put64(img, F2_DEFERRED_PREV, self);
+	} else if (i == 3) { /* hugetlb subpool and cgroup (B7 leaks these) */
+		put64(img, F3_SUBPOOL, f->tag);
+		put64(img, F3_CGROUP, f->tag ^ 0x00000000c0000000ull);
+	}
+}
+
+static void memmap_page_img(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img)
+{
+	(void)f;
+	memmap_init_page(m, pfn, img);
+}
+
+bool prep_hugetlb_folio(struct hvo_machine *m, const struct folio *f)
+{
+	return write_struct_pages(m, f->pfn, 1ull << f->order, hugetlb_page_img, f);
+}
+
+bool reset_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr)
+{
+	return write_struct_pages(m, pfn, nr, memmap_page_img, NULL);
+}

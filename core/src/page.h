@@ -1,0 +1,70 @@
+/*
+ * page.h - struct page as bytes (spec 1.1) and the compound_info encodings (1.2).
+ *
+ * Offsets are those of a 64-bit kernel with a 64-byte struct page; larger
+ * sizes append words (virtual, kmsan) that stay zero.
+ */
+#ifndef HVO_PAGE_H
+#define HVO_PAGE_H
+
+#include <stdint.h>
+
+#define PO_FLAGS     0   /* flags: PG_* low, zone and node high */
+#define PO_INFO      8   /* compound_info (tails) / lru.next */
+#define PO_LRU_PREV  16
+#define PO_MAPPING   24
+#define PO_INDEX     32
+#define PO_PRIVATE   40
+#define PO_MAPCOUNT  48  /* int32: _mapcount, or page_type for typed pages */
+#define PO_REFCOUNT  52  /* int32 */
+#define PO_MEMCG     56
+
+#define PG_HEAD      6
+#define PG_RESERVED  13
+#define FLAGS_ZONE_SHIFT 55
+#define FLAGS_ZONE_MASK  0x7ull
+#define FLAGS_NODE_SHIFT 58
+#define FLAGS_NODE_MASK  0x3full
+
+#define TAIL_MAPPING      0xdead000000000400ull  /* 0x400 + POISON_POINTER_DELTA */
+#define PGTY_HUGETLB      0xf4u
+#define PAGE_TYPE_HUGETLB (PGTY_HUGETLB << 24)
+#define HPG_VMEMMAP_OPTIMIZED 4                  /* bit in head->private */
+#define NR_USED_SUBPAGE   4                      /* folio metadata lives in page[0..3] */
+
+/* folio metadata in page[1..3] (struct folio overlay) */
+#define F1_LARGE_MAPCOUNT 16  /* int32 -1 */
+#define F1_NR_PAGES_MAPPED 20 /* int32 0 */
+#define F1_ENTIRE_MAPCOUNT 24 /* int32 -1 */
+#define F1_PINCOUNT       28  /* int32 0 */
+#define F1_NR_PAGES       32  /* u64 */
+#define F2_DEFERRED_NEXT  16  /* list_head pointing at itself */
+#define F2_DEFERRED_PREV  24
+#define F3_SUBPOOL        16
+#define F3_CGROUP         24
+#define F3_CGROUP_RSVD    32
+#define F3_HWPOISON       40
+
+static inline uint64_t page_flags_nodezone(unsigned node, int zone)
+{
+	return ((uint64_t)node << FLAGS_NODE_SHIFT) | ((uint64_t)zone << FLAGS_ZONE_SHIFT);
+}
+
+struct hvo_machine;
+struct folio;
+
+/* Resolve compound_head for the struct page at vaddr through the mapping. */
+uint64_t compound_head_vaddr(struct hvo_machine *m, uint64_t vaddr);
+/* The compound_info a tail of this folio must hold (mask or pointer encoding). */
+uint64_t tail_info(const struct hvo_machine *m, uint64_t head_vaddr, unsigned order);
+/* Write the struct pages of a fresh HugeTLB folio: head, folio metadata,
+ * every tail canonical (prep_compound_page + hugetlb prep).  false if a
+ * write was refused (only possible through a bug). */
+bool prep_hugetlb_folio(struct hvo_machine *m, const struct folio *f);
+/* Return every struct page of the range to the memmap_init state. */
+bool reset_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr);
+/* Byte image of a canonical tail struct page (init_compound_tail(_, NULL, order, zone)). */
+void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
+			 uint64_t head_vaddr, uint8_t *buf);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * sync.c - the core's side of the sync seam (architecture rule 3).
+ *
+ * Every primitive with ordering meaning first calls the backend's sched()
+ * (a scheduling point for the fiber scheduler, a place for an injected
+ * racer in sequential runs), then does the access with C11 __atomic
+ * builtins, which are correct for the plain and the threads backend alike
+ * and visible to TSan.  Locks go to the backend; without one, a plain lock
+ * that reports a self-deadlock instead of hanging.
+ */
+#include "internal.h"
+
+void sync_point(struct hvo_machine *m, enum hvo_sync_point sp, const char *where)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	if (ops && ops->sched)
+		ops->sched(ops->ctx, sp, where);
+}
+
+uint64_t read_once(struct hvo_machine *m, const uint64_t *p, const char *where)
+{
+	sync_point(m, HVO_SP_READ_ONCE, where);
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+uint64_t load_acquire(struct hvo_machine *m, const uint64_t *p, const char *where)
+{
+	sync_point(m, HVO_SP_READ_ONCE, where);
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+void write_once(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *where)
+{
+	sync_point(m, HVO_SP_WRITE_ONCE, where);
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+void store_release(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *where)
+{
+	sync_point(m, HVO_SP_WRITE_ONCE, where);
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* Kernel cmpxchg: fully ordered, returns the old value. */
+uint64_t cmpxchg(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where)
+{
+	sync_point(m, HVO_SP_CMPXCHG, where);
+	__atomic_compare_exchange_n(p, &old, new_, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return old;
+}
+
+void mlock(struct hvo_machine *m, enum hvo_lock l)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	sync_point(m, HVO_SP_LOCK, l == HVO_LOCK_PAGE_TABLE ? "page_table_lock" : "hugetlb_lock");
+	if (ops && ops->lock) {
+		ops->lock(ops->ctx, l);
+		return;
+	}
+	if (m->lock_held[l])
+		hvo_violate(m, 0, UINT64_MAX, -1, "self-deadlock: lock %d taken twice", (int)l);
+	m->lock_held[l] = true;
+}
+
+void munlock(struct hvo_machine *m, enum hvo_lock l)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	if (ops && ops->unlock) {
+		ops->unlock(ops->ctx, l);
+		return;
+	}
+	m->lock_held[l] = false;
+}

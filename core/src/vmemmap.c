@@ -1,0 +1,413 @@
+/*
+ * vmemmap.c - the vmemmap virtual range and its kernel page tables.
+ *
+ * One PMD entry per 2^pmd_shift bytes of vmemmap: none, a leaf mapping a
+ * naturally aligned block of frames RW (the boot default where a section's
+ * vmemmap covers whole PMDs), or a PTE table with per-page RW/RO entries.
+ * Aliasing is real: every address that maps a frame sees its one buffer.
+ * The TLB is a list of replaced translations that stay usable until a
+ * flush covers them; freeing such a page is I12.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static inline uint64_t pmd_index(const struct hvo_machine *m, uint64_t vaddr)
+{
+	return (vaddr - m->vbase) >> m->geo.pmd_shift;
+}
+
+static inline uint64_t pte_index(const struct hvo_machine *m, uint64_t vaddr)
+{
+	return ((vaddr - m->vbase) >> m->geo.page_shift) & (m->ptrs_per_table - 1);
+}
+
+static struct pte_table *table_new(struct hvo_machine *m, uint64_t table_pfn)
+{
+	struct pte_table *t = malloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->pte = calloc(m->ptrs_per_table, sizeof(uint64_t));
+	if (!t->pte) {
+		free(t);
+		return NULL;
+	}
+	t->table_pfn = table_pfn;
+	m->nr_pte_tables++;
+	return t;
+}
+
+static void table_free(struct hvo_machine *m, struct pte_table *t)
+{
+	free(t->pte);
+	free(t);
+	m->nr_pte_tables--;
+}
+
+static int boot_alloc(struct hvo_machine *m, unsigned node, unsigned order, uint64_t *pfn)
+{
+	if (mach_should_fail(m, HVO_SITE_MEMBLOCK))
+		return -HVO_ENOMEM;
+	return phys_memblock_alloc(m->phys, node, order, pfn);
+}
+
+/* Boot population of one section's vmemmap from the boot allocator. */
+static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart, uint64_t vend)
+{
+	uint64_t psz = m->geo.page_size, pmd_size = 1ull << m->geo.pmd_shift;
+	uint64_t va = vstart & ~(psz - 1);
+
+	while (va < vend) {
+		struct pmd *pmd = &m->pmd[pmd_index(m, va)];
+		uint64_t pmd_start = m->vbase + (pmd_index(m, va) << m->geo.pmd_shift);
+		uint64_t pfn;
+		int rc;
+
+		if (pmd->val == PMD_LEAF) {
+			va = pmd_start + pmd_size;
+			continue;
+		}
+		if (pmd->val == PMD_NONE && va == pmd_start && vend - va >= pmd_size) {
+			rc = boot_alloc(m, node, m->pmd_order, &pfn);
+			if (rc)
+				return rc;
+			pmd->leaf_pfn = pfn;
+			pmd->val = PMD_LEAF;
+			for (uint64_t i = 0; i < (1ull << m->pmd_order); i++)
+				memmap_account(m, pfn + i, true, +1, node);
+			va += pmd_size;
+			continue;
+		}
+		if (pmd->val == PMD_NONE) {
+			rc = boot_alloc(m, node, 0, &pfn);
+			if (rc)
+				return rc;
+			pmd->table = table_new(m, pfn);
+			if (!pmd->table)
+				return -HVO_ENOMEM;
+			pmd->val = PMD_TABLE;
+		}
+		uint64_t *slot = &pmd->table->pte[pte_index(m, va)];
+		if (!(*slot & PTE_PRESENT)) {
+			rc = boot_alloc(m, node, 0, &pfn);
+			if (rc)
+				return rc;
+			*slot = mk_pte(pfn, true);
+			memmap_account(m, pfn, true, +1, node);
+		}
+		va += psz;
+	}
+	return 0;
+}
+
+int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
+{
+	const struct hvo_geometry *g = &m->geo;
+	uint64_t sec = 1ull << (g->section_shift - g->page_shift);
+
+	m->ptrs_per_table = g->page_size / 8;
+	m->pmd_order = g->pmd_shift - g->page_shift;
+	m->max_pfn = phys_max_pfn(m->phys);
+	m->nr_pmd = ((m->max_pfn * g->struct_page_size) >> g->pmd_shift) + 1;
+	m->pmd = calloc(m->nr_pmd, sizeof(*m->pmd));
+	if (!m->pmd) {
+		snprintf(err, errlen, "out of host memory for %llu PMDs", (unsigned long long)m->nr_pmd);
+		return -HVO_ENOMEM;
+	}
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++) {
+		const struct hvo_node_config *nc = &m->cfg.node[n];
+
+		for (uint64_t s = nc->start_pfn; s < nc->start_pfn + nc->nr_pages; s += sec) {
+			int rc = populate_range(m, n, page_vaddr(m, s), page_vaddr(m, s + sec));
+
+			if (rc) {
+				snprintf(err, errlen, "boot allocator out of memory populating the vmemmap of node %u", n);
+				return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+void vmemmap_destroy(struct hvo_machine *m)
+{
+	for (uint64_t i = 0; m->pmd && i < m->nr_pmd; i++)
+		if (m->pmd[i].val == PMD_TABLE)
+			table_free(m, m->pmd[i].table);
+	free(m->pmd);
+	m->pmd = NULL;
+}
+
+bool vm_translate(const struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
+{
+	uint64_t idx;
+	const struct pmd *pmd;
+
+	if (vaddr < m->vbase)
+		return false;
+	idx = pmd_index(m, vaddr);
+	if (idx >= m->nr_pmd)
+		return false;
+	pmd = &m->pmd[idx];
+	switch (__atomic_load_n(&pmd->val, __ATOMIC_ACQUIRE)) {
+	case PMD_LEAF:
+		*frame = pmd->leaf_pfn + (((vaddr - m->vbase) >> m->geo.page_shift) & ((1ull << m->pmd_order) - 1));
+		*rw = true;
+		return true;
+	case PMD_TABLE: {
+		uint64_t pte = __atomic_load_n(&pmd->table->pte[pte_index(m, vaddr)], __ATOMIC_ACQUIRE);
+
+		if (!(pte & PTE_PRESENT))
+			return false;
+		*frame = pte_pfn(pte);
+		*rw = pte & PTE_RW;
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+uint64_t *vm_pte_slot(struct hvo_machine *m, uint64_t vaddr)
+{
+	uint64_t idx = pmd_index(m, vaddr);
+
+	if (vaddr < m->vbase || idx >= m->nr_pmd || m->pmd[idx].val != PMD_TABLE)
+		return NULL;
+	return &m->pmd[idx].table->pte[pte_index(m, vaddr)];
+}
+
+void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf)
+{
+	int node = phys_node_of(m->phys, pfn);
+	uint64_t flags = node >= 0 ? page_flags_nodezone((unsigned)node, phys_zone_of(m->phys, pfn)) : 0;
+	int32_t mapcount = -1;
+
+	memset(buf, 0, m->geo.struct_page_size);
+	memcpy(buf + PO_FLAGS, &flags, 8);
+	memcpy(buf + PO_MAPCOUNT, &mapcount, 4);
+}
+
+/* Fill a never-touched population frame with what memmap_init wrote there. */
+static void materialise(const struct hvo_machine *m, uint64_t page_va, uint8_t *bytes)
+{
+	unsigned sps = m->geo.struct_page_size;
+	uint64_t psz = m->geo.page_size;
+	uint64_t pfn = (page_va - m->vbase) / sps;
+	uint8_t img[256];
+
+	for (; page_vaddr(m, pfn) < page_va + psz; pfn++) {
+		uint64_t sva = page_vaddr(m, pfn);
+		uint64_t from = sva < page_va ? page_va - sva : 0;
+		uint64_t to = sva + sps > page_va + psz ? page_va + psz - sva : sps;
+
+		memmap_init_page(m, pfn, img);
+		memcpy(bytes + (sva + from - page_va), img + from, to - from);
+	}
+}
+
+uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
+{
+	uint64_t page_va = vaddr & ~(m->geo.page_size - 1);
+	uint8_t *b;
+
+	if (!vm_translate(m, page_va, frame, rw))
+		return NULL;
+	b = phys_frame(m->phys, *frame, false);
+	if (!b) {
+		b = phys_frame(m->phys, *frame, true);
+		if (b)
+			materialise(m, page_va, b);
+	}
+	return b;
+}
+
+static uint8_t *field(struct hvo_machine *m, uint64_t vaddr, bool write, uint64_t *frame)
+{
+	bool rw;
+	uint8_t *b = vm_page_bytes(m, vaddr, frame, &rw);
+
+	if (!b) {
+		hvo_violate(m, 0, UINT64_MAX, -1, "access to unmapped vmemmap address 0x%llx",
+			    (unsigned long long)vaddr);
+		return NULL;
+	}
+	if (write && (!rw || phys_frame_sealed(m->phys, *frame))) {
+		hvo_violate(m, 10, (vaddr - m->vbase) / m->geo.struct_page_size, -1,
+			    "write to read-only struct page at 0x%llx (frame 0x%llx, %s)",
+			    (unsigned long long)vaddr, (unsigned long long)*frame,
+			    rw ? "writable alias of a shared tail" : "RO PTE");
+		return NULL;
+	}
+	return b + (vaddr & (m->geo.page_size - 1));
+}
+
+uint64_t vm_read64(struct hvo_machine *m, uint64_t vaddr)
+{
+	uint64_t frame;
+	uint8_t *p = field(m, vaddr, false, &frame);
+
+	return p ? __atomic_load_n((uint64_t *)(void *)p, __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t vm_read32(struct hvo_machine *m, uint64_t vaddr)
+{
+	uint64_t frame;
+	uint8_t *p = field(m, vaddr, false, &frame);
+
+	return p ? __atomic_load_n((uint32_t *)(void *)p, __ATOMIC_RELAXED) : 0;
+}
+
+bool vm_write64(struct hvo_machine *m, uint64_t vaddr, uint64_t v)
+{
+	uint64_t frame;
+	uint8_t *p = field(m, vaddr, true, &frame);
+
+	if (p)
+		__atomic_store_n((uint64_t *)(void *)p, v, __ATOMIC_RELAXED);
+	return p != NULL;
+}
+
+bool vm_write32(struct hvo_machine *m, uint64_t vaddr, uint32_t v)
+{
+	uint64_t frame;
+	uint8_t *p = field(m, vaddr, true, &frame);
+
+	if (p)
+		__atomic_store_n((uint32_t *)(void *)p, v, __ATOMIC_RELAXED);
+	return p != NULL;
+}
+
+bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t unless)
+{
+	uint64_t frame;
+	uint8_t *p;
+	int32_t cur;
+
+	sync_point(m, HVO_SP_ATOMIC, "page_ref_add_unless");
+	cur = (int32_t)vm_read32(m, vaddr);
+	if (cur == unless)
+		return false;
+	p = field(m, vaddr, true, &frame);
+	if (!p)
+		return false;
+	__atomic_fetch_add((int32_t *)(void *)p, add, __ATOMIC_SEQ_CST);
+	return true;
+}
+
+void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte)
+{
+	uint64_t old = *slot;
+
+	sync_point(m, HVO_SP_PTE_SET, "set_pte");
+	if ((old & PTE_PRESENT) && pte_pfn(old) != pte_pfn(pte)) {
+		if (m->nr_stale == m->stale_cap) {
+			unsigned cap = m->stale_cap ? 2 * m->stale_cap : 64;
+			struct stale_tlb *n = realloc(m->stale, cap * sizeof(*n));
+
+			if (!n)
+				abort(); /* host OOM: nothing sensible to model */
+			m->stale = n;
+			m->stale_cap = cap;
+		}
+		m->stale[m->nr_stale++] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
+	}
+	/* smp_wmb() before set_pte_at: contents first, then the entry (B6). */
+	__atomic_store_n(slot, pte, __ATOMIC_RELEASE);
+}
+
+void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
+{
+	unsigned j = 0;
+
+	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_kernel_range");
+	m->tlb_flushes++;
+	for (unsigned i = 0; i < m->nr_stale; i++)
+		if (m->stale[i].vaddr < start || m->stale[i].vaddr >= end)
+			m->stale[j++] = m->stale[i];
+	m->nr_stale = j;
+}
+
+void flush_tlb_all(struct hvo_machine *m)
+{
+	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_all");
+	m->tlb_flushes++;
+	m->nr_stale = 0;
+}
+
+bool tlb_is_stale(const struct hvo_machine *m, uint64_t pfn)
+{
+	for (unsigned i = 0; i < m->nr_stale; i++)
+		if (m->stale[i].pfn == pfn)
+			return true;
+	return false;
+}
+
+int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
+{
+	uint64_t idx = pmd_index(m, vaddr), table_pfn;
+	struct pmd *pmd = &m->pmd[idx];
+	struct pte_table *t;
+	uint64_t head;
+	int node, rc;
+
+	if (read_once(m, &pmd->val, "split_pmd.check") != PMD_LEAF)
+		return 0;
+	/* The table comes from the node of the vmemmap it maps. */
+	node = phys_node_of(m->phys, pmd->leaf_pfn);
+	rc = mach_alloc(m, HVO_SITE_PTE_TABLE, node < 0 ? 0 : (unsigned)node, -1, 0, PHYS_GFP_KERNEL, &table_pfn);
+	if (rc)
+		return rc;
+	t = table_new(m, table_pfn);
+	if (!t) {
+		mach_free(m, table_pfn, 0);
+		return -HVO_ENOMEM;
+	}
+	mlock(m, HVO_LOCK_PAGE_TABLE);
+	/* Re-check under the lock: someone may have split it meanwhile (B5). */
+	if (pmd->val == PMD_LEAF) {
+		head = pmd->leaf_pfn;
+		for (uint64_t i = 0; i < m->ptrs_per_table; i++)
+			t->pte[i] = mk_pte(head + i, true);
+		/* split_page(): the block's pages become individually freeable. */
+		if (phys_split(m->phys, head, m->pmd_order))
+			hvo_violate(m, 0, head, -1, "split of a vmemmap block that is not one allocation");
+		pmd->table = t;
+		sync_point(m, HVO_SP_PMD_SET, "pmd_populate");
+		__atomic_store_n(&pmd->val, PMD_TABLE, __ATOMIC_RELEASE);
+		m->pmd_splits++;
+		t = NULL;
+		if (flush) {
+			uint64_t start = m->vbase + (idx << m->geo.pmd_shift);
+
+			flush_tlb_range(m, start, start + (1ull << m->geo.pmd_shift));
+		}
+	}
+	munlock(m, HVO_LOCK_PAGE_TABLE);
+	if (t) {
+		mach_free(m, t->table_pfn, 0);
+		table_free(m, t);
+	}
+	return 0;
+}
+
+bool vm_write_bytes(struct hvo_machine *m, uint64_t vaddr, const uint8_t *src, uint64_t len)
+{
+	uint64_t psz = m->geo.page_size;
+
+	while (len) {
+		uint64_t off = vaddr & (psz - 1), n = psz - off < len ? psz - off : len, frame;
+		uint8_t *p = field(m, vaddr, true, &frame);
+
+		if (!p)
+			return false;
+		memcpy(p, src, n);
+		vaddr += n;
+		src += n;
+		len -= n;
+	}
+	return true;
+}

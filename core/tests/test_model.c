@@ -1,0 +1,416 @@
+/*
+ * test_model.c - the G2 runtime model end to end: tail values, mapping
+ * shape, accounting, restore equivalence (I8), rollback (I9), the pool
+ * lifecycle, the walker, RO enforcement, every geometry, determinism.
+ */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tests.h"
+
+#define MIB(x) ((uint64_t)(x) << 20)
+#define GIB(x) ((uint64_t)(x) << 30)
+
+/* Two nodes given in bytes, for any page shift. */
+static void cfg_nodes(struct hvo_config *c, unsigned shift, unsigned sps)
+{
+	hvo_config_default(c);
+	c->page_shift = shift;
+	c->struct_page_size = sps;
+	c->node[0].start_pfn = GIB(3) >> shift;
+	c->node[0].nr_pages = GIB(2) >> shift;
+	c->node[1].start_pfn = GIB(5) >> shift;
+	c->node[1].nr_pages = GIB(2) >> shift;
+	c->node[1].movable_start_pfn = GIB(6) >> shift;
+}
+
+static uint64_t slot_frame(struct hvo_machine *m, uint64_t pfn, uint64_t slot, bool *rw)
+{
+	uint64_t frame = UINT64_MAX;
+
+	vm_translate(m, page_vaddr(m, pfn) + slot * m->geo.page_size, &frame, rw);
+	return frame;
+}
+
+static uint8_t *folio_bytes(struct hvo_machine *m, uint64_t pfn, uint64_t n)
+{
+	uint64_t psz = m->geo.page_size, frame;
+	uint8_t *b = malloc(n * psz);
+	bool rw;
+
+	for (uint64_t i = 0; i < n; i++)
+		memcpy(b + i * psz, vm_page_bytes(m, page_vaddr(m, pfn) + i * psz, &frame, &rw), psz);
+	return b;
+}
+
+/* Every tail of an order-9 folio holds mask|1 = 0xFFFFFFFFFFFF8001 (4K/64B). */
+static void test_tail_values(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_folio_info fi;
+	int32_t id;
+
+	hvo_config_default(&c);
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 9, 0, HVO_ZONE_NORMAL, &id) == 0);
+	CHECK(hvo_folio_info(m, id, &fi) == 0);
+	CHECK(fi.optimized);
+	CHECK_EQ(fi.zone, HVO_ZONE_NORMAL);
+	for (uint64_t i = 1; i < 512; i++) {
+		uint64_t va = page_vaddr(m, fi.pfn + i);
+
+		CHECK_EQ(vm_read64(m, va + PO_INFO), 0xFFFFFFFFFFFF8001ull);
+		if (i >= 4) {
+			CHECK_EQ(vm_read64(m, va + PO_MAPPING), TAIL_MAPPING);
+			CHECK_EQ(vm_read32(m, va + PO_MAPCOUNT), 0xffffffffu);
+			CHECK_EQ(vm_read32(m, va + PO_REFCOUNT), 0);
+			CHECK_EQ(vm_read64(m, va + PO_FLAGS), page_flags_nodezone(0, HVO_ZONE_NORMAL));
+		}
+	}
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
+/* I3: slot 0 private RW, slots 1..7 the one published tail, RO; per zone. */
+static void test_shape_and_sharing(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_folio_info a, b, d;
+	int32_t ia, ib, id;
+	uint64_t tail;
+	bool rw;
+
+	hvo_config_default(&c);
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 9, 0, HVO_ZONE_NORMAL, &ia) == 0);
+	CHECK(hvo_folio_alloc(m, 9, 0, HVO_ZONE_NORMAL, &ib) == 0);
+	CHECK(hvo_folio_alloc(m, 9, 0, HVO_ZONE_DMA32, &id) == 0);
+	hvo_folio_info(m, ia, &a);
+	hvo_folio_info(m, ib, &b);
+	hvo_folio_info(m, id, &d);
+	tail = g2_tail_pfn(m, 0, HVO_ZONE_NORMAL, 9) - 1;
+	CHECK(slot_frame(m, a.pfn, 0, &rw) != tail && rw);
+	CHECK(slot_frame(m, a.pfn, 0, &rw) != slot_frame(m, b.pfn, 0, &rw));
+	for (uint64_t s = 1; s < 8; s++) {
+		CHECK_EQ(slot_frame(m, a.pfn, s, &rw), tail);
+		CHECK(!rw);
+		CHECK_EQ(slot_frame(m, b.pfn, s, &rw), tail);
+	}
+	CHECK(g2_tail_pfn(m, 0, HVO_ZONE_DMA32, 9) - 1 != tail);
+	CHECK_EQ(slot_frame(m, d.pfn, 3, &rw), g2_tail_pfn(m, 0, HVO_ZONE_DMA32, 9) - 1);
+	CHECK(phys_frame_sealed(m->phys, tail));
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
+/* 2.9: exact counter deltas for optimize, restore and free of a 2 MiB folio. */
+static void test_accounting(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_counters c0, c1;
+	int32_t id;
+
+	hvo_config_default(&c);
+	m = tests_machine(&c);
+	hvo_counters(m, &c0);
+	/* 4 GiB of memory: 32 sections, one 2 MiB vmemmap PMD (512 pages) each */
+	CHECK_EQ(c0.memmap_boot_pages, 32 * 512);
+	CHECK_EQ(c0.memmap_pages, 0);
+	CHECK(hvo_folio_alloc(m, 9, 0, HVO_ZONE_NORMAL, &id) == 0);
+	hvo_counters(m, &c1);
+	CHECK_EQ(c1.memmap_pages, 1);                        /* the head copy */
+	CHECK_EQ(c1.memmap_boot_pages, c0.memmap_boot_pages - 8); /* 8 boot pages freed */
+	CHECK(hvo_folio_restore(m, id) == 0);
+	hvo_counters(m, &c1);
+	CHECK_EQ(c1.memmap_pages, 8);
+	CHECK_EQ(c1.memmap_boot_pages, c0.memmap_boot_pages - 8);
+	CHECK(hvo_folio_optimize(m, id) == 0);
+	hvo_counters(m, &c1);
+	CHECK_EQ(c1.memmap_pages, 1);                        /* 8 buddy pages freed, 1 new */
+	CHECK(hvo_folio_free(m, id) == 0);
+	hvo_counters(m, &c1);
+	CHECK_EQ(c1.memmap_pages + c1.memmap_boot_pages, c0.memmap_boot_pages);
+	CHECK_EQ(c1.nr_folios, 0);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
+/* I8: optimize + restore gives back the bytes of a never-optimized folio. */
+static void test_restore_equivalence(unsigned order)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_folio_info fi;
+	uint64_t n;
+	uint8_t *before, *after;
+	int32_t id;
+
+	hvo_config_default(&c);
+	c.hvo_enabled = false;
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, order, 0, -1, &id) == 0);
+	hvo_folio_info(m, id, &fi);
+	CHECK(!fi.optimized);
+	n = hvo_geo_vmemmap_pages(&m->geo, order);
+	before = folio_bytes(m, fi.pfn, n);
+	hvo_set_enabled(m, true);
+	CHECK(hvo_folio_optimize(m, id) == 0);
+	hvo_folio_info(m, id, &fi);
+	CHECK(fi.optimized);
+	CHECK_CLEAN(m);
+	CHECK(hvo_folio_restore(m, id) == 0);
+	after = folio_bytes(m, fi.pfn, n);
+	CHECK(memcmp(before, after, n * m->geo.page_size) == 0);
+	CHECK_CLEAN(m);
+	free(before);
+	free(after);
+	hvo_machine_destroy(m);
+}
+
+/* I9: a PTE-table failure on the second vmemmap PMD of a 1 GiB folio
+ * (slots of the first PMD already remapped) rolls back to identical bytes. */
+static void test_rollback_mid_walk(void)
+{
+	struct hvo_fail_policy fp = { 0 };
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_folio_info fi;
+	struct hvo_counters c0, c1;
+	uint8_t *before, *after;
+	int32_t id;
+
+	hvo_config_default(&c);
+	c.hvo_enabled = false;
+	c.fail = hvo_fail_policy_hook;
+	c.fail_ctx = &fp;
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 18, 0, -1, &id) == 0);
+	hvo_folio_info(m, id, &fi);
+	before = folio_bytes(m, fi.pfn, 4096);
+	hvo_counters(m, &c0);
+	hvo_set_enabled(m, true);
+	fp.rules[0] = (struct hvo_fail_rule){ HVO_SITE_PTE_TABLE, 2, 1 };
+	fp.nr_rules = 1;
+	CHECK_EQ(hvo_folio_optimize(m, id), -HVO_ENOMEM);
+	hvo_folio_info(m, id, &fi);
+	CHECK(!fi.optimized);
+	after = folio_bytes(m, fi.pfn, 4096);
+	CHECK(memcmp(before, after, 4096 * m->geo.page_size) == 0);
+	hvo_counters(m, &c1);
+	/* 512 slots were remapped then rebuilt: boot pages became buddy pages */
+	CHECK_EQ(c1.memmap_pages + c1.memmap_boot_pages, c0.memmap_pages + c0.memmap_boot_pages);
+	CHECK(c1.memmap_pages > c0.memmap_pages);
+	CHECK_CLEAN(m);
+	/* and it still optimizes afterwards */
+	CHECK(hvo_folio_optimize(m, id) == 0);
+	CHECK_CLEAN(m);
+	CHECK(hvo_folio_free(m, id) == 0);
+	CHECK_CLEAN(m);
+	free(before);
+	free(after);
+	hvo_machine_destroy(m);
+}
+
+/* Free with a failing restore keeps the folio as surplus, still optimized (2.6). */
+static void test_free_surplus(void)
+{
+	struct hvo_fail_policy fp = { 0 };
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_folio_info fi;
+	int32_t id;
+
+	hvo_config_default(&c);
+	c.fail = hvo_fail_policy_hook;
+	c.fail_ctx = &fp;
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 9, 1, HVO_ZONE_MOVABLE, &id) == 0);
+	fp.rules[0] = (struct hvo_fail_rule){ HVO_SITE_RESTORE_PAGE, 3, 1 };
+	fp.nr_rules = 1;
+	CHECK_EQ(hvo_folio_free(m, id), -HVO_ENOMEM);
+	CHECK(hvo_folio_info(m, id, &fi) == 0);
+	CHECK_EQ(fi.state, HVO_FOLIO_SURPLUS);
+	CHECK(fi.optimized);
+	CHECK_CLEAN(m);
+	CHECK_EQ(hvo_folio_dissolve(m, id), 0);
+	CHECK(hvo_folio_info(m, id, &fi) == -HVO_ENOENT);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
+static void test_demote_and_batches(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_counters k;
+	int32_t id, ids[512];
+	unsigned n;
+
+	hvo_config_default(&c);
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 18, 0, HVO_ZONE_DMA32, &id) == 0);
+	CHECK(hvo_folio_demote(m, id, 9) == 0);
+	CHECK_CLEAN(m);
+	hvo_counters(m, &k);
+	CHECK_EQ(k.nr_folios, 512);
+	CHECK_EQ(k.nr_optimized, 512);
+	n = hvo_folio_list(m, ids, 512);
+	CHECK_EQ(n, 512);
+	CHECK_EQ(hvo_folios_restore(m, ids, 64), 64);
+	CHECK_CLEAN(m);
+	CHECK_EQ(hvo_folios_optimize(m, ids, 64), 0);
+	CHECK_CLEAN(m);
+	hvo_counters(m, &k);
+	CHECK_EQ(k.nr_optimized, 512);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(hvo_folio_free(m, ids[i]), 0);
+	CHECK_CLEAN(m);
+	CHECK_EQ(hvo_folio_alloc_batch(m, 9, 1, -1, 16, ids), 16);
+	hvo_counters(m, &k);
+	CHECK_EQ(k.nr_optimized, 16);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
+/* The speculative walker resolves heads and never writes to RO memory. */
+static void test_walker(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_folio_info fi;
+	struct hvo_page_view v;
+	int32_t id;
+
+	hvo_config_default(&c);
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 9, 0, -1, &id) == 0);
+	hvo_folio_info(m, id, &fi);
+	for (uint64_t i = 0; i < 512; i += 37) {
+		CHECK(hvo_walk_pfn(m, fi.pfn + i, &v) == 0);
+		CHECK_EQ(v.head_pfn, fi.pfn);
+		CHECK(v.head == (i == 0));
+		CHECK(v.tail == (i != 0));
+		CHECK(!v.got_ref);  /* frozen in the pool */
+	}
+	CHECK(hvo_folio_get(m, id) == 0);
+	CHECK(hvo_walk_pfn(m, fi.pfn + 100, &v) == 0);
+	CHECK(v.got_ref);
+	CHECK_EQ(hvo_folio_optimize(m, id), -HVO_EBUSY);
+	CHECK(hvo_folio_put(m, id) == 0);
+	CHECK(hvo_walk_pfn(m, 0, &v) == -HVO_EINVAL);  /* a hole */
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
+/* I10: a model write to a tail slot is refused and reported; a raw host
+ * write to the sealed tail page faults. */
+static void test_ro_enforcement(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_folio_info fi;
+	uint64_t tail;
+	uint8_t *bytes;
+	int32_t id;
+	pid_t pid;
+	int st;
+
+	hvo_config_default(&c);
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 9, 0, -1, &id) == 0);
+	hvo_folio_info(m, id, &fi);
+	tail = g2_tail_pfn(m, fi.node, fi.zone, 9) - 1;
+	bytes = phys_frame(m->phys, tail, false);
+	pid = fork();
+	if (pid == 0) {
+		bytes[PO_REFCOUNT] = 1;
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+	CHECK(!vm_write32(m, page_vaddr(m, fi.pfn + 200) + PO_REFCOUNT, 1));
+	CHECK(hvo_violation(m) && hvo_violation(m)->inv == 10);
+	hvo_machine_destroy(m);
+}
+
+/* Every geometry: optimize/restore/free work where HVO is possible, and
+ * nothing is optimized where it is not. */
+static void test_geometries(void)
+{
+	static const unsigned shifts[] = { 12, 14, 16 }, sizes[] = { 64, 128, 72, 80 };
+
+	for (unsigned s = 0; s < 3; s++)
+		for (unsigned z = 0; z < 4; z++) {
+			struct hvo_config c;
+			struct hvo_machine *m;
+			struct hvo_counters k0, k;
+			struct hvo_folio_info fi;
+			int32_t id[3];
+			unsigned orders[3];
+
+			cfg_nodes(&c, shifts[s], sizes[z]);
+			m = tests_machine(&c);
+			hvo_counters(m, &k0);
+			orders[0] = m->geo.tail_min_order;
+			orders[1] = m->geo.tail_min_order + 2;
+			orders[2] = 30 - shifts[s];  /* 1 GiB */
+			for (unsigned o = 0; o < 3; o++) {
+				CHECK(hvo_folio_alloc(m, orders[o], o & 1, -1, &id[o]) == 0);
+				hvo_folio_info(m, id[o], &fi);
+				CHECK(fi.optimized == m->geo.sps_pow2);
+				CHECK_CLEAN(m);
+			}
+			for (unsigned o = 0; o < 3; o++) {
+				CHECK(hvo_folio_restore(m, id[o]) == 0);
+				CHECK(hvo_folio_optimize(m, id[o]) == 0);
+				CHECK(hvo_folio_free(m, id[o]) == 0);
+				CHECK_CLEAN(m);
+			}
+			hvo_counters(m, &k);
+			CHECK_EQ(k.memmap_pages + k.memmap_boot_pages, k0.memmap_pages + k0.memmap_boot_pages);
+			hvo_machine_destroy(m);
+		}
+}
+
+static uint64_t scripted_digest(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	uint64_t d;
+	int32_t a, b, ids[4];
+
+	hvo_config_default(&c);
+	m = tests_machine(&c);
+	hvo_folio_alloc(m, 9, 0, -1, &a);
+	hvo_folio_alloc(m, 11, 1, HVO_ZONE_MOVABLE, &b);
+	hvo_folio_alloc_batch(m, 10, 0, HVO_ZONE_DMA32, 4, ids);
+	hvo_folio_restore(m, b);
+	hvo_folio_get(m, a);
+	hvo_folio_free(m, ids[2]);
+	d = hvo_digest(m);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+	return d;
+}
+
+int main(void)
+{
+	test_tail_values();
+	test_shape_and_sharing();
+	test_accounting();
+	test_restore_equivalence(9);
+	test_restore_equivalence(18);
+	test_rollback_mid_walk();
+	test_free_surplus();
+	test_demote_and_batches();
+	test_walker();
+	test_ro_enforcement();
+	test_geometries();
+	CHECK_EQ(scripted_digest(), scripted_digest());
+	TESTS_DONE("test_model");
+}
