@@ -273,8 +273,8 @@ int hvo_check(struct hvo_machine *m)
 	if (!rc && quiescent)
 		rc = check_mapping(m);
 	for (uint32_t id = 0; !rc && id < m->nr_folios; id++)
-		if (m->folios[id].live && !m->folios[id].busy)
-			rc = check_folio(m, &m->folios[id], (int32_t)id);
+		if (folio_at(m, id)->live && !folio_at(m, id)->busy)
+			rc = check_folio(m, folio_at(m, id), (int32_t)id);
 	if (!rc)
 		rc = shadow_compare(m);
 	if (!rc && quiescent && !m->cfg.sync)
@@ -310,7 +310,7 @@ void hvo_dump(const struct hvo_machine *cm, hvo_log_fn log, void *ctx)
 					    m->geo.tail_min_order + i, m->zhvo[n][z].tails[i] - 1,
 					    phys_frame_sealed(m->phys, m->zhvo[n][z].tails[i] - 1) ? " sealed" : "");
 	for (uint32_t id = 0; id < m->nr_folios && shown < 64; id++) {
-		const struct folio *f = &m->folios[id];
+		const struct folio *f = folio_at(m, id);
 		uint64_t n = folio_vmemmap_pages(m, f), tail = g2_tail_pfn(m, f->node, f->zone, f->order);
 		uint64_t frame, nt = 0, ro = 0, f0 = 0;
 		bool rw;
@@ -369,7 +369,7 @@ uint64_t hvo_digest(const struct hvo_machine *cm)
 			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++)
 				h = fnv64(h, m->zhvo[n][z].tails[i] != 0);
 	for (uint32_t id = 0; id < m->nr_folios; id++) {
-		const struct folio *f = &m->folios[id];
+		const struct folio *f = folio_at(m, id);
 		uint64_t n = folio_vmemmap_pages(m, f), tail = g2_tail_pfn(m, f->node, f->zone, f->order);
 
 		if (!f->live)

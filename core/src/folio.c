@@ -37,9 +37,9 @@ uint64_t folio_vmemmap_pages(const struct hvo_machine *m, const struct folio *f)
 
 static struct folio *folio_of(struct hvo_machine *m, int32_t id)
 {
-	if (id < 0 || (uint32_t)id >= m->nr_folios || !m->folios[id].live)
+	if (id < 0 || (uint32_t)id >= m->nr_folios || !folio_at(m, id)->live)
 		return NULL;
-	return &m->folios[id];
+	return folio_at(m, id);
 }
 
 /* ------------------------------------------------------------- snapshots */
@@ -142,17 +142,22 @@ static int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order)
 {
 	struct folio *f;
 
-	if (m->nr_folios == m->folios_cap) {
-		uint32_t cap = m->folios_cap ? 2 * m->folios_cap : 64;
-		struct folio *n = realloc(m->folios, cap * sizeof(*n));
+	/* Chunks never move: an operation keeps its folio pointer while an
+	 * injected racer allocates more folios. */
+	if (m->nr_folios % FOLIO_CHUNK == 0) {
+		uint32_t chunks = m->nr_folios / FOLIO_CHUNK + 1;
+		struct folio **n = realloc(m->folio_chunks, chunks * sizeof(*n));
 
 		if (!n)
 			return -1;
-		m->folios = n;
-		m->folios_cap = cap;
+		m->folio_chunks = n;
+		n[chunks - 1] = calloc(FOLIO_CHUNK, sizeof(struct folio));
+		if (!n[chunks - 1])
+			return -1;
 	}
-	f = &m->folios[m->nr_folios];
+	f = folio_at(m, m->nr_folios);
 	memset(f, 0, sizeof(*f));
+	f->id = (int32_t)m->nr_folios;
 	f->pfn = pfn;
 	f->order = order;
 	f->node = (unsigned)phys_node_of(m->phys, pfn);
@@ -172,7 +177,7 @@ static bool would_optimize(struct hvo_machine *m, struct folio *f)
 /* Single-folio optimize with the I9 check and the shadow update. */
 static int optimize_checked(struct hvo_machine *m, int32_t id)
 {
-	struct folio *f = &m->folios[id];
+	struct folio *f = folio_at(m, id);
 	bool expect = would_optimize(m, f);
 	struct snap s;
 	int rc;
@@ -180,7 +185,7 @@ static int optimize_checked(struct hvo_machine *m, int32_t id)
 	snap_take(m, f, &s);
 	f->busy = true;
 	rc = g2_optimize_folio(m, f);
-	f = &m->folios[id];
+	f = folio_at(m, id);
 	f->busy = false;
 	if (rc < 0 && rc != -HVO_EINCOMPLETE)
 		check_rolled_back(m, f, id, &s);
@@ -192,7 +197,7 @@ static int optimize_checked(struct hvo_machine *m, int32_t id)
 
 static int restore_checked(struct hvo_machine *m, int32_t id)
 {
-	struct folio *f = &m->folios[id];
+	struct folio *f = folio_at(m, id);
 	bool was = folio_optimized(m, f);
 	struct snap s = { NULL, 0 };
 	int rc;
@@ -201,7 +206,7 @@ static int restore_checked(struct hvo_machine *m, int32_t id)
 		snap_take(m, f, &s);
 	f->busy = true;
 	rc = g2_restore_folio(m, f);
-	f = &m->folios[id];
+	f = folio_at(m, id);
 	f->busy = false;
 	if (rc == 0 && was) {
 		check_restored(m, f, id, &s);
@@ -238,7 +243,7 @@ static int alloc_one(struct hvo_machine *m, unsigned order, unsigned node, int z
 		return -HVO_ENOMEM;
 	}
 	{
-		struct folio *f = &m->folios[*id];
+		struct folio *f = folio_at(m, *id);
 
 		prep_hugetlb_folio(m, f);
 		shadow_add(m->shadow, *id, f->pfn, f->order, f->node, f->zone);
@@ -283,7 +288,7 @@ static void optimize_batch(struct hvo_machine *m, const int32_t *ids, unsigned n
 	}
 	g2_optimize_folios(m, fs, k);
 	for (unsigned i = 0; i < k; i++) {
-		int32_t id = (int32_t)(fs[i] - m->folios);
+		int32_t id = fs[i]->id;
 		bool opt = folio_optimized(m, fs[i]);
 
 		fs[i]->busy = false;
@@ -365,7 +370,7 @@ static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned
 	}
 	rc = g2_restore_folios(m, fs, k, &restored);
 	for (unsigned i = 0; i < k; i++) {
-		int32_t id = (int32_t)(fs[i] - m->folios);
+		int32_t id = fs[i]->id;
 
 		fs[i]->busy = false;
 		if (snaps[i].bytes && !folio_optimized(m, fs[i])) {
@@ -382,7 +387,7 @@ static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned
 /* Give the folio's memory back to the buddy allocator. */
 static void folio_release(struct hvo_machine *m, int32_t id)
 {
-	struct folio *f = &m->folios[id];
+	struct folio *f = folio_at(m, id);
 
 	reset_struct_pages(m, f->pfn, 1ull << f->order);
 	mach_free(m, f->pfn, f->order);
@@ -402,7 +407,7 @@ static int do_folio_free(struct hvo_machine *m, int32_t id)
 	rc = restore_checked(m, id);
 	if (rc) {
 		/* Refuse to free: back into the pool as surplus, still optimized (B26). */
-		m->folios[id].state = HVO_FOLIO_SURPLUS;
+		folio_at(m, id)->state = HVO_FOLIO_SURPLUS;
 		shadow_set_state(m->shadow, id, HVO_FOLIO_SURPLUS);
 		return rc;
 	}
@@ -440,7 +445,7 @@ static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order
 	rc = restore_checked(m, id);
 	if (rc)
 		return rc;   /* still optimized: stays in the source pool */
-	f = &m->folios[id];
+	f = folio_at(m, id);
 	pfn = f->pfn;
 	nr = 1ull << (f->order - new_order);
 	ids = malloc(nr * sizeof(*ids));
@@ -455,9 +460,9 @@ static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order
 		ids[i] = folio_new(m, pfn + (i << new_order), new_order);
 		if (ids[i] < 0)
 			abort(); /* host OOM */
-		prep_hugetlb_folio(m, &m->folios[ids[i]]);
-		shadow_add(m->shadow, ids[i], pfn + (i << new_order), new_order, m->folios[ids[i]].node,
-			   m->folios[ids[i]].zone);
+		prep_hugetlb_folio(m, folio_at(m, ids[i]));
+		shadow_add(m->shadow, ids[i], pfn + (i << new_order), new_order, folio_at(m, ids[i])->node,
+			   folio_at(m, ids[i])->zone);
 	}
 	optimize_batch(m, ids, (unsigned)nr);
 	free(ids);
@@ -516,7 +521,7 @@ unsigned hvo_folio_list(const struct hvo_machine *m, int32_t *ids, unsigned max)
 	unsigned n = 0;
 
 	for (uint32_t i = 0; i < m->nr_folios; i++)
-		if (m->folios[i].live) {
+		if (folio_at(m, i)->live) {
 			if (n < max)
 				ids[n] = (int32_t)i;
 			n++;
@@ -529,7 +534,7 @@ unsigned hvo_folio_count(const struct hvo_machine *m)
 	unsigned n = 0;
 
 	for (uint32_t i = 0; i < m->nr_folios; i++)
-		n += m->folios[i].live;
+		n += folio_at(m, i)->live;
 	return n;
 }
 
@@ -576,7 +581,7 @@ void hvo_counters(const struct hvo_machine *cm, struct hvo_counters *out)
 	out->memmap_boot_pages = m->memmap_boot_pages;
 	memcpy(out->node_memmap, m->node_memmap, sizeof(out->node_memmap));
 	for (uint32_t i = 0; i < m->nr_folios; i++) {
-		struct folio *f = &m->folios[i];
+		struct folio *f = folio_at(m, i);
 
 		if (!f->live)
 			continue;

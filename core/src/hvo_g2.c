@@ -86,16 +86,23 @@ uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsig
 	return __atomic_load_n(&m->zhvo[node][zone].tails[order - min], __ATOMIC_ACQUIRE);
 }
 
-/* init_compound_tail() on every struct page of the new page. */
+/* init_compound_tail() on every struct page of the new page, one at a time:
+ * set_compound_head() is a WRITE_ONCE, so each entry starts with a
+ * scheduling point at which a racer may look at the page (B17c). */
 static void init_tail_page(struct hvo_machine *m, uint8_t *bytes, unsigned node, int zone, unsigned order)
 {
 	unsigned sps = m->geo.struct_page_size;
+	uint8_t img[256];
 
-	check_init_tail_image(m, node, zone, order, bytes);
-	/* set_compound_head() is a WRITE_ONCE per tail: a scheduling point each. */
-	for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
-		write_once(m, (uint64_t *)(void *)(bytes + off + PO_INFO), hvo_geo_tail_info(&m->geo, order),
-			   "get_tail.init");
+	canonical_tail_page(m, node, zone, order, 0, img);
+	for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps) {
+		uint64_t info;
+
+		memcpy(&info, img + PO_INFO, 8);
+		write_once(m, (uint64_t *)(void *)(bytes + off + PO_INFO), info, "get_tail.init");
+		memcpy(bytes + off, img, PO_INFO);
+		memcpy(bytes + off + PO_INFO + 8, img + PO_INFO + 8, sps - PO_INFO - 8);
+	}
 }
 
 /* vmemmap_get_tail(order, zone): lock-free publication with cmpxchg (2.2). */
@@ -304,7 +311,7 @@ static bool should_optimize(struct hvo_machine *m, struct folio *f)
 
 static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist *list, unsigned flags)
 {
-	int32_t id = (int32_t)(f - m->folios);
+	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), vend = vstart + folio_vmemmap_pages(m, f) * m->geo.page_size;
 	uint64_t tail, head_copy, frame;
 	uint8_t *from, *to;
@@ -352,7 +359,7 @@ int g2_optimize_folio(struct hvo_machine *m, struct folio *f)
 
 static int restore_one(struct hvo_machine *m, struct folio *f, unsigned flags)
 {
-	int32_t id = (int32_t)(f - m->folios);
+	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
 	uint64_t n = folio_vmemmap_pages(m, f), start = vstart + psz, end = vstart + n * psz;
 	struct pagelist list = { 0 };

@@ -53,6 +53,7 @@ struct zone_hvo {
 };
 
 struct folio {
+	int32_t id;
 	uint64_t pfn;
 	unsigned order;
 	unsigned node;
@@ -85,8 +86,8 @@ struct hvo_machine {
 	/* HVO */
 	struct zone_hvo zhvo[HVO_MAX_NODES][HVO_NR_ZONES];
 	bool enabled;
-	struct folio *folios;
-	uint32_t nr_folios, folios_cap;   /* ids 0..nr_folios-1, live or dead */
+	struct folio **folio_chunks;      /* FOLIO_CHUNK folios each, never moved */
+	uint32_t nr_folios;               /* ids 0..nr_folios-1, live or dead */
 
 	/* accounting (2.9): system-wide; per node by where the page lives */
 	int64_t memmap_pages, memmap_boot_pages;
@@ -103,6 +104,12 @@ struct hvo_machine {
 	struct shadow *shadow;
 	unsigned depth;           /* API nesting (injected racers) */
 };
+
+#define FOLIO_CHUNK 256u
+static inline struct folio *folio_at(const struct hvo_machine *m, uint32_t id)
+{
+	return &m->folio_chunks[id / FOLIO_CHUNK][id % FOLIO_CHUNK];
+}
 
 static inline bool mut(const struct hvo_machine *m, enum hvo_mutant b)
 {

@@ -169,7 +169,9 @@ void hvo_machine_destroy(struct hvo_machine *m)
 			free(m->zhvo[n][z].tails);
 	phys_destroy(m->phys);
 	shadow_destroy(m->shadow);
-	free(m->folios);
+	for (uint32_t i = 0; i * FOLIO_CHUNK < m->nr_folios; i++)
+		free(m->folio_chunks[i]);
+	free(m->folio_chunks);
 	free(m->stale);
 	free(m);
 }

@@ -1,0 +1,580 @@
+/*
+ * hvo_cli.c - hvo-cli, the program behind the ./hvo front door verbs
+ * geometry, mutants, run, replay and explain.
+ *
+ * Exit status: 0 success (or every input as expected), 1 a check failed
+ * (violation, failed expect, uncaught mutant), 2 usage error, unreadable or
+ * malformed input, or a config the model refuses.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ops.h"
+
+static const char usage_text[] =
+	"usage: hvo-cli <command> [options]\n"
+	"  geometry [--page-shift N] [--struct-page-size N]   derived constants (spec 1.4)\n"
+	"  mutants                                            the bug catalogue: name, seq|conc, description\n"
+	"  run [--seed X] [--ops N] [--mutant NAME]... [--save FILE]\n"
+	"                                                     run a random workload\n"
+	"  replay [--mutant NAME]... [--expect-fail] FILE|DIR...\n"
+	"                                                     run op-stream files (DIR: its *.ops files)\n"
+	"  explain FILE [--mutant NAME]...                    run one file with a full trace\n"
+	"  zoo-check DIR [NAME...]                            every mutant has DIR/<NAME>.ops naming it;\n"
+	"                                                     NAMEs given must be exactly the mutant set\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hvo-cli: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(usage_text, stderr);
+	return 2;
+}
+
+/* ------------------------------------------------------------ options */
+
+/* Decimal or 0x hex. */
+static bool cli_num(const char *s, uint64_t max, uint64_t *out)
+{
+	int base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
+	const char *digits = base == 16 ? s + 2 : s;
+	char *end;
+
+	if (!*digits || *digits == '-' || *digits == '+' || *digits == ' ')
+		return false;
+	errno = 0;
+	*out = strtoull(digits, &end, base);
+	return !errno && !*end && *out <= max;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past it.
+ * Returns 1 when matched, 0 when not this option, -1 when the value is missing. */
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+static int unknown_mutant(const char *name)
+{
+	fprintf(stderr, "hvo-cli: unknown mutant '%s' (valid:", name);
+	for (int i = 0; i < HVO_NR_MUTANTS; i++)
+		fprintf(stderr, " %s", hvo_mutant_info(i)->name);
+	fputs(")\n", stderr);
+	return 2;
+}
+
+/* Shared options: --mutant NAME.  Returns 1 consumed, 0 not it, 2 error. */
+static int opt_mutant(int argc, char **argv, int *i, uint64_t *mutants)
+{
+	const char *v;
+	int k = opt_value(argc, argv, i, "--mutant", &v), mut;
+
+	if (k == 0)
+		return 0;
+	if (k < 0)
+		return usage_error("--mutant needs a name");
+	mut = hvo_mutant_by_name(v);
+	if (mut < 0)
+		return unknown_mutant(v);
+	*mutants |= 1ull << mut;
+	return 1;
+}
+
+static int opt_number(int argc, char **argv, int *i, const char *name, uint64_t max, uint64_t *out)
+{
+	const char *v;
+	int k = opt_value(argc, argv, i, name, &v);
+
+	if (k == 0)
+		return 0;
+	if (k < 0)
+		return usage_error("%s needs a value", name);
+	if (!cli_num(v, max, out))
+		return usage_error("bad value '%s' for %s (a number up to %" PRIu64 ")", v, name, max);
+	return 1;
+}
+
+/* Print "--mutant X" for every mutant bit. */
+static void print_mutant_args(uint64_t mutants, FILE *f)
+{
+	for (int i = 0; i < HVO_NR_MUTANTS; i++)
+		if (mutants >> i & 1)
+			fprintf(f, " --mutant %s", hvo_mutant_info(i)->name);
+}
+
+/* A path as a shell word. */
+static void print_shell_word(const char *s, FILE *f)
+{
+	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+=:,@") == strlen(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++)
+		fputs(*s == '\'' ? "'\\''" : (char[]){ *s, 0 }, f);
+	fputc('\'', f);
+}
+
+/* ------------------------------------------------------------ geometry */
+
+static void print_order(const struct hvo_geometry *g, unsigned k)
+{
+	printf("order.%u.vmemmap_pages=%" PRIu64 "\n", k, hvo_geo_vmemmap_pages(g, k));
+	printf("order.%u.freed_pages=%" PRIu64 "\n", k, hvo_geo_freed_pages(g, k));
+	if (g->sps_pow2)
+		printf("order.%u.tail_info=0x%016llx\n", k, (unsigned long long)hvo_geo_tail_info(g, k));
+}
+
+/* tail_min_order, 9, the order of 1 GiB and max_folio_order: ascending, once each, in range */
+static void print_orders(const struct hvo_geometry *g)
+{
+	unsigned cand[4] = { g->tail_min_order, 9, 30 - g->page_shift, g->max_folio_order };
+
+	for (unsigned k = g->tail_min_order; k <= g->max_folio_order; k++)
+		for (unsigned i = 0; i < 4; i++)
+			if (cand[i] == k) {
+				print_order(g, k);
+				break;
+			}
+}
+
+static int cmd_geometry(int argc, char **argv)
+{
+	uint64_t shift = 12, sps = 64;
+	struct hvo_geometry g;
+	char err[HVO_ERR_LEN];
+
+	for (int i = 0; i < argc; i++) {
+		int k = opt_number(argc, argv, &i, "--page-shift", 64, &shift);
+
+		if (!k)
+			k = opt_number(argc, argv, &i, "--struct-page-size", 65536, &sps);
+		if (k != 1)
+			return k ? k : usage_error("geometry: unknown option '%s'", argv[i]);
+	}
+	if (hvo_geometry_init(&g, (unsigned)shift, (unsigned)sps, err, sizeof(err))) {
+		fprintf(stderr, "hvo-cli: geometry: %s\n", err);
+		return 2;
+	}
+	printf("page_shift=%u\npage_size=%" PRIu64 "\nstruct_page_size=%u\nmask_encoding=%d\n", g.page_shift,
+	       g.page_size, g.struct_page_size, g.sps_pow2);
+	printf("hvo_possible=%d\nreserve_pages=%u\nvmemmap_tail_min_order=%u\nmax_folio_order=%u\n",
+	       hvo_geo_optimizable(&g, g.max_folio_order), g.reserve_pages, g.tail_min_order, g.max_folio_order);
+	printf("nr_vmemmap_tails=%u\nmax_folio_vmemmap_align=%" PRIu64 "\n", g.nr_vmemmap_tails,
+	       g.max_folio_vmemmap_align);
+	printf("pmd_size=%llu\nsection_size=%llu\n", 1ull << g.pmd_shift, 1ull << g.section_shift);
+	print_orders(&g);
+	return 0;
+}
+
+/* ------------------------------------------------------------ mutants */
+
+static int cmd_mutants(int argc, char **argv)
+{
+	if (argc)
+		return usage_error("mutants: unexpected argument '%s'", argv[0]);
+	for (int i = 0; i < HVO_NR_MUTANTS; i++) {
+		const struct hvo_mutant_info *mi = hvo_mutant_info(i);
+
+		printf("%s\t%s\t%s\n", mi->name, mi->concurrent ? "conc" : "seq", mi->desc);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ run */
+
+struct run_args {
+	uint64_t seed, ops, mutants;
+	const char *save;
+};
+
+static int parse_run_args(int argc, char **argv, struct run_args *a)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *v;
+		int k = opt_number(argc, argv, &i, "--seed", UINT64_MAX, &a->seed);
+
+		if (!k)
+			k = opt_number(argc, argv, &i, "--ops", HVO_OPS_MAX_OPS, &a->ops);
+		if (!k)
+			k = opt_mutant(argc, argv, &i, &a->mutants);
+		if (!k && (k = opt_value(argc, argv, &i, "--save", &v)) == 1)
+			a->save = v;
+		if (k < 0)
+			return usage_error("--save needs a file name");
+		if (k != 1)
+			return k ? k : usage_error("run: unknown option '%s'", argv[i]);
+	}
+	return 0;
+}
+
+static void print_run_summary(const struct hvo_opstream *s, const struct hvo_run_result *res)
+{
+	const struct hvo_counters *c = &res->counters;
+
+	printf("config: page_shift=%u struct_page_size=%u nodes=%u fail_rules=%u\n", s->config.page_shift,
+	       s->config.struct_page_size, s->config.nr_nodes, s->fail.nr_rules);
+	printf("ops executed=%zu:", res->ops_executed);
+	for (int k = 0; k < HVO_NR_OP_KINDS; k++)
+		printf(" %s=%" PRIu64, hvo_op_kind_name((enum hvo_op_kind)k), res->kind_count[k]);
+	printf(" skipped=%" PRIu64 " injected=%" PRIu64 "\n", res->skipped, res->injected);
+	printf("counters: memmap_pages=%" PRId64 " memmap_boot_pages=%" PRId64 " node_memmap=", c->memmap_pages,
+	       c->memmap_boot_pages);
+	for (unsigned n = 0; n < s->config.nr_nodes && n < HVO_MAX_NODES; n++)
+		printf("%s%" PRId64, n ? "," : "", c->node_memmap[n]);
+	printf(" folios=%" PRIu64 " free=%" PRIu64 " in_use=%" PRIu64 " surplus=%" PRIu64 " optimized=%" PRIu64
+	       " tlb_flushes=%" PRIu64 " pmd_splits=%" PRIu64 " shared_tails=%" PRIu64 "\n", c->nr_folios, c->nr_free,
+	       c->nr_in_use, c->nr_surplus, c->nr_optimized, c->tlb_flushes, c->pmd_splits, c->shared_tails);
+	printf("digest=%016" PRIx64 "\n", res->digest);
+}
+
+static void print_run_repro(const struct run_args *a)
+{
+	fputs("reproduce: ./hvo ", stdout);
+	if (a->save) {
+		fputs(a->mutants ? "replay --expect-fail" : "replay", stdout);
+		print_mutant_args(a->mutants, stdout);
+		fputc(' ', stdout);
+		print_shell_word(a->save, stdout);
+	} else {
+		printf("run --seed 0x%" PRIx64 " --ops %" PRIu64, a->seed, a->ops);
+		print_mutant_args(a->mutants, stdout);
+	}
+	fputc('\n', stdout);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_args a = { .seed = 1, .ops = 1000 };
+	struct hvo_opstream s;
+	struct hvo_run_result res;
+	char err[HVO_ERR_LEN + 64];
+	int rc = parse_run_args(argc, argv, &a);
+
+	if (rc)
+		return rc;
+	if (hvo_ops_random(a.seed, (unsigned)a.ops, &s)) {
+		fputs("hvo-cli: run: cannot generate the workload (out of memory)\n", stderr);
+		return 2;
+	}
+	if (a.save && hvo_ops_save(&s, a.save, err, sizeof(err))) {
+		fprintf(stderr, "hvo-cli: run: %s\n", err);
+		hvo_ops_free(&s);
+		return 2;
+	}
+	printf("run: seed=0x%016" PRIx64 " ops=%zu%s%s\n", a.seed, s.nr_ops, a.save ? " saved=" : "",
+	       a.save ? a.save : "");
+	rc = hvo_ops_run(&s, a.mutants, &res, stdout);
+	print_run_summary(&s, &res);
+	printf("result: %s%s%s\n", rc == 0 ? "PASS" : rc == 1 ? "FAIL" : "ERROR", rc ? ": " : "", rc ? res.reason : "");
+	if (rc == 1)
+		print_run_repro(&a);
+	hvo_ops_free(&s);
+	return rc;
+}
+
+/* ------------------------------------------------------------ inputs */
+
+struct inputs {
+	char **path;
+	size_t n, cap;
+};
+
+static int add_input(struct inputs *in, const char *path)
+{
+	char **p, *dup = strdup(path);
+
+	if (dup && in->n == in->cap) {
+		p = realloc(in->path, (in->cap ? in->cap * 2 : 16) * sizeof(*p));
+		if (!p) {
+			free(dup);
+			return -1;
+		}
+		in->path = p;
+		in->cap = in->cap ? in->cap * 2 : 16;
+	}
+	if (!dup)
+		return -1;
+	in->path[in->n++] = dup;
+	return 0;
+}
+
+static void free_inputs(struct inputs *in)
+{
+	for (size_t i = 0; i < in->n; i++)
+		free(in->path[i]);
+	free(in->path);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_ops_file(const char *dir, const char *name, char *path, size_t len)
+{
+	size_t n = strlen(name);
+	struct stat st;
+
+	if (n < 5 || strcmp(name + n - 4, ".ops"))
+		return false;
+	snprintf(path, len, "%s/%s", dir, name);
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+/* Every regular *.ops file in dir, sorted by name. */
+static int add_dir(struct inputs *in, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t first = in->n;
+	char path[4096];
+
+	if (!d) {
+		fprintf(stderr, "hvo-cli: %s: cannot open directory: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (is_ops_file(dir, e->d_name, path, sizeof(path)) && add_input(in, path)) {
+			closedir(d);
+			return -1;
+		}
+	closedir(d);
+	qsort(in->path + first, in->n - first, sizeof(*in->path), cmp_str);
+	if (in->n == first)
+		fprintf(stderr, "hvo-cli: %s: no .ops files\n", dir);
+	return 0;
+}
+
+static int add_arg(struct inputs *in, const char *arg)
+{
+	struct stat st;
+
+	if (!stat(arg, &st) && S_ISDIR(st.st_mode))
+		return add_dir(in, arg);
+	return add_input(in, arg);  /* unreadable files are reported when loaded */
+}
+
+/* ------------------------------------------------------------ replay */
+
+struct replay_args {
+	uint64_t mutants;
+	bool expect_fail;
+	struct inputs in;
+};
+
+/* One input.  Returns 0 as expected, 1 not, 2 unreadable/malformed. */
+static int replay_one(const char *path, const struct replay_args *a)
+{
+	struct hvo_opstream s;
+	struct hvo_run_result res;
+	char err[HVO_ERR_LEN + 64];
+	int rc;
+
+	if (hvo_ops_load(path, &s, err, sizeof(err))) {
+		fprintf(stderr, "ERROR %s\n", err);
+		return 2;
+	}
+	rc = hvo_ops_run(&s, a->mutants, &res, NULL);
+	hvo_ops_free(&s);
+	if (rc == 2) {
+		fprintf(stderr, "ERROR %s: %s\n", path, res.reason);
+		return 2;
+	}
+	if (rc == 0 && !a->expect_fail)
+		printf("PASS %s digest=%016" PRIx64 "\n", path, res.digest);
+	else if (rc == 0)
+		printf("NOT-CAUGHT %s digest=%016" PRIx64 "\n", path, res.digest);
+	else if (a->expect_fail)
+		printf("CAUGHT %s: %s\n", path, res.reason);
+	else
+		printf("FAIL %s: %s\n", path, res.reason);
+	return (rc == 0) == a->expect_fail;
+}
+
+static int parse_replay_args(int argc, char **argv, struct replay_args *a)
+{
+	for (int i = 0; i < argc; i++) {
+		int k = opt_mutant(argc, argv, &i, &a->mutants);
+
+		if (k == 1)
+			continue;
+		if (k)
+			return k;
+		if (!strcmp(argv[i], "--expect-fail"))
+			a->expect_fail = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("replay: unknown option '%s'", argv[i]);
+		else if (add_arg(&a->in, argv[i]))
+			return 2;
+	}
+	return 0;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	struct replay_args a = { 0 };
+	size_t bad = 0, errors = 0;
+	int rc = parse_replay_args(argc, argv, &a);
+
+	if (!rc && !argc)
+		rc = usage_error("replay: no input files");
+	for (size_t i = 0; !rc && i < a.in.n; i++) {
+		int r = replay_one(a.in.path[i], &a);
+
+		bad += r == 1;
+		errors += r == 2;
+	}
+	if (!rc)
+		printf("replay: %zu inputs, %zu as expected, %zu not, %zu errors\n", a.in.n, a.in.n - bad - errors, bad,
+		       errors);
+	free_inputs(&a.in);
+	return rc ? rc : errors ? 2 : bad ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ explain */
+
+static int parse_explain_args(int argc, char **argv, uint64_t *mutants, const char **file)
+{
+	for (int i = 0; i < argc; i++) {
+		int k = opt_mutant(argc, argv, &i, mutants);
+
+		if (k == 1)
+			continue;
+		if (k)
+			return k;
+		if (argv[i][0] == '-' && argv[i][1])
+			return usage_error("explain: unknown option '%s'", argv[i]);
+		if (*file)
+			return usage_error("explain: one file at a time ('%s' and '%s')", *file, argv[i]);
+		*file = argv[i];
+	}
+	return *file ? 0 : usage_error("explain: no input file");
+}
+
+static void print_explain_repro(const char *file, uint64_t mutants, int rc)
+{
+	fputs("reproduce: ./hvo replay", stdout);
+	if (rc == 1 && mutants)
+		fputs(" --expect-fail", stdout);
+	print_mutant_args(mutants, stdout);
+	fputc(' ', stdout);
+	print_shell_word(file, stdout);
+	fputc('\n', stdout);
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+	const char *file = NULL;
+	uint64_t mutants = 0;
+	struct hvo_opstream s;
+	struct hvo_run_result res;
+	char err[HVO_ERR_LEN + 64];
+	int rc = parse_explain_args(argc, argv, &mutants, &file);
+
+	if (rc)
+		return rc;
+	if (hvo_ops_load(file, &s, err, sizeof(err))) {
+		fprintf(stderr, "hvo-cli: explain: %s\n", err);
+		return 2;
+	}
+	printf("# explain %s: %zu ops\n", file, s.nr_ops);
+	rc = hvo_ops_run_flags(&s, mutants, HVO_RUN_VERBOSE, &res, stdout);
+	printf("result: %s%s%s\n", rc == 0 ? "PASS" : rc == 1 ? "FAIL" : "ERROR", rc ? ": " : "", rc ? res.reason : "");
+	print_explain_repro(file, mutants, rc);
+	hvo_ops_free(&s);
+	return rc;
+}
+
+/* ------------------------------------------------------------ zoo-check */
+
+/* The zoo is complete: each mutant's witness exists and says whose it is,
+ * and a list of names given (the test suite's) is the whole mutant set. */
+static int cmd_zoo_check(int argc, char **argv)
+{
+	int bad = 0;
+
+	if (argc < 1)
+		return usage_error("zoo-check: no directory");
+	for (int i = 0; i < HVO_NR_MUTANTS; i++) {
+		const char *name = hvo_mutant_info(i)->name;
+		char path[4096], line[256], tag[64];
+		bool listed = argc == 1, tagged = false;
+		FILE *f;
+
+		for (int a = 1; a < argc; a++)
+			listed |= !strcmp(argv[a], name);
+		if (!listed) {
+			printf("zoo-check: mutant %s has no zoo test\n", name);
+			bad = 1;
+		}
+		snprintf(path, sizeof(path), "%s/%s.ops", argv[0], name);
+		snprintf(tag, sizeof(tag), "# witness: %s ", name);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			tagged |= !strncmp(line, tag, strlen(tag));
+		if (f)
+			fclose(f);
+		if (!tagged) {
+			printf("zoo-check: %s missing or without a '# witness: %s' line\n", path, name);
+			bad = 1;
+		}
+	}
+	for (int a = 1; a < argc; a++)
+		if (hvo_mutant_by_name(argv[a]) < 0) {
+			printf("zoo-check: '%s' is not a mutant\n", argv[a]);
+			bad = 1;
+		}
+	printf("zoo-check: %d mutants, %s\n", HVO_NR_MUTANTS, bad ? "INCOMPLETE" : "every one has a witness");
+	return bad;
+}
+
+/* ------------------------------------------------------------ main */
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "geometry", cmd_geometry }, { "mutants", cmd_mutants }, { "run", cmd_run },
+	{ "replay", cmd_replay }, { "explain", cmd_explain }, { "zoo-check", cmd_zoo_check },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("missing command");
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 2, argv + 2);
+	return usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,166 @@
+/*
+ * ops.h - the op stream (architecture rule 4): a config, a failure policy and
+ * a list of ops, with one text form (version 1), one parser, one printer and
+ * one executor.  A fuzz input, a crash report and a regression file are all
+ * an op stream.
+ *
+ * Files: ops_text.c (parse/print/compare/build, needs only the name lookups
+ * and hvo_config_default of the core), ops_file.c (load/save), ops_exec.c
+ * (the executor), ops_report.c (its trace and failure report), workload.c
+ * (the random workload).
+ *
+ * Choices where the format leaves room:
+ * - "node" lines: start, movable_start and movable_only default to 0; pages
+ *   is required.  "budget" without sites= has an empty site mask.
+ * - "expect rc=N" compares with the last non-expect top-level op (0 before
+ *   any).  A skipped op returns 0.  inject returns 0, enable 0, check the
+ *   value of hvo_check.  alloc_batch returns the number allocated.
+ * - One inject is armed at a time: a later inject line replaces an armed
+ *   one that has not fired.  Scheduling points reached inside the
+ *   harness's own calls (hvo_check, hvo_folio_list, hvo_folio_info) neither
+ *   count nor fire.  A point hit while the interrupted op holds a lock runs
+ *   the nested op at the release of the last lock (see ops_exec.c).
+ * - Batch selectors resolve independently, so a batch may name a folio
+ *   twice; the core ignores duplicates as the kernel's list would.
+ * - Creation failing with -ENOMEM under a fail rule that can hit memblock
+ *   is a pass ("boot failed as injected"), not a setup error.
+ * - The header line "expect setup-error" turns a refused config into the
+ *   pass and an accepted one into the failure (unless an op fails first):
+ *   the witness form of a check that lives in config validation (B19).
+ */
+#ifndef HVO_FUZZ_OPS_H
+#define HVO_FUZZ_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hvo/hvo.h"
+
+#define HVO_OPS_VERSION 1
+#define HVO_OPS_MAX_LINE 4096     /* bytes per line, newline excluded */
+#define HVO_OPS_MAX_OPS 1000000   /* top-level ops per stream */
+#define HVO_OPS_MAX_BATCH 16      /* folio selectors in one batch op */
+#define HVO_OPS_MAX_ALLOC_BATCH 1024
+#define HVO_OPS_MAX_NODE 255      /* alloc node= (the core rejects absent nodes) */
+#define HVO_OPS_WHERE_LEN 64      /* inject where= prefix, NUL included */
+
+enum hvo_op_kind {
+	HVO_OP_ALLOC, HVO_OP_ALLOC_BATCH, HVO_OP_OPTIMIZE, HVO_OP_RESTORE,
+	HVO_OP_OPTIMIZE_BATCH, HVO_OP_RESTORE_BATCH, HVO_OP_FREE, HVO_OP_DISSOLVE,
+	HVO_OP_DEMOTE, HVO_OP_GET, HVO_OP_PUT, HVO_OP_WALK, HVO_OP_ENABLE,
+	HVO_OP_CHECK, HVO_OP_INJECT, HVO_OP_EXPECT,
+	HVO_NR_OP_KINDS
+};
+
+/*
+ * One op.  "f" selects the f-th live folio in ascending id order, modulo the
+ * number of live folios (no live folio: the op is skipped).  Fields an op
+ * kind does not use stay zero, so two streams compare field by field.
+ */
+struct hvo_op {
+	enum hvo_op_kind kind;
+	unsigned order;      /* alloc, alloc_batch, demote */
+	int zone;            /* alloc*: enum hvo_zone, -1 = any */
+	unsigned node;       /* alloc* */
+	unsigned n;          /* alloc_batch: count; enable: 0/1; *_batch: nr of selectors */
+	uint32_t f;          /* folio selector; *_batch: first selector in s->sel[]; inject: s->injects[] */
+	bool by_folio;       /* walk: f=/index= form rather than pfn= */
+	union {
+		uint64_t pfn;    /* walk pfn= */
+		uint64_t index;  /* walk f= index= */
+		int64_t rc;      /* expect rc= */
+	};
+};
+
+/* An armed one-shot racer: at the hit-th sched point of type `at` whose
+ * where string starts with `where` ("" = any), run `op` (never inject or
+ * expect) from inside the sched callback. */
+struct hvo_inject {
+	int at;              /* enum hvo_sync_point */
+	uint32_t hit;        /* from 1 */
+	char where[HVO_OPS_WHERE_LEN];
+	struct hvo_op op;
+};
+
+struct hvo_opstream {
+	struct hvo_config config;   /* fail, sync and log hooks unused (NULL) */
+	bool expect_setup_error;    /* header "expect setup-error": the config must be refused */
+	struct hvo_fail_policy fail;
+	struct hvo_op *ops;
+	size_t nr_ops, cap_ops;
+	uint32_t *sel;              /* batch selector pool */
+	size_t nr_sel, cap_sel;
+	struct hvo_inject *injects;
+	size_t nr_injects, cap_injects;
+};
+
+/* ------------------------------------------------------------ ops_text.c */
+
+const char *hvo_op_kind_name(enum hvo_op_kind kind);
+/* Empty stream: hvo_config_default(), no fail rules, budget unlimited. */
+void hvo_ops_init(struct hvo_opstream *s);
+void hvo_ops_free(struct hvo_opstream *s);
+/* Append a zeroed op (NULL on OOM or past HVO_OPS_MAX_OPS).  The pointer
+ * is valid until the next append. */
+struct hvo_op *hvo_ops_add(struct hvo_opstream *s, enum hvo_op_kind kind);
+/* Store the selectors of a batch op (n <= HVO_OPS_MAX_BATCH): sets op->f, op->n. */
+int hvo_ops_set_sel(struct hvo_opstream *s, struct hvo_op *op, const uint32_t *sel, unsigned n);
+/* Make op an inject carrying `nested`; returns the inject to fill in (at, hit, where). */
+struct hvo_inject *hvo_ops_set_inject(struct hvo_opstream *s, struct hvo_op *op, const struct hvo_op *nested);
+
+/* Parse text (version 1).  Returns 0, or -1 with "name:line: what" in err.
+ * *out is initialised either way (empty on error); free it with hvo_ops_free. */
+int hvo_ops_parse(const char *text, size_t len, const char *name, struct hvo_opstream *out,
+		  char *err, size_t errlen);
+/* Canonical text: parse(print(s)) equals s.  Returns 0 or -1 (write error). */
+int hvo_ops_print(const struct hvo_opstream *s, FILE *f);
+/* The header part (through the "ops" line), with extra mutants merged in. */
+void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, FILE *f);
+/* One op in canonical form, without newline. */
+void hvo_ops_print_op(const struct hvo_opstream *s, const struct hvo_op *op, FILE *f);
+bool hvo_ops_equal(const struct hvo_opstream *a, const struct hvo_opstream *b);
+
+/* ------------------------------------------------------------ ops_file.c */
+
+/* Read and parse a file; errors name the file (and line). */
+int hvo_ops_load(const char *path, struct hvo_opstream *out, char *err, size_t errlen);
+int hvo_ops_save(const struct hvo_opstream *s, const char *path, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ ops_exec.c */
+
+#define HVO_RUN_VERBOSE 1u  /* stream every op, its rc and the core's log to `log` */
+
+struct hvo_run_result {
+	int status;                  /* 0 pass, 1 violation/expect failure, 2 setup error */
+	size_t ops_executed;         /* top-level ops run, the failing one included */
+	size_t fail_op;              /* index of the failing op, SIZE_MAX if none */
+	bool has_violation;
+	struct hvo_violation violation;
+	char reason[HVO_ERR_LEN + 64];
+	uint64_t digest;             /* hvo_digest of the final state (0 without a machine) */
+	struct hvo_counters counters;
+	uint64_t kind_count[HVO_NR_OP_KINDS]; /* top-level ops executed, by kind */
+	uint64_t skipped;            /* ops that found no live folio */
+	uint64_t injected;           /* injects that fired */
+	bool boot_failed;            /* creation failed with an injected memblock failure */
+};
+
+/*
+ * Create the machine (stream config + extra mutants, the stream's fail
+ * policy through hvo_fail_policy_hook, the executor's sync ops), run every
+ * op, hvo_check() after each, stop at the first violation or failed expect.
+ * log may be NULL.  Returns res->status.
+ */
+int hvo_ops_run(const struct hvo_opstream *s, uint64_t extra_mutants, struct hvo_run_result *res, FILE *log);
+int hvo_ops_run_flags(const struct hvo_opstream *s, uint64_t extra_mutants, unsigned flags,
+		      struct hvo_run_result *res, FILE *log);
+
+/* ------------------------------------------------------------ workload.c */
+
+/* A deterministic random workload on the default config.  Seeds with bit 63
+ * set also pick the page shift (12, 14 or 16).  Returns 0 or -1 (OOM). */
+int hvo_ops_random(uint64_t seed, unsigned nr_ops, struct hvo_opstream *out);
+
+#endif
