@@ -13,8 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ops.h"
+
+/* Sanitizer reports exit with a code of their own, so a crash is told apart
+ * from a checker failure (1) and bad input (2). */
+#define SANITIZER_EXIT "exitcode=86"
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+const char *__asan_default_options(void) { return SANITIZER_EXIT; }
+const char *__ubsan_default_options(void) { return SANITIZER_EXIT ":print_stacktrace=1"; }
 
 static const char usage_text[] =
 	"usage: hvo-cli <command> [options]\n"
@@ -388,7 +398,7 @@ struct replay_args {
 };
 
 /* One input.  Returns 0 as expected, 1 not, 2 unreadable/malformed. */
-static int replay_one(const char *path, const struct replay_args *a)
+static int replay_inproc(const char *path, const struct replay_args *a)
 {
 	struct hvo_opstream s;
 	struct hvo_run_result res;
@@ -414,6 +424,37 @@ static int replay_one(const char *path, const struct replay_args *a)
 	else
 		printf("FAIL %s: %s\n", path, res.reason);
 	return (rc == 0) == a->expect_fail;
+}
+
+/* Each input runs in a child, so an input that crashes the process (a
+ * sanitizer report, a fault on a sealed page) is reported, not lost, and
+ * the rest still run.  A crash is a failure, which --expect-fail wants. */
+static int replay_one(const char *path, const struct replay_args *a)
+{
+	int st;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "ERROR %s: fork: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if (pid == 0) {
+		int rc = replay_inproc(path, a);
+
+		fflush(NULL);
+		_exit(rc);
+	}
+	if (waitpid(pid, &st, 0) != pid) {
+		fprintf(stderr, "ERROR %s: waitpid: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) <= 2)
+		return WEXITSTATUS(st);
+	printf("%s %s: crashed (%s %d)\n", a->expect_fail ? "CAUGHT" : "FAIL", path,
+	       WIFSIGNALED(st) ? "signal" : "sanitizer exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	return !a->expect_fail;
 }
 
 static int parse_replay_args(int argc, char **argv, struct replay_args *a)
