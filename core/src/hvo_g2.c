@@ -382,7 +382,8 @@ static int restore_one(struct hvo_machine *m, struct folio *f, unsigned flags)
 			memmap_account(m, 0, false, +1, f->node);
 	/* All or nothing: the N-1 pages first, accounting only once all came. */
 	for (uint64_t i = 0; i < n - 1 && !rc; i++) {
-		rc = mach_alloc_frame(m, HVO_SITE_RESTORE_PAGE, node, false, &pfn);
+		/* bytes come with the copy in restore_pte */
+		rc = mach_alloc(m, HVO_SITE_RESTORE_PAGE, node, -1, 0, PHYS_GFP_KERNEL, &pfn);
 		if (!rc && !pl_push(&list, pfn)) {
 			mach_free(m, pfn, 0);
 			rc = -HVO_ENOMEM;

@@ -124,7 +124,7 @@ bool mach_should_fail(struct hvo_machine *m, enum hvo_site site);
 /* Allocate for the given site; the failure hook decides first. */
 int mach_alloc(struct hvo_machine *m, enum hvo_site site, unsigned node, int zone, unsigned order,
 	       unsigned gfp, uint64_t *pfn);
-/* A zeroed frame for vmemmap use (materialised bytes). */
+/* A frame with host bytes: zeroed, or for the caller to overwrite whole. */
 int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, bool zero, uint64_t *pfn);
 void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order);
 /* memmap_pages_add / memmap_boot_pages_add for one vmemmap page (sign +-1).

@@ -237,8 +237,9 @@ int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, b
 		phys_free(m->phys, *pfn, 0);
 		return -HVO_ENOMEM;
 	}
-	/* Not zeroed: a recognisable pattern, so a reader of uninitialised bytes shows. */
-	memset(b, zero ? 0 : 0x5a, m->geo.page_size);
+	/* Without zero the caller overwrites every byte at once (the head copy). */
+	if (zero)
+		memset(b, 0, m->geo.page_size);
 	return 0;
 }
 

@@ -38,7 +38,7 @@
 
 #define NIL UINT64_MAX
 #define PHYS_MAX_ORDER 40   /* orders must stay well inside a 64-bit pfn */
-#define FRAME_CACHE 64      /* dropped buffers kept (poisoned) for reuse */
+#define ARENA_BUFS 64       /* frame buffers carved from one host allocation */
 
 /* ------------------------------------------------------------ hash table */
 
@@ -187,8 +187,10 @@ struct phys {
 	struct htab recs, frames;
 	uint64_t by_site[HVO_NR_SITES];
 	uint64_t free_frames, nr_free_blocks, total, max_pfn;
-	uint8_t *cache[FRAME_CACHE];  /* FIFO ring of dropped buffers */
-	unsigned cache_head, cache_n;
+	uint8_t **cache;              /* FIFO ring of dropped (poisoned) buffers */
+	size_t cache_head, cache_n, cache_cap;
+	uint8_t **arenas;             /* buffers are carved from these, ARENA_BUFS each */
+	size_t nr_arenas;
 	struct sealed *sealed;
 	size_t nr_sealed, sealed_cap;
 	uint64_t head[];              /* free-list heads [node][zone][order] */
@@ -297,12 +299,6 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 	return 0;
 }
 
-static void buf_release(struct phys *p, uint8_t *b)
-{
-	UNPOISON(b, p->buf_size);
-	free(b);
-}
-
 void phys_destroy(struct phys *p)
 {
 	if (!p)
@@ -310,14 +306,15 @@ void phys_destroy(struct phys *p)
 	for (uint64_t i = 0; i < p->frames.cap; i++) {
 		struct frame *f = ht_slot(&p->frames, i);
 
-		if (f->pfn == NIL)
-			continue;
-		if (f->seal != NIL)
+		if (f->pfn != NIL && f->seal != NIL)
 			mprotect(f->buf, p->buf_size, PROT_READ | PROT_WRITE);
-		free(f->buf);
 	}
-	for (unsigned i = 0; i < p->cache_n; i++)
-		buf_release(p, p->cache[(p->cache_head + i) % FRAME_CACHE]);
+	for (size_t i = 0; i < p->nr_arenas; i++) {
+		UNPOISON(p->arenas[i], ARENA_BUFS * p->buf_size);
+		free(p->arenas[i]);
+	}
+	free(p->arenas);
+	free(p->cache);
 	free(p->frames.mem);
 	free(p->recs.mem);
 	free(p->sealed);
@@ -720,20 +717,64 @@ static int unseal(struct phys *p, struct frame *f)
 	return 0;
 }
 
-/* Drop one frame's bytes into the FIFO cache (poisoned); evict the oldest. */
+/* Buffers come from arenas of ARENA_BUFS (glibc's posix_memalign of one
+ * page wastes about another page per buffer) and go back to a FIFO ring,
+ * poisoned under ASan, so a stale pointer into a dropped frame is caught
+ * for as long as possible before the buffer is reused. */
+static int cache_push(struct phys *p, uint8_t *b)
+{
+	if (p->cache_n == p->cache_cap) {
+		size_t cap = p->cache_cap ? 2 * p->cache_cap : 256;
+		uint8_t **n = malloc(cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		for (size_t i = 0; i < p->cache_n; i++)
+			n[i] = p->cache[(p->cache_head + i) % p->cache_cap];
+		free(p->cache);
+		p->cache = n;
+		p->cache_head = 0;
+		p->cache_cap = cap;
+	}
+	POISON(b, p->buf_size);
+	p->cache[(p->cache_head + p->cache_n++) % p->cache_cap] = b;
+	return 0;
+}
+
+static uint8_t *cache_pop(struct phys *p)
+{
+	uint8_t *b;
+
+	if (!p->cache_n) {
+		uint8_t **arenas = realloc(p->arenas, (p->nr_arenas + 1) * sizeof(*arenas));
+		void *mem;
+
+		if (!arenas)
+			return NULL;
+		p->arenas = arenas;
+		if (posix_memalign(&mem, p->buf_align, ARENA_BUFS * p->buf_size))
+			return NULL;
+		p->arenas[p->nr_arenas++] = mem;
+		for (size_t i = 0; i < ARENA_BUFS; i++)
+			if (cache_push(p, (uint8_t *)mem + i * p->buf_size))
+				return NULL;
+	}
+	b = p->cache[p->cache_head];
+	p->cache_head = (p->cache_head + 1) % p->cache_cap;
+	p->cache_n--;
+	UNPOISON(b, p->buf_size);
+	return b;
+}
+
+/* Drop one frame's bytes into the FIFO ring. */
 static void drop_frame(struct phys *p, struct frame *f)
 {
 	uint8_t *b = f->buf;
 
 	unseal(p, f);
 	ht_remove(&p->frames, f);
-	if (p->cache_n == FRAME_CACHE) {
-		buf_release(p, p->cache[p->cache_head]);
-		p->cache_head = (p->cache_head + 1) % FRAME_CACHE;
-		p->cache_n--;
-	}
-	POISON(b, p->buf_size);
-	p->cache[(p->cache_head + p->cache_n++) % FRAME_CACHE] = b;
+	if (cache_push(p, b))
+		abort(); /* host OOM for a pointer ring */
 }
 
 static void drop_frames(struct phys *p, uint64_t pfn, uint64_t count)
@@ -768,18 +809,9 @@ uint8_t *phys_frame(struct phys *p, uint64_t pfn, bool create)
 		return f->buf;
 	if (!create || !phys_lookup(p, pfn, NULL) || ht_reserve(&p->frames, 1))
 		return NULL;
-	if (p->cache_n) {
-		b = p->cache[p->cache_head];
-		p->cache_head = (p->cache_head + 1) % FRAME_CACHE;
-		p->cache_n--;
-		UNPOISON(b, p->buf_size);
-	} else {
-		void *m;
-
-		if (posix_memalign(&m, p->buf_align, p->buf_size))
-			return NULL;
-		b = m;
-	}
+	b = cache_pop(p);
+	if (!b)
+		return NULL;
 	f = ht_insert(&p->frames, pfn);
 	f->buf = b;
 	f->seal = NIL;
