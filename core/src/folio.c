@@ -138,6 +138,15 @@ static bool in_pool(const struct folio *f)
 	return f->state == HVO_FOLIO_FREE || f->state == HVO_FOLIO_SURPLUS;
 }
 
+/* A live folio in the pool (free or surplus, frozen) that no operation holds. */
+static int pool_folio(struct hvo_machine *m, int32_t id, struct folio **out)
+{
+	*out = folio_of(m, id);
+	if (!*out)
+		return -HVO_ENOENT;
+	return in_pool(*out) && !(*out)->busy ? 0 : -HVO_EBUSY;
+}
+
 static int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order)
 {
 	struct folio *f;
@@ -317,23 +326,21 @@ static int do_folio_alloc_batch(struct hvo_machine *m, unsigned order, unsigned 
 
 static int do_folio_optimize(struct hvo_machine *m, int32_t id)
 {
-	struct folio *f = folio_of(m, id);
+	struct folio *f;
+	int rc = pool_folio(m, id, &f);
 
-	if (!f)
-		return -HVO_ENOENT;
-	if (!in_pool(f) || f->busy)
-		return -HVO_EBUSY;
+	if (rc)
+		return rc;
 	return optimize_checked(m, id);
 }
 
 static int do_folio_restore(struct hvo_machine *m, int32_t id)
 {
-	struct folio *f = folio_of(m, id);
+	struct folio *f;
+	int rc = pool_folio(m, id, &f);
 
-	if (!f)
-		return -HVO_ENOENT;
-	if (!in_pool(f) || f->busy)
-		return -HVO_EBUSY;
+	if (rc)
+		return rc;
 	return restore_checked(m, id);
 }
 
@@ -397,13 +404,11 @@ static void folio_release(struct hvo_machine *m, int32_t id)
 
 static int do_folio_free(struct hvo_machine *m, int32_t id)
 {
-	struct folio *f = folio_of(m, id);
-	int rc;
+	struct folio *f;
+	int rc = pool_folio(m, id, &f);
 
-	if (!f)
-		return -HVO_ENOENT;
-	if (!in_pool(f) || f->busy)
-		return -HVO_EBUSY;
+	if (rc)
+		return rc;
 	rc = restore_checked(m, id);
 	if (rc) {
 		/* Refuse to free: back into the pool as surplus, still optimized (B26). */
@@ -417,12 +422,11 @@ static int do_folio_free(struct hvo_machine *m, int32_t id)
 
 static int do_folio_dissolve(struct hvo_machine *m, int32_t id)
 {
-	struct folio *f = folio_of(m, id);
+	struct folio *f;
+	int rc = pool_folio(m, id, &f);
 
-	if (!f)
-		return -HVO_ENOENT;
-	if (!in_pool(f) || f->busy)
-		return -HVO_EBUSY;
+	if (rc)
+		return rc;
 	if (restore_checked(m, id))
 		return -HVO_EBUSY;   /* offlining fails */
 	folio_release(m, id);
@@ -471,12 +475,11 @@ static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order
 
 static int do_folio_get(struct hvo_machine *m, int32_t id)
 {
-	struct folio *f = folio_of(m, id);
+	struct folio *f;
+	int rc = pool_folio(m, id, &f);
 
-	if (!f)
-		return -HVO_ENOENT;
-	if (!in_pool(f) || f->busy)
-		return -HVO_EBUSY;
+	if (rc)
+		return rc;
 	/* page_ref_unfreeze(1): the head is private and RW even when optimized. */
 	vm_write32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 1);
 	f->state = HVO_FOLIO_IN_USE;
