@@ -156,6 +156,7 @@ struct walk {
 	int (*pte_fn)(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr);
 	uint64_t head_copy;      /* UINT64_MAX: none */
 	uint64_t tail;           /* the shared tail page, UINT64_MAX: none */
+	const uint8_t *tail_bytes;
 	bool tail_only;          /* restore: touch only slots that map the tail */
 	uint64_t slot0;          /* vaddr of the folio's slot 0 (B7 source) */
 	struct pagelist *list;
@@ -221,7 +222,8 @@ static int remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint
 static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
 {
 	uint64_t src = pte_pfn(*slot), dst;
-	uint8_t *to, *from;
+	uint8_t *to;
+	const uint8_t *from;
 	bool rw;
 
 	/* Keep what is not the shared tail: the head copy at slot 0 (B8 drops this). */
@@ -236,8 +238,8 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 	/* copy_page(dst, tail): the tail is already canonical (the fixed G2). */
 	if (mut(m, HVO_MUT_B7))
 		from = vm_page_bytes(m, w->slot0, &src, &rw); /* B7: folio metadata into tails */
-	else if (w->tail != UINT64_MAX)
-		from = phys_frame(m->phys, w->tail, false);
+	else if (w->tail_bytes)
+		from = w->tail_bytes;
 	else
 		from = vm_page_bytes(m, addr, &src, &rw);
 	to = phys_frame(m->phys, dst, true);
@@ -252,8 +254,9 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 static int remap_free(struct hvo_machine *m, uint64_t start, uint64_t end, uint64_t head_copy,
 		      uint64_t tail, struct pagelist *list, unsigned flags)
 {
-	struct walk w = { remap_pte, head_copy, tail, false, start, list, flags, 0 };
-	struct walk rb = { restore_pte, UINT64_MAX, tail, !mut(m, HVO_MUT_B8), start, list, 0, 0 };
+	const uint8_t *tb = phys_frame(m->phys, tail, false);
+	struct walk w = { remap_pte, head_copy, tail, tb, false, start, list, flags, 0 };
+	struct walk rb = { restore_pte, UINT64_MAX, tail, tb, !mut(m, HVO_MUT_B8), start, list, 0, 0 };
 	uint64_t n = (end - start) >> m->geo.page_shift;
 	unsigned pushed = list->nr;
 	int rc = remap_range(m, start, end, &w);
@@ -399,8 +402,8 @@ static int restore_one(struct hvo_machine *m, struct folio *f, unsigned flags)
 		for (unsigned i = 0; i < list.nr; i++)
 			memmap_account(m, list.pfn[i], false, +1, f->node);
 	{
-		struct walk w = { restore_pte, UINT64_MAX, tail ? tail - 1 : UINT64_MAX, tail != 0, vstart, &list,
-				  flags, 0 };
+		struct walk w = { restore_pte, UINT64_MAX, tail ? tail - 1 : UINT64_MAX,
+				  tail ? phys_frame(m->phys, tail - 1, false) : NULL, tail != 0, vstart, &list, flags, 0 };
 
 		rc = remap_range(m, start, end, &w);
 	}

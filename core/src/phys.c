@@ -38,6 +38,7 @@
 
 #define NIL UINT64_MAX
 #define PHYS_MAX_ORDER 40   /* orders must stay well inside a 64-bit pfn */
+#define PCP_MAX 32          /* order-0 pages parked per (node, zone) */
 #define ARENA_BUFS 64       /* frame buffers carved from one host allocation */
 
 /* ------------------------------------------------------------ hash table */
@@ -154,7 +155,8 @@ static void ht_remove(struct htab *h, void *e)
 
 /* ------------------------------------------------------------ state */
 
-enum { REC_FREE = 1, REC_ALLOC = 2 };
+/* REC_PCP: a free order-0 page parked on its zone's per-cpu-style list. */
+enum { REC_FREE = 1, REC_ALLOC = 2, REC_PCP = 3 };
 
 struct rec {
 	uint64_t pfn;         /* key: first frame of the block */
@@ -193,6 +195,12 @@ struct phys {
 	size_t nr_arenas;
 	struct sealed *sealed;
 	size_t nr_sealed, sealed_cap;
+	/* Order-0 frees park here and order-0 allocations take from here first,
+	 * like the kernel's pcp lists: no split/merge ping-pong for the pages
+	 * HVO allocates and frees one at a time.  Drained when an allocation
+	 * would otherwise fail. */
+	uint64_t pcp[HVO_MAX_NODES][HVO_NR_ZONES][PCP_MAX];
+	unsigned pcp_n[HVO_MAX_NODES][HVO_NR_ZONES];
 	uint64_t head[];              /* free-list heads [node][zone][order] */
 };
 
@@ -380,6 +388,26 @@ static void release_block(struct phys *p, unsigned n, int z, uint64_t pfn, unsig
 }
 
 /* An allocated block may straddle zones (boot memory): free it zone by zone. */
+static void release_range(struct phys *p, uint64_t pfn, unsigned o);
+
+bool phys_drain_pcp(struct phys *p)
+{
+	bool any = false;
+
+	for (unsigned n = 0; n < p->nr_nodes; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			while (p->pcp_n[n][z]) {
+				uint64_t pfn = p->pcp[n][z][--p->pcp_n[n][z]];
+
+				/* room was reserved when the page was parked: it had a record */
+				ht_remove(&p->recs, rec_find(p, pfn));
+				p->free_frames--;
+				release_range(p, pfn, 0);
+				any = true;
+			}
+	return any;
+}
+
 static void release_range(struct phys *p, uint64_t pfn, unsigned o)
 {
 	unsigned n;
@@ -504,9 +532,24 @@ static int alloc_in_zone(struct phys *p, unsigned n, int z, unsigned order, int 
 	uint64_t at;
 	unsigned o;
 
+	if (order == 0 && p->pcp_n[n][z]) {
+		at = p->pcp[n][z][--p->pcp_n[n][z]];
+		r = rec_find(p, at);
+		r->state = REC_ALLOC;
+		r->origin = PHYS_ORIGIN_BUDDY;
+		r->site = (int8_t)site;
+		p->free_frames--;
+		p->by_site[site]++;
+		*pfn = at;
+		return 0;
+	}
+
 	for (o = order; o <= p->max_order && *list_head(p, n, z, o) == NIL; o++)
 		;
 	if (o > p->max_order)
+		return -HVO_ENOMEM;
+	/* Room for every split-off half first: nothing fails midway. */
+	if (ht_reserve(&p->recs, o - order + 1))
 		return -HVO_ENOMEM;
 	at = *list_head(p, n, z, o);
 	r = rec_find(p, at);
@@ -531,9 +574,6 @@ int phys_alloc(struct phys *p, int site, unsigned node, int zone, unsigned order
 		return -HVO_EINVAL;
 	if (order > p->max_order)
 		return -HVO_ENOMEM;
-	/* Room for the block and every split-off half: nothing fails midway. */
-	if (ht_reserve(&p->recs, p->max_order + 1))
-		return -HVO_ENOMEM;
 	if (gfp & PHYS_GFP_ANYZONE) {
 		if (zone >= 0)
 			zones[nz++] = zone;
@@ -549,19 +589,23 @@ int phys_alloc(struct phys *p, int site, unsigned node, int zone, unsigned order
 	} else {
 		zones[nz++] = zone;
 	}
-	for (unsigned i = 0; i < p->nr_nodes; i++) {
-		unsigned n = (node + i) % p->nr_nodes;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < p->nr_nodes; i++) {
+			unsigned n = (node + i) % p->nr_nodes;
 
-		if (i && (gfp & PHYS_GFP_THISNODE))
-			break;
-		for (int k = 0; k < nz; k++) {
-			bool dup = false;
+			if (i && (gfp & PHYS_GFP_THISNODE))
+				break;
+			for (int k = 0; k < nz; k++) {
+				bool dup = false;
 
-			for (int j = 0; j < k; j++)
-				dup |= zones[j] == zones[k];
-			if (!dup && !alloc_in_zone(p, n, zones[k], order, site, pfn))
-				return 0;
+				for (int j = 0; j < k; j++)
+					dup |= zones[j] == zones[k];
+				if (!dup && !alloc_in_zone(p, n, zones[k], order, site, pfn))
+					return 0;
+			}
 		}
+		if (!phys_drain_pcp(p))
+			break;
 	}
 	return -HVO_ENOMEM;
 }
@@ -571,7 +615,8 @@ static void drop_frames(struct phys *p, uint64_t pfn, uint64_t count);
 int phys_free(struct phys *p, uint64_t pfn, unsigned order)
 {
 	struct rec *r = rec_find(p, pfn);
-	int site;
+	unsigned n;
+	int site, z;
 
 	if (!r || r->state != REC_ALLOC || r->order != order)
 		return -HVO_EINVAL;
@@ -580,8 +625,16 @@ int phys_free(struct phys *p, uint64_t pfn, unsigned order)
 		return -HVO_ENOMEM;
 	r = rec_find(p, pfn);
 	site = r->site;
-	ht_remove(&p->recs, r);
 	p->by_site[site] -= 1ull << order;
+	if (order == 0 && p->buddy_ready && !locate(p, pfn, &n, &z) && p->pcp_n[n][z] < PCP_MAX) {
+		r->state = REC_PCP;
+		r->site = -1;
+		p->pcp[n][z][p->pcp_n[n][z]++] = pfn;
+		p->free_frames++;
+		drop_frames(p, pfn, 1);
+		return 0;
+	}
+	ht_remove(&p->recs, r);
 	drop_frames(p, pfn, 1ull << order);
 	/* Before buddy_init the pfns simply stop being boot memory. */
 	if (p->buddy_ready)
@@ -904,6 +957,12 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 			falloc += sz;
 			continue;
 		}
+		if (r->state == REC_PCP) {
+			if (r->order)
+				FAIL("pcp page 0x%llx of order %u", (unsigned long long)r->pfn, r->order);
+			ffree++;
+			continue;
+		}
 		if (r->state != REC_FREE || z != z2)
 			FAIL("free block 0x%llx bad state or crosses zones", (unsigned long long)r->pfn);
 		if (r->order < p->max_order) {
@@ -916,6 +975,28 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 		}
 		nfree++;
 		ffree += sz;
+	}
+	{
+		uint64_t parked = 0, pcp_recs = 0;
+
+		for (unsigned n = 0; n < p->nr_nodes; n++)
+			for (int z = 0; z < HVO_NR_ZONES; z++)
+				for (unsigned i = 0; i < p->pcp_n[n][z]; i++) {
+					const struct rec *r = rec_find(p, p->pcp[n][z][i]);
+
+					if (!r || r->state != REC_PCP)
+						FAIL("pcp list %u/%d holds 0x%llx, not a parked page", n, z,
+						     (unsigned long long)p->pcp[n][z][i]);
+					parked++;
+				}
+		for (uint64_t i = 0; i < p->recs.cap; i++) {
+			const struct rec *r = ht_slot(&p->recs, i);
+
+			pcp_recs += r->pfn != NIL && r->state == REC_PCP;
+		}
+		if (parked != pcp_recs)
+			FAIL("%llu pages on pcp lists, %llu parked records", (unsigned long long)parked,
+			     (unsigned long long)pcp_recs);
 	}
 	if (nfree != p->nr_free_blocks || ffree != p->free_frames)
 		FAIL("free counts %llu/%llu, records say %llu/%llu", (unsigned long long)p->nr_free_blocks,

@@ -73,6 +73,9 @@ uint64_t phys_free_frames(const struct phys *p);   /* in the buddy free lists */
 uint64_t phys_total_frames(const struct phys *p);  /* all pfns of all nodes */
 uint64_t phys_max_pfn(const struct phys *p);       /* one past the highest pfn */
 uint64_t phys_nr_free_blocks(const struct phys *p);
+/* Give every order-0 page parked on the per-zone lists back to the buddy
+ * (merging); true when there was any. */
+bool phys_drain_pcp(struct phys *p);
 /* Full consistency check of the allocator's records and free lists: 0, or
  * -1 with err describing the first inconsistency. */
 int phys_check(const struct phys *p, char *err, size_t errlen);

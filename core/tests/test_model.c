@@ -318,7 +318,7 @@ static void test_ro_enforcement(void)
 	uint8_t *bytes;
 	int32_t id;
 	pid_t pid;
-	int st;
+	int st = 0;
 
 	hvo_config_default(&c);
 	m = tests_machine(&c);

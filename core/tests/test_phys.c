@@ -300,6 +300,7 @@ static void test_churn(void)
 	b0 = phys_nr_free_blocks(p);
 	t1 = churn(p, 42, 4000, true);
 	CHECK_EQ(phys_free_frames(p), f0);
+	phys_drain_pcp(p); /* parked order-0 pages merge back */
 	CHECK_EQ(phys_nr_free_blocks(p), b0);
 	CONSISTENT(p);
 	/* determinism: an identical machine gives the identical pfn sequence */
@@ -307,6 +308,7 @@ static void test_churn(void)
 	CHECK_EQ(t1, t2);
 	/* and the same machine, after everything coalesced back, too */
 	t3 = churn(p, 42, 4000, false);
+	phys_drain_pcp(p); /* parked order-0 pages merge back */
 	CHECK_EQ(phys_nr_free_blocks(p), b0);
 	(void)t3;
 	for (int s = 1; s < HVO_NR_SITES; s++)
@@ -461,6 +463,7 @@ static void test_free_split_lookup(void)
 	CHECK_EQ(phys_frames_by_site(p, HVO_SITE_HUGETLB_FOLIO), 0);
 	CHECK_EQ(phys_free(p, b, 0), 0);
 	CHECK_EQ(phys_free_frames(p), f0);
+	phys_drain_pcp(p); /* parked order-0 pages merge back */
 	CHECK_EQ(phys_nr_free_blocks(p), b0);
 	CONSISTENT(p);
 	phys_destroy(p);
@@ -603,6 +606,7 @@ static void test_hash_stress(void)
 			CONSISTENT(p);
 	}
 	CHECK_EQ(phys_free_frames(p), f0);
+	phys_drain_pcp(p); /* parked order-0 pages merge back */
 	CHECK_EQ(phys_nr_free_blocks(p), b0);
 	CONSISTENT(p);
 
@@ -626,6 +630,7 @@ static void test_hash_stress(void)
 	}
 	CHECK_EQ(phys_free(p, b, 12), 0);
 	CHECK_EQ(phys_free_frames(p), f0);
+	phys_drain_pcp(p); /* parked order-0 pages merge back */
 	CHECK_EQ(phys_nr_free_blocks(p), b0);
 	CONSISTENT(p);
 	phys_destroy(p);
@@ -678,6 +683,7 @@ static void test_terabyte(void)
 		CHECK_EQ(phys_free(p, pfns[i], 18), 0);
 	t2 = now();
 	CHECK_EQ(phys_free_frames(p), f0);
+	phys_drain_pcp(p); /* parked order-0 pages merge back */
 	CHECK_EQ(phys_nr_free_blocks(p), b0);
 	CHECK(!phys_lookup(p, 12345678, NULL));
 	CHECK_EQ(phys_alloc(p, 1, 0, -1, 22, PHYS_GFP_KERNEL, &x), 0);
@@ -706,6 +712,41 @@ static void test_bad_create(void)
 	phys_destroy(NULL);
 }
 
+/* Order-0 frees park on the zone's pcp list and come back first; an
+ * allocation that needs them merged drains the lists. */
+static void test_pcp(void)
+{
+	struct hvo_geometry g;
+	struct phys *p = mk_three(&g, 12);
+	uint64_t a, b, c, big, f0;
+
+	phys_buddy_init(p);
+	f0 = phys_free_frames(p);
+	CHECK_EQ(phys_alloc(p, 1, 0, HVO_ZONE_NORMAL, 0, 0, &a), 0);
+	CHECK_EQ(phys_alloc(p, 1, 0, HVO_ZONE_NORMAL, 0, 0, &b), 0);
+	CHECK_EQ(phys_free(p, a, 0), 0);
+	CHECK_EQ(phys_free_frames(p), f0 - 1);
+	CHECK(!phys_lookup(p, a, NULL));
+	CHECK_EQ(phys_free(p, a, 0), -HVO_EINVAL);   /* a parked page is not allocated */
+	CHECK_EQ(phys_alloc(p, 2, 0, HVO_ZONE_NORMAL, 0, 0, &c), 0);
+	CHECK_EQ(c, a);                               /* last parked, first out */
+	CHECK_EQ(phys_free(p, c, 0), 0);
+	CHECK_EQ(phys_free(p, b, 0), 0);
+	CONSISTENT(p);
+	CHECK(phys_drain_pcp(p));
+	CHECK(!phys_drain_pcp(p));
+	CHECK_EQ(phys_free_frames(p), f0);
+	CONSISTENT(p);
+	/* node 0's NORMAL zone is one 1 GiB block: a parked page split from it
+	 * must be drained for the whole block to be had */
+	CHECK_EQ(phys_alloc(p, 1, 0, HVO_ZONE_NORMAL, 0, 0, &a), 0);
+	CHECK_EQ(phys_free(p, a, 0), 0);
+	CHECK_EQ(phys_alloc(p, 1, 0, HVO_ZONE_NORMAL, 18, PHYS_GFP_THISNODE, &big), 0);
+	CHECK_EQ(big, GIB(4) >> 12);
+	CONSISTENT(p);
+	phys_destroy(p);
+}
+
 int main(void)
 {
 	test_zones(12);
@@ -713,6 +754,7 @@ int main(void)
 	test_zones(16);
 	test_memblock();
 	test_churn();
+	test_pcp();
 	test_policy();
 	test_free_split_lookup();
 	test_frames();
