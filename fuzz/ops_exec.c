@@ -14,7 +14,8 @@
  * callbacks keep the plain backend's checks: a lock taken twice or still
  * held after an op fails the run.
  *
- * No global state: everything the callbacks need hangs off struct exec_ctx.
+ * No global state: everything the callbacks need hangs off struct exec_ctx
+ * (the SIGSEGV reporter in ops_fault.c is the one exception).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -457,7 +458,9 @@ int hvo_ops_run_flags(const struct hvo_opstream *s, uint64_t extra_mutants, unsi
 		c.recs = calloc(s->nr_ops, sizeof(*c.recs));
 	report_start(&c, extra_mutants);
 	if (setup(&c, extra_mutants) == 0 && c.m) {
+		fault_report_begin(&c);
 		run_ops(&c);
+		fault_report_end();
 		if (s->expect_setup_error && res->status == 0) {
 			res->status = 1;
 			snprintf(res->reason, sizeof(res->reason), "the config was accepted; it should have been refused");

@@ -57,6 +57,10 @@ struct exec_ctx {
 	size_t nr_fires, cap_fires;
 };
 
+/* ops_fault.c */
+void fault_report_begin(const struct exec_ctx *c);
+void fault_report_end(void);
+
 /* ops_report.c */
 void report_start(struct exec_ctx *c, uint64_t extra_mutants);
 void report_op(struct exec_ctx *c, size_t i, const struct op_out *out);

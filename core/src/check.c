@@ -20,6 +20,29 @@ void check_init_tail_image(const struct hvo_machine *m, unsigned node, int zone,
 
 /* ------------------------------------------------ shared tails: I4, I5 */
 
+static bool tail_published(const struct hvo_machine *m, uint64_t pfn)
+{
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++)
+				if (m->zhvo[n][z].tails[i] == pfn + 1)
+					return true;
+	return false;
+}
+
+struct unpublished { const struct hvo_machine *m; uint64_t *pfn; };
+
+/* Names the leaked page in the report: a shared-tail page nobody published. */
+static int find_unpublished_tail(void *ctx, const struct phys_alloc_info *a)
+{
+	struct unpublished *u = ctx;
+
+	if (a->site != HVO_SITE_SHARED_TAIL || tail_published(u->m, a->pfn))
+		return 0;
+	*u->pfn = a->pfn;
+	return 1;
+}
+
 static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
 {
 	uint64_t published = 0;
@@ -50,7 +73,10 @@ static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
 			}
 	/* Inside an operation a tail page may be allocated and not yet published. */
 	if (quiescent && phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL) != published) {
-		hvo_violate(m, 5, UINT64_MAX, -1, "%" PRIu64 " shared-tail pages allocated, %" PRIu64 " published "
+		uint64_t leaked = UINT64_MAX;
+
+		phys_for_each_alloc(m->phys, find_unpublished_tail, &(struct unpublished){ m, &leaked });
+		hvo_violate(m, 5, leaked, -1, "%" PRIu64 " shared-tail pages allocated, %" PRIu64 " published "
 			    "(a loser's page leaked)", phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL), published);
 		return 5;
 	}

@@ -136,7 +136,6 @@ void sync_point(struct hvo_machine *m, enum hvo_sync_point sp, const char *where
 uint64_t read_once(struct hvo_machine *m, const uint64_t *p, const char *where);
 uint64_t load_acquire(struct hvo_machine *m, const uint64_t *p, const char *where);
 void write_once(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *where);
-void store_release(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *where);
 uint64_t cmpxchg(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where);
 void mlock(struct hvo_machine *m, enum hvo_lock l);
 void munlock(struct hvo_machine *m, enum hvo_lock l);

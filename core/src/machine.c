@@ -177,8 +177,12 @@ void hvo_machine_destroy(struct hvo_machine *m)
 }
 
 const struct hvo_geometry *hvo_machine_geometry(const struct hvo_machine *m) { return &m->geo; }
-const struct hvo_config *hvo_machine_config(const struct hvo_machine *m) { return &m->cfg; }
 const struct hvo_violation *hvo_violation(const struct hvo_machine *m) { return m->has_viol ? &m->viol : NULL; }
+
+bool hvo_sealed_frame_at(const struct hvo_machine *m, const void *addr, uint64_t *pfn)
+{
+	return phys_addr_in_sealed_frame(m->phys, addr, pfn);
+}
 
 /* Records the first violation only: later ones are usually its echo. */
 void hvo_violate(struct hvo_machine *m, int inv, uint64_t pfn, int32_t folio, const char *fmt, ...)

@@ -36,12 +36,6 @@ void write_once(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *wher
 	__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
-void store_release(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *where)
-{
-	sync_point(m, HVO_SP_WRITE_ONCE, where);
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-
 /* Kernel cmpxchg: fully ordered, returns the old value. */
 uint64_t cmpxchg(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where)
 {

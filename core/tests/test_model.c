@@ -314,7 +314,7 @@ static void test_ro_enforcement(void)
 	struct hvo_config c;
 	struct hvo_machine *m;
 	struct hvo_folio_info fi;
-	uint64_t tail;
+	uint64_t tail, pfn = 0;
 	uint8_t *bytes;
 	int32_t id;
 	pid_t pid;
@@ -326,6 +326,8 @@ static void test_ro_enforcement(void)
 	hvo_folio_info(m, id, &fi);
 	tail = g2_tail_pfn(m, fi.node, fi.zone, 9) - 1;
 	bytes = phys_frame(m->phys, tail, false);
+	CHECK(hvo_sealed_frame_at(m, bytes + 100, &pfn) && pfn == tail);
+	CHECK(!hvo_sealed_frame_at(m, &pfn, NULL));
 	pid = fork();
 	if (pid == 0) {
 		signal(SIGSEGV, SIG_DFL);   /* not a sanitizer's handler: die of it */

@@ -173,7 +173,6 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out,
 		       char *err, size_t errlen);
 void hvo_machine_destroy(struct hvo_machine *m);
 const struct hvo_geometry *hvo_machine_geometry(const struct hvo_machine *m);
-const struct hvo_config *hvo_machine_config(const struct hvo_machine *m);
 
 /* ----------------------------------------------------------------- folios */
 
@@ -256,6 +255,10 @@ const struct hvo_violation *hvo_violation(const struct hvo_machine *m);
 int hvo_check(struct hvo_machine *m);
 /* Compact state dump through the log sink given (or the machine's). */
 void hvo_dump(const struct hvo_machine *m, hvo_log_fn log, void *ctx);
+/* Is addr inside the host bytes of a sealed (published shared tail) frame?
+ * Async-signal-safe: for a SIGSEGV handler that turns the host fault of a
+ * stray raw write into an I10 report. */
+bool hvo_sealed_frame_at(const struct hvo_machine *m, const void *addr, uint64_t *pfn);
 /* 64-bit digest of the logical and byte state (no host addresses). */
 uint64_t hvo_digest(const struct hvo_machine *m);
 
