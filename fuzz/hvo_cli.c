@@ -36,7 +36,9 @@ static const char usage_text[] =
 	"                                                     run op-stream files (DIR: its *.ops files)\n"
 	"  explain FILE [--mutant NAME]...                    run one file with a full trace\n"
 	"  zoo-check DIR [NAME...]                            every mutant has DIR/<NAME>.ops naming it;\n"
-	"                                                     NAMEs given must be exactly the mutant set\n";
+	"                                                     NAMEs given must be exactly the mutant set\n"
+	"  bytes2text FILE                                    the canonical text of a binary (fuzz) input\n"
+	"  text2bytes IN.ops OUT.bin                          the binary form of a text stream\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -594,6 +596,115 @@ static int cmd_zoo_check(int argc, char **argv)
 	return bad;
 }
 
+/* ------------------------------------------------------------ binary form */
+
+/* Whole file into a malloc'ed buffer (NULL with errno on failure). */
+static uint8_t *read_bytes(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 4096, n = 0;
+	uint8_t *buf, *p;
+	int e;
+
+	if (!f)
+		return NULL;
+	buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		p = realloc(buf, cap * 2);
+		if (!p) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = p;
+		cap *= 2;
+	}
+	e = ferror(f) ? EIO : ENOMEM;
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (!buf)
+		errno = e;
+	*len = n;
+	return buf;
+}
+
+/* Every byte string decodes, so the only errors are unreadable files. */
+static int cmd_bytes2text(int argc, char **argv)
+{
+	struct hvo_opstream s;
+	size_t len;
+	uint8_t *data;
+	unsigned version;
+
+	if (argc != 1)
+		return usage_error("bytes2text: expected one input file");
+	data = read_bytes(argv[0], &len);
+	if (!data) {
+		fprintf(stderr, "hvo-cli: bytes2text: %s: cannot read: %s\n", argv[0], strerror(errno));
+		return 2;
+	}
+	version = hvo_ops_bytes_version(data, len);
+	if (len && version != HVO_OPS_VERSION)
+		fprintf(stderr, "hvo-cli: bytes2text: %s claims format version %u; decoded as version %d\n", argv[0],
+			version, HVO_OPS_VERSION);
+	if (hvo_ops_decode(data, len, &s)) {
+		free(data);
+		fputs("hvo-cli: bytes2text: out of memory\n", stderr);
+		return 2;
+	}
+	free(data);
+	if (hvo_ops_print(&s, stdout) || fflush(stdout)) {
+		hvo_ops_free(&s);
+		fputs("hvo-cli: bytes2text: write error\n", stderr);
+		return 2;
+	}
+	hvo_ops_free(&s);
+	return 0;
+}
+
+static int cmd_text2bytes(int argc, char **argv)
+{
+	struct hvo_opstream s;
+	char err[HVO_ERR_LEN + 64];
+	uint8_t *data;
+	size_t len;
+	FILE *f;
+	int bad;
+
+	if (argc != 2)
+		return usage_error("text2bytes: expected IN.ops OUT.bin");
+	if (hvo_ops_load(argv[0], &s, err, sizeof(err))) {
+		fprintf(stderr, "hvo-cli: text2bytes: %s\n", err);
+		return 2;
+	}
+	if (hvo_ops_encode_err(&s, &data, &len, err, sizeof(err))) {
+		fprintf(stderr, "hvo-cli: text2bytes: %s: %s\n", argv[0], err);
+		hvo_ops_free(&s);
+		return 2;
+	}
+	hvo_ops_free(&s);
+	f = fopen(argv[1], "wb");
+	if (!f) {
+		fprintf(stderr, "hvo-cli: text2bytes: %s: cannot create: %s\n", argv[1], strerror(errno));
+		free(data);
+		return 2;
+	}
+	bad = fwrite(data, 1, len, f) != len;
+	bad |= fclose(f) != 0;
+	free(data);
+	if (bad) {
+		fprintf(stderr, "hvo-cli: text2bytes: %s: write error\n", argv[1]);
+		return 2;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ main */
 
 struct command {
@@ -604,6 +715,7 @@ struct command {
 static const struct command commands[] = {
 	{ "geometry", cmd_geometry }, { "mutants", cmd_mutants }, { "run", cmd_run },
 	{ "replay", cmd_replay }, { "explain", cmd_explain }, { "zoo-check", cmd_zoo_check },
+	{ "bytes2text", cmd_bytes2text }, { "text2bytes", cmd_text2bytes },
 };
 
 int main(int argc, char **argv)

@@ -163,4 +163,28 @@ int hvo_ops_run_flags(const struct hvo_opstream *s, uint64_t extra_mutants, unsi
  * set also pick the page shift (12, 14 or 16).  Returns 0 or -1 (OOM). */
 int hvo_ops_random(uint64_t seed, unsigned nr_ops, struct hvo_opstream *out);
 
+/* ------------------------------------------------------------ ops_bytes.c */
+
+/*
+ * The binary form (version HVO_OPS_VERSION, the same number as the text
+ * form's "hvo-ops 1"): what a fuzz engine mutates.  Decoding is total: every
+ * byte string, the empty one included, is a valid run whose config the core
+ * accepts (or, for the one "misaligned vmemmap base" mode on a power-of-two
+ * struct page, a stream with expect_setup_error that the core refuses as
+ * expected).  The layout is described at the top of ops_bytes.c.
+ */
+#define HVO_OPS_BYTES_MAX_OPS 256  /* top-level ops decoded from one input */
+
+/* Decode data[0..size) into *out (initialised here; free with hvo_ops_free).
+ * Returns 0, or -1 only when the host is out of memory (then *out is empty). */
+int hvo_ops_decode(const uint8_t *data, size_t size, struct hvo_opstream *out);
+/* The format version an input claims (its first byte; 0 for the empty input).
+ * Any value decodes as version HVO_OPS_VERSION; see ops_bytes.c. */
+unsigned hvo_ops_bytes_version(const uint8_t *data, size_t size);
+/* Encode a representable stream: decode(encode(s)) equals s.  *out is
+ * malloc'ed (free it).  Returns 0, or -1 when s has no binary form (or on
+ * OOM); hvo_ops_encode_err then says why in err. */
+int hvo_ops_encode(const struct hvo_opstream *s, uint8_t **out, size_t *len);
+int hvo_ops_encode_err(const struct hvo_opstream *s, uint8_t **out, size_t *len, char *err, size_t errlen);
+
 #endif

@@ -134,12 +134,19 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 	bytes = phys_frame(m->phys, pfn, false);
 	if (!mut(m, HVO_MUT_B17C))
 		init_tail_page(m, bytes, node, zone, order);
-	t = cmpxchg(m, slot, 0, pfn + 1, "get_tail.publish");
+	if (mut(m, HVO_MUT_B17D)) {
+		/* B17d: a plain store; whoever stores last wins, silently */
+		sync_point(m, HVO_SP_CMPXCHG, "get_tail.publish");
+		__atomic_store_n(slot, pfn + 1, __ATOMIC_RELAXED);
+		t = 0;
+	} else {
+		t = cmpxchg(m, slot, 0, pfn + 1, "get_tail.publish");
+	}
 	if (t) {
 		/* Lost the race: free ours, use the winner's. */
 		if (!mut(m, HVO_MUT_B17B))
 			mach_free(m, pfn, 0);
-		*out = read_once(m, slot, "get_tail.winner") - 1;
+		*out = mut(m, HVO_MUT_B17A) ? pfn : read_once(m, slot, "get_tail.winner") - 1;
 		return 0;
 	}
 	if (mut(m, HVO_MUT_B17C))
@@ -455,11 +462,15 @@ void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 
 		if (rc == -HVO_ENOMEM && list.nr) {
 			/* Free what we have (after a flush) and retry once. */
-			flush_tlb_all(m);
+			if (!mut(m, HVO_MUT_B23))
+				flush_tlb_all(m);
 			free_vmemmap_pages(m, &list, node);
 			optimize_one(m, fs[i], &list, REMAP_NO_TLB_FLUSH);
 		}
 	}
+	/* Other CPUs may use the old translations until this flush (5.4). */
+	if (mut(m, HVO_MUT_B23))
+		free_vmemmap_pages(m, &list, node);
 	flush_tlb_all(m);
 	free_vmemmap_pages(m, &list, node);
 	free(list.pfn);

@@ -29,6 +29,10 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B19] = { "B19", "vmemmap base not checked for MAX_FOLIO_VMEMMAP_ALIGN with the mask encoding", false },
 	[HVO_MUT_B22] = { "B22", "optimized flag set after the head copy, so the new head never carries it", false },
 	[HVO_MUT_B27] = { "B27", "optimized flag cleared although the rollback walk failed (partially optimized)", false },
+	[HVO_MUT_B5] = { "B5", "PMD split reads the leaf before taking page_table_lock and does not re-check it", true },
+	[HVO_MUT_B17A] = { "B17a", "get_tail loser frees its page and returns it instead of the winner's", true },
+	[HVO_MUT_B17D] = { "B17d", "get_tail publishes with a plain store instead of cmpxchg", true },
+	[HVO_MUT_B23] = { "B23", "batch optimize frees the old vmemmap pages before flush_tlb_all()", true },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }

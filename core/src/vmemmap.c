@@ -366,15 +366,21 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 		mach_free(m, table_pfn, 0);
 		return -HVO_ENOMEM;
 	}
+	/* B5: the leaf read before the lock, and trusted after it */
+	head = pmd->leaf_pfn;
 	mlock(m, HVO_LOCK_PAGE_TABLE);
 	/* Re-check under the lock: someone may have split it meanwhile (B5). */
-	if (pmd->val == PMD_LEAF) {
-		head = pmd->leaf_pfn;
+	if (pmd->val == PMD_LEAF || mut(m, HVO_MUT_B5)) {
+		if (!mut(m, HVO_MUT_B5))
+			head = pmd->leaf_pfn;
 		for (uint64_t i = 0; i < m->ptrs_per_table; i++)
 			t->pte[i] = mk_pte(head + i, true);
-		/* split_page(): the block's pages become individually freeable. */
-		if (phys_split(m->phys, head, m->pmd_order))
+		/* split_page(): the block's pages become individually freeable
+		 * (once: under B5 the racer's table is simply overwritten). */
+		if (pmd->val == PMD_LEAF && phys_split(m->phys, head, m->pmd_order))
 			hvo_violate(m, 0, head, -1, "split of a vmemmap block that is not one allocation");
+		if (pmd->val == PMD_TABLE)   /* B5 only: its page stays allocated, unmapped (I17) */
+			table_free(m, pmd->table);
 		pmd->table = t;
 		sync_point(m, HVO_SP_PMD_SET, "pmd_populate");
 		__atomic_store_n(&pmd->val, PMD_TABLE, __ATOMIC_RELEASE);

@@ -125,6 +125,10 @@ enum hvo_mutant {
 	HVO_MUT_B19,  /* vmemmap base alignment not enforced */
 	HVO_MUT_B22,  /* optimized flag set after copying the head */
 	HVO_MUT_B27,  /* flag cleared although rollback failed */
+	HVO_MUT_B5,   /* PMD split reads the leaf without the lock, no re-check */
+	HVO_MUT_B17A, /* get_tail loser returns its own (freed) page */
+	HVO_MUT_B17D, /* get_tail publishes with a plain store, not cmpxchg */
+	HVO_MUT_B23,  /* batch frees old vmemmap pages before the TLB flush */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
