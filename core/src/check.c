@@ -364,22 +364,23 @@ void hvo_dump(const struct hvo_machine *cm, hvo_log_fn log, void *ctx)
 
 /* --------------------------------------------------------------- digest */
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
+/* FNV-1a over 64-bit words (little-endian assembled, so the digest does not
+ * depend on the host's byte order); pages are multiples of 8 bytes. */
 static uint64_t fnv64(uint64_t h, uint64_t v)
 {
-	uint8_t b[8];
+	return (h ^ v) * 0x100000001b3ull;
+}
 
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));   /* byte order fixed: same digest anywhere */
-	return fnv(h, b, 8);
+static uint64_t fnv(uint64_t h, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		uint64_t w = 0;
+
+		for (int k = 7; k >= 0; k--)
+			w = w << 8 | b[i + (size_t)k];
+		h = fnv64(h, w);
+	}
+	return h;
 }
 
 uint64_t hvo_digest(const struct hvo_machine *cm)

@@ -47,7 +47,24 @@ static struct folio *folio_of(struct hvo_machine *m, int32_t id)
 struct snap {
 	uint8_t *bytes;  /* N pages as seen through the vmemmap, NULL: no check */
 	uint64_t n;
+	size_t cap;
 };
+
+/* Snapshot buffers are kept on the machine and reused: a fresh allocation
+ * per op page-faults (and under ASan maps) N pages every time. */
+static uint8_t *snap_buf(struct hvo_machine *m, size_t need, size_t *cap)
+{
+	for (unsigned i = m->nr_snap_pool; i-- > 0;)
+		if (m->snap_pool[i].cap >= need) {
+			uint8_t *b = m->snap_pool[i].buf;
+
+			*cap = m->snap_pool[i].cap;
+			m->snap_pool[i] = m->snap_pool[--m->nr_snap_pool];
+			return b;
+		}
+	*cap = need;
+	return malloc(need);
+}
 
 static void snap_take(struct hvo_machine *m, const struct folio *f, struct snap *s)
 {
@@ -58,7 +75,7 @@ static void snap_take(struct hvo_machine *m, const struct folio *f, struct snap 
 	s->n = folio_vmemmap_pages(m, f);
 	if (m->cfg.skip_op_checks || !hvo_geo_optimizable(&m->geo, f->order))
 		return;
-	s->bytes = malloc(s->n * psz);
+	s->bytes = snap_buf(m, s->n * psz, &s->cap);
 	for (uint64_t i = 0; s->bytes && i < s->n; i++) {
 		uint8_t *b = vm_page_bytes(m, page_vaddr(m, f->pfn) + i * psz, &frame, &rw);
 
@@ -67,9 +84,12 @@ static void snap_take(struct hvo_machine *m, const struct folio *f, struct snap 
 	}
 }
 
-static void snap_drop(struct snap *s)
+static void snap_drop(struct hvo_machine *m, struct snap *s)
 {
-	free(s->bytes);
+	if (s->bytes && m->nr_snap_pool < SNAP_POOL)
+		m->snap_pool[m->nr_snap_pool++] = (struct snap_buf){ s->bytes, s->cap };
+	else
+		free(s->bytes);
 	s->bytes = NULL;
 }
 
@@ -198,7 +218,7 @@ static int optimize_checked(struct hvo_machine *m, int32_t id)
 	f->busy = false;
 	if (rc < 0 && rc != -HVO_EINCOMPLETE)
 		check_rolled_back(m, f, id, &s);
-	snap_drop(&s);
+	snap_drop(m, &s);
 	if ((rc == 0 && expect) || rc == -HVO_EINCOMPLETE)
 		shadow_set_optimized(m->shadow, id, true);
 	return rc;
@@ -208,7 +228,7 @@ static int restore_checked(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f = folio_at(m, id);
 	bool was = folio_optimized(m, f);
-	struct snap s = { NULL, 0 };
+	struct snap s = { NULL, 0, 0 };
 	int rc;
 
 	if (was)
@@ -221,7 +241,7 @@ static int restore_checked(struct hvo_machine *m, int32_t id)
 		check_restored(m, f, id, &s);
 		shadow_set_optimized(m->shadow, id, false);
 	}
-	snap_drop(&s);
+	snap_drop(m, &s);
 	return rc;
 }
 
@@ -305,7 +325,7 @@ static void optimize_batch(struct hvo_machine *m, const int32_t *ids, unsigned n
 			check_rolled_back(m, fs[i], id, &snaps[i]);
 		/* the batch reports no per-folio result: the shape checks (I3/I7) judge it */
 		shadow_set_optimized(m->shadow, id, opt);
-		snap_drop(&snaps[i]);
+		snap_drop(m, &snaps[i]);
 	}
 out:
 	free(fs);
@@ -384,7 +404,7 @@ static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned
 			check_restored(m, fs[i], id, &snaps[i]);
 			shadow_set_optimized(m->shadow, id, false);
 		}
-		snap_drop(&snaps[i]);
+		snap_drop(m, &snaps[i]);
 	}
 	free(fs);
 	free(snaps);

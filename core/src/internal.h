@@ -65,6 +65,7 @@ struct folio {
 };
 
 struct shadow;
+#define SNAP_POOL 8   /* reusable I8/I9 snapshot buffers per machine */
 
 struct hvo_machine {
 	struct hvo_config cfg;
@@ -103,6 +104,8 @@ struct hvo_machine {
 	struct hvo_violation viol;
 	struct shadow *shadow;
 	unsigned depth;           /* API nesting (injected racers) */
+	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
+	unsigned nr_snap_pool;
 };
 
 #define FOLIO_CHUNK 256u

@@ -173,6 +173,8 @@ void hvo_machine_destroy(struct hvo_machine *m)
 		free(m->folio_chunks[i]);
 	free(m->folio_chunks);
 	free(m->stale);
+	for (unsigned i = 0; i < m->nr_snap_pool; i++)
+		free(m->snap_pool[i].buf);
 	free(m);
 }
 

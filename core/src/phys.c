@@ -39,7 +39,7 @@
 #define NIL UINT64_MAX
 #define PHYS_MAX_ORDER 40   /* orders must stay well inside a 64-bit pfn */
 #define PCP_MAX 32          /* order-0 pages parked per (node, zone) */
-#define ARENA_BUFS 64       /* frame buffers carved from one host allocation */
+#define ARENA_BUFS 16       /* frame buffers carved from one host allocation */
 
 /* ------------------------------------------------------------ hash table */
 
