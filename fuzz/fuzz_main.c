@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ops.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
@@ -92,42 +94,12 @@ static int add_dir(struct list *l, const char *dir)
 	return 0;
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096, n = 0;
-	uint8_t *buf, *p;
-
-	if (!f)
-		return NULL;
-	buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		p = realloc(buf, cap * 2);
-		if (!p) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = p;
-		cap *= 2;
-	}
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
 
 /* 0 pass, 1 fail (the child died or exited non-zero), 2 unreadable. */
 static int run_one(const char *path)
 {
 	size_t len = 0;
-	uint8_t *data = read_file(path, &len);
+	uint8_t *data = hvo_read_file(path, &len);
 	pid_t pid;
 	int st;
 

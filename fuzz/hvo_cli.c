@@ -598,41 +598,6 @@ static int cmd_zoo_check(int argc, char **argv)
 
 /* ------------------------------------------------------------ binary form */
 
-/* Whole file into a malloc'ed buffer (NULL with errno on failure). */
-static uint8_t *read_bytes(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096, n = 0;
-	uint8_t *buf, *p;
-	int e;
-
-	if (!f)
-		return NULL;
-	buf = malloc(cap);
-	while (buf) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		p = realloc(buf, cap * 2);
-		if (!p) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = p;
-		cap *= 2;
-	}
-	e = ferror(f) ? EIO : ENOMEM;
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	if (!buf)
-		errno = e;
-	*len = n;
-	return buf;
-}
 
 /* Every byte string decodes, so the only errors are unreadable files. */
 static int cmd_bytes2text(int argc, char **argv)
@@ -644,7 +609,7 @@ static int cmd_bytes2text(int argc, char **argv)
 
 	if (argc != 1)
 		return usage_error("bytes2text: expected one input file");
-	data = read_bytes(argv[0], &len);
+	data = hvo_read_file(argv[0], &len);
 	if (!data) {
 		fprintf(stderr, "hvo-cli: bytes2text: %s: cannot read: %s\n", argv[0], strerror(errno));
 		return 2;

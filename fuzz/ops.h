@@ -124,6 +124,8 @@ bool hvo_ops_equal(const struct hvo_opstream *a, const struct hvo_opstream *b);
 
 /* ------------------------------------------------------------ ops_file.c */
 
+/* A whole file into a malloc'ed buffer; NULL with errno set on failure. */
+uint8_t *hvo_read_file(const char *path, size_t *len);
 /* Read and parse a file; errors name the file (and line). */
 int hvo_ops_load(const char *path, struct hvo_opstream *out, char *err, size_t errlen);
 int hvo_ops_save(const struct hvo_opstream *s, const char *path, char *err, size_t errlen);

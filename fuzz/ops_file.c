@@ -7,12 +7,17 @@
 
 #include "ops.h"
 
-/* Whole file into a malloc'ed buffer. */
-static char *read_all(FILE *f, size_t *len)
+/* Whole file into a malloc'ed buffer; NULL with errno set on failure. */
+uint8_t *hvo_read_file(const char *path, size_t *len)
 {
+	FILE *f = fopen(path, "rb");
 	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap), *p;
+	uint8_t *buf, *p;
+	int bad;
 
+	if (!f)
+		return NULL;
+	buf = malloc(cap);
 	while (buf) {
 		n += fread(buf + n, 1, cap - n, f);
 		if (n < cap)
@@ -20,10 +25,19 @@ static char *read_all(FILE *f, size_t *len)
 		p = realloc(buf, cap * 2);
 		if (!p) {
 			free(buf);
-			return NULL;
+			buf = NULL;
+			errno = ENOMEM;
+			break;
 		}
 		buf = p;
 		cap *= 2;
+	}
+	bad = ferror(f);
+	fclose(f);
+	if (buf && bad) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
 	}
 	*len = n;
 	return buf;
@@ -31,25 +45,17 @@ static char *read_all(FILE *f, size_t *len)
 
 int hvo_ops_load(const char *path, struct hvo_opstream *out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
 	size_t len = 0;
-	char *text;
+	uint8_t *text;
 	int rc;
 
 	hvo_ops_init(out);
-	if (!f) {
+	text = hvo_read_file(path, &len);
+	if (!text) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	text = read_all(f, &len);
-	rc = ferror(f);
-	fclose(f);
-	if (!text || rc) {
-		snprintf(err, errlen, "%s: cannot read%s", path, text ? "" : ": out of memory");
-		free(text);
-		return -1;
-	}
-	rc = hvo_ops_parse(text, len, path, out, err, errlen);
+	rc = hvo_ops_parse((const char *)text, len, path, out, err, errlen);
 	free(text);
 	return rc;
 }
