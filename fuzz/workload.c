@@ -266,16 +266,18 @@ static int gen_inject(struct gen *g, struct hvo_op *op)
  * at get_tail's cmpxchg or while the new tail is initialised, followed by an
  * alloc of the same (order, node, zone).  Fresh (node, zone, order) pairs
  * are what makes it race, so the order is drawn from the optimizable range.
+ * The same shape at page_table_lock races two splits of one vmemmap PMD
+ * (neighbouring folios share it, B5).
  */
 static int gen_tail_race(struct gen *g)
 {
 	static const struct { int at; const char *where; } points[] = {
 		{ HVO_SP_CMPXCHG, "get_tail.publish" }, { HVO_SP_WRITE_ONCE, "get_tail.init" },
-		{ HVO_SP_READ_ONCE, "get_tail" },
+		{ HVO_SP_READ_ONCE, "get_tail" }, { HVO_SP_LOCK, "page_table_lock" },
 	};
 	struct hvo_op alloc = { .kind = HVO_OP_ALLOC }, *op;
 	struct hvo_inject *inj;
-	unsigned k = (unsigned)below(&g->r, 3), lo = g->geo.tail_min_order;
+	unsigned k = (unsigned)below(&g->r, sizeof(points) / sizeof(points[0])), lo = g->geo.tail_min_order;
 
 	gen_alloc(g, &alloc);
 	if (lo <= g->hi)
