@@ -164,6 +164,8 @@ int hvo_ops_run_flags(const struct hvo_opstream *s, uint64_t extra_mutants, unsi
 /* A deterministic random workload on the default config.  Seeds with bit 63
  * set also pick the page shift (12, 14 or 16).  Returns 0 or -1 (OOM). */
 int hvo_ops_random(uint64_t seed, unsigned nr_ops, struct hvo_opstream *out);
+/* The harness's deterministic PRNG (splitmix64): advances *state. */
+uint64_t hvo_splitmix64(uint64_t *state);
 
 /* ------------------------------------------------------------ ops_bytes.c */
 

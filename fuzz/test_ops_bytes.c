@@ -84,11 +84,7 @@ struct rng {
 
 static uint64_t next(struct rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return hvo_splitmix64(&r->s);
 }
 
 static char *print_str(const struct hvo_opstream *s)

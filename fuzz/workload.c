@@ -19,11 +19,7 @@ struct rng {
 
 static uint64_t next(struct rng *r)
 {
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return hvo_splitmix64(&r->s);
 }
 
 static uint64_t below(struct rng *r, uint64_t n)
@@ -341,4 +337,14 @@ int hvo_ops_random(uint64_t seed, unsigned nr_ops, struct hvo_opstream *out)
 fail:
 	hvo_ops_free(out);
 	return -1;
+}
+
+/* splitmix64: the harness's one PRNG (never rand(): same numbers anywhere). */
+uint64_t hvo_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
 }
