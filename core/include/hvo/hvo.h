@@ -53,7 +53,9 @@ uint64_t hvo_geo_tail_info(const struct hvo_geometry *g, unsigned order);
 
 /* ------------------------------------------------------------------ seams */
 
-enum hvo_gen { HVO_G2 = 2 };
+/* Code generations of spec section 0: G1 fake heads + RCU, G2 shared tails
+ * per (zone, order), G3 the unified DAX + HugeTLB population. */
+enum hvo_gen { HVO_G1 = 1, HVO_G2 = 2, HVO_G3 = 3 };
 
 enum hvo_zone { HVO_ZONE_DMA32, HVO_ZONE_NORMAL, HVO_ZONE_MOVABLE, HVO_NR_ZONES };
 const char *hvo_zone_name(int zone);
@@ -106,6 +108,15 @@ struct hvo_sync_ops {
 	void (*sched)(void *ctx, enum hvo_sync_point sp, const char *where);
 	void (*lock)(void *ctx, enum hvo_lock lock);   /* NULL: plain single-thread lock */
 	void (*unlock)(void *ctx, enum hvo_lock lock);
+	/* RCU (G1 only, spec 5.2).  All three NULL: the model's simulated RCU
+	 * (one CPU: a grace period cannot wait for a reader of its own CPU, and
+	 * says so).  A backend (liburcu, the fiber scheduler) sets all three;
+	 * the sched point comes first either way. */
+	void (*rcu_read_lock)(void *ctx);
+	void (*rcu_read_unlock)(void *ctx);
+	void (*synchronize_rcu)(void *ctx);
+	/* The simulated CPU now running (per-CPU TLB); NULL: always CPU 0. */
+	unsigned (*cpu)(void *ctx);
 	void *ctx;
 };
 
