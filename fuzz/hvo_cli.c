@@ -30,7 +30,7 @@ static const char usage_text[] =
 	"usage: hvo-cli <command> [options]\n"
 	"  geometry [--page-shift N] [--struct-page-size N]   derived constants (spec 1.4)\n"
 	"  mutants                                            the bug catalogue: name, seq|conc, description\n"
-	"  run [--seed X] [--ops N] [--mutant NAME]... [--save FILE]\n"
+	"  run [--seed X] [--ops N] [--gen g1|g2|g3] [--mutant NAME]... [--save FILE]\n"
 	"                                                     run a random workload\n"
 	"  replay [--mutant NAME]... [--expect-fail] FILE|DIR...\n"
 	"                                                     run op-stream files (DIR: its *.ops files)\n"
@@ -221,6 +221,7 @@ static int cmd_mutants(int argc, char **argv)
 
 struct run_args {
 	uint64_t seed, ops, mutants;
+	enum hvo_gen gen;
 	const char *save;
 };
 
@@ -236,8 +237,13 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 			k = opt_mutant(argc, argv, &i, &a->mutants);
 		if (!k && (k = opt_value(argc, argv, &i, "--save", &v)) == 1)
 			a->save = v;
+		if (!k && (k = opt_value(argc, argv, &i, "--gen", &v)) == 1) {
+			if ((v[0] != 'g' && v[0] != 'G') || v[1] < '1' || v[1] > '3' || v[2])
+				return usage_error("--gen: unknown generation '%s' (valid: g1 g2 g3)", v);
+			a->gen = (enum hvo_gen)(v[1] - '0');
+		}
 		if (k < 0)
-			return usage_error("--save needs a file name");
+			return usage_error("%s needs a value", argv[i]);
 		if (k != 1)
 			return k ? k : usage_error("run: unknown option '%s'", argv[i]);
 	}
@@ -248,7 +254,7 @@ static void print_run_summary(const struct hvo_opstream *s, const struct hvo_run
 {
 	const struct hvo_counters *c = &res->counters;
 
-	printf("config: page_shift=%u struct_page_size=%u nodes=%u fail_rules=%u\n", s->config.page_shift,
+	printf("config: gen=g%d page_shift=%u struct_page_size=%u nodes=%u fail_rules=%u\n", (int)s->config.gen, s->config.page_shift,
 	       s->config.struct_page_size, s->config.nr_nodes, s->fail.nr_rules);
 	printf("ops executed=%zu:", res->ops_executed);
 	for (int k = 0; k < HVO_NR_OP_KINDS; k++)
@@ -273,7 +279,7 @@ static void print_run_repro(const struct run_args *a)
 		fputc(' ', stdout);
 		print_shell_word(a->save, stdout);
 	} else {
-		printf("run --seed 0x%" PRIx64 " --ops %" PRIu64, a->seed, a->ops);
+		printf("run --seed 0x%" PRIx64 " --ops %" PRIu64 " --gen g%d", a->seed, a->ops, (int)a->gen);
 		print_mutant_args(a->mutants, stdout);
 	}
 	fputc('\n', stdout);
@@ -281,7 +287,7 @@ static void print_run_repro(const struct run_args *a)
 
 static int cmd_run(int argc, char **argv)
 {
-	struct run_args a = { .seed = 1, .ops = 1000 };
+	struct run_args a = { .seed = 1, .ops = 1000, .gen = HVO_G2 };
 	struct hvo_opstream s;
 	struct hvo_run_result res;
 	char err[HVO_ERR_LEN + 64];
@@ -293,6 +299,8 @@ static int cmd_run(int argc, char **argv)
 		fputs("hvo-cli: run: cannot generate the workload (out of memory)\n", stderr);
 		return 2;
 	}
+	/* The op mix is the same for every generation; only the machine differs. */
+	s.config.gen = a.gen;
 	if (a.save && hvo_ops_save(&s, a.save, err, sizeof(err))) {
 		fprintf(stderr, "hvo-cli: run: %s\n", err);
 		hvo_ops_free(&s);

@@ -295,6 +295,20 @@ static int kv_bool(struct pstate *ps, struct kvs *kv, const char *key, bool def,
 	return rc;
 }
 
+/* gen=g1|g2|g3 (spec section 0); absent: def. */
+static int kv_gen(struct pstate *ps, struct kvs *kv, enum hvo_gen def, enum hvo_gen *out)
+{
+	const char *v = kv_get(kv, "gen");
+
+	*out = def;
+	if (!v)
+		return 0;
+	if ((v[0] != 'g' && v[0] != 'G') || v[1] < '1' || v[1] > '3' || v[2])
+		return perr(ps, "config: unknown generation '%s' (valid: g1 g2 g3)", v);
+	*out = (enum hvo_gen)(v[1] - '0');
+	return 0;
+}
+
 /* ------------------------------------------------------------ names */
 
 static int zone_by_name(struct pstate *ps, const char *name, int *out)
@@ -379,6 +393,7 @@ static int parse_config(struct pstate *ps, char **t, unsigned n)
 	struct kvs kv;
 
 	if (kv_split(ps, "config", t + 1, n - 1, &kv) ||
+	    kv_gen(ps, &kv, c->gen, &c->gen) ||
 	    kv_uint(ps, &kv, "page_shift", false, c->page_shift, 63, &c->page_shift) ||
 	    kv_uint(ps, &kv, "struct_page_size", false, c->struct_page_size, 65535, &c->struct_page_size) ||
 	    kv_bool(ps, &kv, "hvo", c->hvo_enabled, &c->hvo_enabled) ||
@@ -830,8 +845,8 @@ void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, 
 	uint64_t mutants = c->mutants | extra_mutants;
 
 	fprintf(f, "hvo-ops %d\n", HVO_OPS_VERSION);
-	fprintf(f, "config page_shift=%u struct_page_size=%u hvo=%d base=0x%" PRIx64 "\n", c->page_shift,
-		c->struct_page_size, c->hvo_enabled, c->vmemmap_base);
+	fprintf(f, "config gen=g%d page_shift=%u struct_page_size=%u hvo=%d base=0x%" PRIx64 "\n", (int)c->gen,
+		c->page_shift, c->struct_page_size, c->hvo_enabled, c->vmemmap_base);
 	for (unsigned i = 0; i < c->nr_nodes && i < HVO_MAX_NODES; i++)
 		fprintf(f, "node %u start=0x%" PRIx64 " pages=0x%" PRIx64 " movable_start=0x%" PRIx64
 			" movable_only=%d\n", i, c->node[i].start_pfn, c->node[i].nr_pages,

@@ -9,13 +9,14 @@
 
 #include "internal.h"
 
-void check_init_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint8_t *page)
+void check_init_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
+			   uint8_t *page)
 {
 	unsigned sps = m->geo.struct_page_size;
 
 	memset(page, 0, m->geo.page_size);
 	for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
-		canonical_tail_page(m, node, zone, order, 0, page + off);
+		canonical_tail_page(m, node, zone, order, head_vaddr, page + off);
 }
 
 /* ------------------------------------------------ shared tails: I4, I5 */
@@ -64,7 +65,7 @@ static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
 					return 5;
 				}
 				b = phys_frame(m->phys, t - 1, false);
-				check_init_tail_image(m, n, z, order, img);
+				check_init_tail_image(m, n, z, order, 0, img);
 				if (!b || memcmp(b, img, m->geo.page_size)) {
 					hvo_violate(m, 4, t - 1, -1, "shared tail (node %u %s order %u) differs from the "
 						    "canonical tail image", n, hvo_zone_name(z), order);
@@ -101,14 +102,44 @@ static int cmp_extent(const void *a, const void *b)
 	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
 }
 
+static bool push_extent(struct extent **e, uint64_t *nr, uint64_t *cap, struct extent x)
+{
+	if (*nr == *cap) {
+		struct extent *n = realloc(*e, 2 * *cap * sizeof(**e));
+
+		if (!n)
+			return false;
+		*e = n;
+		*cap *= 2;
+	}
+	(*e)[(*nr)++] = x;
+	return true;
+}
+
+static bool mapped_rw(const struct extent *e, uint64_t nr, uint64_t pfn)
+{
+	uint64_t lo = 0, hi = nr;
+
+	while (lo < hi) {
+		uint64_t mid = (lo + hi) / 2;
+
+		if (e[mid].pfn + e[mid].len <= pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nr && e[lo].pfn <= pfn;
+}
+
 static int check_mapping(struct hvo_machine *m)
 {
 	uint64_t cap = 1024, nr = 0, boot = 0, buddy = 0, node[HVO_MAX_NODES] = { 0 };
-	struct extent *e = malloc(cap * sizeof(*e));
+	uint64_t acap = 64, nalias = 0;
+	struct extent *e = malloc(cap * sizeof(*e)), *alias = malloc(acap * sizeof(*alias));
 	int rc = 0;
 
-	if (!e)
-		return 0;
+	if (!e || !alias)
+		goto out;
 	for (uint64_t i = 0; i < m->nr_pmd; i++) {
 		const struct pmd *pmd = &m->pmd[i];
 		uint64_t va = m->vbase + (i << m->geo.pmd_shift);
@@ -129,23 +160,30 @@ static int check_mapping(struct hvo_machine *m)
 				}
 				continue;
 			}
+			if (!(pte & PTE_RW) && m->cfg.gen == HVO_G1) {
+				/* G1 fake heads: a read-only alias of a page mapped RW at the
+				 * folio's slot 0 (check_folio pins down which one). */
+				if (!push_extent(&alias, &nalias, &acap, (struct extent){ pte_pfn(pte), 1, pva }))
+					goto out;
+				continue;
+			}
 			if (!(pte & PTE_RW)) {
 				hvo_violate(m, 3, pte_pfn(pte), -1, "private vmemmap page mapped read-only at 0x%" PRIx64, pva);
 				rc = 3;
 				goto out;
 			}
-			if (nr == cap) {
-				struct extent *n = realloc(e, 2 * cap * sizeof(*e));
-
-				if (!n)
-					goto out;
-				e = n;
-				cap *= 2;
-			}
-			e[nr++] = (struct extent){ pte_pfn(pte), len, pva };
+			if (!push_extent(&e, &nr, &cap, (struct extent){ pte_pfn(pte), len, pva }))
+				goto out;
 		}
 	}
 	qsort(e, nr, sizeof(*e), cmp_extent);
+	for (uint64_t i = 0; i < nalias; i++)
+		if (!mapped_rw(e, nr, alias[i].pfn)) {
+			hvo_violate(m, 3, alias[i].pfn, -1, "read-only alias at 0x%" PRIx64 " of a page mapped writable nowhere",
+				    alias[i].vaddr);
+			rc = 3;
+			goto out;
+		}
 	for (uint64_t i = 0; i < nr; i++) {
 		struct phys_alloc_info a;
 		int nd = phys_node_of(m->phys, e[i].pfn);
@@ -196,6 +234,7 @@ static int check_mapping(struct hvo_machine *m)
 	}
 out:
 	free(e);
+	free(alias);
 	return rc;
 }
 
@@ -208,16 +247,19 @@ static int check_struct_pages(struct hvo_machine *m, const struct folio *f, int3
 
 	for (uint64_t i = from; i < to; i++) {
 		uint64_t va = page_vaddr(m, f->pfn + i);
-		uint64_t flags = vm_read64(m, va + PO_FLAGS), info = vm_read64(m, va + PO_INFO);
+		bool head, tail;
 
 		if (compound_head_vaddr(m, va) != hv) {
 			hvo_violate(m, 1, f->pfn + i, id, "compound_head of page %" PRIu64 " is 0x%" PRIx64 ", head is 0x%" PRIx64,
 				    i, compound_head_vaddr(m, va), hv);
 			return 1;
 		}
-		if ((flags >> PG_HEAD & 1) != (i == 0) || (info & 1) != (i > 0)) {
-			hvo_violate(m, 2, f->pfn + i, id, "page %" PRIu64 " has PG_head=%d tail=%d", i,
-				    (int)(flags >> PG_HEAD & 1), (int)(info & 1));
+		/* I2: G2/G3 read the raw bits; G1 may show PG_head at an alias
+		 * but PageHead() must see through it (relaxed I2). */
+		page_head_tail(m, va, &head, &tail);
+		if (head != (i == 0) || tail != (i > 0)) {
+			hvo_violate(m, 2, f->pfn + i, id, "page %" PRIu64 " has PageHead=%d PageTail=%d", i, (int)head,
+				    (int)tail);
 			return 2;
 		}
 	}
@@ -227,12 +269,12 @@ static int check_struct_pages(struct hvo_machine *m, const struct folio *f, int3
 static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 {
 	uint64_t hv = page_vaddr(m, f->pfn), psz = m->geo.page_size, n = folio_vmemmap_pages(m, f);
-	uint64_t per_page = m->geo.reserve_pages, tail = g2_tail_pfn(m, f->node, f->zone, f->order);
+	uint64_t per_page = m->geo.reserve_pages, tail = g2_tail_pfn(m, f->node, f->zone, f->order), slot0 = 0;
 	uint64_t head_flags = vm_read64(m, hv + PO_FLAGS), frame, nt = 0;
 	bool flag = folio_optimized(m, f), rw;
 	int rc;
 
-	if (m->geo.sps_pow2 && hv % ((1ull << f->order) * m->geo.struct_page_size)) {
+	if (mask_encoding(m) && hv % ((1ull << f->order) * m->geo.struct_page_size)) {
 		hvo_violate(m, 16, f->pfn, id, "head struct page 0x%" PRIx64 " not aligned to 2^%u * %u", hv, f->order,
 			    m->geo.struct_page_size);
 		return 16;
@@ -255,14 +297,22 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 		}
 		return check_struct_pages(m, f, id, 0, 1ull << f->order);
 	}
-	if (!vm_translate(m, hv, &frame, &rw) || !rw || (tail && frame == tail - 1)) {
+	if (!vm_translate(m, hv, &slot0, &rw) || !rw || (tail && slot0 == tail - 1)) {
 		hvo_violate(m, 3, f->pfn, id, "slot 0 is not a private writable page");
 		return 3;
 	}
+	/* G1: what an optimized folio's tail slots alias is its own slot 0 (I3). */
+	if (m->cfg.gen == HVO_G1)
+		tail = slot0 + 1;
 	rc = check_struct_pages(m, f, id, 0, per_page);
 	for (uint64_t i = 1; !rc && i < n; i++) {
 		bool is_tail = vm_translate(m, hv + i * psz, &frame, &rw) && tail && frame == tail - 1;
 
+		if (is_tail && rw) {
+			hvo_violate(m, 3, f->pfn, id, "tail slot %" PRIu64 " maps the %s writable", i,
+				    m->cfg.gen == HVO_G1 ? "head page" : "shared tail");
+			return 3;
+		}
 		nt += is_tail;
 		/* Slots on the shared tail hold verified canonical bytes (I4): one
 		 * struct page proves the mask arithmetic for the whole slot. */

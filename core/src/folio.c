@@ -132,7 +132,7 @@ static void check_restored(struct hvo_machine *m, const struct folio *f, int32_t
 	img = malloc(psz);
 	if (!img)
 		return;
-	check_init_tail_image(m, f->node, f->zone, f->order, img);
+	check_init_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), img);
 	/* the optimized flag is the one byte restore is meant to change in slot 0 */
 	memcpy(&priv, s->bytes + PO_PRIVATE, 8);
 	priv &= ~(1ull << HPG_VMEMMAP_OPTIMIZED);
@@ -579,8 +579,8 @@ static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view
 	info = vm_read64(m, va + PO_INFO);
 	hva = compound_head_vaddr(m, va);
 	v->head_pfn = (hva - m->vbase) / m->geo.struct_page_size;
-	v->head = flags >> PG_HEAD & 1;
-	v->tail = info & 1;
+	(void)info;
+	page_head_tail(m, va, &v->head, &v->tail);
 	v->refcount = (int32_t)vm_read32(m, va + PO_REFCOUNT);
 	v->mapcount = (int32_t)vm_read32(m, va + PO_MAPCOUNT);
 	v->node = (int)(flags >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
@@ -588,10 +588,27 @@ static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view
 	if (!vm_translate(m, hva, &frame, &rw))
 		return 0;  /* a bogus head: I1 reports it */
 	/* get_page_unless_zero(head), then put it back */
-	if (vm_add_unless32(m, hva + PO_REFCOUNT, 1, 0)) {
-		v->got_ref = true;
-		vm_add_unless32(m, hva + PO_REFCOUNT, -1, INT32_MIN);
+	if (m->cfg.gen == HVO_G1) {
+		/* G1 page_ref_add_unless(): inside the RCU read side, an acquire
+		 * read of the refcount before the fake-head test (B2), and no
+		 * write to a fake head (B1). */
+		bool fake_or_zero;
+
+		rcu_read_lock(m);
+		fake_or_zero = (int32_t)vm_load_acquire32(m, hva + PO_REFCOUNT) == 0;
+		if (!fake_or_zero) {
+			bool head, tail;
+
+			page_head_tail(m, hva, &head, &tail);
+			fake_or_zero = tail;
+		}
+		v->got_ref = !fake_or_zero && vm_add_unless32(m, hva + PO_REFCOUNT, 1, 0);
+		rcu_read_unlock(m);
+	} else {
+		v->got_ref = vm_add_unless32(m, hva + PO_REFCOUNT, 1, 0);
 	}
+	if (v->got_ref)
+		vm_add_unless32(m, hva + PO_REFCOUNT, -1, INT32_MIN);
 	return 0;
 }
 

@@ -1,7 +1,10 @@
 /*
- * hvo_g2.c - the G2 runtime algorithms (spec 2.2 - 2.7): the shared tail
- * page per (zone, order), optimize and restore of one folio with the remap
- * walk and its rollback, and the batch variants.
+ * hvo_g2.c - the runtime algorithms (spec 2.2 - 2.7): the shared tail page
+ * per (zone, order), optimize and restore of one folio with the remap walk
+ * and its rollback, and the batch variants.  G2 and G3 share all of it; G1
+ * differs where 2.4/2.6 say so (no shared tail: slots 1..N-1 alias the head
+ * copy, restore rebuilds tails from slot 0, RCU grace periods, static key),
+ * and those places test g1().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,52 @@
 /* remap flags */
 #define REMAP_NO_TLB_FLUSH 0x1u
 #define SPLIT_NO_TLB_FLUSH 0x2u
+#define SYNCHRONIZE_RCU    0x4u  /* G1: a grace period before the first remap of the batch */
+
+/* G1 restore: struct pages [0, NR_RESET) of every rebuilt page are copied
+ * from [NR_RESET, 2 * NR_RESET): the folio metadata lives in page[0..3]. */
+#define NR_RESET_STRUCT_PAGE 4
+
+static bool g1(const struct hvo_machine *m)
+{
+	return m->cfg.gen == HVO_G1;
+}
+
+/* The batch's grace period: once, and only when the batch has work (I19).
+ * B3 instead synchronizes in every call, work or not. */
+static void g1_sync_rcu(struct hvo_machine *m, unsigned *flags)
+{
+	if (g1(m) && (*flags & SYNCHRONIZE_RCU)) {
+		synchronize_rcu(m);
+		*flags &= ~SYNCHRONIZE_RCU;
+	}
+}
+
+/* Per-batch counts of grace periods and HVO work.  An injected racer runs
+ * its own batch inside another one, so each batch counts from zero and
+ * the outer counts come back afterwards. */
+static struct batch_count batch_begin(struct hvo_machine *m)
+{
+	struct batch_count outer = m->batch;
+
+	m->batch = (struct batch_count){ 0, 0 };
+	return outer;
+}
+
+/* I19: at most one grace period per batch (or single call), none without work. */
+static void batch_end(struct hvo_machine *m, struct batch_count outer)
+{
+	uint64_t n = m->batch.gp;
+	unsigned work = m->batch.work;
+
+	m->batch = outer;
+	if (!g1(m))
+		return;
+	if (n > 1)
+		hvo_violate(m, 19, UINT64_MAX, -1, "%llu synchronize_rcu() calls in one batch", (unsigned long long)n);
+	else if (n && !work)
+		hvo_violate(m, 19, UINT64_MAX, -1, "synchronize_rcu() in a batch with no HVO work");
+}
 
 /* The list of vmemmap pages in flight: LIFO like list_add + list_first_entry. */
 struct pagelist {
@@ -225,6 +274,24 @@ static int remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint
 	return 0;
 }
 
+/* G1: copy slot 0 (what every alias shows), then overwrite its head and
+ * folio metadata struct pages with the tails that follow them. */
+static int g1_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr, uint64_t dst)
+{
+	unsigned sps = m->geo.struct_page_size, nr = mut(m, HVO_MUT_B7G1) ? 3 : NR_RESET_STRUCT_PAGE;
+	uint64_t frame;
+	bool rw;
+	const uint8_t *from = vm_page_bytes(m, w->slot0, &frame, &rw);
+	uint8_t *to = phys_frame(m->phys, dst, true);
+
+	if (!to || !from)
+		return -HVO_ENOMEM;
+	memcpy(to, from, m->geo.page_size);
+	memcpy(to, to + (size_t)nr * sps, (size_t)nr * sps);
+	vm_set_pte(m, slot, addr, mk_pte(dst, true));
+	return 0;
+}
+
 /* Restore direction (and rollback): a fresh RW copy of the tail page. */
 static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
 {
@@ -233,8 +300,9 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 	const uint8_t *from;
 	bool rw;
 
-	/* Keep what is not the shared tail: the head copy at slot 0 (B8 drops this). */
-	if (w->tail_only && src != w->tail)
+	/* Keep what is not the shared tail: the head copy at slot 0 (B8 drops this).
+	 * In G1 slot 0 maps the very page the tails alias. */
+	if (w->tail_only && (src != w->tail || (g1(m) && addr == w->slot0)))
 		return 0;
 	if (mach_should_fail(m, HVO_SITE_PTE_UPDATE))
 		return -HVO_EAGAIN;
@@ -242,6 +310,8 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 		hvo_violate(m, 17, src, -1, "restore walk ran out of pages");
 		return -HVO_ENOMEM;
 	}
+	if (g1(m))
+		return g1_restore_pte(m, w, slot, addr, dst);
 	/* copy_page(dst, tail): the tail is already canonical (the fixed G2). */
 	if (mut(m, HVO_MUT_B7))
 		from = vm_page_bytes(m, w->slot0, &src, &rw); /* B7: folio metadata into tails */
@@ -258,21 +328,24 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 }
 
 /* vmemmap_remap_free(): remap, and roll back the walked slots on failure. */
-static int remap_free(struct hvo_machine *m, uint64_t start, uint64_t end, uint64_t head_copy,
+static int remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, uint64_t end, uint64_t head_copy,
 		      uint64_t tail, struct pagelist *list, unsigned flags)
 {
 	const uint8_t *tb = phys_frame(m->phys, tail, false);
-	struct walk w = { remap_pte, head_copy, tail, tb, false, start, list, flags, 0 };
-	struct walk rb = { restore_pte, UINT64_MAX, tail, tb, !mut(m, HVO_MUT_B8), start, list, 0, 0 };
+	struct walk w = { remap_pte, head_copy, tail, tb, false, vstart, list, flags, 0 };
+	struct walk rb = { restore_pte, UINT64_MAX, tail, tb, !mut(m, HVO_MUT_B8), vstart, list, 0, 0 };
 	uint64_t n = (end - start) >> m->geo.page_shift;
 	unsigned pushed = list->nr;
 	int rc = remap_range(m, start, end, &w);
 
 	if (rc == 0) {
-		/* I17: N old pages on the list, the head copy not among them. */
-		if (w.nr_walked != n || list->nr - pushed + 1 != n)
-			hvo_violate(m, 17, UINT64_MAX, -1, "optimize walked %llu of %llu slots, list grew by %d",
-				    (unsigned long long)w.nr_walked, (unsigned long long)n, (int)(list->nr - pushed + 1));
+		/* I17: every walked slot's old page on the list, the head copy
+		 * (pushed before the walk) taken off it. */
+		unsigned grown = list->nr - pushed + (head_copy != UINT64_MAX);
+
+		if (w.nr_walked != n || grown != n)
+			hvo_violate(m, 17, UINT64_MAX, -1, "optimize walked %llu of %llu slots, list grew by %u",
+				    (unsigned long long)w.nr_walked, (unsigned long long)n, grown);
 		for (unsigned i = 0; i < list->nr; i++)
 			if (list->pfn[i] == head_copy)
 				hvo_violate(m, 17, head_copy, -1, "head copy still on the free list after optimize");
@@ -319,55 +392,80 @@ static bool should_optimize(struct hvo_machine *m, struct folio *f)
 	return hvo_geo_optimizable(&m->geo, f->order);
 }
 
-static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist *list, unsigned flags)
+static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist *list, unsigned *flags)
 {
 	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), vend = vstart + folio_vmemmap_pages(m, f) * m->geo.page_size;
-	uint64_t tail, head_copy, frame;
+	uint64_t start = vstart, tail = UINT64_MAX, head_copy, frame;
 	uint8_t *from, *to;
 	bool rw;
 	int rc;
 
 	if (!folio_precheck(m, f, id))
 		return -HVO_EINVAL;
+	if (mut(m, HVO_MUT_B3) && g1(m))
+		synchronize_rcu(m);
 	if (!should_optimize(m, f))
 		return 0;
-	rc = g2_get_tail(m, f->node, f->zone, f->order, &tail);
-	if (rc)
-		return rc;
+	m->batch.work++;
+	if (g1(m)) {
+		/* The key first, so readers after the grace period check for fake heads. */
+		__atomic_fetch_add(&m->g1_key, 1, __ATOMIC_RELAXED);
+		g1_sync_rcu(m, flags);
+	} else {
+		rc = g2_get_tail(m, f->node, f->zone, f->order, &tail);
+		if (rc)
+			return rc;
+	}
 	/* "Very Subtle": the flag goes in before the copy, so old and new head
 	 * agree while other CPUs may still use the old slot 0 (5.4). */
 	if (!mut(m, HVO_MUT_B22))
 		folio_set_optimized(m, f, true);
 	rc = mach_alloc_frame(m, HVO_SITE_HEAD_COPY, f->node, false, &head_copy);
-	if (rc)
+	if (rc && g1(m)) {
+		/* G1 reuses the old slot 0 page for every slot and leaves slot 0 alone. */
+		head_copy = UINT64_MAX;
+		vm_translate(m, vstart, &tail, &rw);
+		start = vstart + m->geo.page_size;
+		rc = 0;
+	} else if (rc) {
 		goto out;
-	from = vm_page_bytes(m, vstart, &frame, &rw);
-	to = phys_frame(m->phys, head_copy, false);
-	memcpy(to, from, m->geo.page_size);
+	} else {
+		from = vm_page_bytes(m, vstart, &frame, &rw);
+		to = phys_frame(m->phys, head_copy, false);
+		memcpy(to, from, m->geo.page_size);
+		if (g1(m))
+			tail = head_copy;
+		pl_push(list, head_copy);
+		memmap_account(m, head_copy, false, +1, f->node);
+	}
 	if (mut(m, HVO_MUT_B22))
 		folio_set_optimized(m, f, true);   /* lands in the old slot 0 only */
-	pl_push(list, head_copy);
-	memmap_account(m, head_copy, false, +1, f->node);
-	rc = remap_free(m, vstart, vend, head_copy, tail, list, flags);
+	rc = remap_free(m, vstart, start, vend, head_copy, tail, list, *flags);
 out:
 	/* An incomplete rollback keeps the flag: some slots still map the tail. */
-	if (rc < 0 && (rc != -HVO_EINCOMPLETE || mut(m, HVO_MUT_B27)))
+	if (rc < 0 && (rc != -HVO_EINCOMPLETE || mut(m, HVO_MUT_B27))) {
 		folio_set_optimized(m, f, false);
+		if (g1(m))
+			__atomic_fetch_sub(&m->g1_key, 1, __ATOMIC_RELAXED);
+	}
 	return rc;
 }
 
 int g2_optimize_folio(struct hvo_machine *m, struct folio *f)
 {
 	struct pagelist list = { 0 };
-	int rc = optimize_one(m, f, &list, 0);
+	unsigned flags = SYNCHRONIZE_RCU;
+	struct batch_count outer = batch_begin(m);
+	int rc = optimize_one(m, f, &list, &flags);
 
+	batch_end(m, outer);
 	free_vmemmap_pages(m, &list, f->node);
 	free(list.pfn);
 	return rc;
 }
 
-static int restore_one(struct hvo_machine *m, struct folio *f, unsigned flags)
+static int restore_one(struct hvo_machine *m, struct folio *f, unsigned *flags)
 {
 	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
@@ -377,23 +475,33 @@ static int restore_one(struct hvo_machine *m, struct folio *f, unsigned flags)
 	unsigned node;
 	int rc = 0;
 
+	bool rw;
+
 	if (!folio_precheck(m, f, id))
 		return -HVO_EINVAL;
+	if (mut(m, HVO_MUT_B3) && g1(m))
+		synchronize_rcu(m);
 	if (!folio_optimized(m, f))
 		return 0;
+	m->batch.work++;
+	g1_sync_rcu(m, flags);
 	/* page_to_nid() of the struct page at start: read through the shared tail (B14). */
 	flags_word = vm_read64(m, start + PO_FLAGS);
 	node = (unsigned)(flags_word >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
 	if (node >= m->cfg.nr_nodes)
 		node = f->node;
-	tail = g2_tail_pfn(m, f->node, f->zone, f->order);
+	if (g1(m))  /* the page every tail slot aliases */
+		tail = vm_translate(m, vstart, &tail, &rw) ? tail + 1 : 0;
+	else
+		tail = g2_tail_pfn(m, f->node, f->zone, f->order);
 	if (mut(m, HVO_MUT_B12B))
 		for (uint64_t i = 0; i < n - 1; i++)
 			memmap_account(m, 0, false, +1, f->node);
 	/* All or nothing: the N-1 pages first, accounting only once all came. */
 	for (uint64_t i = 0; i < n - 1 && !rc; i++) {
 		/* bytes come with the copy in restore_pte */
-		rc = mach_alloc(m, HVO_SITE_RESTORE_PAGE, node, -1, 0, PHYS_GFP_KERNEL, &pfn);
+		rc = mach_alloc(m, HVO_SITE_RESTORE_PAGE, node, -1, 0,
+				PHYS_GFP_KERNEL | (mut(m, HVO_MUT_B26) ? PHYS_GFP_THISNODE : 0), &pfn);
 		if (!rc && !pl_push(&list, pfn)) {
 			mach_free(m, pfn, 0);
 			rc = -HVO_ENOMEM;
@@ -410,21 +518,29 @@ static int restore_one(struct hvo_machine *m, struct folio *f, unsigned flags)
 			memmap_account(m, list.pfn[i], false, +1, f->node);
 	{
 		struct walk w = { restore_pte, UINT64_MAX, tail ? tail - 1 : UINT64_MAX,
-				  tail ? phys_frame(m->phys, tail - 1, false) : NULL, tail != 0, vstart, &list, flags, 0 };
+				  tail ? phys_frame(m->phys, tail - 1, false) : NULL, tail != 0, vstart, &list, *flags, 0 };
 
 		rc = remap_range(m, start, end, &w);
 	}
 	/* Pages a partial walk did not consume go back (newest kernels). */
 	free_vmemmap_pages(m, &list, f->node);
 	free(list.pfn);
-	if (!rc)
+	if (!rc) {
 		folio_set_optimized(m, f, false);
+		if (g1(m))
+			__atomic_fetch_sub(&m->g1_key, 1, __ATOMIC_RELAXED);
+	}
 	return rc;
 }
 
 int g2_restore_folio(struct hvo_machine *m, struct folio *f)
 {
-	return restore_one(m, f, 0);
+	unsigned flags = SYNCHRONIZE_RCU;
+	struct batch_count outer = batch_begin(m);
+	int rc = restore_one(m, f, &flags);
+
+	batch_end(m, outer);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- batches */
@@ -448,24 +564,26 @@ static int split_folio(struct hvo_machine *m, struct folio *f)
 void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 {
 	struct pagelist list = { 0 };
-	unsigned node = n ? fs[0]->node : 0;
+	unsigned node = n ? fs[0]->node : 0, flags = REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU;
+	struct batch_count outer;
 
 	if (!n)
 		return;
+	outer = batch_begin(m);
 	/* One split pass without flushes, one flush for all of them. */
 	for (unsigned i = 0; i < n; i++)
 		if (split_folio(m, fs[i]) == -HVO_ENOMEM)
 			break;
 	flush_tlb_all(m);
 	for (unsigned i = 0; i < n; i++) {
-		int rc = optimize_one(m, fs[i], &list, REMAP_NO_TLB_FLUSH);
+		int rc = optimize_one(m, fs[i], &list, &flags);
 
 		if (rc == -HVO_ENOMEM && list.nr) {
 			/* Free what we have (after a flush) and retry once. */
 			if (!mut(m, HVO_MUT_B23))
 				flush_tlb_all(m);
 			free_vmemmap_pages(m, &list, node);
-			optimize_one(m, fs[i], &list, REMAP_NO_TLB_FLUSH);
+			optimize_one(m, fs[i], &list, &flags);
 		}
 	}
 	/* Other CPUs may use the old translations until this flush (5.4). */
@@ -474,22 +592,26 @@ void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 	flush_tlb_all(m);
 	free_vmemmap_pages(m, &list, node);
 	free(list.pfn);
+	batch_end(m, outer);
 }
 
 int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored)
 {
+	unsigned flags = REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU;
+	struct batch_count outer = batch_begin(m);
 	int rc = 0;
 
 	*restored = 0;
 	for (unsigned i = 0; i < n; i++) {
-		if (!folio_optimized(m, fs[i]))
+		if (!folio_optimized(m, fs[i]) && !(mut(m, HVO_MUT_B3) && g1(m)))
 			continue;
-		rc = restore_one(m, fs[i], REMAP_NO_TLB_FLUSH);
+		rc = restore_one(m, fs[i], &flags);
 		if (rc)
 			break;
 		(*restored)++;
 	}
 	if (*restored)
 		flush_tlb_all(m);
+	batch_end(m, outer);
 	return rc;
 }

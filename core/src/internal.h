@@ -95,6 +95,14 @@ struct hvo_machine {
 	int64_t node_memmap[HVO_MAX_NODES];
 	uint64_t tlb_flushes, pmd_splits;
 
+	/* G1: hugetlb_optimize_vmemmap_key (a count, like static_branch_inc/dec)
+	 * gates the fake-head correction; the simulated RCU (sync.c). */
+	int g1_key;
+	unsigned rcu_readers;
+	uint64_t rcu_gp;
+	/* this batch's grace periods and folios past should_optimize (I19) */
+	struct batch_count { uint64_t gp; unsigned work; } batch;
+
 	/* seams */
 	uint64_t fail_calls, site_calls[HVO_NR_SITES];
 	bool lock_held[HVO_NR_LOCKS];
@@ -142,6 +150,16 @@ void write_once(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *wher
 uint64_t cmpxchg(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where);
 void mlock(struct hvo_machine *m, enum hvo_lock l);
 void munlock(struct hvo_machine *m, enum hvo_lock l);
+void rcu_read_lock(struct hvo_machine *m);
+void rcu_read_unlock(struct hvo_machine *m);
+void synchronize_rcu(struct hvo_machine *m);
+
+/* The mask encoding of compound_info is in use (G2/G3 with a power-of-two
+ * struct page); G1 and odd sizes use pointer|1 (spec 1.2). */
+static inline bool mask_encoding(const struct hvo_machine *m)
+{
+	return m->cfg.gen != HVO_G1 && m->geo.sps_pow2;
+}
 
 /* vmemmap.c */
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen);
@@ -161,6 +179,7 @@ uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, b
  * a sealed frame are refused and reported as I10. */
 uint64_t vm_read64(struct hvo_machine *m, uint64_t vaddr);
 uint32_t vm_read32(struct hvo_machine *m, uint64_t vaddr);
+uint32_t vm_load_acquire32(struct hvo_machine *m, uint64_t vaddr);
 bool vm_write64(struct hvo_machine *m, uint64_t vaddr, uint64_t v);
 bool vm_write32(struct hvo_machine *m, uint64_t vaddr, uint32_t v);
 /* Copy bytes into the vmemmap, one translation per page; same refusal rules. */
@@ -203,6 +222,8 @@ void shadow_set_optimized(struct shadow *s, int32_t id, bool on);
 int shadow_compare(struct hvo_machine *m);
 
 /* check.c */
-void check_init_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint8_t *page);
+/* PAGE_SIZE of canonical tails; head_vaddr matters for the pointer encoding only. */
+void check_init_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
+			   uint8_t *page);
 
 #endif

@@ -33,8 +33,8 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 	bool have_kernel_node = false;
 	int rc;
 
-	if (cfg->gen != HVO_G2) {
-		snprintf(err, errlen, "generation G%d not modelled (G2 only)", (int)cfg->gen);
+	if (cfg->gen != HVO_G1 && cfg->gen != HVO_G2) {
+		snprintf(err, errlen, "generation G%d not modelled (G1 and G2)", (int)cfg->gen);
 		return -HVO_EINVAL;
 	}
 	rc = hvo_geometry_init(&g, cfg->page_shift, cfg->struct_page_size, err, errlen);
@@ -93,7 +93,7 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 			return -HVO_EINVAL;
 		}
 		/* I16; the check sparse_init added (B19 drops it). */
-		if (g.sps_pow2 && cfg->vmemmap_base % g.max_folio_vmemmap_align &&
+		if (cfg->gen != HVO_G1 && g.sps_pow2 && cfg->vmemmap_base % g.max_folio_vmemmap_align &&
 		    !(cfg->mutants >> HVO_MUT_B19 & 1)) {
 			snprintf(err, errlen, "I16: vmemmap base 0x%llx not aligned to MAX_FOLIO_VMEMMAP_ALIGN 0x%llx",
 				 (unsigned long long)cfg->vmemmap_base,

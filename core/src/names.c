@@ -33,6 +33,10 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B17A] = { "B17a", "get_tail loser frees its page and returns it instead of the winner's", true },
 	[HVO_MUT_B17D] = { "B17d", "get_tail publishes with a plain store instead of cmpxchg", true },
 	[HVO_MUT_B23] = { "B23", "batch optimize frees the old vmemmap pages before flush_tlb_all()", true },
+	/* G1 and boot */
+	[HVO_MUT_B7G1] = { "B7-G1", "G1 restore resets 3 struct pages per rebuilt page, leaving page[3] metadata in tails", false },
+	[HVO_MUT_B3] = { "B3", "G1 synchronize_rcu() once per folio and even without HVO work", false },
+	[HVO_MUT_B26] = { "B26", "restore allocates its vmemmap pages __GFP_THISNODE (fails on movable-only nodes)", false },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }

@@ -7,24 +7,51 @@
 
 #include "internal.h"
 
+/* G1 page_fixed_fake_head(): a PAGE_SIZE-aligned struct page with PG_head
+ * may be an alias of the head page (slots 1..N-1 of an optimized folio map
+ * slot 0).  Then page[1] is a real tail and names the real head.  Only
+ * while the static key is on (spec 1.2). */
+static uint64_t fixed_fake_head(struct hvo_machine *m, uint64_t vaddr, uint64_t flags)
+{
+	uint64_t w1;
+
+	if (m->cfg.gen != HVO_G1 || !__atomic_load_n(&m->g1_key, __ATOMIC_RELAXED) ||
+	    vaddr % m->geo.page_size || !(flags >> PG_HEAD & 1))
+		return vaddr;
+	sync_point(m, HVO_SP_READ_ONCE, "page_fixed_fake_head");
+	w1 = vm_read64(m, vaddr + m->geo.struct_page_size + PO_INFO);
+	return (w1 & 1) ? w1 - 1 : vaddr;
+}
+
 uint64_t compound_head_vaddr(struct hvo_machine *m, uint64_t vaddr)
 {
 	uint64_t w;
 
 	sync_point(m, HVO_SP_READ_ONCE, "compound_head");
 	w = vm_read64(m, vaddr + PO_INFO);
-	if (m->geo.sps_pow2) {
+	if (mask_encoding(m)) {
 		/* Branch-free mask resolution: tail -> w, otherwise all ones. */
 		uint64_t mask = ((w & 1) - 1) | w;
 
 		return vaddr & mask;
 	}
-	return (w & 1) ? w - 1 : vaddr;
+	if (w & 1)
+		return w - 1;
+	return fixed_fake_head(m, vaddr, vm_read64(m, vaddr + PO_FLAGS));
+}
+
+void page_head_tail(struct hvo_machine *m, uint64_t vaddr, bool *head, bool *tail)
+{
+	uint64_t flags = vm_read64(m, vaddr + PO_FLAGS), info = vm_read64(m, vaddr + PO_INFO);
+	bool fake = !(info & 1) && fixed_fake_head(m, vaddr, flags) != vaddr;
+
+	*head = (flags >> PG_HEAD & 1) && !fake;
+	*tail = (info & 1) || fake;
 }
 
 uint64_t tail_info(const struct hvo_machine *m, uint64_t head_vaddr, unsigned order)
 {
-	return m->geo.sps_pow2 ? hvo_geo_tail_info(&m->geo, order) : head_vaddr | 1;
+	return mask_encoding(m) ? hvo_geo_tail_info(&m->geo, order) : head_vaddr | 1;
 }
 
 static void put64(uint8_t *b, unsigned off, uint64_t v) { memcpy(b + off, &v, 8); }

@@ -7,6 +7,7 @@
 #ifndef HVO_PAGE_H
 #define HVO_PAGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PO_FLAGS     0   /* flags: PG_* low, zone and node high */
@@ -55,6 +56,8 @@ struct folio;
 
 /* Resolve compound_head for the struct page at vaddr through the mapping. */
 uint64_t compound_head_vaddr(struct hvo_machine *m, uint64_t vaddr);
+/* PageHead / PageTail as the kernel reports them (G1: fake-head aware). */
+void page_head_tail(struct hvo_machine *m, uint64_t vaddr, bool *head, bool *tail);
 /* The compound_info a tail of this folio must hold (mask or pointer encoding). */
 uint64_t tail_info(const struct hvo_machine *m, uint64_t head_vaddr, unsigned order);
 /* Write the struct pages of a fresh HugeTLB folio: head, folio metadata,

@@ -68,3 +68,43 @@ void munlock(struct hvo_machine *m, enum hvo_lock l)
 	}
 	m->lock_held[l] = false;
 }
+
+/* RCU (spec 5.2, G1 only).  Without a backend the model simulates RCU for
+ * the one CPU it runs on: a grace period waits for every reader that began
+ * before it, and a reader of this very CPU can never finish while the
+ * grace period waits, so that is reported instead of hanging. */
+void rcu_read_lock(struct hvo_machine *m)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	sync_point(m, HVO_SP_RCU_READ_LOCK, "rcu_read_lock");
+	if (ops && ops->rcu_read_lock)
+		ops->rcu_read_lock(ops->ctx);
+	else
+		m->rcu_readers++;
+}
+
+void rcu_read_unlock(struct hvo_machine *m)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	sync_point(m, HVO_SP_RCU_READ_UNLOCK, "rcu_read_unlock");
+	if (ops && ops->rcu_read_unlock)
+		ops->rcu_read_unlock(ops->ctx);
+	else
+		m->rcu_readers--;
+}
+
+void synchronize_rcu(struct hvo_machine *m)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	sync_point(m, HVO_SP_RCU_SYNC, "synchronize_rcu");
+	if (ops && ops->synchronize_rcu)
+		ops->synchronize_rcu(ops->ctx);
+	else if (m->rcu_readers)
+		hvo_violate(m, 12, UINT64_MAX, -1, "synchronize_rcu() with %u reader(s) in progress on the only CPU: "
+			    "the grace period can never end", m->rcu_readers);
+	__atomic_fetch_add(&m->rcu_gp, 1, __ATOMIC_RELAXED);
+	m->batch.gp++;
+}

@@ -261,6 +261,17 @@ uint32_t vm_read32(struct hvo_machine *m, uint64_t vaddr)
 	return p ? __atomic_load_n((uint32_t *)(void *)p, __ATOMIC_RELAXED) : 0;
 }
 
+/* atomic_read_acquire() of a 32-bit field: a scheduling point. */
+uint32_t vm_load_acquire32(struct hvo_machine *m, uint64_t vaddr)
+{
+	uint64_t frame;
+	uint8_t *p;
+
+	sync_point(m, HVO_SP_READ_ONCE, "page_ref.acquire");
+	p = field(m, vaddr, false, &frame);
+	return p ? __atomic_load_n((uint32_t *)(void *)p, __ATOMIC_ACQUIRE) : 0;
+}
+
 bool vm_write64(struct hvo_machine *m, uint64_t vaddr, uint64_t v)
 {
 	uint64_t frame;

@@ -140,6 +140,10 @@ enum hvo_mutant {
 	HVO_MUT_B17A, /* get_tail loser returns its own (freed) page */
 	HVO_MUT_B17D, /* get_tail publishes with a plain store, not cmpxchg */
 	HVO_MUT_B23,  /* batch frees old vmemmap pages before the TLB flush */
+	/* G1 and boot */
+	HVO_MUT_B7G1, /* G1 restore resets 3 struct pages, not 4 */
+	HVO_MUT_B3,   /* G1 synchronize_rcu() in every call, with or without work */
+	HVO_MUT_B26,  /* restore pages allocated __GFP_THISNODE */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
