@@ -313,6 +313,19 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 				    m->cfg.gen == HVO_G1 ? "head page" : "shared tail");
 			return 3;
 		}
+		if (is_tail && nt == 0) {
+			/* I4: the tails a folio shows name its own node and zone (B13). */
+			uint64_t tf = vm_read64(m, hv + i * psz + PO_FLAGS);
+
+			if ((tf >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK) != f->node ||
+			    (int)(tf >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK) != f->zone) {
+				hvo_violate(m, 4, f->pfn, id, "tail struct pages name node/zone %d/%s, the folio is on %u/%s",
+					    (int)(tf >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK),
+					    hvo_zone_name((int)(tf >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK)), f->node,
+					    hvo_zone_name(f->zone));
+				return 4;
+			}
+		}
 		nt += is_tail;
 		/* Slots on the shared tail hold verified canonical bytes (I4): one
 		 * struct page proves the mask arithmetic for the whole slot. */

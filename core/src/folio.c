@@ -285,11 +285,18 @@ static int alloc_one(struct hvo_machine *m, unsigned order, unsigned node, int z
 static int do_folio_alloc(struct hvo_machine *m, unsigned order, unsigned node, int zone, int32_t *id)
 {
 	int rc = alloc_one(m, order, node, zone, id);
+	uint64_t type_va;
 
 	if (rc)
 		return rc;
+	type_va = page_vaddr(m, folio_at(m, *id)->pfn) + PO_MAPCOUNT;
+	/* B4: optimized before the hugetlb page type is set (d8f5f7e445f0). */
+	if (mut(m, HVO_MUT_B4))
+		vm_write32(m, type_va, (uint32_t)-1);
 	/* The kernel ignores a failed optimize here: the folio is simply not optimized. */
 	optimize_checked(m, *id);
+	if (mut(m, HVO_MUT_B4))
+		vm_write32(m, type_va, PAGE_TYPE_HUGETLB);
 	return 0;
 }
 

@@ -126,13 +126,19 @@ static void free_vmemmap_pages(struct hvo_machine *m, struct pagelist *l, unsign
 
 /* ------------------------------------------------------------ shared tail */
 
+/* v6 kept one tail array per node (B13); v7 one per zone. */
+static int tail_slot_zone(const struct hvo_machine *m, int zone)
+{
+	return mut(m, HVO_MUT_B13) ? HVO_ZONE_NORMAL : zone;
+}
+
 uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order)
 {
 	unsigned min = m->geo.tail_min_order;
 
 	if (order < min || order - min >= m->geo.nr_vmemmap_tails)
 		return 0;
-	return __atomic_load_n(&m->zhvo[node][zone].tails[order - min], __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&m->zhvo[node][tail_slot_zone(m, zone)].tails[order - min], __ATOMIC_ACQUIRE);
 }
 
 /* init_compound_tail() on every struct page of the new page, one at a time:
@@ -144,6 +150,12 @@ static void init_tail_page(struct hvo_machine *m, uint8_t *bytes, unsigned node,
 	uint8_t img[256];
 
 	canonical_tail_page(m, node, zone, order, 0, img);
+	if (mut(m, HVO_MUT_B14)) {
+		/* B14: prep_compound_tail() on a zeroed page only: node 0, zone 0,
+		 * _mapcount 0 (looks mapped). */
+		memset(img, 0, PO_INFO);
+		memset(img + PO_MAPCOUNT, 0, 4);
+	}
 	for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps) {
 		uint64_t info;
 
@@ -158,7 +170,7 @@ static void init_tail_page(struct hvo_machine *m, uint8_t *bytes, unsigned node,
 int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t *out)
 {
 	int64_t idx = (int64_t)order - m->geo.tail_min_order;
-	uint64_t *slot = m->zhvo[node][zone].tails + idx;
+	uint64_t *slot = m->zhvo[node][tail_slot_zone(m, zone)].tails + idx;
 	uint64_t t, pfn;
 	uint8_t *bytes;
 	int rc;

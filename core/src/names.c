@@ -36,6 +36,9 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	/* G1 and boot */
 	[HVO_MUT_B7G1] = { "B7-G1", "G1 restore resets 3 struct pages per rebuilt page, leaving page[3] metadata in tails", false },
 	[HVO_MUT_B3] = { "B3", "G1 synchronize_rcu() once per folio and even without HVO work", false },
+	[HVO_MUT_B4] = { "B4", "a fresh folio is optimized before it is typed hugetlb", false },
+	[HVO_MUT_B13] = { "B13", "shared tails per node (v6): a movable folio maps the normal zone's tail", false },
+	[HVO_MUT_B14] = { "B14", "shared tail initialised by prep_compound_tail only: node/zone 0, mapcount 0", false },
 	[HVO_MUT_B26] = { "B26", "restore allocates its vmemmap pages __GFP_THISNODE (fails on movable-only nodes)", false },
 };
 

@@ -144,6 +144,9 @@ enum hvo_mutant {
 	HVO_MUT_B7G1, /* G1 restore resets 3 struct pages, not 4 */
 	HVO_MUT_B3,   /* G1 synchronize_rcu() in every call, with or without work */
 	HVO_MUT_B26,  /* restore pages allocated __GFP_THISNODE */
+	HVO_MUT_B4,   /* optimize before the folio is typed hugetlb */
+	HVO_MUT_B13,  /* one shared tail array per node (v6), not per zone */
+	HVO_MUT_B14,  /* shared tail built by prep_compound_tail only */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
