@@ -309,6 +309,21 @@ static int kv_gen(struct pstate *ps, struct kvs *kv, enum hvo_gen def, enum hvo_
 	return 0;
 }
 
+/* boot=deferred|early (spec 2.8). */
+static int kv_boot(struct pstate *ps, struct kvs *kv, enum hvo_boot_design def, enum hvo_boot_design *out)
+{
+	const char *v = kv_get(kv, "boot");
+
+	*out = def;
+	if (!v)
+		return 0;
+	if (!strcmp(v, "deferred") || !strcmp(v, "early")) {
+		*out = v[0] == 'e' ? HVO_BOOT_EARLY : HVO_BOOT_DEFERRED;
+		return 0;
+	}
+	return perr(ps, "config: unknown boot design '%s' (valid: deferred early)", v);
+}
+
 /* ------------------------------------------------------------ names */
 
 static int zone_by_name(struct pstate *ps, const char *name, int *out)
@@ -394,6 +409,7 @@ static int parse_config(struct pstate *ps, char **t, unsigned n)
 
 	if (kv_split(ps, "config", t + 1, n - 1, &kv) ||
 	    kv_gen(ps, &kv, c->gen, &c->gen) ||
+	    kv_boot(ps, &kv, c->boot_design, &c->boot_design) ||
 	    kv_uint(ps, &kv, "page_shift", false, c->page_shift, 63, &c->page_shift) ||
 	    kv_uint(ps, &kv, "struct_page_size", false, c->struct_page_size, 65535, &c->struct_page_size) ||
 	    kv_bool(ps, &kv, "hvo", c->hvo_enabled, &c->hvo_enabled) ||
@@ -427,6 +443,24 @@ static int parse_node(struct pstate *ps, char **t, unsigned n)
 	    kv_bool(ps, &kv, "movable_only", false, &nc->movable_only))
 		return -1;
 	c->nr_nodes = ++ps->nr_node_lines;
+	return kv_done(ps, &kv);
+}
+
+/* bootmem pfn=.. order=..: a gigantic page reserved at boot (spec 2.8). */
+static int parse_bootmem(struct pstate *ps, char **t, unsigned n)
+{
+	struct hvo_config *c = &ps->s->config;
+	struct hvo_bootmem *b;
+	struct kvs kv;
+
+	if (c->nr_bootmem == HVO_MAX_BOOTMEM)
+		return perr(ps, "bootmem: at most %d bootmem lines", HVO_MAX_BOOTMEM);
+	b = &c->bootmem[c->nr_bootmem];
+	if (kv_split(ps, "bootmem", t + 1, n - 1, &kv) ||
+	    kv_u64(ps, &kv, "pfn", true, 0, UINT64_MAX, &b->pfn) ||
+	    kv_uint(ps, &kv, "order", true, 0, 63, &b->order))
+		return -1;
+	c->nr_bootmem++;
 	return kv_done(ps, &kv);
 }
 
@@ -533,7 +567,7 @@ struct directive {
 };
 
 static const struct directive header_directives[] = {
-	{ "config", parse_config }, { "node", parse_node }, { "mutant", parse_mutant },
+	{ "config", parse_config }, { "node", parse_node }, { "bootmem", parse_bootmem }, { "mutant", parse_mutant },
 	{ "fail", parse_fail }, { "budget", parse_budget }, { "expect", parse_expect_setup },
 	{ "ops", parse_ops_line },
 };
@@ -845,12 +879,14 @@ void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, 
 	uint64_t mutants = c->mutants | extra_mutants;
 
 	fprintf(f, "hvo-ops %d\n", HVO_OPS_VERSION);
-	fprintf(f, "config gen=g%d page_shift=%u struct_page_size=%u hvo=%d base=0x%" PRIx64 "\n", (int)c->gen,
-		c->page_shift, c->struct_page_size, c->hvo_enabled, c->vmemmap_base);
+	fprintf(f, "config gen=g%d boot=%s page_shift=%u struct_page_size=%u hvo=%d base=0x%" PRIx64 "\n",
+		(int)c->gen, c->boot_design == HVO_BOOT_EARLY ? "early" : "deferred", c->page_shift, c->struct_page_size, c->hvo_enabled, c->vmemmap_base);
 	for (unsigned i = 0; i < c->nr_nodes && i < HVO_MAX_NODES; i++)
 		fprintf(f, "node %u start=0x%" PRIx64 " pages=0x%" PRIx64 " movable_start=0x%" PRIx64
 			" movable_only=%d\n", i, c->node[i].start_pfn, c->node[i].nr_pages,
 			c->node[i].movable_start_pfn, c->node[i].movable_only);
+	for (unsigned i = 0; i < c->nr_bootmem && i < HVO_MAX_BOOTMEM; i++)
+		fprintf(f, "bootmem pfn=0x%" PRIx64 " order=%u\n", c->bootmem[i].pfn, c->bootmem[i].order);
 	for (int i = 0; i < HVO_NR_MUTANTS; i++)
 		if (mutants >> i & 1)
 			fprintf(f, "mutant %s\n", hvo_mutant_info(i)->name);
@@ -940,8 +976,12 @@ static bool config_equal(const struct hvo_config *a, const struct hvo_config *b)
 {
 	if (a->gen != b->gen || a->page_shift != b->page_shift || a->struct_page_size != b->struct_page_size ||
 	    a->nr_nodes != b->nr_nodes || a->vmemmap_base != b->vmemmap_base ||
-	    a->hvo_enabled != b->hvo_enabled || a->mutants != b->mutants || a->skip_op_checks != b->skip_op_checks)
+	    a->hvo_enabled != b->hvo_enabled || a->mutants != b->mutants || a->skip_op_checks != b->skip_op_checks ||
+	    a->boot_design != b->boot_design || a->nr_bootmem != b->nr_bootmem)
 		return false;
+	for (unsigned i = 0; i < a->nr_bootmem && i < HVO_MAX_BOOTMEM; i++)
+		if (a->bootmem[i].pfn != b->bootmem[i].pfn || a->bootmem[i].order != b->bootmem[i].order)
+			return false;
 	for (unsigned i = 0; i < HVO_MAX_NODES; i++) {
 		const struct hvo_node_config *x = &a->node[i], *y = &b->node[i];
 

@@ -167,7 +167,7 @@ static int pool_folio(struct hvo_machine *m, int32_t id, struct folio **out)
 	return in_pool(*out) && !(*out)->busy ? 0 : -HVO_EBUSY;
 }
 
-static int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order)
+int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order)
 {
 	struct folio *f;
 

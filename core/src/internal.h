@@ -64,6 +64,13 @@ struct folio {
 	uint64_t tag;     /* hugetlb metadata value stored in page[3] */
 };
 
+/* A bootmem gigantic page (huge_bootmem_page) and its flags (boot.c). */
+struct bootmem {
+	uint64_t pfn;
+	unsigned order, node, flags;
+	int zone;
+};
+
 struct shadow;
 #define SNAP_POOL 8   /* reusable I8/I9 snapshot buffers per machine */
 
@@ -88,6 +95,9 @@ struct hvo_machine {
 	struct zone_hvo zhvo[HVO_MAX_NODES][HVO_NR_ZONES];
 	bool enabled;
 	struct folio **folio_chunks;      /* FOLIO_CHUNK folios each, never moved */
+	struct bootmem bootmem[HVO_MAX_BOOTMEM];
+	unsigned nr_bootmem;
+	uint64_t boot_nrinvalid;
 	uint32_t nr_folios;               /* ids 0..nr_folios-1, live or dead */
 
 	/* accounting (2.9): system-wide; per node by where the page lives */
@@ -164,6 +174,10 @@ static inline bool mask_encoding(const struct hvo_machine *m)
 /* vmemmap.c */
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen);
 void vmemmap_destroy(struct hvo_machine *m);
+/* Boot population: normal (PMD leaves where whole) and single PTEs. */
+int vmemmap_populate(struct hvo_machine *m, unsigned node, uint64_t vstart, uint64_t vend);
+int vmemmap_map_boot_page(struct hvo_machine *m, unsigned node, uint64_t vaddr, uint64_t pfn, bool rw);
+void vmemmap_unmap_boot_page(struct hvo_machine *m, uint64_t vaddr);
 static inline uint64_t page_vaddr(const struct hvo_machine *m, uint64_t pfn)
 {
 	return m->vbase + pfn * m->geo.struct_page_size;
@@ -198,6 +212,14 @@ void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
 /* page.c */
 #include "page.h"
 
+/* boot.c: reserve after phys_create, init_early before vmemmap_init,
+ * init_late after it, finish after phys_buddy_init. */
+int boot_reserve(struct hvo_machine *m, char *err, size_t errlen);
+void boot_init_early(struct hvo_machine *m);
+bool boot_section_preinit(const struct hvo_machine *m, uint64_t section_pfn);
+int boot_init_late(struct hvo_machine *m, char *err, size_t errlen);
+void boot_finish(struct hvo_machine *m);
+
 /* hvo_g2.c */
 int g2_optimize_folio(struct hvo_machine *m, struct folio *f);
 int g2_restore_folio(struct hvo_machine *m, struct folio *f);
@@ -207,6 +229,7 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order);
 
 /* folio.c */
+int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order);
 bool folio_optimized(struct hvo_machine *m, const struct folio *f);
 void folio_set_optimized(struct hvo_machine *m, struct folio *f, bool on);
 int folio_refcount(struct hvo_machine *m, const struct folio *f);

@@ -101,6 +101,42 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 			return -HVO_EINVAL;
 		}
 	}
+	if (cfg->nr_bootmem > HVO_MAX_BOOTMEM) {
+		snprintf(err, errlen, "%u bootmem pages: at most %d", cfg->nr_bootmem, HVO_MAX_BOOTMEM);
+		return -HVO_EINVAL;
+	}
+	if (cfg->boot_design != HVO_BOOT_DEFERRED && cfg->boot_design != HVO_BOOT_EARLY) {
+		snprintf(err, errlen, "unknown boot design %d", (int)cfg->boot_design);
+		return -HVO_EINVAL;
+	}
+	for (unsigned i = 0; i < cfg->nr_bootmem; i++) {
+		const struct hvo_bootmem *b = &cfg->bootmem[i];
+		uint64_t nr = 1ull << (b->order < 63 ? b->order : 63), node_end = 0;
+		bool in_node = false;
+
+		if (b->order < 2 || b->order > g.max_folio_order || b->pfn & (nr - 1)) {
+			snprintf(err, errlen, "bootmem %u: order %u must be in [2, %u] and pfn 0x%llx aligned to it", i,
+				 b->order, g.max_folio_order, (unsigned long long)b->pfn);
+			return -HVO_EINVAL;
+		}
+		for (unsigned n = 0; n < cfg->nr_nodes; n++) {
+			node_end = cfg->node[n].start_pfn + cfg->node[n].nr_pages;
+			in_node |= b->pfn >= cfg->node[n].start_pfn && b->pfn + nr <= node_end;
+		}
+		if (!in_node) {
+			snprintf(err, errlen, "bootmem %u: pfns 0x%llx..0x%llx are not inside one node", i,
+				 (unsigned long long)b->pfn, (unsigned long long)(b->pfn + nr - 1));
+			return -HVO_EINVAL;
+		}
+		for (unsigned j = 0; j < i; j++) {
+			const struct hvo_bootmem *o = &cfg->bootmem[j];
+
+			if (o->pfn < b->pfn + nr && b->pfn < o->pfn + (1ull << o->order)) {
+				snprintf(err, errlen, "bootmem %u overlaps bootmem %u", i, j);
+				return -HVO_EINVAL;
+			}
+		}
+	}
 	if (cfg->mutants >> HVO_NR_MUTANTS) {
 		snprintf(err, errlen, "unknown mutant bits 0x%llx", (unsigned long long)cfg->mutants);
 		return -HVO_EINVAL;
@@ -133,23 +169,37 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, c
 		m->phys_geo.max_folio_order += 2;
 		rc = phys_create(&m->phys, &m->cfg, &m->phys_geo, err, errlen);
 	}
+	for (unsigned n = 0; n < cfg->nr_nodes && !rc; n++)
+		for (int z = 0; z < HVO_NR_ZONES && !rc; z++) {
+			/* Sized exactly, so an out-of-range index (B18) is a heap overflow. */
+			m->zhvo[n][z].tails = calloc(m->geo.nr_vmemmap_tails ? m->geo.nr_vmemmap_tails : 1,
+						     sizeof(uint64_t));
+			if (!m->zhvo[n][z].tails) {
+				rc = -HVO_ENOMEM;
+				snprintf(err, errlen, "out of host memory");
+			}
+		}
+	if (!rc) {
+		m->shadow = shadow_create();
+		if (!m->shadow) {
+			rc = -HVO_ENOMEM;
+			snprintf(err, errlen, "out of host memory");
+		}
+	}
+	/* Boot in the kernel's order (2.8): reserve the gigantic pages, pick the
+	 * pre-HVO ones, populate the rest of the vmemmap, populate theirs,
+	 * start the buddy allocator, then memmap init, tails and gather. */
 	if (!rc)
+		rc = boot_reserve(m, err, errlen);
+	if (!rc) {
+		boot_init_early(m);
 		rc = vmemmap_init(m, err, errlen);
+	}
+	if (!rc)
+		rc = boot_init_late(m, err, errlen);
 	if (!rc) {
 		phys_buddy_init(m->phys);
-		for (unsigned n = 0; n < cfg->nr_nodes && !rc; n++)
-			for (int z = 0; z < HVO_NR_ZONES && !rc; z++) {
-				/* Sized exactly, so an out-of-range index (B18) is a heap overflow. */
-				m->zhvo[n][z].tails = calloc(m->geo.nr_vmemmap_tails ? m->geo.nr_vmemmap_tails : 1,
-							     sizeof(uint64_t));
-				if (!m->zhvo[n][z].tails)
-					rc = -HVO_ENOMEM;
-			}
-		m->shadow = shadow_create();
-		if (!m->shadow)
-			rc = -HVO_ENOMEM;
-		if (rc)
-			snprintf(err, errlen, "out of host memory");
+		boot_finish(m);
 	}
 	if (rc) {
 		hvo_machine_destroy(m);

@@ -39,6 +39,10 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B4] = { "B4", "a fresh folio is optimized before it is typed hugetlb", false },
 	[HVO_MUT_B13] = { "B13", "shared tails per node (v6): a movable folio maps the normal zone's tail", false },
 	[HVO_MUT_B14] = { "B14", "shared tail initialised by prep_compound_tail only: node/zone 0, mapcount 0", false },
+	[HVO_MUT_B9] = { "B9", "boot: shared tails initialised after gather, which reads them (late_initcall)", false },
+	[HVO_MUT_B10] = { "B10", "boot: pre-HVO write-protect ends at start + pages_per_huge_page (bytes for pages)", false },
+	[HVO_MUT_B11] = { "B11", "boot: zone contiguity scanned before gather initialised the bootmem memmap", false },
+	[HVO_MUT_B16] = { "B16", "boot: HVO population derives the order from the vmemmap length (v6)", false },
 	[HVO_MUT_B26] = { "B26", "restore allocates its vmemmap pages __GFP_THISNODE (fails on movable-only nodes)", false },
 };
 

@@ -69,12 +69,10 @@ void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, u
 	put32(buf, PO_MAPCOUNT, (uint32_t)-1);
 }
 
-typedef void (*page_img_fn)(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img);
-
 /* Write the struct pages of [pfn, pfn + nr) through the vmemmap, one
  * translation per vmemmap page (a struct page may straddle two pages when
  * its size is not a power of two). */
-static bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn,
+bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn,
 			       const struct folio *f)
 {
 	unsigned sps = m->geo.struct_page_size;
@@ -137,6 +135,11 @@ static void memmap_page_img(struct hvo_machine *m, const struct folio *f, uint64
 bool prep_hugetlb_folio(struct hvo_machine *m, const struct folio *f)
 {
 	return write_struct_pages(m, f->pfn, 1ull << f->order, hugetlb_page_img, f);
+}
+
+bool prep_hugetlb_range(struct hvo_machine *m, const struct folio *f, uint64_t from, uint64_t to)
+{
+	return write_struct_pages(m, f->pfn + from, to - from, hugetlb_page_img, f);
 }
 
 bool reset_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr)

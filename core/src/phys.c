@@ -186,6 +186,9 @@ struct phys {
 	size_t buf_size, buf_align;   /* host buffer: page_size rounded to host pages */
 	struct pnode node[HVO_MAX_NODES];
 	bool buddy_ready;
+	/* memblock_reserve()d blocks (bootmem huge pages): the allocator steps around them */
+	struct { uint64_t pfn; unsigned order; } resv[PHYS_MAX_RESV];
+	unsigned nr_resv;
 	struct htab recs, frames;
 	uint64_t by_site[HVO_NR_SITES];
 	uint64_t free_frames, nr_free_blocks, total, max_pfn;
@@ -444,10 +447,34 @@ static int carve(struct phys *p, unsigned n, int z, uint64_t a, uint64_t b)
 
 /* ------------------------------------------------------------ boot allocator */
 
-int phys_memblock_alloc(struct phys *p, unsigned node, unsigned order, uint64_t *pfn)
+static struct rec *boot_record(struct phys *p, uint64_t at, unsigned order, int site)
+{
+	struct rec *r;
+
+	if (ht_reserve(&p->recs, 1))
+		return NULL;
+	r = ht_insert(&p->recs, at);
+	r->state = REC_ALLOC;
+	r->order = (uint8_t)order;
+	r->origin = PHYS_ORIGIN_BOOT;
+	r->site = (int8_t)site;
+	r->prev = r->next = NIL;
+	p->by_site[site] += 1ull << order;
+	return r;
+}
+
+/* The first reservation overlapping [at, at + size): its index, or -1. */
+static int resv_overlap(const struct phys *p, uint64_t at, uint64_t size)
+{
+	for (unsigned i = 0; i < p->nr_resv; i++)
+		if (p->resv[i].pfn < at + size && at < p->resv[i].pfn + (1ull << p->resv[i].order))
+			return (int)i;
+	return -1;
+}
+
+int phys_memblock_alloc(struct phys *p, int site, unsigned node, unsigned order, uint64_t *pfn)
 {
 	struct pnode *nd;
-	struct rec *r;
 	uint64_t size, at;
 
 	if (p->buddy_ready || node >= p->nr_nodes || order > p->max_order)
@@ -461,22 +488,41 @@ int phys_memblock_alloc(struct phys *p, unsigned node, unsigned order, uint64_t 
 	}
 	nd = &p->node[node];
 	size = 1ull << order;
-	if (nd->mb_top - nd->start < size)
+	for (;;) {
+		if (nd->mb_top - nd->start < size)
+			return -HVO_ENOMEM;
+		at = (nd->mb_top - size) & ~(size - 1);
+		if (at < nd->start)
+			return -HVO_ENOMEM;
+		/* Top-down below everything taken so far, around reservations. */
+		int i = resv_overlap(p, at, size);
+
+		if (i < 0)
+			break;
+		nd->mb_top = p->resv[i].pfn;
+	}
+	if (!boot_record(p, at, order, site))
 		return -HVO_ENOMEM;
-	at = (nd->mb_top - size) & ~(size - 1);
-	if (at < nd->start)
-		return -HVO_ENOMEM;
-	if (ht_reserve(&p->recs, 1))
-		return -HVO_ENOMEM;
-	r = ht_insert(&p->recs, at);
-	r->state = REC_ALLOC;
-	r->order = (uint8_t)order;
-	r->origin = PHYS_ORIGIN_BOOT;
-	r->site = HVO_SITE_MEMBLOCK;
-	r->prev = r->next = NIL;
 	nd->mb_top = at;
-	p->by_site[HVO_SITE_MEMBLOCK] += size;
 	*pfn = at;
+	return 0;
+}
+
+int phys_memblock_reserve(struct phys *p, int site, uint64_t pfn, unsigned order)
+{
+	uint64_t size = 1ull << order;
+	unsigned n;
+	int z;
+
+	if (p->buddy_ready || order > p->max_order || pfn & (size - 1))
+		return -HVO_EINVAL;
+	if (p->nr_resv == PHYS_MAX_RESV || locate(p, pfn, &n, &z) || locate(p, pfn + size - 1, &n, &z) ||
+	    resv_overlap(p, pfn, size) >= 0 || pfn + size > p->node[n].mb_top)
+		return -HVO_EINVAL;
+	if (!boot_record(p, pfn, order, site))
+		return -HVO_ENOMEM;
+	p->resv[p->nr_resv].pfn = pfn;
+	p->resv[p->nr_resv++].order = order;
 	return 0;
 }
 

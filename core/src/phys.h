@@ -40,7 +40,12 @@ void phys_destroy(struct phys *p);
 /* Boot allocator: top-down within node (for a movable-only node: from the
  * first node that is not movable-only, like memblock with movable_node).
  * Block of 2^order frames, aligned to its size.  Origin BOOT. 0 or -ENOMEM. */
-int phys_memblock_alloc(struct phys *p, unsigned node, unsigned order, uint64_t *pfn);
+int phys_memblock_alloc(struct phys *p, int site, unsigned node, unsigned order, uint64_t *pfn);
+/* memblock_reserve of the 2^order block at pfn (aligned, inside one node,
+ * below anything the boot allocator gave out, overlapping no other
+ * reservation), origin BOOT: 0 or -EINVAL.  At most PHYS_MAX_RESV. */
+#define PHYS_MAX_RESV 64
+int phys_memblock_reserve(struct phys *p, int site, uint64_t pfn, unsigned order);
 void phys_buddy_init(struct phys *p);
 
 /* Buddy allocation of an aligned 2^order block.  zone is preferred (-1: the

@@ -51,7 +51,7 @@ static int boot_alloc(struct hvo_machine *m, unsigned node, unsigned order, uint
 {
 	if (mach_should_fail(m, HVO_SITE_MEMBLOCK))
 		return -HVO_ENOMEM;
-	return phys_memblock_alloc(m->phys, node, order, pfn);
+	return phys_memblock_alloc(m->phys, HVO_SITE_MEMBLOCK, node, order, pfn);
 }
 
 /* Boot population of one section's vmemmap from the boot allocator. */
@@ -103,6 +103,42 @@ static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart,
 	return 0;
 }
 
+int vmemmap_populate(struct hvo_machine *m, unsigned node, uint64_t vstart, uint64_t vend)
+{
+	return populate_range(m, node, vstart, vend);
+}
+
+/* Boot: map one vmemmap page at vaddr to pfn through a PTE table (plain
+ * stores, nothing runs concurrently before SMP). */
+int vmemmap_map_boot_page(struct hvo_machine *m, unsigned node, uint64_t vaddr, uint64_t pfn, bool rw)
+{
+	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
+
+	if (pmd->val == PMD_LEAF)
+		return -HVO_EINVAL;
+	if (pmd->val == PMD_NONE) {
+		uint64_t table;
+		int rc = boot_alloc(m, node, 0, &table);
+
+		if (rc)
+			return rc;
+		pmd->table = table_new(m, table);
+		if (!pmd->table)
+			return -HVO_ENOMEM;
+		pmd->val = PMD_TABLE;
+	}
+	pmd->table->pte[pte_index(m, vaddr)] = mk_pte(pfn, rw);
+	return 0;
+}
+
+void vmemmap_unmap_boot_page(struct hvo_machine *m, uint64_t vaddr)
+{
+	uint64_t *slot = vm_pte_slot(m, vaddr);
+
+	if (slot)
+		*slot = 0;
+}
+
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 {
 	const struct hvo_geometry *g = &m->geo;
@@ -121,7 +157,12 @@ int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 		const struct hvo_node_config *nc = &m->cfg.node[n];
 
 		for (uint64_t s = nc->start_pfn; s < nc->start_pfn + nc->nr_pages; s += sec) {
-			int rc = populate_range(m, n, page_vaddr(m, s), page_vaddr(m, s + sec));
+			int rc;
+
+			/* SECTION_IS_VMEMMAP_PREINIT: the boot HVO code populates it (2.8). */
+			if (boot_section_preinit(m, s))
+				continue;
+			rc = populate_range(m, n, page_vaddr(m, s), page_vaddr(m, s + sec));
 
 			if (rc) {
 				snprintf(err, errlen, "boot allocator out of memory populating the vmemmap of node %u", n);

@@ -171,19 +171,19 @@ static void test_memblock(void)
 	char err[256];
 
 	/* top-down, size-aligned, alignment gaps left behind */
-	CHECK_EQ(phys_memblock_alloc(p, 0, 0, &a), 0);
+	CHECK_EQ(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 0, 0, &a), 0);
 	CHECK_EQ(a, 5 * G - 1);
-	CHECK_EQ(phys_memblock_alloc(p, 0, 9, &b), 0);
+	CHECK_EQ(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 0, 9, &b), 0);
 	CHECK_EQ(b, 5 * G - 1024);
-	CHECK_EQ(phys_memblock_alloc(p, 0, 0, &d), 0);
+	CHECK_EQ(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 0, 0, &d), 0);
 	CHECK_EQ(d, 5 * G - 1025);
 	/* movable-only node 2 is redirected to node 0 */
-	CHECK_EQ(phys_memblock_alloc(p, 2, 0, &e), 0);
+	CHECK_EQ(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 2, 0, &e), 0);
 	CHECK_EQ(e, 5 * G - 1026);
 	CHECK_EQ(phys_node_of(p, e), 0);
-	CHECK_EQ(phys_memblock_alloc(p, 1, 0, &e), 0);
+	CHECK_EQ(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 1, 0, &e), 0);
 	CHECK_EQ(e, 7 * G - 1);
-	CHECK(phys_memblock_alloc(p, 3, 0, &e) == -HVO_EINVAL);
+	CHECK(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 3, 0, &e) == -HVO_EINVAL);
 	booked = 1 + 512 + 1 + 1 + 1;
 	CHECK_EQ(phys_frames_by_site(p, HVO_SITE_MEMBLOCK), booked);
 	CHECK(phys_lookup(p, b + 100, &info));
@@ -198,7 +198,7 @@ static void test_memblock(void)
 	CONSISTENT(p);
 	CHECK_EQ(phys_free_frames(p), 5 * G - booked);
 	CHECK_EQ(phys_free_frames(p) + phys_frames_by_site(p, HVO_SITE_MEMBLOCK), phys_total_frames(p));
-	CHECK(phys_memblock_alloc(p, 0, 0, &e) == -HVO_EINVAL);
+	CHECK(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 0, 0, &e) == -HVO_EINVAL);
 	CHECK(!phys_lookup(p, b + 512, &info));
 	/* boot memory freed after buddy_init joins the buddy and coalesces */
 	CHECK_EQ(phys_free(p, b, 9), 0);
@@ -212,19 +212,39 @@ static void test_memblock(void)
 	cfg_init(&c, 12);
 	cfg_node(&c, GIB(8), GIB(1), 0, true);
 	CHECK_EQ(phys_create(&q, &c, &g, err, sizeof(err)), 0);
-	CHECK_EQ(phys_memblock_alloc(q, 0, 0, &e), -HVO_ENOMEM);
+	CHECK_EQ(phys_memblock_alloc(q, HVO_SITE_MEMBLOCK, 0, 0, &e), -HVO_ENOMEM);
 	phys_destroy(q);
 
 	/* exhaust a small node: 1 GiB = 2^18 frames, then -ENOMEM */
 	cfg_init(&c, 12);
 	cfg_node(&c, GIB(1), GIB(1), 0, false);
 	CHECK_EQ(phys_create(&q, &c, &g, err, sizeof(err)), 0);
-	CHECK_EQ(phys_memblock_alloc(q, 0, 0, &e), 0);
-	CHECK_EQ(phys_memblock_alloc(q, 0, 17, &e), 0);
+	CHECK_EQ(phys_memblock_alloc(q, HVO_SITE_MEMBLOCK, 0, 0, &e), 0);
+	CHECK_EQ(phys_memblock_alloc(q, HVO_SITE_MEMBLOCK, 0, 17, &e), 0);
 	CHECK_EQ(e, GIB(1) >> 12); /* the top half but one frame stays a gap */
-	CHECK_EQ(phys_memblock_alloc(q, 0, 0, &e), -HVO_ENOMEM);
+	CHECK_EQ(phys_memblock_alloc(q, HVO_SITE_MEMBLOCK, 0, 0, &e), -HVO_ENOMEM);
 	phys_buddy_init(q);
 	CHECK_EQ(phys_free_frames(q), (1u << 17) - 1);
+	CONSISTENT(q);
+	phys_destroy(q);
+
+	/* memblock_reserve at fixed pfns (bootmem huge pages): refused when
+	 * misaligned, outside memory or overlapping; the allocator steps
+	 * around a reservation; freeing one before buddy_init returns it. */
+	cfg_init(&c, 12);
+	cfg_node(&c, GIB(1), GIB(1), 0, false);
+	CHECK_EQ(phys_create(&q, &c, &g, err, sizeof(err)), 0);
+	CHECK_EQ(phys_memblock_reserve(q, HVO_SITE_HUGETLB_FOLIO, (GIB(2) >> 12) - 512, 9), 0);
+	CHECK_EQ(phys_memblock_reserve(q, HVO_SITE_HUGETLB_FOLIO, (GIB(2) >> 12) - 512, 9), -HVO_EINVAL);
+	CHECK_EQ(phys_memblock_reserve(q, HVO_SITE_HUGETLB_FOLIO, (GIB(2) >> 12) - 256, 8), -HVO_EINVAL);
+	CHECK_EQ(phys_memblock_reserve(q, HVO_SITE_HUGETLB_FOLIO, (GIB(1) >> 12) + 1, 9), -HVO_EINVAL);
+	CHECK_EQ(phys_memblock_reserve(q, HVO_SITE_HUGETLB_FOLIO, GIB(2) >> 12, 9), -HVO_EINVAL);
+	CHECK_EQ(phys_memblock_alloc(q, HVO_SITE_MEMBLOCK, 0, 0, &e), 0);
+	CHECK_EQ(e, (GIB(2) >> 12) - 513);
+	CHECK_EQ(phys_frames_by_site(q, HVO_SITE_HUGETLB_FOLIO), 512);
+	CHECK_EQ(phys_free(q, (GIB(2) >> 12) - 512, 9), 0);
+	phys_buddy_init(q);
+	CHECK_EQ(phys_free_frames(q), (1u << 18) - 1);
 	CONSISTENT(q);
 	phys_destroy(q);
 }
@@ -292,8 +312,8 @@ static void test_churn(void)
 	struct phys *p = mk_three(&g, 12), *q = mk_three(&g, 12);
 	uint64_t boot, f0, b0, t1, t2, t3;
 
-	CHECK_EQ(phys_memblock_alloc(p, 0, 9, &boot), 0);
-	CHECK_EQ(phys_memblock_alloc(q, 0, 9, &boot), 0);
+	CHECK_EQ(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 0, 9, &boot), 0);
+	CHECK_EQ(phys_memblock_alloc(q, HVO_SITE_MEMBLOCK, 0, 9, &boot), 0);
 	phys_buddy_init(p);
 	phys_buddy_init(q);
 	f0 = phys_free_frames(p);

@@ -147,6 +147,10 @@ enum hvo_mutant {
 	HVO_MUT_B4,   /* optimize before the folio is typed hugetlb */
 	HVO_MUT_B13,  /* one shared tail array per node (v6), not per zone */
 	HVO_MUT_B14,  /* shared tail built by prep_compound_tail only */
+	HVO_MUT_B9,   /* boot: shared tails initialised after gather */
+	HVO_MUT_B10,  /* boot: pre-HVO write-protect range too short */
+	HVO_MUT_B11,  /* boot: zone contiguity scanned before gather */
+	HVO_MUT_B16,  /* boot: folio order derived from the vmemmap length */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -166,6 +170,18 @@ struct hvo_node_config {
 	bool movable_only;          /* the whole node is ZONE_MOVABLE (hotplugged memory) */
 };
 
+/* A gigantic page reserved at boot (hugepages= on the command line, spec
+ * 2.8): a naturally aligned 2^order block inside one node, which may span
+ * zones. */
+#define HVO_MAX_BOOTMEM 16
+struct hvo_bootmem {
+	uint64_t pfn;
+	unsigned order;
+};
+/* deferred: HVO population in init_late (the seed series); early: in
+ * init_early, undone in init_late for cross-zone pages (the older design). */
+enum hvo_boot_design { HVO_BOOT_DEFERRED, HVO_BOOT_EARLY };
+
 struct hvo_config {
 	enum hvo_gen gen;
 	unsigned page_shift;        /* 12, 14 or 16 */
@@ -180,6 +196,9 @@ struct hvo_config {
 	const struct hvo_sync_ops *sync; /* NULL: plain single-thread backend */
 	hvo_log_fn log;
 	void *log_ctx;
+	unsigned nr_bootmem;
+	struct hvo_bootmem bootmem[HVO_MAX_BOOTMEM];
+	enum hvo_boot_design boot_design;
 	/* Skip the per-operation byte snapshots behind I8/I9 (benchmarks only;
 	 * hvo_check still evaluates every invariant). */
 	bool skip_op_checks;
@@ -252,6 +271,13 @@ struct hvo_page_view {
 /* The speculative PFN walker: read flags, compound_head, get_page_unless_zero
  * on the head.  Never writes to read-only memory in the correct model. */
 int hvo_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *out);
+
+struct hvo_boot_counters {
+	uint64_t nrinvalid;      /* hstate_boot_nrinvalid: bootmem pages spanning zones */
+	uint64_t prehvo;         /* folios that came up pre-optimized */
+	uint64_t freed;          /* bootmem pages given back (cross-zone) */
+};
+void hvo_boot_counters(const struct hvo_machine *m, struct hvo_boot_counters *out);
 
 struct hvo_counters {
 	int64_t memmap_pages;        /* NR_MEMMAP_PAGES (buddy) */

@@ -1,0 +1,393 @@
+/*
+ * boot.c - gigantic pages reserved at boot and their pre-HVO (spec 2.8):
+ * reservation, init_early (which pages to pre-optimize, which sections the
+ * generic code must leave alone), init_late (the zones-valid check, the
+ * cross-zone fallback, HVO population with the boot shared-tail getter or
+ * full population when it fails), memmap init, tail initialisation, gather
+ * (write-protect, batch optimize in boot mode, enqueue) and the
+ * zone-contiguity scan.  Two designs: the deferred one of the seed series
+ * (populate in init_late) and the older one that populated in init_early and
+ * undid a cross-zone page in init_late (the removed vmemmap_undo_hvo).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define BOOTMEM_HVO         0x1u  /* HUGE_BOOTMEM_HVO */
+#define BOOTMEM_ZONES_VALID 0x2u  /* HUGE_BOOTMEM_ZONES_VALID (cached) */
+#define BOOTMEM_ZONES_KNOWN 0x4u
+#define BOOTMEM_FREED       0x8u  /* given back to memblock in init_late */
+
+/* The poison memblock leaves in memmap that memmap_init skipped (noinit). */
+#define PAGE_POISON_BYTE 0xff
+
+static uint64_t nr_pages(const struct bootmem *b) { return 1ull << b->order; }
+
+static uint64_t vstart_of(const struct hvo_machine *m, const struct bootmem *b)
+{
+	return page_vaddr(m, b->pfn);
+}
+
+static uint64_t vend_of(const struct hvo_machine *m, const struct bootmem *b)
+{
+	return page_vaddr(m, b->pfn + nr_pages(b));
+}
+
+/* hugetlb_bootmem_page_zones_valid(), cached in the flags; invalid pages
+ * are counted like hstate_boot_nrinvalid[]. */
+static bool zones_valid(struct hvo_machine *m, struct bootmem *b)
+{
+	if (!(b->flags & BOOTMEM_ZONES_KNOWN)) {
+		bool valid = true;
+
+		/* Zones are contiguous pfn ranges: one zone iff both ends agree. */
+		valid = phys_zone_of(m->phys, b->pfn) == phys_zone_of(m->phys, b->pfn + nr_pages(b) - 1) &&
+			phys_node_of(m->phys, b->pfn) == phys_node_of(m->phys, b->pfn + nr_pages(b) - 1);
+		b->flags |= BOOTMEM_ZONES_KNOWN | (valid ? BOOTMEM_ZONES_VALID : 0);
+		if (!valid)
+			m->boot_nrinvalid++;
+	}
+	return b->flags & BOOTMEM_ZONES_VALID;
+}
+
+int boot_reserve(struct hvo_machine *m, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < m->cfg.nr_bootmem; i++) {
+		const struct hvo_bootmem *c = &m->cfg.bootmem[i];
+		struct bootmem *b = &m->bootmem[m->nr_bootmem];
+
+		if (phys_memblock_reserve(m->phys, HVO_SITE_HUGETLB_FOLIO, c->pfn, c->order)) {
+			snprintf(err, errlen, "bootmem %u: pfn 0x%llx order %u: cannot reserve (outside one node, "
+				 "misaligned or overlapping)", i, (unsigned long long)c->pfn, c->order);
+			return -HVO_EINVAL;
+		}
+		memset(b, 0, sizeof(*b));
+		b->pfn = c->pfn;
+		b->order = c->order;
+		/* the actual node of the memory picks the per-node list */
+		b->node = (unsigned)phys_node_of(m->phys, c->pfn);
+		b->zone = phys_zone_of(m->phys, c->pfn);
+		m->nr_bootmem++;
+	}
+	return 0;
+}
+
+/* init_early: only whole sections, whole vmemmap PMDs, an optimizable order
+ * (pre-HVO never splits a PMD), HVO on.  G1 is modelled without pre-HVO. */
+void boot_init_early(struct hvo_machine *m)
+{
+	uint64_t sec = 1ull << (m->geo.section_shift - m->geo.page_shift);
+	uint64_t pmd_pfns = (1ull << m->geo.pmd_shift) / m->geo.struct_page_size;
+	uint64_t align = sec > pmd_pfns ? sec : pmd_pfns;
+
+	if (!m->enabled || m->cfg.gen == HVO_G1)
+		return;
+	for (unsigned i = 0; i < m->nr_bootmem; i++) {
+		struct bootmem *b = &m->bootmem[i];
+
+		if (hvo_geo_optimizable(&m->geo, b->order) && b->pfn % align == 0 && nr_pages(b) % align == 0)
+			b->flags |= BOOTMEM_HVO;
+	}
+}
+
+bool boot_section_preinit(const struct hvo_machine *m, uint64_t section_pfn)
+{
+	for (unsigned i = 0; i < m->nr_bootmem; i++) {
+		const struct bootmem *b = &m->bootmem[i];
+
+		if ((b->flags & BOOTMEM_HVO) && section_pfn >= b->pfn && section_pfn < b->pfn + nr_pages(b))
+			return true;
+	}
+	return false;
+}
+
+/* The boot vmemmap_get_tail (2.3): single threaded, a plain store, and the
+ * page stays uninitialised (zero) until boot_init_tails. */
+static int boot_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t *out)
+{
+	uint64_t *slot, pfn;
+	uint8_t *bytes;
+
+	if (order < m->geo.tail_min_order || order > m->geo.max_folio_order) {
+		hvo_log(m, "WARN: boot vmemmap_get_tail order %u outside [%u, %u]", order, m->geo.tail_min_order,
+			m->geo.max_folio_order);
+		return -HVO_EINVAL;
+	}
+	slot = &m->zhvo[node][zone].tails[order - m->geo.tail_min_order];
+	if (*slot) {
+		*out = *slot - 1;
+		return 0;
+	}
+	if (mach_should_fail(m, HVO_SITE_SHARED_TAIL) ||
+	    phys_memblock_alloc(m->phys, HVO_SITE_SHARED_TAIL, node, 0, &pfn))
+		return -HVO_ENOMEM;
+	bytes = phys_frame(m->phys, pfn, true);
+	if (!bytes) {
+		phys_free(m->phys, pfn, 0);
+		return -HVO_ENOMEM;
+	}
+	memset(bytes, 0, m->geo.page_size);   /* memblock memory is zeroed */
+	*slot = pfn + 1;
+	*out = pfn;
+	return 0;
+}
+
+/* vmemmap_populate_hvo(): slot 0 gets its own page, every other slot the
+ * shared tail, RW until gather write-protects it.  On failure the caller
+ * populates normally over whatever was mapped. */
+static int populate_hvo(struct hvo_machine *m, struct bootmem *b)
+{
+	uint64_t vs = vstart_of(m, b), ve = vend_of(m, b), psz = m->geo.page_size, head, tail;
+	unsigned order = b->order;
+	int rc;
+
+	if (mut(m, HVO_MUT_B16)) {
+		/* B16: the order from the vmemmap length (seed v6), right only when
+		 * sizeof(struct page)^2 == PAGE_SIZE. */
+		uint64_t v = (ve - vs) * m->geo.struct_page_size / psz;
+
+		for (order = 0; v > 1; v >>= 1)
+			order++;
+	}
+	rc = boot_get_tail(m, b->node, b->zone, order, &tail);
+	if (rc)
+		return rc;
+	if (mach_should_fail(m, HVO_SITE_MEMBLOCK) || phys_memblock_alloc(m->phys, HVO_SITE_MEMBLOCK, b->node, 0, &head))
+		return -HVO_ENOMEM;
+	rc = vmemmap_map_boot_page(m, b->node, vs, head, true);
+	if (rc) {
+		phys_free(m->phys, head, 0);
+		return rc;
+	}
+	memmap_account(m, head, true, +1, b->node);
+	for (uint64_t va = vs + psz; va < ve && !rc; va += psz)
+		rc = vmemmap_map_boot_page(m, b->node, va, tail, true);
+	return rc;
+}
+
+/* Undo of a partial or unwanted HVO population: clear the PTEs, give the
+ * slot 0 page back (the removed vmemmap_undo_hvo). */
+static void unpopulate_hvo(struct hvo_machine *m, struct bootmem *b)
+{
+	uint64_t frame, psz = m->geo.page_size;
+	bool rw;
+
+	if (vm_translate(m, vstart_of(m, b), &frame, &rw) && rw) {
+		memmap_account(m, frame, true, -1, b->node);
+		phys_free(m->phys, frame, 0);
+	}
+	for (uint64_t va = vstart_of(m, b); va < vend_of(m, b); va += psz)
+		vmemmap_unmap_boot_page(m, va);
+	flush_tlb_range(m, vstart_of(m, b), vend_of(m, b));
+}
+
+/* Cross-zone or failed: a normally populated vmemmap (accounted in full by
+ * the populate code) and, when the page spans zones, the memory back to
+ * memblock. */
+static int populate_full(struct hvo_machine *m, struct bootmem *b, bool free_page)
+{
+	int rc = vmemmap_populate(m, b->node, vstart_of(m, b), vend_of(m, b));
+
+	b->flags &= ~BOOTMEM_HVO;
+	if (free_page) {
+		phys_free(m->phys, b->pfn, b->order);
+		b->flags |= BOOTMEM_FREED;
+	}
+	return rc;
+}
+
+int boot_init_late(struct hvo_machine *m, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < m->nr_bootmem; i++) {
+		struct bootmem *b = &m->bootmem[i];
+		bool early = m->cfg.boot_design == HVO_BOOT_EARLY;
+		int rc = 0;
+
+		if (!(b->flags & BOOTMEM_HVO))
+			continue;
+		/* The older design had populated already (in init_early). */
+		if (early && populate_hvo(m, b)) {
+			unpopulate_hvo(m, b);
+			rc = populate_full(m, b, false);
+		} else if (!zones_valid(m, b)) {
+			if (early)
+				unpopulate_hvo(m, b);
+			rc = populate_full(m, b, true);
+		} else if (!early && populate_hvo(m, b)) {
+			unpopulate_hvo(m, b);
+			rc = populate_full(m, b, false);
+		}
+		if (rc) {
+			snprintf(err, errlen, "boot allocator out of memory populating the vmemmap of bootmem %u", i);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- after mm init */
+
+static void poison_img(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img)
+{
+	(void)f;
+	(void)pfn;
+	memset(img, PAGE_POISON_BYTE, m->geo.struct_page_size);
+}
+
+/* memmap init skipped the "noinit" tails of every bootmem page: what is
+ * private vmemmap there still holds the poison (the shared tail holds zeros). */
+static void boot_memmap_init(struct hvo_machine *m)
+{
+	for (unsigned i = 0; i < m->nr_bootmem; i++) {
+		struct bootmem *b = &m->bootmem[i];
+		uint64_t end = (b->flags & BOOTMEM_HVO) ? m->geo.reserve_pages : nr_pages(b);
+
+		if (!(b->flags & BOOTMEM_FREED))
+			write_struct_pages(m, b->pfn + 1, end - 1, poison_img, NULL);
+	}
+}
+
+/* hugetlb_vmemmap_init_tails(): every published tail gets its canonical
+ * image before anything reads tail struct pages (B9). */
+static void boot_init_tails(struct hvo_machine *m)
+{
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++) {
+				uint64_t t = m->zhvo[n][z].tails[i];
+				uint8_t *bytes;
+
+				if (t && (bytes = phys_frame(m->phys, t - 1, false)) != NULL)
+					check_init_tail_image(m, n, z, m->geo.tail_min_order + i, 0, bytes);
+			}
+}
+
+/* Read the struct page of every pageblock start of [pfn, pfn + nr) the way
+ * init_migratetype and set_zone_contiguous do: each must be initialised and
+ * name the zone and node that span the pfn (I15; VM_BUG_ON_PAGE in B9). */
+static void read_pageblocks(struct hvo_machine *m, uint64_t pfn, uint64_t nr, const char *who)
+{
+	unsigned pb_order = 21 - m->geo.page_shift;
+
+	for (uint64_t p = pfn; p < pfn + nr; p += 1ull << pb_order) {
+		uint64_t flags = vm_read64(m, page_vaddr(m, p) + PO_FLAGS);
+		int zone = (int)(flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK);
+		int node = (int)(flags >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
+
+		if (flags == UINT64_MAX) {
+			hvo_violate(m, 15, p, -1, "%s reads the uninitialised (poisoned) struct page of pfn 0x%llx", who,
+				    (unsigned long long)p);
+			return;
+		}
+		if (zone != phys_zone_of(m->phys, p) || node != phys_node_of(m->phys, p)) {
+			hvo_violate(m, 15, p, -1, "%s: struct page of pfn 0x%llx names node %d zone %s, the pfn is in "
+				    "node %d zone %s", who, (unsigned long long)p, node, hvo_zone_name(zone),
+				    phys_node_of(m->phys, p), hvo_zone_name(phys_zone_of(m->phys, p)));
+			return;
+		}
+	}
+}
+
+/* page_alloc_init_late() -> set_zone_contiguous(): memmap that was never
+ * written is only found where the bootmem pages are. */
+static void boot_zone_contiguous(struct hvo_machine *m)
+{
+	for (unsigned i = 0; i < m->nr_bootmem; i++)
+		if (!(m->bootmem[i].flags & BOOTMEM_FREED))
+			read_pageblocks(m, m->bootmem[i].pfn, nr_pages(&m->bootmem[i]), "set_zone_contiguous");
+}
+
+/* Write-protect [vstart + PAGE_SIZE, vend) of a pre-HVO'd folio. */
+static void wrprotect_tails(struct hvo_machine *m, const struct bootmem *b)
+{
+	uint64_t psz = m->geo.page_size, start = vstart_of(m, b) + psz, end = vend_of(m, b);
+
+	if (mut(m, HVO_MUT_B10))
+		end = start + nr_pages(b);   /* B10: pages added to an address */
+	for (uint64_t va = start; va < end; va += psz) {
+		uint64_t *slot = vm_pte_slot(m, va);
+
+		if (slot && (*slot & PTE_PRESENT))
+			vm_set_pte(m, slot, va, *slot & ~PTE_RW);
+	}
+}
+
+/* gather_bootmem_prealloc + prep_and_add_bootmem_folios, one node after the
+ * other (the kernel runs nodes in parallel; they touch disjoint state). */
+static void boot_gather(struct hvo_machine *m)
+{
+	struct folio *fs[HVO_MAX_BOOTMEM];
+	unsigned k = 0;
+
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		for (unsigned i = 0; i < m->nr_bootmem; i++) {
+			struct bootmem *b = &m->bootmem[i];
+			int32_t id;
+
+			if (b->node != n || (b->flags & BOOTMEM_FREED))
+				continue;
+			if (!zones_valid(m, b)) {
+				/* hugetlb_bootmem_free_invalid_page: initialised, then to the buddy */
+				reset_struct_pages(m, b->pfn, nr_pages(b));
+				mach_free(m, b->pfn, b->order);
+				b->flags |= BOOTMEM_FREED;
+				continue;
+			}
+			id = folio_new(m, b->pfn, b->order);
+			if (id < 0)
+				continue;   /* host OOM */
+			/* hugetlb_folio_init_vmemmap: head and tails [1, RESERVE_PAGES) */
+			prep_hugetlb_range(m, folio_at(m, id), 0, m->geo.reserve_pages);
+			if (b->flags & BOOTMEM_HVO) {
+				folio_set_optimized(m, folio_at(m, id), true);
+				wrprotect_tails(m, b);
+			}
+			fs[k++] = folio_at(m, id);
+		}
+	flush_tlb_all(m);
+	/* Batch optimize in boot mode: pre-HVO'd folios are skipped. */
+	g2_optimize_folios(m, fs, k);
+	for (unsigned i = 0; i < k; i++) {
+		struct folio *f = fs[i];
+
+		/* "If HVO fails, initialize all tail struct pages" */
+		if (!folio_optimized(m, f))
+			prep_hugetlb_range(m, f, m->geo.reserve_pages, 1ull << f->order);
+		read_pageblocks(m, f->pfn, 1ull << f->order, "init_migratetype");
+		shadow_add(m->shadow, f->id, f->pfn, f->order, f->node, f->zone);
+		shadow_set_optimized(m->shadow, f->id, folio_optimized(m, f));
+	}
+}
+
+void boot_finish(struct hvo_machine *m)
+{
+	if (!m->nr_bootmem)
+		return;
+	boot_memmap_init(m);
+	if (mut(m, HVO_MUT_B11))
+		boot_zone_contiguous(m);   /* B11: before gather initialised the memmap */
+	if (!mut(m, HVO_MUT_B9))
+		boot_init_tails(m);
+	boot_gather(m);
+	if (mut(m, HVO_MUT_B9))
+		boot_init_tails(m);        /* B9: the late_initcall of v7.1 */
+	if (!mut(m, HVO_MUT_B11))
+		boot_zone_contiguous(m);
+	/* Every tail slot is read-only now: stray host writes must fault. */
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++)
+				if (m->zhvo[n][z].tails[i])
+					phys_frame_seal(m->phys, m->zhvo[n][z].tails[i] - 1);
+}
+
+void hvo_boot_counters(const struct hvo_machine *m, struct hvo_boot_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->nrinvalid = m->boot_nrinvalid;
+	for (unsigned i = 0; i < m->nr_bootmem; i++) {
+		out->freed += !!(m->bootmem[i].flags & BOOTMEM_FREED);
+		out->prehvo += (m->bootmem[i].flags & (BOOTMEM_HVO | BOOTMEM_FREED)) == BOOTMEM_HVO;
+	}
+}
