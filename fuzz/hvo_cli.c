@@ -37,6 +37,9 @@ static const char usage_text[] =
 	"  explain FILE [--mutant NAME]...                    run one file with a full trace\n"
 	"  zoo-check DIR [NAME...]                            every mutant has DIR/<NAME>.ops naming it;\n"
 	"                                                     NAMEs given must be exactly the mutant set\n"
+"  diff [--gens g1,g2,...] [--seed X] [--ops N] [FILE]\n"
+	"                                                     one stream (FILE or a random workload) on several\n"
+	"                                                     generations in lockstep; the first divergence fails\n"
 	"  bytes2text FILE                                    the canonical text of a binary (fuzz) input\n"
 	"  text2bytes IN.ops OUT.bin                          the binary form of a text stream\n";
 
@@ -238,9 +241,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 		if (!k && (k = opt_value(argc, argv, &i, "--save", &v)) == 1)
 			a->save = v;
 		if (!k && (k = opt_value(argc, argv, &i, "--gen", &v)) == 1) {
-			if ((v[0] != 'g' && v[0] != 'G') || v[1] < '1' || v[1] > '3' || v[2])
+			if (hvo_gen_by_name(v) < 0)
 				return usage_error("--gen: unknown generation '%s' (valid: g1 g2 g3)", v);
-			a->gen = (enum hvo_gen)(v[1] - '0');
+			a->gen = (enum hvo_gen)hvo_gen_by_name(v);
 		}
 		if (k < 0)
 			return usage_error("%s needs a value", argv[i]);
@@ -685,9 +688,65 @@ struct command {
 	int (*fn)(int argc, char **argv);
 };
 
+/* ------------------------------------------------------------ diff */
+
+static int parse_gens(const char *v, enum hvo_gen *gens, unsigned *n)
+{
+	char buf[64], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	*n = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (hvo_gen_by_name(t) < 0 || *n == HVO_DIFF_MAX_GENS)
+			return usage_error("--gens: want 2..%d of g1 g2 g3, got '%s'", HVO_DIFF_MAX_GENS, v);
+		gens[(*n)++] = (enum hvo_gen)hvo_gen_by_name(t);
+	}
+	return *n < 2 ? usage_error("--gens: want at least two generations, got '%s'", v) : 0;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+	enum hvo_gen gens[HVO_DIFF_MAX_GENS] = { HVO_G1, HVO_G2 };
+	unsigned n = 2;
+	uint64_t seed = 1, ops = 1000;
+	const char *file = NULL, *v;
+	struct hvo_opstream s;
+	struct hvo_diff_result res;
+	char err[HVO_ERR_LEN + 64];
+	int rc;
+
+	for (int i = 0; i < argc; i++) {
+		int k = opt_number(argc, argv, &i, "--seed", UINT64_MAX, &seed);
+
+		if (!k)
+			k = opt_number(argc, argv, &i, "--ops", HVO_OPS_MAX_OPS, &ops);
+		if (!k && (k = opt_value(argc, argv, &i, "--gens", &v)) == 1 && parse_gens(v, gens, &n))
+			return 2;
+		if (k < 0)
+			return usage_error("%s needs a value", argv[i]);
+		if (!k && argv[i][0] != '-' && !file) {
+			file = argv[i];
+			k = 1;
+		}
+		if (k != 1)
+			return k ? k : usage_error("diff: unknown option '%s'", argv[i]);
+	}
+	if (file ? hvo_ops_load(file, &s, err, sizeof(err)) : hvo_ops_random(seed, (unsigned)ops, &s)) {
+		fprintf(stderr, "hvo-cli: diff: %s\n", file ? err : "cannot generate the workload (out of memory)");
+		return 2;
+	}
+	rc = hvo_ops_diff(&s, gens, n, &res);
+	printf("diff: %s, %zu ops compared on", file ? file : "random workload", res.ops_compared);
+	for (unsigned k = 0; k < n; k++)
+		printf(" G%d", (int)gens[k]);
+	printf("\nresult: %s%s%s\n", rc == 0 ? "AGREE" : rc == 1 ? "DIVERGE" : "ERROR", rc ? ": " : "", rc ? res.reason : "");
+	hvo_ops_free(&s);
+	return rc;
+}
+
 static const struct command commands[] = {
 	{ "geometry", cmd_geometry }, { "mutants", cmd_mutants }, { "run", cmd_run },
-	{ "replay", cmd_replay }, { "explain", cmd_explain }, { "zoo-check", cmd_zoo_check },
+	{ "replay", cmd_replay }, { "explain", cmd_explain }, { "zoo-check", cmd_zoo_check }, { "diff", cmd_diff },
 	{ "bytes2text", cmd_bytes2text }, { "text2bytes", cmd_text2bytes },
 };
 

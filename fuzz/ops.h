@@ -99,6 +99,8 @@ struct hvo_opstream {
 /* ------------------------------------------------------------ ops_text.c */
 
 const char *hvo_op_kind_name(enum hvo_op_kind kind);
+/* "g1".."g3" (either case) -> 1..3, else -1. */
+int hvo_gen_by_name(const char *name);
 /* Empty stream: hvo_config_default(), no fail rules, budget unlimited. */
 void hvo_ops_init(struct hvo_opstream *s);
 void hvo_ops_free(struct hvo_opstream *s);
@@ -158,6 +160,22 @@ struct hvo_run_result {
 int hvo_ops_run(const struct hvo_opstream *s, uint64_t extra_mutants, struct hvo_run_result *res, FILE *log);
 int hvo_ops_run_flags(const struct hvo_opstream *s, uint64_t extra_mutants, unsigned flags,
 		      struct hvo_run_result *res, FILE *log);
+
+/* ------------------------------------------------------------ ops_diff.c */
+
+#define HVO_DIFF_MAX_GENS 3
+struct hvo_diff_result {
+	int status;               /* 0 agree, 1 divergence or a violation, 2 setup error */
+	size_t op;                /* the op after which they diverged, SIZE_MAX if none */
+	size_t ops_compared;
+	char reason[2 * HVO_ERR_LEN + 64];
+	uint64_t digest[HVO_DIFF_MAX_GENS];  /* final digest of each machine */
+};
+/* Run s on one machine per generation in lockstep, without its failure
+ * rules and injected racers (see ops_diff.c), checking each machine after
+ * every op and comparing rcs and hvo_compare_visible against gens[0].
+ * Returns res->status. */
+int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigned n, struct hvo_diff_result *res);
 
 /* ------------------------------------------------------------ workload.c */
 

@@ -344,7 +344,7 @@ static bool boot_failure_injected(const struct hvo_fail_policy *p)
 	return p->budget >= 0 && (p->budget_sites >> HVO_SITE_MEMBLOCK & 1);
 }
 
-static int setup(struct exec_ctx *c, uint64_t extra_mutants)
+int exec_setup(struct exec_ctx *c, uint64_t extra_mutants)
 {
 	struct hvo_config cfg = c->s->config;
 	char err[HVO_ERR_LEN] = "";
@@ -405,28 +405,32 @@ static bool op_failed(struct exec_ctx *c, size_t i)
 	return true;
 }
 
-static void run_ops(struct exec_ctx *c)
+bool exec_step(struct exec_ctx *c, size_t i)
 {
 	const struct hvo_opstream *s = c->s;
 	struct op_out out;
 
-	for (size_t i = 0; i < s->nr_ops; i++) {
-		c->cur = i;
-		exec_op(c, &s->ops[i], 0, &out);
-		if (c->pending)  /* hit under a lock the op never released */
-			fire(c, true);
-		c->res->ops_executed++;
-		c->res->kind_count[s->ops[i].kind < HVO_NR_OP_KINDS ? s->ops[i].kind : 0]++;
-		c->res->skipped += out.skipped;
-		if (s->ops[i].kind != HVO_OP_EXPECT)
-			c->last_rc = out.rc;
-		report_op(c, i, &out);
-		if (op_failed(c, i))
-			return;
-	}
+	c->cur = i;
+	exec_op(c, &s->ops[i], 0, &out);
+	if (c->pending)  /* hit under a lock the op never released */
+		fire(c, true);
+	c->res->ops_executed++;
+	c->res->kind_count[s->ops[i].kind < HVO_NR_OP_KINDS ? s->ops[i].kind : 0]++;
+	c->res->skipped += out.skipped;
+	if (s->ops[i].kind != HVO_OP_EXPECT)
+		c->last_rc = out.rc;
+	report_op(c, i, &out);
+	return op_failed(c, i);
 }
 
-static void finish(struct exec_ctx *c)
+static void run_ops(struct exec_ctx *c)
+{
+	for (size_t i = 0; i < c->s->nr_ops; i++)
+		if (exec_step(c, i))
+			return;
+}
+
+void exec_finish(struct exec_ctx *c)
 {
 	c->armed = NULL;  /* digest, counters and dump are not kernel code either */
 	if (c->m) {
@@ -435,7 +439,7 @@ static void finish(struct exec_ctx *c)
 	}
 }
 
-static void cleanup(struct exec_ctx *c)
+void exec_cleanup(struct exec_ctx *c)
 {
 	if (c->m)
 		hvo_machine_destroy(c->m);
@@ -457,7 +461,7 @@ int hvo_ops_run_flags(const struct hvo_opstream *s, uint64_t extra_mutants, unsi
 	if (log && !(flags & HVO_RUN_VERBOSE) && s->nr_ops)
 		c.recs = calloc(s->nr_ops, sizeof(*c.recs));
 	report_start(&c, extra_mutants);
-	if (setup(&c, extra_mutants) == 0 && c.m) {
+	if (exec_setup(&c, extra_mutants) == 0 && c.m) {
 		fault_report_begin(&c);
 		run_ops(&c);
 		fault_report_end();
@@ -466,9 +470,9 @@ int hvo_ops_run_flags(const struct hvo_opstream *s, uint64_t extra_mutants, unsi
 			snprintf(res->reason, sizeof(res->reason), "the config was accepted; it should have been refused");
 		}
 	}
-	finish(&c);
+	exec_finish(&c);
 	report_end(&c, extra_mutants);
-	cleanup(&c);
+	exec_cleanup(&c);
 	return res->status;
 }
 

@@ -57,6 +57,14 @@ struct exec_ctx {
 	size_t nr_fires, cap_fires;
 };
 
+/* ops_exec.c, one step at a time (the lockstep runner in ops_diff.c):
+ * setup (0, or -1 with res->status 2; c->m NULL when boot failed as
+ * expected), then op i (true: the run failed there), finish, cleanup. */
+int exec_setup(struct exec_ctx *c, uint64_t extra_mutants);
+bool exec_step(struct exec_ctx *c, size_t i);
+void exec_finish(struct exec_ctx *c);
+void exec_cleanup(struct exec_ctx *c);
+
 /* ops_fault.c */
 void fault_report_begin(const struct exec_ctx *c);
 void fault_report_end(void);

@@ -295,6 +295,13 @@ static int kv_bool(struct pstate *ps, struct kvs *kv, const char *key, bool def,
 	return rc;
 }
 
+int hvo_gen_by_name(const char *name)
+{
+	if ((name[0] != 'g' && name[0] != 'G') || name[1] < '1' || name[1] > '3' || name[2])
+		return -1;
+	return name[1] - '0';
+}
+
 /* gen=g1|g2|g3 (spec section 0); absent: def. */
 static int kv_gen(struct pstate *ps, struct kvs *kv, enum hvo_gen def, enum hvo_gen *out)
 {
@@ -303,9 +310,9 @@ static int kv_gen(struct pstate *ps, struct kvs *kv, enum hvo_gen def, enum hvo_
 	*out = def;
 	if (!v)
 		return 0;
-	if ((v[0] != 'g' && v[0] != 'G') || v[1] < '1' || v[1] > '3' || v[2])
+	if (hvo_gen_by_name(v) < 0)
 		return perr(ps, "config: unknown generation '%s' (valid: g1 g2 g3)", v);
-	*out = (enum hvo_gen)(v[1] - '0');
+	*out = (enum hvo_gen)hvo_gen_by_name(v);
 	return 0;
 }
 

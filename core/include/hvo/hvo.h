@@ -307,6 +307,12 @@ void hvo_dump(const struct hvo_machine *m, hvo_log_fn log, void *ctx);
  * Async-signal-safe: for a SIGSEGV handler that turns the host fault of a
  * stray raw write into an I10 report. */
 bool hvo_sealed_frame_at(const struct hvo_machine *m, const void *addr, uint64_t *pfn);
+/* Compare the kernel-visible state of two machines that ran the same ops
+ * (G1 vs G2 vs G3, or a model vs a mutant): folios, their flags, and per
+ * struct page compound_head, PageHead, PageTail, page_count and mapcount as
+ * kernel code reads them, plus the memmap counters.  0 when equal, else 1
+ * with the first difference described in diff. */
+int hvo_compare_visible(struct hvo_machine *a, struct hvo_machine *b, char *diff, size_t len);
 /* 64-bit digest of the logical and byte state (no host addresses). */
 uint64_t hvo_digest(const struct hvo_machine *m);
 
