@@ -7,6 +7,8 @@
  *   peak RSS, 1 TiB machine     1024 optimized 1 GiB folios (goal <= 128 MiB) and
  *                               32768 optimized 2 MiB folios (goal <= 256 MiB),
  *                               against the same machine with no folios
+ *   boot, 1 TiB machine         1024 bootmem 1 GiB pages pre-HVO'd at boot (2.8):
+ *                               time and peak RSS against the same boot without them
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +27,11 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static struct hvo_machine *machine(uint64_t node_gib, unsigned nodes)
+/* nodes x node_gib GiB from 4 GiB on, 4K pages; per node the first
+ * bootmem_per_node GiB reserved as 1 GiB bootmem pages. */
+static struct hvo_machine *machine(uint64_t node_gib, unsigned nodes, unsigned bootmem_per_node)
 {
-	struct hvo_config c;
+	static struct hvo_config c;   /* 16 KiB of bootmem slots: not on the stack */
 	struct hvo_machine *m;
 	char err[HVO_ERR_LEN];
 
@@ -38,6 +42,8 @@ static struct hvo_machine *machine(uint64_t node_gib, unsigned nodes)
 		c.node[i].start_pfn = (4 + i * node_gib) << (30 - 12);
 		c.node[i].nr_pages = node_gib << (30 - 12);
 		c.node[i].movable_start_pfn = 0;
+		for (unsigned k = 0; k < bootmem_per_node && c.nr_bootmem < HVO_MAX_BOOTMEM; k++)
+			c.bootmem[c.nr_bootmem++] = (struct hvo_bootmem){ c.node[i].start_pfn + ((uint64_t)k << 18), 18 };
 	}
 	if (hvo_machine_create(&c, &m, err, sizeof(err))) {
 		fprintf(stderr, "bench: machine refused: %s\n", err);
@@ -50,7 +56,7 @@ static volatile uint64_t sink;
 
 static void bench_get_tail(void)
 {
-	struct hvo_machine *m = machine(8, 1);
+	struct hvo_machine *m = machine(8, 1, 0);
 	const long iters = 20000000;
 	uint64_t pfn = 0, slot = 1;
 	double t0, t1, t2;
@@ -72,7 +78,7 @@ static void bench_get_tail(void)
 
 static void bench_cycle(unsigned order, unsigned rounds)
 {
-	struct hvo_machine *m = machine(8, 1);
+	struct hvo_machine *m = machine(8, 1, 0);
 	uint64_t bytes = hvo_geo_vmemmap_pages(&m->geo, order) * m->geo.page_size;
 	uint8_t *a = malloc(bytes), *b = malloc(bytes);
 	int32_t id;
@@ -119,44 +125,52 @@ static long peak_rss_kib(void)
 	return kib;
 }
 
-/* In a child, so each figure is that scenario's own peak. */
-static long rss_scenario(unsigned order, unsigned count)
+/* In a child, so each figure is that scenario's own peak: a 2 x 528 GiB
+ * machine (1 TiB of gigantic pages beside the 16.5 GiB of vmemmap and the
+ * vmemmap pages of the folios themselves), booted with bootmem_per_node
+ * 1 GiB bootmem pages per node, then count folios of order allocated.
+ * *boot_s gets the boot time. */
+static long rss_scenario(unsigned order, unsigned count, unsigned bootmem_per_node, double *boot_s)
 {
+	struct { long kib; double boot_s; } r = { -1, 0 };
 	int fds[2];
-	long kib = -1;
 	pid_t pid;
 
 	if (pipe(fds))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		/* 2 x 528 GiB: 1 TiB of gigantic pages beside the 16.5 GiB of vmemmap
-		 * and the vmemmap pages of the folios themselves */
-		struct hvo_machine *m = machine(528, 2);
+		double t0 = now();
+		struct hvo_machine *m = machine(528, 2, bootmem_per_node);
+		struct hvo_boot_counters bc;
 		unsigned made = 0;
 		int32_t id;
 
+		r.boot_s = now() - t0;
+		hvo_boot_counters(m, &bc);
 		for (unsigned i = 0; i < count; i++)
 			made += hvo_folio_alloc(m, order, i % 2, -1, &id) == 0;
-		kib = peak_rss_kib();
-		if (made != count)
-			kib = -(long)made - 1;
-		if (write(fds[1], &kib, sizeof(kib)) != sizeof(kib))
+		r.kib = peak_rss_kib();
+		if (made != count || bc.prehvo != 2ull * bootmem_per_node)
+			r.kib = -(long)made - 1;
+		if (write(fds[1], &r, sizeof(r)) != sizeof(r))
 			_exit(1);
 		_exit(0);
 	}
 	close(fds[1]);
-	if (read(fds[0], &kib, sizeof(kib)) != sizeof(kib))
-		kib = -1;
+	if (read(fds[0], &r, sizeof(r)) != sizeof(r))
+		r.kib = -1;
 	close(fds[0]);
 	waitpid(pid, NULL, 0);
-	return kib;
+	if (boot_s)
+		*boot_s = r.boot_s;
+	return r.kib;
 }
 
 int main(int argc, char **argv)
 {
-	long base, giga, huge;
-	double t0;
+	long base, giga, huge, booted;
+	double t0, boot_base_s, boot_s;
 
 	(void)argv;
 	if (argc > 1) {
@@ -165,20 +179,26 @@ int main(int argc, char **argv)
 	}
 	/* Memory first, while this process is small: children inherit its RSS. */
 	t0 = now();
-	base = rss_scenario(9, 0);
-	giga = rss_scenario(18, 1024);
+	base = rss_scenario(9, 0, 0, &boot_base_s);
+	giga = rss_scenario(18, 1024, 0, NULL);
 	if (giga < -1)
 		fprintf(stderr, "bench: only %ld of 1024 1 GiB folios fit\n", -giga - 1);
 	printf("tib_1024x1GiB_peak_rss_MiB=%.1f empty_machine_MiB=%.1f goal_MiB<=128 ratio_to_goal=%.2f (%.1fs)\n",
 	       giga / 1024.0, base / 1024.0, giga / 1024.0 / 128, now() - t0);
 	t0 = now();
-	huge = rss_scenario(9, 32768);
+	huge = rss_scenario(9, 32768, 0, NULL);
 	if (huge < -1)
 		fprintf(stderr, "bench: only %ld of 32768 2 MiB folios fit\n", -huge - 1);
 	printf("tib_32768x2MiB_peak_rss_MiB=%.1f empty_machine_MiB=%.1f goal_MiB<=256 ratio_to_goal=%.2f (%.1fs)\n",
 	       huge / 1024.0, base / 1024.0, huge / 1024.0 / 256, now() - t0);
+	booted = rss_scenario(9, 0, 512, &boot_s);
+	if (booted < -1)
+		fprintf(stderr, "bench: the 1024 bootmem pages did not all come up pre-HVO'd\n");
+	printf("tib_boot_1024x1GiB_bootmem_s=%.3f plain_boot_s=%.3f ratio=%.2f peak_rss_MiB=%.1f plain_MiB=%.1f "
+	       "ratio=%.2f\n", boot_s, boot_base_s, boot_s / boot_base_s, booted / 1024.0, base / 1024.0,
+	       (double)booted / base);
 	bench_get_tail();
 	bench_cycle(9, 20000);
 	bench_cycle(18, 20);
-	return giga < 0 || huge < 0 ? 1 : 0;
+	return giga < 0 || huge < 0 || booted < 0 ? 1 : 0;
 }

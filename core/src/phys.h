@@ -44,7 +44,7 @@ int phys_memblock_alloc(struct phys *p, int site, unsigned node, unsigned order,
 /* memblock_reserve of the 2^order block at pfn (aligned, inside one node,
  * below anything the boot allocator gave out, overlapping no other
  * reservation), origin BOOT: 0 or -EINVAL.  At most PHYS_MAX_RESV. */
-#define PHYS_MAX_RESV 64
+#define PHYS_MAX_RESV HVO_MAX_BOOTMEM
 int phys_memblock_reserve(struct phys *p, int site, uint64_t pfn, unsigned order);
 void phys_buddy_init(struct phys *p);
 

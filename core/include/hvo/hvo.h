@@ -173,7 +173,7 @@ struct hvo_node_config {
 /* A gigantic page reserved at boot (hugepages= on the command line, spec
  * 2.8): a naturally aligned 2^order block inside one node, which may span
  * zones. */
-#define HVO_MAX_BOOTMEM 16
+#define HVO_MAX_BOOTMEM 1024
 struct hvo_bootmem {
 	uint64_t pfn;
 	unsigned order;
