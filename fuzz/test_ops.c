@@ -357,7 +357,7 @@ static const struct bad bad_inputs[] = {
 	  "check\n", 3, "where= longer than" },
 	{ "hvo-ops 1\nconfig page_shift=x\nops\n", 2, "bad number 'x'" },
 	{ "hvo-ops 1\nconfig hvo=2\nops\n", 2, "out of range" },
-	{ "hvo-ops 1\nconfig gen=3\nops\n", 2, "unknown argument 'gen'" },
+	{ "hvo-ops 1\nconfig gen=3\nops\n", 2, "gen=3 (g2 or g3)" },
 	{ "hvo-ops 1\nnode 1 start=0 pages=1\nops\n", 2, "out of order (expected node 0)" },
 	{ "hvo-ops 1\nnode 0 start=0\nops\n", 2, "missing pages=" },
 	{ "hvo-ops 1\nnode start=0 pages=1\nops\n", 2, "missing node number" },
