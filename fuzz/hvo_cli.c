@@ -224,7 +224,7 @@ static int cmd_mutants(int argc, char **argv)
 
 struct run_args {
 	uint64_t seed, ops, mutants;
-	enum hvo_gen gen;
+	enum hvo_gen gen;   /* 0: the workload's own */
 	const char *save;
 };
 
@@ -282,7 +282,9 @@ static void print_run_repro(const struct run_args *a)
 		fputc(' ', stdout);
 		print_shell_word(a->save, stdout);
 	} else {
-		printf("run --seed 0x%" PRIx64 " --ops %" PRIu64 " --gen g%d", a->seed, a->ops, (int)a->gen);
+		printf("run --seed 0x%" PRIx64 " --ops %" PRIu64, a->seed, a->ops);
+		if (a->gen)
+			printf(" --gen g%d", (int)a->gen);
 		print_mutant_args(a->mutants, stdout);
 	}
 	fputc('\n', stdout);
@@ -290,7 +292,7 @@ static void print_run_repro(const struct run_args *a)
 
 static int cmd_run(int argc, char **argv)
 {
-	struct run_args a = { .seed = 1, .ops = 1000, .gen = HVO_G2 };
+	struct run_args a = { .seed = 1, .ops = 1000 };
 	struct hvo_opstream s;
 	struct hvo_run_result res;
 	char err[HVO_ERR_LEN + 64];
@@ -302,8 +304,9 @@ static int cmd_run(int argc, char **argv)
 		fputs("hvo-cli: run: cannot generate the workload (out of memory)\n", stderr);
 		return 2;
 	}
-	/* The op mix is the same for every generation; only the machine differs. */
-	s.config.gen = a.gen;
+	/* --gen swaps the machine under the same ops (seeds with bit 62 pick G3 and DAX ops). */
+	if (a.gen)
+		s.config.gen = a.gen;
 	if (a.save && hvo_ops_save(&s, a.save, err, sizeof(err))) {
 		fprintf(stderr, "hvo-cli: run: %s\n", err);
 		hvo_ops_free(&s);

@@ -10,8 +10,11 @@
  * (the random workload).
  *
  * Choices where the format leaves room:
- * - "node" lines: start, movable_start and movable_only default to 0; pages
- *   is required.  "budget" without sites= has an empty site mask.
+ * - "node" lines: start, movable_start, movable_only, dax_start and
+ *   dax_pages default to 0; pages is required.  "config gen=" is g2 (the
+ *   default) or g3; only g3 takes dax ranges and the dax_add/dax_remove ops.
+ * - "dax_remove range=K" selects the K-th live DAX range in id order,
+ *   modulo their number (none live: skipped), like a folio selector.  "budget" without sites= has an empty site mask.
  * - "expect rc=N" compares with the last non-expect top-level op (0 before
  *   any).  A skipped op returns 0.  inject returns 0, enable 0, check the
  *   value of hvo_check.  alloc_batch returns the number allocated.
@@ -51,6 +54,7 @@ enum hvo_op_kind {
 	HVO_OP_OPTIMIZE_BATCH, HVO_OP_RESTORE_BATCH, HVO_OP_FREE, HVO_OP_DISSOLVE,
 	HVO_OP_DEMOTE, HVO_OP_GET, HVO_OP_PUT, HVO_OP_WALK, HVO_OP_ENABLE,
 	HVO_OP_CHECK, HVO_OP_INJECT, HVO_OP_EXPECT,
+	HVO_OP_DAX_ADD, HVO_OP_DAX_REMOVE,  /* G3 device DAX hot-add / hot-remove */
 	HVO_NR_OP_KINDS
 };
 
@@ -67,8 +71,10 @@ struct hvo_op {
 	unsigned n;          /* alloc_batch: count; enable: 0/1; *_batch: nr of selectors */
 	uint32_t f;          /* folio selector; *_batch: first selector in s->sel[]; inject: s->injects[] */
 	bool by_folio;       /* walk: f=/index= form rather than pfn= */
+	bool altmap;         /* dax_add: self-hosted vmemmap */
+	uint64_t pages;      /* dax_add */
 	union {
-		uint64_t pfn;    /* walk pfn= */
+		uint64_t pfn;    /* walk pfn=, dax_add pfn= */
 		uint64_t index;  /* walk f= index= */
 		int64_t rc;      /* expect rc= */
 	};

@@ -24,7 +24,8 @@
  *   F        bits 0-2 base mode: 7 = misaligned vmemmap base (below), else default
  *            bits 3-5 fail rules, x % 5 (0-4)
  *            bit  6   a budget follows the rules
- *            bit  7   unused
+ *            bit  7   G3: gen=g3 with a device (dax) range per node, and the
+ *                     G3-only fields below; 0 decodes exactly as before G3
  *   per node: two bytes (sizes and offsets in 128 MiB sections)
  *     N0     bits 0-3 s: size = 2 + s % 15 sections for a big node, else
  *                     2 + s % 3 (the checker after every op reads every
@@ -48,14 +49,18 @@
  *   per rule: R, then nth
  *     R      bits 0-2 site {hugetlb_folio, shared_tail, head_copy, pte_table,
  *                     restore_page, pte_update, memblock, any}
+ *            bit  6   (G3) site dax_vmemmap instead
  *            bits 3-5 repeat {1, 2, 3, 4, 5, 6, 7, 0 = every later call}
  *     nth    a site: one byte, nth = 1 + x; any: two bytes LE, nth = 1 + x
  *            (boot's memblock calls come first in the global count)
  *   budget   (bit 6 only) n: budget = x; S: sites = x & ~memblock (a failed
- *            boot is the rules' business)
+ *            boot is the rules' business), bit 7 (dax_vmemmap) in G3 only
+ *   dax      (G3, not read) node i's device range: 8 sections from
+ *            round_up(end of the last node, 1 GiB) + 8 * i sections
  *   ops      until the input ends, at most HVO_OPS_BYTES_MAX_OPS: one opcode
  *            byte, kind = x % 15 (enum hvo_op_kind order, no expect: a fuzz
- *            input asserts only through the checker), then its arguments:
+ *            input asserts only through the checker; G3: x % 17, 15 and 16
+ *            being dax_add and dax_remove), then its arguments:
  *     alloc, alloc_batch      O A
  *     optimize restore free dissolve get put   f
  *     optimize_batch restore_batch   C f1..fn   C: n = 1 + (x & 15)
@@ -66,7 +71,15 @@
  *     inject                  P hit op    P: bits 0-3 at = x % 11 (sync
  *                             point), bits 4-6 where (table below); hit =
  *                             1 + x; op: kind = x % 14 (no inject, no
- *                             expect), then its arguments as above
+ *                             expect; G3: x % 16, 14 and 15 being dax_add
+ *                             and dax_remove), then its arguments as above
+ *     dax_add                 D C   D: bits 0-1 node (x % nr_nodes), bit 2
+ *                             altmap, bits 3-5 first section in the node's
+ *                             device range; C: bits 0-2 sections - 1, bits
+ *                             3-5 order {0, min-1, min, min+1, 2 MiB,
+ *                             section, 1 GiB, MAX_FOLIO_ORDER}, bit 6 half a
+ *                             section less (refused: not whole sections)
+ *     dax_remove              f (the f-th live range)
  *     f      folio selector, one byte
  *     O      order: lo + x % (hi - lo + 1), where lo = tail_min_order - 2 and
  *            hi = min(tail_min_order + 5, the largest order that fits the
@@ -95,8 +108,11 @@
 #define SECTION_SHIFT 27                     /* 128 MiB, as the core's geometry */
 #define DEFAULT_VMEMMAP_BASE 0xffffea0000000000ull
 #define BASE_MODE_MISALIGNED 7
-#define NR_BYTE_KINDS (HVO_NR_OP_KINDS - 1)  /* every kind but expect */
-#define NR_NESTED_KINDS (HVO_NR_OP_KINDS - 2) /* ... nor inject */
+#define NR_BYTE_KINDS 15                     /* alloc .. inject: every kind but expect */
+#define NR_NESTED_KINDS 14                   /* ... nor inject */
+#define NR_DAX_KINDS 2                       /* G3: dax_add, dax_remove follow */
+#define LEGACY_SITES ((1u << HVO_SITE_DAX_VMEMMAP) - 1)
+#define DAX_SECTIONS 8                       /* a node's device range */
 #define MAX_RULES 4
 #define MIN_NODE_SECTIONS 2
 #define MAX_NODE_SECTIONS 16
@@ -171,7 +187,53 @@ struct decoder {
 	struct reader r;
 	struct hvo_opstream *s;
 	struct orders ord;
+	bool g3;
 };
+
+/* The byte kind k (below NR_BYTE_KINDS or NR_NESTED_KINDS = base, then the
+ * G3 kinds) as an op kind, and back. */
+static enum hvo_op_kind kind_of(unsigned x, unsigned base, bool g3)
+{
+	unsigned k = x % (base + (g3 ? NR_DAX_KINDS : 0));
+
+	return k < base ? (enum hvo_op_kind)k : (enum hvo_op_kind)(HVO_OP_DAX_ADD + (k - base));
+}
+
+static unsigned byte_of(enum hvo_op_kind kind, unsigned base)
+{
+	return kind >= HVO_OP_DAX_ADD ? base + (unsigned)(kind - HVO_OP_DAX_ADD) : (unsigned)kind;
+}
+
+/* The order table of dax_add's C byte. */
+static unsigned dax_order(const struct hvo_config *c, unsigned k)
+{
+	struct hvo_geometry g;
+	char err[HVO_ERR_LEN];
+	unsigned t[8];
+
+	if (hvo_geometry_init(&g, c->page_shift, c->struct_page_size, err, sizeof(err)))
+		return 0;
+	t[0] = 0;
+	t[1] = g.tail_min_order - 1;
+	t[2] = g.tail_min_order;
+	t[3] = g.tail_min_order + 1;
+	t[4] = 21 - g.page_shift;
+	t[5] = g.section_shift - g.page_shift;
+	t[6] = 30 - g.page_shift;
+	t[7] = g.max_folio_order;
+	return t[k & 7];
+}
+
+/* Node i's device range start (G3): past every node, 1 GiB aligned. */
+static uint64_t dax_start(const struct hvo_config *c, unsigned i)
+{
+	uint64_t sec = 1ull << (SECTION_SHIFT - c->page_shift), giga = 1ull << (30 - c->page_shift), end = 0;
+
+	for (unsigned n = 0; n < c->nr_nodes && n < HVO_MAX_NODES; n++)
+		if (c->node[n].start_pfn + c->node[n].nr_pages > end)
+			end = c->node[n].start_pfn + c->node[n].nr_pages;
+	return (end + giga - 1) / giga * giga + (uint64_t)i * DAX_SECTIONS * sec;
+}
 
 unsigned hvo_ops_bytes_version(const uint8_t *data, size_t size)
 {
@@ -207,10 +269,26 @@ static int dec_batch(struct decoder *d, struct hvo_op *op)
 	return hvo_ops_set_sel(d->s, op, sel, n);
 }
 
+static void dec_dax_add(struct decoder *d, struct hvo_op *op)
+{
+	const struct hvo_config *c = &d->s->config;
+	unsigned x = rd8(&d->r), y = rd8(&d->r);
+	uint64_t sec = 1ull << (SECTION_SHIFT - c->page_shift);
+
+	op->node = (x & 3) % c->nr_nodes;
+	op->altmap = x >> 2 & 1;
+	op->pfn = dax_start(c, op->node) + (x >> 3 & 7) * sec;
+	op->pages = (1 + (y & 7)) * sec - (y >> 6 & 1) * sec / 2;
+	op->order = dax_order(c, y >> 3);
+}
+
 /* The arguments of op (kind set, other fields zero).  -1 only on OOM. */
 static int dec_args(struct decoder *d, struct hvo_op *op)
 {
 	switch (op->kind) {
+	case HVO_OP_DAX_ADD:
+		dec_dax_add(d, op);
+		return 0;
 	case HVO_OP_ALLOC:
 	case HVO_OP_ALLOC_BATCH:
 		op->order = dec_order(d);
@@ -246,7 +324,7 @@ static int dec_args(struct decoder *d, struct hvo_op *op)
 static int dec_inject(struct decoder *d, struct hvo_op *op)
 {
 	unsigned p = rd8(&d->r), hit = 1 + rd8(&d->r);
-	struct hvo_op nested = { .kind = (enum hvo_op_kind)(rd8(&d->r) % NR_NESTED_KINDS) };
+	struct hvo_op nested = { .kind = kind_of(rd8(&d->r), NR_NESTED_KINDS, d->g3) };
 	struct hvo_inject *inj;
 
 	/* The nested op's batch selectors go to s->sel like any other's. */
@@ -289,7 +367,7 @@ static void dec_rules(struct decoder *d, unsigned nr)
 		struct hvo_fail_rule *r = &p->rules[p->nr_rules++];
 		unsigned x = rd8(&d->r), rep = x >> 3 & 7;
 
-		r->site = rule_sites[x & 7];
+		r->site = d->g3 && (x >> 6 & 1) ? HVO_SITE_DAX_VMEMMAP : rule_sites[x & 7];
 		r->repeat = rep == 0 ? 1 : rep == 7 ? 0 : rep + 1;
 		r->nth = 1 + rd8(&d->r);
 		if (r->site < 0)
@@ -307,6 +385,14 @@ static void dec_header(struct decoder *d)
 	c->hvo_enabled = !(g >> 5 & 1);
 	c->nr_nodes = 1 + (g >> 6) % 3;
 	dec_nodes(d);
+	d->g3 = f >> 7;
+	if (d->g3) {
+		c->gen = HVO_G3;
+		for (unsigned i = 0; i < c->nr_nodes; i++) {
+			c->node[i].dax_start_pfn = dax_start(c, i);
+			c->node[i].dax_nr_pages = DAX_SECTIONS * (1ull << (SECTION_SHIFT - c->page_shift));
+		}
+	}
 	if ((f & 7) == BASE_MODE_MISALIGNED) {
 		c->vmemmap_base = DEFAULT_VMEMMAP_BASE + (1 + rd8(&d->r) % 255) * (1ull << c->page_shift);
 		d->s->expect_setup_error = (c->struct_page_size & (c->struct_page_size - 1)) == 0;
@@ -314,7 +400,8 @@ static void dec_header(struct decoder *d)
 	dec_rules(d, (f >> 3 & 7) % 5);
 	if (f >> 6 & 1) {
 		d->s->fail.budget = rd8(&d->r);
-		d->s->fail.budget_sites = rd8(&d->r) & ((1u << HVO_NR_SITES) - 1) & ~(1u << HVO_SITE_MEMBLOCK);
+		d->s->fail.budget_sites = rd8(&d->r) & (d->g3 ? (1u << HVO_NR_SITES) - 1 : LEGACY_SITES) &
+					  ~(1u << HVO_SITE_MEMBLOCK);
 	}
 }
 
@@ -328,7 +415,7 @@ int hvo_ops_decode(const uint8_t *data, size_t size, struct hvo_opstream *out)
 	if (config_orders(&out->config, &d.ord))
 		goto oom;     /* cannot happen: the header only picks valid geometries */
 	while (d.r.pos < d.r.n && out->nr_ops < HVO_OPS_BYTES_MAX_OPS) {
-		struct hvo_op tmp = { .kind = (enum hvo_op_kind)(rd8(&d.r) % NR_BYTE_KINDS) }, *op;
+		struct hvo_op tmp = { .kind = kind_of(rd8(&d.r), NR_BYTE_KINDS, d.g3) }, *op;
 
 		if (tmp.kind == HVO_OP_INJECT) {
 			op = hvo_ops_add(out, HVO_OP_INJECT);
@@ -413,8 +500,8 @@ static int enc_geometry(struct encoder *e)
 	const struct hvo_config *c = &e->s->config;
 	int ps = index_of(page_shifts, 3, c->page_shift), sps = index_of(page_sizes, 6, c->struct_page_size);
 
-	if (c->gen != HVO_G2)
-		return enc_err(e, "generation G%d (G2 only)", (int)c->gen);
+	if (c->gen != HVO_G2 && c->gen != HVO_G3)
+		return enc_err(e, "generation G%d (G2 or G3)", (int)c->gen);
 	if (c->mutants)
 		return enc_err(e, "mutant lines (name mutants at run time: HVO_MUTANTS for the fuzz target)");
 	if (c->skip_op_checks)
@@ -464,7 +551,8 @@ static int enc_nodes(struct encoder *e)
 		uint64_t size, gap, mov;
 
 		if (i >= c->nr_nodes) {
-			if (nc->start_pfn || nc->nr_pages || nc->movable_start_pfn || nc->movable_only)
+			if (nc->start_pfn || nc->nr_pages || nc->movable_start_pfn || nc->movable_only ||
+			    nc->dax_start_pfn || nc->dax_nr_pages)
 				return enc_err(e, "node slot %u past nr_nodes=%u is not empty", i, c->nr_nodes);
 			continue;
 		}
@@ -486,6 +574,10 @@ static int enc_nodes(struct encoder *e)
 			return enc_err(e, "node %u: movable_start outside the node", i);
 		if (i == 0 && nc->movable_only)
 			return enc_err(e, "node 0 is never movable_only");
+		if (c->gen == HVO_G3 ? nc->dax_start_pfn != dax_start(c, i) || nc->dax_nr_pages != DAX_SECTIONS * sec
+				     : nc->dax_start_pfn || nc->dax_nr_pages)
+			return enc_err(e, "node %u: dax range (G3: %d sections at 0x%" PRIx64 "; G2: none)", i,
+				       DAX_SECTIONS, dax_start(c, i));
 		wr8(&e->w, (unsigned)(size - MIN_NODE_SECTIONS) | (unsigned)(i == 0 ? gap / 4 : gap) << 4);
 		wr8(&e->w, (unsigned)mov | (unsigned)nc->movable_only << 5 |
 			   (size >= MIN_NODE_SECTIONS + SMALL_NODE_SIZES ? 3u << 6 : 0));
@@ -506,6 +598,8 @@ static int enc_rules(struct encoder *e)
 		for (unsigned k = 0; k < 8; k++)
 			if (rule_sites[k] == r->site)
 				site = k;
+		if (r->site == HVO_SITE_DAX_VMEMMAP && e->s->config.gen == HVO_G3)
+			site = 1u << 6;
 		if (site == 8)
 			return enc_err(e, "fail rule %u: site %d", i, r->site);
 		if (r->nth < 1 || r->nth > max)
@@ -524,7 +618,8 @@ static int enc_rules(struct encoder *e)
 static int enc_header(struct encoder *e)
 {
 	const struct hvo_fail_policy *p = &e->s->fail;
-	uint32_t allowed = ((1u << HVO_NR_SITES) - 1) & ~(1u << HVO_SITE_MEMBLOCK);
+	uint32_t allowed = (e->s->config.gen == HVO_G3 ? (1u << HVO_NR_SITES) - 1 : LEGACY_SITES) &
+			   ~(1u << HVO_SITE_MEMBLOCK);
 	bool budget = p->budget != -1 || p->budget_sites;
 	unsigned mode;
 	int kbyte;
@@ -537,8 +632,8 @@ static int enc_header(struct encoder *e)
 	if (budget && (p->budget < 0 || p->budget > 255))
 		return enc_err(e, "budget n=%" PRId64 " (0 to 255)", p->budget);
 	if (budget && (p->budget_sites & ~allowed))
-		return enc_err(e, "budget sites include memblock (fail boot with a fail rule)");
-	wr8(&e->w, mode | p->nr_rules << 3 | (unsigned)budget << 6);
+		return enc_err(e, "budget sites include memblock (fail boot with a fail rule), or dax_vmemmap in G2");
+	wr8(&e->w, mode | p->nr_rules << 3 | (unsigned)budget << 6 | (unsigned)(e->s->config.gen == HVO_G3) << 7);
 	if (enc_nodes(e))
 		return -1;
 	if (kbyte >= 0)
@@ -604,9 +699,37 @@ static int enc_batch(struct encoder *e, size_t i, const struct hvo_op *op)
 	return 0;
 }
 
+static int enc_dax_add(struct encoder *e, size_t i, const struct hvo_op *op)
+{
+	const struct hvo_config *c = &e->s->config;
+	uint64_t sec = 1ull << (SECTION_SHIFT - c->page_shift), off, half, n;
+	unsigned k = 8;
+
+	if (op->node >= c->nr_nodes || op->node > 3)
+		return enc_err(e, "op %zu: dax_add node=%u", i, op->node);
+	off = op->pfn - dax_start(c, op->node);
+	half = op->pages % sec ? sec / 2 : 0;
+	n = (op->pages + half) / sec;
+	for (unsigned j = 8; j-- > 0;)
+		if (dax_order(c, j) == op->order)
+			k = j;
+	if (op->pfn < dax_start(c, op->node) || off % sec || off / sec > 7 || (op->pages + half) % sec || n < 1 ||
+	    n > 8 || k == 8)
+		return enc_err(e, "op %zu: dax_add pfn=0x%" PRIx64 " pages=0x%" PRIx64 " order=%u (sections 0-7 of the "
+			       "node's device range, 1-8 sections or half a section less, the C byte's orders)", i,
+			       op->pfn, op->pages, op->order);
+	wr8(&e->w, op->node | (unsigned)op->altmap << 2 | (unsigned)(off / sec) << 3);
+	wr8(&e->w, (unsigned)(n - 1) | k << 3 | (unsigned)(half != 0) << 6);
+	return 0;
+}
+
 static int enc_args(struct encoder *e, size_t i, const struct hvo_op *op)
 {
+	if ((op->kind == HVO_OP_DAX_ADD || op->kind == HVO_OP_DAX_REMOVE) && e->s->config.gen != HVO_G3)
+		return enc_err(e, "op %zu: %s on a G2 machine", i, hvo_op_kind_name(op->kind));
 	switch (op->kind) {
+	case HVO_OP_DAX_ADD:
+		return enc_dax_add(e, i, op);
 	case HVO_OP_ALLOC:
 	case HVO_OP_ALLOC_BATCH:
 		return enc_alloc(e, i, op);
@@ -665,7 +788,7 @@ static int enc_inject(struct encoder *e, size_t i, const struct hvo_op *op)
 		return enc_err(e, "op %zu: inject of %s", i, hvo_op_kind_name(inj->op.kind));
 	wr8(&e->w, (unsigned)inj->at | w << 4);
 	wr8(&e->w, inj->hit - 1);
-	wr8(&e->w, inj->op.kind);
+	wr8(&e->w, byte_of(inj->op.kind, NR_NESTED_KINDS));
 	return enc_args(e, i, &inj->op);
 }
 
@@ -681,7 +804,7 @@ static int enc_ops(struct encoder *e)
 		if (op->kind == HVO_OP_EXPECT)
 			return enc_err(e, "op %zu: expect (a fuzz input asserts only through the checker; "
 				       "drop the expect lines)", i);
-		wr8(&e->w, op->kind);
+		wr8(&e->w, byte_of(op->kind, NR_BYTE_KINDS));
 		if (op->kind == HVO_OP_INJECT ? enc_inject(e, i, op) : enc_args(e, i, op))
 			return -1;
 	}

@@ -208,6 +208,31 @@ static void exec_on_folio(struct exec_ctx *c, const struct hvo_op *op, int depth
 		out->rc = single_folio_fn(op->kind)(c->m, out->folio);
 }
 
+/* dax_add's error text is for people calling the API; the stream has the rc. */
+static void exec_dax(struct exec_ctx *c, const struct hvo_op *op, struct op_out *out)
+{
+	struct hvo_dax_info *list;
+	unsigned n;
+	int32_t id;
+
+	if (op->kind == HVO_OP_DAX_ADD) {
+		out->rc = hvo_dax_add(c->m, op->pfn, op->pages, op->order, op->node, op->altmap ? HVO_DAX_ALTMAP : 0,
+				      &id, NULL, 0);
+		return;
+	}
+	n = hvo_dax_list(c->m, NULL, 0);
+	list = n ? malloc(n * sizeof(*list)) : NULL;
+	if (!list) {
+		if (n)
+			harness_fail(c, "out of memory", "");
+		out->skipped = true;
+		return;
+	}
+	hvo_dax_list(c->m, list, n);
+	out->rc = hvo_dax_remove(c->m, list[op->f % n].id);
+	free(list);
+}
+
 static void exec_arm(struct exec_ctx *c, const struct hvo_op *op, struct op_out *out)
 {
 	if (op->f >= c->s->nr_injects) {
@@ -247,6 +272,10 @@ static void exec_op(struct exec_ctx *c, const struct hvo_op *op, int depth, stru
 		break;
 	case HVO_OP_CHECK:
 		out->rc = quiet_check(c);
+		break;
+	case HVO_OP_DAX_ADD:
+	case HVO_OP_DAX_REMOVE:
+		exec_dax(c, op, out);
 		break;
 	case HVO_OP_INJECT:
 	case HVO_OP_EXPECT:

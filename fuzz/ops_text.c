@@ -23,7 +23,7 @@ static const char *const kind_names[HVO_NR_OP_KINDS] = {
 	[HVO_OP_FREE] = "free", [HVO_OP_DISSOLVE] = "dissolve", [HVO_OP_DEMOTE] = "demote",
 	[HVO_OP_GET] = "get", [HVO_OP_PUT] = "put", [HVO_OP_WALK] = "walk",
 	[HVO_OP_ENABLE] = "enable", [HVO_OP_CHECK] = "check", [HVO_OP_INJECT] = "inject",
-	[HVO_OP_EXPECT] = "expect",
+	[HVO_OP_EXPECT] = "expect", [HVO_OP_DAX_ADD] = "dax_add", [HVO_OP_DAX_REMOVE] = "dax_remove",
 };
 
 const char *hvo_op_kind_name(enum hvo_op_kind kind)
@@ -344,7 +344,7 @@ static int zone_by_name(struct pstate *ps, const char *name, int *out)
 			*out = z;
 			return 0;
 		}
-	return perr(ps, "unknown zone '%s' (valid: dma32 normal movable any)", name);
+	return perr(ps, "unknown zone '%s' (valid: dma32 normal movable device any)", name);
 }
 
 static int site_by_name(struct pstate *ps, const char *name, int *out)
@@ -447,7 +447,9 @@ static int parse_node(struct pstate *ps, char **t, unsigned n)
 	    kv_u64(ps, &kv, "start", false, 0, UINT64_MAX, &nc->start_pfn) ||
 	    kv_u64(ps, &kv, "pages", true, 0, UINT64_MAX, &nc->nr_pages) ||
 	    kv_u64(ps, &kv, "movable_start", false, 0, UINT64_MAX, &nc->movable_start_pfn) ||
-	    kv_bool(ps, &kv, "movable_only", false, &nc->movable_only))
+	    kv_bool(ps, &kv, "movable_only", false, &nc->movable_only) ||
+	    kv_u64(ps, &kv, "dax_start", false, 0, UINT64_MAX, &nc->dax_start_pfn) ||
+	    kv_u64(ps, &kv, "dax_pages", false, 0, UINT64_MAX, &nc->dax_nr_pages))
 		return -1;
 	c->nr_nodes = ++ps->nr_node_lines;
 	return kv_done(ps, &kv);
@@ -644,9 +646,27 @@ static int parse_walk_args(struct pstate *ps, struct kvs *kv, struct hvo_op *op)
 	return parse_folio_sel(ps, kv, op) || kv_u64(ps, kv, "index", false, 0, UINT64_MAX, &op->index);
 }
 
+static int parse_dax_add(struct pstate *ps, struct kvs *kv, struct hvo_op *op)
+{
+	return kv_u64(ps, kv, "pfn", true, 0, UINT64_MAX, &op->pfn) ||
+	       kv_u64(ps, kv, "pages", true, 0, UINT64_MAX, &op->pages) ||
+	       kv_uint(ps, kv, "order", true, 0, 63, &op->order) ||
+	       kv_uint(ps, kv, "node", false, 0, HVO_OPS_MAX_NODE, &op->node) ||
+	       kv_bool(ps, kv, "altmap", false, &op->altmap);
+}
+
 static int parse_op_kv(struct pstate *ps, struct kvs *kv, struct hvo_op *op)
 {
+	uint64_t range;
+
 	switch (op->kind) {
+	case HVO_OP_DAX_ADD:
+		return parse_dax_add(ps, kv, op);
+	case HVO_OP_DAX_REMOVE:
+		if (kv_u64(ps, kv, "range", true, 0, UINT32_MAX, &range))
+			return -1;
+		op->f = (uint32_t)range;
+		return 0;
 	case HVO_OP_ALLOC:
 	case HVO_OP_ALLOC_BATCH:
 		return parse_alloc_args(ps, kv, op);
@@ -886,12 +906,23 @@ void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, 
 	uint64_t mutants = c->mutants | extra_mutants;
 
 	fprintf(f, "hvo-ops %d\n", HVO_OPS_VERSION);
-	fprintf(f, "config gen=g%d boot=%s page_shift=%u struct_page_size=%u hvo=%d base=0x%" PRIx64 "\n",
-		(int)c->gen, c->boot_design == HVO_BOOT_EARLY ? "early" : "deferred", c->page_shift, c->struct_page_size, c->hvo_enabled, c->vmemmap_base);
-	for (unsigned i = 0; i < c->nr_nodes && i < HVO_MAX_NODES; i++)
+	/* gen, boot and the dax keys only when not the default, so G2 streams print as before */
+	fputs("config ", f);
+	if (c->gen != HVO_G2)
+		fprintf(f, "gen=g%d ", (int)c->gen);
+	if (c->boot_design == HVO_BOOT_EARLY)
+		fputs("boot=early ", f);
+	fprintf(f, "page_shift=%u struct_page_size=%u hvo=%d base=0x%" PRIx64 "\n", c->page_shift,
+		c->struct_page_size, c->hvo_enabled, c->vmemmap_base);
+	for (unsigned i = 0; i < c->nr_nodes && i < HVO_MAX_NODES; i++) {
 		fprintf(f, "node %u start=0x%" PRIx64 " pages=0x%" PRIx64 " movable_start=0x%" PRIx64
-			" movable_only=%d\n", i, c->node[i].start_pfn, c->node[i].nr_pages,
+			" movable_only=%d", i, c->node[i].start_pfn, c->node[i].nr_pages,
 			c->node[i].movable_start_pfn, c->node[i].movable_only);
+		if (c->node[i].dax_start_pfn || c->node[i].dax_nr_pages)
+			fprintf(f, " dax_start=0x%" PRIx64 " dax_pages=0x%" PRIx64, c->node[i].dax_start_pfn,
+				c->node[i].dax_nr_pages);
+		fputc('\n', f);
+	}
 	for (unsigned i = 0; i < c->nr_bootmem && i < HVO_MAX_BOOTMEM; i++)
 		fprintf(f, "bootmem pfn=0x%" PRIx64 " order=%u\n", c->bootmem[i].pfn, c->bootmem[i].order);
 	for (int i = 0; i < HVO_NR_MUTANTS; i++)
@@ -961,6 +992,13 @@ void hvo_ops_print_op(const struct hvo_opstream *s, const struct hvo_op *op, FIL
 	case HVO_OP_EXPECT:
 		fprintf(f, " rc=%" PRId64, op->rc);
 		break;
+	case HVO_OP_DAX_ADD:
+		fprintf(f, " pfn=0x%" PRIx64 " pages=0x%" PRIx64 " order=%u node=%u altmap=%d", op->pfn, op->pages,
+			op->order, op->node, op->altmap);
+		break;
+	case HVO_OP_DAX_REMOVE:
+		fprintf(f, " range=%" PRIu32, op->f);
+		break;
 	default:
 		fprintf(f, " f=%" PRIu32, op->f);
 		break;
@@ -993,7 +1031,8 @@ static bool config_equal(const struct hvo_config *a, const struct hvo_config *b)
 		const struct hvo_node_config *x = &a->node[i], *y = &b->node[i];
 
 		if (x->start_pfn != y->start_pfn || x->nr_pages != y->nr_pages ||
-		    x->movable_start_pfn != y->movable_start_pfn || x->movable_only != y->movable_only)
+		    x->movable_start_pfn != y->movable_start_pfn || x->movable_only != y->movable_only ||
+		    x->dax_start_pfn != y->dax_start_pfn || x->dax_nr_pages != y->dax_nr_pages)
 			return false;
 	}
 	return true;
@@ -1024,7 +1063,7 @@ static bool op_equal(const struct hvo_opstream *sa, const struct hvo_op *a,
 	const struct hvo_inject *x, *y;
 
 	if (a->kind != b->kind || a->order != b->order || a->zone != b->zone || a->node != b->node ||
-	    a->by_folio != b->by_folio || a->pfn != b->pfn)
+	    a->by_folio != b->by_folio || a->pfn != b->pfn || a->altmap != b->altmap || a->pages != b->pages)
 		return false;
 	if (a->kind == HVO_OP_OPTIMIZE_BATCH || a->kind == HVO_OP_RESTORE_BATCH)
 		return sel_equal(sa, a, sb, b);

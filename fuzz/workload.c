@@ -1,5 +1,7 @@
 /*
- * workload.c - a deterministic random op stream from a seed.
+ * workload.c - a deterministic random op stream from a seed.  Seed bit 63
+ * picks the page shift, bit 62 a G3 machine with device DAX ranges and
+ * hot-add/remove ops among the others.
  *
  * Own PRNG (splitmix64), never rand(): the same seed gives the same stream
  * on every host and compiler.  The stream uses every op kind with plausible
@@ -45,6 +47,8 @@ static unsigned ilog2(uint64_t v)
 struct gen {
 	struct rng r;
 	struct hvo_opstream *s;
+	bool g3;              /* seed bit 62: a G3 machine with device DAX ranges */
+	unsigned nr_sites;    /* failure sites the stream may name */
 	struct hvo_geometry geo;
 	unsigned lo, hi;      /* usual order range */
 	unsigned gigantic;    /* order of 1 GiB, 0 if no node holds one */
@@ -65,6 +69,17 @@ static void pick_config(struct gen *g, uint64_t seed)
 		c->node[i].movable_start_pfn = (c->node[i].movable_start_pfn << c->page_shift) >> shift;
 	}
 	c->page_shift = shift;
+	/* G3 (seed bit 62): a 2 GiB device range per node from 64 GiB.  G2
+	 * streams never see dax_vmemmap, so they stay what they were. */
+	g->g3 = seed >> 62 & 1;
+	g->nr_sites = g->g3 ? HVO_NR_SITES : HVO_SITE_DAX_VMEMMAP;
+	if (!g->g3)
+		return;
+	c->gen = HVO_G3;
+	for (unsigned i = 0; i < c->nr_nodes; i++) {
+		c->node[i].dax_start_pfn = ((64ull + 2 * i) << 30) >> shift;
+		c->node[i].dax_nr_pages = (2ull << 30) >> shift;
+	}
 }
 
 static int pick_orders(struct gen *g)
@@ -102,7 +117,7 @@ static void pick_fail_rule(struct gen *g)
 		r->nth = 1 + (uint32_t)below(&g->r, 4096);
 	} else {
 		/* memblock rarely: a failed boot ends the run at once */
-		r->site = chance(&g->r, 1, 200) ? HVO_SITE_MEMBLOCK : 1 + (int)below(&g->r, HVO_NR_SITES - 1);
+		r->site = chance(&g->r, 1, 200) ? HVO_SITE_MEMBLOCK : 1 + (int)below(&g->r, g->nr_sites - 1);
 		r->nth = 1 + (uint32_t)below(&g->r, 8);
 	}
 	k = (unsigned)below(&g->r, 10);
@@ -121,7 +136,7 @@ static void pick_policy(struct gen *g)
 	}
 	if (chance(&g->r, 1, 8)) {
 		p->budget = (int64_t)below(&g->r, 16);
-		p->budget_sites = (uint32_t)(1 + below(&g->r, (1u << HVO_NR_SITES) - 1)) & ~(1u << HVO_SITE_MEMBLOCK);
+		p->budget_sites = (uint32_t)(1 + below(&g->r, (1u << g->nr_sites) - 1)) & ~(1u << HVO_SITE_MEMBLOCK);
 	}
 }
 
@@ -143,7 +158,7 @@ static void gen_alloc(struct gen *g, struct hvo_op *op)
 {
 	op->order = pick_order(g);
 	op->node = chance(&g->r, 1, 50) ? g->s->config.nr_nodes : (unsigned)below(&g->r, g->s->config.nr_nodes);
-	op->zone = (int)below(&g->r, HVO_NR_ZONES + 1) - 1;
+	op->zone = (int)below(&g->r, HVO_ZONE_DEVICE + 1) - 1;  /* any, or a zone the buddy serves */
 	if (op->kind == HVO_OP_ALLOC_BATCH)
 		op->n = (unsigned)below(&g->r, 6);
 }
@@ -296,11 +311,45 @@ static int gen_tail_race(struct gen *g)
 	return 0;
 }
 
+/*
+ * G3: hot-add a few sections of a node's device range (sometimes past its
+ * end, half a section short or self-hosted, which the core must refuse or
+ * handle) with a compound order around the optimizable boundary, 2 MiB or
+ * 1 GiB; or hot-remove a live range.
+ */
+static int gen_dax(struct gen *g)
+{
+	const struct hvo_config *c = &g->s->config;
+	uint64_t sec = 1ull << (g->geo.section_shift - c->page_shift);
+	unsigned min = g->geo.tail_min_order;
+	const unsigned orders[] = { 0, min - 1, min, min + 1, 21 - c->page_shift, 30 - c->page_shift };
+	struct hvo_op *op;
+
+	if (chance(&g->r, 2, 5)) {
+		op = hvo_ops_add(g->s, HVO_OP_DAX_REMOVE);
+		if (op)
+			op->f = pick_sel(g);
+		return op ? 0 : -1;
+	}
+	op = hvo_ops_add(g->s, HVO_OP_DAX_ADD);
+	if (!op)
+		return -1;
+	op->node = (unsigned)below(&g->r, c->nr_nodes);
+	op->pfn = c->node[op->node].dax_start_pfn + below(&g->r, c->node[op->node].dax_nr_pages / sec) * sec;
+	op->pages = (1 + below(&g->r, 4)) * sec - (chance(&g->r, 1, 20) ? sec / 2 : 0);
+	op->order = orders[below(&g->r, sizeof(orders) / sizeof(orders[0]))];
+	op->altmap = chance(&g->r, 1, 6);
+	return 0;
+}
+
 /* Append one op (and an expect rc=0 after ops whose rc is known). */
 static int gen_op(struct gen *g)
 {
-	struct hvo_op tmp = { .kind = pick_kind(g, top_weights, sizeof(top_weights) / sizeof(top_weights[0])) };
-	struct hvo_op *op;
+	struct hvo_op tmp, *op;
+
+	if (g->g3 && chance(&g->r, 1, 6))
+		return gen_dax(g);
+	tmp = (struct hvo_op){ .kind = pick_kind(g, top_weights, sizeof(top_weights) / sizeof(top_weights[0])) };
 
 	if (tmp.kind == HVO_OP_INJECT && chance(&g->r, 1, 3))
 		return gen_tail_race(g);

@@ -224,7 +224,8 @@ static int check_mapping(struct hvo_machine *m)
 		uint64_t alloc = phys_frames_by_site(m->phys, HVO_SITE_MEMBLOCK) +
 				 phys_frames_by_site(m->phys, HVO_SITE_HEAD_COPY) +
 				 phys_frames_by_site(m->phys, HVO_SITE_RESTORE_PAGE) +
-				 phys_frames_by_site(m->phys, HVO_SITE_PTE_TABLE);
+				 phys_frames_by_site(m->phys, HVO_SITE_PTE_TABLE) +
+				 phys_frames_by_site(m->phys, HVO_SITE_DAX_VMEMMAP);
 
 		if (alloc != boot + buddy + m->nr_pte_tables) {
 			hvo_violate(m, 17, UINT64_MAX, -1, "%" PRIu64 " vmemmap pages allocated, %" PRIu64 " mapped + %" PRIu64
@@ -359,6 +360,8 @@ int hvo_check(struct hvo_machine *m)
 		return 0;
 	rc = check_tails(m, img, quiescent);
 	free(img);
+	if (!rc)
+		rc = check_dax(m);
 	if (!rc && quiescent)
 		rc = check_mapping(m);
 	for (uint32_t id = 0; !rc && id < m->nr_folios; id++)
@@ -454,10 +457,12 @@ uint64_t hvo_digest(const struct hvo_machine *cm)
 	h = fnv64(h, (uint64_t)m->memmap_pages);
 	h = fnv64(h, (uint64_t)m->memmap_boot_pages);
 	h = fnv64(h, phys_free_frames(m->phys));
+	/* ZONE_DEVICE tails are hashed with the DAX state. */
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
-		for (int z = 0; z < HVO_NR_ZONES; z++)
+		for (int z = 0; z < HVO_ZONE_DEVICE; z++)
 			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++)
 				h = fnv64(h, m->zhvo[n][z].tails[i] != 0);
+	h = dax_digest(m, h, fnv64);
 	for (uint32_t id = 0; id < m->nr_folios; id++) {
 		const struct folio *f = folio_at(m, id);
 		uint64_t n = folio_vmemmap_pages(m, f), tail = g2_tail_pfn(m, f->node, f->zone, f->order);

@@ -643,9 +643,6 @@ void hvo_counters(const struct hvo_machine *cm, struct hvo_counters *out)
 	out->shared_tails = phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL);
 }
 
-/* The public entry points count their nesting: an injected racer runs
- * inside another operation, where only per-folio invariants can hold. */
-#define API_CALL(m, call) ({ int _rc; (m)->depth++; _rc = (call); (m)->depth--; _rc; })
 
 int hvo_folio_alloc(struct hvo_machine *m, unsigned order, unsigned node, int zone, int32_t *id)
 {

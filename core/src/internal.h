@@ -121,10 +121,15 @@ struct hvo_machine {
 	bool has_viol;
 	struct hvo_violation viol;
 	struct shadow *shadow;
+	struct dax_state *dax;    /* G3 device DAX ranges (dax.c); NULL before G3 */
 	unsigned depth;           /* API nesting (injected racers) */
 	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
 	unsigned nr_snap_pool;
 };
+
+/* The public entry points count their nesting: an injected racer runs
+ * inside another operation, where only per-folio invariants can hold. */
+#define API_CALL(m, call) ({ int _rc; (m)->depth++; _rc = (call); (m)->depth--; _rc; })
 
 #define FOLIO_CHUNK 256u
 static inline struct folio *folio_at(const struct hvo_machine *m, uint32_t id)
@@ -203,6 +208,13 @@ bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t
 /* Split the PMD covering vaddr into a PTE table (re-check under the lock). */
 int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush);
 void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte);
+/* Runtime population (G3 hot-add): the PTE slot for vaddr, installing an
+ * empty PTE table from the buddy on node when the PMD is none.  NULL with
+ * *rc = -ENOMEM (table allocation failed) or -EINVAL (a PMD leaf: never for
+ * optimizable sections, 2.10). */
+uint64_t *vm_pte_alloc(struct hvo_machine *m, uint64_t vaddr, unsigned node, int *rc);
+/* free_pte_table(): free the PTE table covering vaddr when no entry is present. */
+void vm_pte_table_release(struct hvo_machine *m, uint64_t vaddr);
 void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end);
 void flush_tlb_all(struct hvo_machine *m);
 bool tlb_is_stale(const struct hvo_machine *m, uint64_t pfn);
@@ -243,6 +255,16 @@ void shadow_remove(struct shadow *s, int32_t id);
 void shadow_set_state(struct shadow *s, int32_t id, enum hvo_folio_state st);
 void shadow_set_optimized(struct shadow *s, int32_t id, bool on);
 int shadow_compare(struct hvo_machine *m);
+
+/* dax.c (G3 device DAX: ranges, hot-add/remove, memmap_init_zone_device) */
+struct dax_state;
+int dax_config_validate(const struct hvo_config *cfg, const struct hvo_geometry *g, char *err, size_t errlen);
+int dax_create(struct hvo_machine *m);
+void dax_destroy(struct hvo_machine *m);
+
+/* check_dax.c */
+int check_dax(struct hvo_machine *m);
+uint64_t dax_digest(struct hvo_machine *m, uint64_t h, uint64_t (*mix)(uint64_t h, uint64_t v));
 
 /* check.c */
 /* PAGE_SIZE of canonical tails; head_vaddr matters for the pointer encoding only. */

@@ -33,8 +33,8 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 	bool have_kernel_node = false;
 	int rc;
 
-	if (cfg->gen != HVO_G1 && cfg->gen != HVO_G2) {
-		snprintf(err, errlen, "generation G%d not modelled (G1 and G2)", (int)cfg->gen);
+	if (cfg->gen != HVO_G1 && cfg->gen != HVO_G2 && cfg->gen != HVO_G3) {
+		snprintf(err, errlen, "generation G%d not modelled (G1, G2 and G3)", (int)cfg->gen);
 		return -HVO_EINVAL;
 	}
 	rc = hvo_geometry_init(&g, cfg->page_shift, cfg->struct_page_size, err, errlen);
@@ -77,6 +77,9 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 			have_kernel_node = true;
 		prev_end = end;
 	}
+	rc = dax_config_validate(cfg, &g, err, errlen);
+	if (rc)
+		return rc;
 	if (!have_kernel_node) {
 		snprintf(err, errlen, "every node is movable-only: nowhere to put kernel memory");
 		return -HVO_EINVAL;
@@ -181,7 +184,7 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, c
 		}
 	if (!rc) {
 		m->shadow = shadow_create();
-		if (!m->shadow) {
+		if (!m->shadow || (cfg->gen == HVO_G3 && dax_create(m))) {
 			rc = -HVO_ENOMEM;
 			snprintf(err, errlen, "out of host memory");
 		}
@@ -219,6 +222,7 @@ void hvo_machine_destroy(struct hvo_machine *m)
 			free(m->zhvo[n][z].tails);
 	phys_destroy(m->phys);
 	shadow_destroy(m->shadow);
+	dax_destroy(m);
 	for (uint32_t i = 0; i * FOLIO_CHUNK < m->nr_folios; i++)
 		free(m->folio_chunks[i]);
 	free(m->folio_chunks);

@@ -7,9 +7,10 @@
 
 #define LOOKUP(tab, i) ((i) >= 0 && (size_t)(i) < sizeof(tab) / sizeof(tab[0]) ? tab[i] : "?")
 
-static const char *const zone_names[HVO_NR_ZONES] = { "dma32", "normal", "movable" };
+static const char *const zone_names[HVO_NR_ZONES] = { "dma32", "normal", "movable", "device" };
 static const char *const site_names[HVO_NR_SITES] = {
 	"memblock", "hugetlb_folio", "shared_tail", "head_copy", "pte_table", "restore_page", "pte_update",
+	"dax_vmemmap",
 };
 static const char *const sp_names[HVO_NR_SYNC_POINTS] = {
 	"read_once", "write_once", "cmpxchg", "atomic", "pte_set", "pmd_set", "tlb_flush", "lock",
@@ -44,6 +45,12 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B11] = { "B11", "boot: zone contiguity scanned before gather initialised the bootmem memmap", false },
 	[HVO_MUT_B16] = { "B16", "boot: HVO population derives the order from the vmemmap length (v6)", false },
 	[HVO_MUT_B26] = { "B26", "restore allocates its vmemmap pages __GFP_THISNODE (fails on movable-only nodes)", false },
+	/* G3 DAX */
+	[HVO_MUT_B20A] = { "B20a", "DAX populate maps the shared tail without get_page: hot-remove frees it under other users", false },
+	[HVO_MUT_B20B] = { "B20b", "DAX populate takes an extra shared-tail reference per mapping (leak)", false },
+	[HVO_MUT_B21] = { "B21", "memmap_init_zone_device initialises every struct page, writing into the RO shared tail", false },
+	[HVO_MUT_B12D] = { "B12d", "hot-add populate error un-accounts the failing section that was never accounted", false },
+	[HVO_MUT_B25] = { "B25", "self-hosted (altmap) DAX vmemmap is optimized", false },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }

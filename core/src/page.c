@@ -63,7 +63,7 @@ void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, u
 	/* init_compound_tail(): refcount 0, mapcount -1, node and zone, then
 	 * prep_compound_tail(): TAIL_MAPPING, compound_info, private 0. */
 	memset(buf, 0, m->geo.struct_page_size);
-	put64(buf, PO_FLAGS, page_flags_nodezone(node, zone));
+	put64(buf, PO_FLAGS, page_flags_nodezone(node, zone) | (uint64_t)(zone == HVO_ZONE_DEVICE) << PG_RESERVED);
 	put64(buf, PO_INFO, tail_info(m, head_vaddr, order));
 	put64(buf, PO_MAPPING, TAIL_MAPPING);
 	put32(buf, PO_MAPCOUNT, (uint32_t)-1);

@@ -66,12 +66,14 @@ uint64_t tail_info(const struct hvo_machine *m, uint64_t head_vaddr, unsigned or
 bool prep_hugetlb_folio(struct hvo_machine *m, const struct folio *f);
 /* The same for struct pages [from, to) of the folio only (boot gather). */
 bool prep_hugetlb_range(struct hvo_machine *m, const struct folio *f, uint64_t from, uint64_t to);
-/* Write the struct pages of [pfn, pfn + nr) through the vmemmap, each from fn. */
+/* Write the struct pages of [pfn, pfn + nr) through the vmemmap, fn giving
+ * each one's image (f is passed through).  false if a write was refused. */
 typedef void (*page_img_fn)(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img);
 bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn, const struct folio *f);
 /* Return every struct page of the range to the memmap_init state. */
 bool reset_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr);
-/* Byte image of a canonical tail struct page (init_compound_tail(_, NULL, order, zone)). */
+/* Byte image of a canonical tail struct page (init_compound_tail(_, NULL, order, zone);
+ * G3: plus PG_reserved in ZONE_DEVICE). */
 void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
 			 uint64_t head_vaddr, uint8_t *buf);
 

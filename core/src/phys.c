@@ -219,7 +219,9 @@ static int locate(const struct phys *p, uint64_t pfn, unsigned *node, int *zone)
 	for (unsigned n = 0; n < p->nr_nodes; n++) {
 		const struct pnode *nd = &p->node[n];
 
-		if (pfn < nd->start || pfn >= nd->end)
+		bool device = pfn >= nd->zs[HVO_ZONE_DEVICE] && pfn < nd->ze[HVO_ZONE_DEVICE];
+
+		if ((pfn < nd->start || pfn >= nd->end) && !device)
 			continue;
 		for (int z = 0; z < HVO_NR_ZONES; z++)
 			if (pfn >= nd->zs[z] && pfn < nd->ze[z]) {
@@ -302,9 +304,14 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		nd->ze[HVO_ZONE_NORMAL] = mov;
 		nd->zs[HVO_ZONE_MOVABLE] = mov;
 		nd->ze[HVO_ZONE_MOVABLE] = e;
+		/* Device pfns are outside the node's memory and not counted in total. */
+		nd->zs[HVO_ZONE_DEVICE] = c->dax_start_pfn;
+		nd->ze[HVO_ZONE_DEVICE] = c->dax_start_pfn + c->dax_nr_pages;
 		p->total += c->nr_pages;
 		if (e > p->max_pfn)
 			p->max_pfn = e;
+		if (nd->ze[HVO_ZONE_DEVICE] > p->max_pfn)
+			p->max_pfn = nd->ze[HVO_ZONE_DEVICE];
 	}
 	*out = p;
 	return 0;
@@ -550,7 +557,7 @@ void phys_buddy_init(struct phys *p)
 			memcpy(&boot[nb++], ht_slot(&p->recs, i), sizeof(*boot));
 	qsort(boot, nb, sizeof(*boot), cmp_rec_desc);
 	for (unsigned n = 0; n < p->nr_nodes; n++)
-		for (int z = HVO_NR_ZONES - 1; z >= 0; z--) {
+		for (int z = HVO_ZONE_DEVICE - 1; z >= 0; z--) {  /* device pages never reach the buddy */
 			uint64_t zs = p->node[n].zs[z], hi = p->node[n].ze[z];
 
 			/* The gaps between boot blocks, alignment gaps included. */
@@ -616,7 +623,7 @@ int phys_alloc(struct phys *p, int site, unsigned node, int zone, unsigned order
 {
 	int zones[HVO_NR_ZONES + 1], nz = 0;
 
-	if (site < 0 || site >= HVO_NR_SITES || node >= p->nr_nodes || zone < -1 || zone >= HVO_NR_ZONES)
+	if (site < 0 || site >= HVO_NR_SITES || node >= p->nr_nodes || zone < -1 || zone >= HVO_ZONE_DEVICE)
 		return -HVO_EINVAL;
 	if (order > p->max_order)
 		return -HVO_ENOMEM;

@@ -30,7 +30,8 @@ enum phys_origin { PHYS_ORIGIN_BUDDY, PHYS_ORIGIN_BOOT };
 
 /* Layout is taken from cfg (nodes, movable ranges) and g (page size).
  * Zones of a node: DMA32 = pfns below 4 GiB, MOVABLE = pfns at or above
- * movable_start_pfn (or the whole node when movable_only), NORMAL = the rest.
+ * movable_start_pfn (or the whole node when movable_only), NORMAL = the rest,
+ * DEVICE = the node's dax range (outside its memory, never in the buddy).
  * After phys_create only the boot allocator works; phys_buddy_init hands
  * every pfn not taken by the boot allocator to the buddy free lists. */
 int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hvo_geometry *g,

@@ -223,10 +223,13 @@ uint64_t *vm_pte_slot(struct hvo_machine *m, uint64_t vaddr)
 
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf)
 {
-	int node = phys_node_of(m->phys, pfn);
-	uint64_t flags = node >= 0 ? page_flags_nodezone((unsigned)node, phys_zone_of(m->phys, pfn)) : 0;
+	int node = phys_node_of(m->phys, pfn), zone = phys_zone_of(m->phys, pfn);
+	uint64_t flags = node >= 0 ? page_flags_nodezone((unsigned)node, zone) : 0;
 	int32_t mapcount = -1;
 
+	/* __init_zone_device_page(): device pages are PG_reserved. */
+	if (zone == HVO_ZONE_DEVICE)
+		flags |= 1ull << PG_RESERVED;
 	memset(buf, 0, m->geo.struct_page_size);
 	memcpy(buf + PO_FLAGS, &flags, 8);
 	memcpy(buf + PO_MAPCOUNT, &mapcount, 4);
@@ -468,4 +471,47 @@ bool vm_write_bytes(struct hvo_machine *m, uint64_t vaddr, const uint8_t *src, u
 		len -= n;
 	}
 	return true;
+}
+
+uint64_t *vm_pte_alloc(struct hvo_machine *m, uint64_t vaddr, unsigned node, int *rc)
+{
+	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
+	uint64_t table_pfn;
+
+	*rc = 0;
+	if (pmd->val == PMD_LEAF) {
+		*rc = -HVO_EINVAL;
+		return NULL;
+	}
+	if (pmd->val == PMD_NONE) {
+		*rc = mach_alloc(m, HVO_SITE_PTE_TABLE, node, -1, 0, PHYS_GFP_KERNEL, &table_pfn);
+		if (*rc)
+			return NULL;
+		pmd->table = table_new(m, table_pfn);
+		if (!pmd->table) {
+			mach_free(m, table_pfn, 0);
+			*rc = -HVO_ENOMEM;
+			return NULL;
+		}
+		sync_point(m, HVO_SP_PMD_SET, "vmemmap_pmd_populate");
+		__atomic_store_n(&pmd->val, PMD_TABLE, __ATOMIC_RELEASE);
+	}
+	return &pmd->table->pte[pte_index(m, vaddr)];
+}
+
+void vm_pte_table_release(struct hvo_machine *m, uint64_t vaddr)
+{
+	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
+	struct pte_table *t = pmd->table;
+
+	if (pmd->val != PMD_TABLE)
+		return;
+	for (uint64_t i = 0; i < m->ptrs_per_table; i++)
+		if (t->pte[i] & PTE_PRESENT)
+			return;
+	sync_point(m, HVO_SP_PMD_SET, "free_pte_table");
+	__atomic_store_n(&pmd->val, PMD_NONE, __ATOMIC_RELEASE);
+	pmd->table = NULL;
+	mach_free(m, t->table_pfn, 0);
+	table_free(m, t);
 }

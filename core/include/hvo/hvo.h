@@ -57,7 +57,9 @@ uint64_t hvo_geo_tail_info(const struct hvo_geometry *g, unsigned order);
  * per (zone, order), G3 the unified DAX + HugeTLB population. */
 enum hvo_gen { HVO_G1 = 1, HVO_G2 = 2, HVO_G3 = 3 };
 
-enum hvo_zone { HVO_ZONE_DMA32, HVO_ZONE_NORMAL, HVO_ZONE_MOVABLE, HVO_NR_ZONES };
+/* ZONE_DEVICE (G3 device DAX) holds only the pfns of the device ranges a
+ * node config describes; the buddy allocator never hands them out. */
+enum hvo_zone { HVO_ZONE_DMA32, HVO_ZONE_NORMAL, HVO_ZONE_MOVABLE, HVO_ZONE_DEVICE, HVO_NR_ZONES };
 const char *hvo_zone_name(int zone);
 
 /* Named allocation (and failable) call sites; the failure hook sees these. */
@@ -69,6 +71,7 @@ enum hvo_site {
 	HVO_SITE_PTE_TABLE,     /* split_pmd: PTE table (2.5) */
 	HVO_SITE_RESTORE_PAGE,  /* restore: the N-1 fresh tail pages (2.6) */
 	HVO_SITE_PTE_UPDATE,    /* newest arm64: a vmemmap PTE update fails with -EAGAIN (2.5) */
+	HVO_SITE_DAX_VMEMMAP,   /* G3 hot-add: a private vmemmap page of a DAX section (2.10) */
 	HVO_NR_SITES
 };
 const char *hvo_site_name(int site);
@@ -151,6 +154,12 @@ enum hvo_mutant {
 	HVO_MUT_B10,  /* boot: pre-HVO write-protect range too short */
 	HVO_MUT_B11,  /* boot: zone contiguity scanned before gather */
 	HVO_MUT_B16,  /* boot: folio order derived from the vmemmap length */
+	/* G3 DAX */
+	HVO_MUT_B20A, /* DAX populate maps the shared tail without get_page */
+	HVO_MUT_B20B, /* DAX populate takes two references per mapping */
+	HVO_MUT_B21,  /* memmap_init_zone_device initialises every struct page */
+	HVO_MUT_B12D, /* hot-add populate error un-accounts a section never accounted */
+	HVO_MUT_B25,  /* self-hosted (altmap) DAX vmemmap optimized */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -168,6 +177,11 @@ struct hvo_node_config {
 	uint64_t nr_pages;
 	uint64_t movable_start_pfn; /* pfns >= this are ZONE_MOVABLE; 0 = none */
 	bool movable_only;          /* the whole node is ZONE_MOVABLE (hotplugged memory) */
+	/* G3 only: this node's ZONE_DEVICE pfns (a pmem device), outside every
+	 * node's memory, section aligned; 0 pages = none.  DAX ranges are
+	 * hot-added inside it (hvo_dax_add). */
+	uint64_t dax_start_pfn;
+	uint64_t dax_nr_pages;
 };
 
 /* A gigantic page reserved at boot (hugepages= on the command line, spec
@@ -257,6 +271,36 @@ int hvo_folio_info(const struct hvo_machine *m, int32_t id, struct hvo_folio_inf
 unsigned hvo_folio_list(const struct hvo_machine *m, int32_t *ids, unsigned max);
 unsigned hvo_folio_count(const struct hvo_machine *m);
 void hvo_set_enabled(struct hvo_machine *m, bool on);
+
+/* ------------------------------------------------ G3 device DAX (spec 2.10) */
+
+/* The vmemmap of the range lives in the device itself (memmap_on_memory /
+ * altmap): self-hosted, never optimized (I18). */
+#define HVO_DAX_ALTMAP 0x1u
+
+struct hvo_dax_info {
+	int32_t id;
+	uint64_t pfn, nr_pages;
+	unsigned order;        /* compound order (pgmap vmemmap_shift); 0 = base pages */
+	unsigned node;
+	bool altmap;
+	uint64_t vmemmap_pages; /* private vmemmap pages: sum of section_nr_vmemmap_pages */
+};
+
+/* Hot-add (memremap_pages) [pfn, pfn + nr_pages) of node's device range as
+ * compound pages of this order: populate each section's vmemmap per address
+ * (shared tail of (order, ZONE_DEVICE) or a private page), account it, then
+ * memmap_init_zone_device.  Needs a G3 machine.  -EINVAL with err set for
+ * bad input (not section aligned, not tiled by the order, outside the
+ * node's device range, overlapping a live range, order above
+ * MAX_FOLIO_ORDER); -ENOMEM when an allocation fails (everything undone). */
+int hvo_dax_add(struct hvo_machine *m, uint64_t pfn, uint64_t nr_pages, unsigned order, unsigned node,
+		unsigned flags, int32_t *id, char *err, size_t errlen);
+/* Hot-remove: un-account and free the vmemmap, dropping the shared tail
+ * references.  -ENOENT for an id that is not live. */
+int hvo_dax_remove(struct hvo_machine *m, int32_t id);
+/* Live ranges in ascending id order (at most max filled); returns how many are live. */
+unsigned hvo_dax_list(const struct hvo_machine *m, struct hvo_dax_info *out, unsigned max);
 
 /* ------------------------------------------------------- kernel-visible view */
 

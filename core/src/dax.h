@@ -1,0 +1,59 @@
+/*
+ * dax.h - G3 device DAX state shared by dax.c (hot-add/remove API),
+ * sparse_g3.c (per-address vmemmap population, spec 2.10) and check_dax.c
+ * (I3, I11, I14, I18 for DAX ranges).
+ *
+ * A range is what memremap_pages() adds: whole sections of one node's
+ * ZONE_DEVICE pfns, tiled by compound pages of one order.  The model keeps
+ * the section metadata of 2.10 (compound order and zone per mem_section) on
+ * the range: sections never straddle ranges, so "the range holding pfn"
+ * answers section_order() and section_to_zone().
+ */
+#ifndef HVO_DAX_H
+#define HVO_DAX_H
+
+#include "internal.h"
+
+struct dax_range {
+	bool live;
+	bool altmap;       /* self-hosted vmemmap (I18) */
+	uint64_t pfn, nr;  /* section aligned */
+	unsigned order;    /* compound order, 0 = base pages */
+	unsigned node;
+};
+
+struct dax_state {
+	struct dax_range *r;   /* id = index; dead ranges stay as holes */
+	uint32_t nr, cap;
+	/* Refcount of the (node, ZONE_DEVICE, order) shared tail page, indexed
+	 * node * nr_vmemmap_tails + order - tail_min_order.  Starts at 1: the
+	 * reference alloc_page() returned, held by the zone table, so a
+	 * published tail never drops to 0 (2.10 reference pairing). */
+	int64_t *tail_ref;
+};
+
+static inline uint64_t section_pages(const struct hvo_machine *m)
+{
+	return 1ull << (m->geo.section_shift - m->geo.page_shift);
+}
+
+/* vmemmap_can_optimize() for the range: a compound order that fills two
+ * or more vmemmap pages, the mask encoding, and no altmap (I18; B25 drops
+ * the altmap test). */
+bool dax_range_optimizable(const struct hvo_machine *m, const struct dax_range *r);
+/* vmemmap_page_optimizable(): the vmemmap page at va (inside r's vmemmap)
+ * describes only tails past the struct pages a compound page keeps. */
+bool dax_addr_optimizable(const struct hvo_machine *m, const struct dax_range *r, uint64_t va);
+/* section_nr_vmemmap_pages() (2.9 table) for the section starting at spfn. */
+uint64_t dax_section_vmemmap_pages(const struct hvo_machine *m, const struct dax_range *r, uint64_t spfn);
+/* The refcount slot of the (node, ZONE_DEVICE, order) shared tail. */
+int64_t *dax_tail_ref(struct hvo_machine *m, unsigned node, unsigned order);
+
+/* sparse_g3.c: one section's vmemmap.  populate: 0 or -ENOMEM, with the
+ * section's own partial population undone on failure (not accounted).
+ * depopulate: account -1 per private page first when accounted, clear the
+ * PTEs, flush, then free private pages and put shared tail references. */
+int g3_populate_section(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn);
+void g3_depopulate_section(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn, bool accounted);
+
+#endif

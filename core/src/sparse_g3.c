@@ -1,0 +1,127 @@
+/*
+ * sparse_g3.c - G3 population of a DAX section's vmemmap, decided per
+ * vmemmap page address (spec 2.10, seed 002 patch 37: vmemmap_pte_populate
+ * under vmemmap_populate_basepages), and its undo (section_deactivate ->
+ * depopulate_section_memmap -> vmemmap_free).
+ */
+#include <stdlib.h>
+
+#include "dax.h"
+
+/* get_page() on the shared tail; pairs with the put in the free path.  Hot-add
+ * runs after slab is up, so every mapping takes one (I14, B20). */
+static void tail_get(struct hvo_machine *m, const struct dax_range *r)
+{
+	if (!mut(m, HVO_MUT_B20A))
+		*dax_tail_ref(m, r->node, r->order) += mut(m, HVO_MUT_B20B) ? 2 : 1;
+}
+
+/* put_page_testzero(), freeing at zero: only reachable when the pairing is
+ * broken, because the zone table holds a reference (I14). */
+static void tail_put(struct hvo_machine *m, const struct dax_range *r, uint64_t pfn)
+{
+	int64_t *ref = dax_tail_ref(m, r->node, r->order);
+
+	if (*ref <= 0) {
+		hvo_violate(m, 14, pfn, -1, "put on a shared tail page that was already freed (use-after-free)");
+		return;
+	}
+	if (--*ref == 0)
+		mach_free(m, pfn, 0);
+}
+
+/* vmemmap_pte_populate() for the vmemmap page at va. */
+static int pte_populate(struct hvo_machine *m, const struct dax_range *r, uint64_t va)
+{
+	bool tail = dax_addr_optimizable(m, r, va);
+	uint64_t *slot, pfn;
+	int rc;
+
+	slot = vm_pte_alloc(m, va, r->node, &rc);
+	if (!slot) {
+		if (rc == -HVO_EINVAL)
+			hvo_violate(m, 3, UINT64_MAX, -1, "DAX vmemmap at 0x%llx is a PMD leaf (never for G3 sections)",
+				    (unsigned long long)va);
+		return rc;
+	}
+	if (*slot & PTE_PRESENT)
+		return 0;
+	if (tail) {
+		rc = g2_get_tail(m, r->node, HVO_ZONE_DEVICE, r->order, &pfn);
+		if (rc)
+			return rc;
+		tail_get(m, r);
+	} else {
+		/* Bytes appear on first access, as memmap init would leave them. */
+		rc = mach_alloc(m, HVO_SITE_DAX_VMEMMAP, r->node, -1, 0, PHYS_GFP_KERNEL, &pfn);
+		if (rc)
+			return rc;
+	}
+	vm_set_pte(m, slot, va, mk_pte(pfn, !tail));  /* shared tails RO (patch 38) */
+	return 0;
+}
+
+/* memmap_pages_add(+-section_nr_vmemmap_pages), one page at a time so that
+ * the per-node counter names the node each page lives on. */
+static void account_section(struct hvo_machine *m, const struct dax_range *r, uint64_t vs, uint64_t ve, int delta)
+{
+	for (uint64_t va = vs; va < ve; va += m->geo.page_size) {
+		uint64_t frame;
+		bool rw;
+
+		if (vm_translate(m, va, &frame, &rw) && rw)
+			memmap_account(m, frame, false, delta, r->node);
+	}
+}
+
+int g3_populate_section(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn)
+{
+	uint64_t vs = page_vaddr(m, spfn), ve = page_vaddr(m, spfn + section_pages(m));
+
+	for (uint64_t va = vs; va < ve; va += m->geo.page_size) {
+		int rc = pte_populate(m, r, va);
+
+		if (rc) {
+			/* section_activate(): section_deactivate() undoes the partial
+			 * population; it must not un-account what was never
+			 * accounted (G3 patch 01, B12d). */
+			g3_depopulate_section(m, r, spfn, mut(m, HVO_MUT_B12D));
+			return rc;
+		}
+	}
+	account_section(m, r, vs, ve, +1);
+	return 0;
+}
+
+void g3_depopulate_section(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn, bool accounted)
+{
+	uint64_t psz = m->geo.page_size, pmd_size = 1ull << m->geo.pmd_shift;
+	uint64_t vs = page_vaddr(m, spfn), ve = page_vaddr(m, spfn + section_pages(m));
+	uint64_t tail = g2_tail_pfn(m, r->node, HVO_ZONE_DEVICE, r->order), nr = 0;
+	uint64_t *gone = malloc((ve - vs) / psz * sizeof(*gone));
+
+	if (!gone)
+		abort(); /* host OOM: nothing sensible to model */
+	/* The stat first, then the pages (the B12a rule). */
+	if (accounted)
+		account_section(m, r, vs, ve, -1);
+	for (uint64_t va = vs; va < ve; va += psz) {
+		uint64_t *slot = vm_pte_slot(m, va);
+
+		if (!slot || !(*slot & PTE_PRESENT))
+			continue;
+		gone[nr++] = pte_pfn(*slot);
+		vm_set_pte(m, slot, va, 0);
+	}
+	/* No page goes back while a stale translation may reach it (I12). */
+	flush_tlb_range(m, vs, ve);
+	for (uint64_t i = 0; i < nr; i++) {
+		if (tail && gone[i] == tail - 1)
+			tail_put(m, r, gone[i]);
+		else
+			mach_free(m, gone[i], 0);
+	}
+	for (uint64_t va = m->vbase + ((vs - m->vbase) & ~(pmd_size - 1)); va < ve; va += pmd_size)
+		vm_pte_table_release(m, va);
+	free(gone);
+}
