@@ -33,6 +33,7 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B17A] = { "B17a", "get_tail loser frees its page and returns it instead of the winner's", true },
 	[HVO_MUT_B17D] = { "B17d", "get_tail publishes with a plain store instead of cmpxchg", true },
 	[HVO_MUT_B23] = { "B23", "batch optimize frees the old vmemmap pages before flush_tlb_all()", true },
+	[HVO_MUT_B28] = { "B28", "speculative page_ref_add_unless adds first and checks after (lock-bit refcount scheme)", true },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }

@@ -288,6 +288,19 @@ bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t
 	int32_t cur;
 
 	sync_point(m, HVO_SP_ATOMIC, "page_ref_add_unless");
+	if (mut(m, HVO_MUT_B28)) {
+		/* B28: atomic_add_return first, then look (the PAGEREF_LOCKED_BIT
+		 * proposal): a frozen or read-only refcount is written all the same. */
+		p = field(m, vaddr, true, &frame);
+		if (!p)
+			return false;
+		cur = __atomic_fetch_add((int32_t *)(void *)p, add, __ATOMIC_SEQ_CST);
+		if (cur != unless)
+			return true;
+		sync_point(m, HVO_SP_ATOMIC, "page_ref_add_unless.undo");
+		__atomic_fetch_sub((int32_t *)(void *)p, add, __ATOMIC_SEQ_CST);
+		return false;
+	}
 	cur = (int32_t)vm_read32(m, vaddr);
 	if (cur == unless)
 		return false;

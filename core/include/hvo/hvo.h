@@ -140,6 +140,7 @@ enum hvo_mutant {
 	HVO_MUT_B17A, /* get_tail loser returns its own (freed) page */
 	HVO_MUT_B17D, /* get_tail publishes with a plain store, not cmpxchg */
 	HVO_MUT_B23,  /* batch frees old vmemmap pages before the TLB flush */
+	HVO_MUT_B28,  /* speculative get adds to the refcount before checking it */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
