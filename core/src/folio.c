@@ -621,7 +621,8 @@ void hvo_counters(const struct hvo_machine *cm, struct hvo_counters *out)
 
 /* The public entry points count their nesting: an injected racer runs
  * inside another operation, where only per-folio invariants can hold. */
-#define API_CALL(m, call) ({ int _rc; (m)->depth++; _rc = (call); (m)->depth--; _rc; })
+#define API_CALL(m, call) ({ int _rc; __atomic_fetch_add(&(m)->depth, 1, __ATOMIC_RELAXED); _rc = (call); \
+	__atomic_fetch_sub(&(m)->depth, 1, __ATOMIC_RELAXED); _rc; })
 
 int hvo_folio_alloc(struct hvo_machine *m, unsigned order, unsigned node, int zone, int32_t *id)
 {

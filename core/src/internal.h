@@ -142,6 +142,8 @@ void write_once(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *wher
 uint64_t cmpxchg(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where);
 void mlock(struct hvo_machine *m, enum hvo_lock l);
 void munlock(struct hvo_machine *m, enum hvo_lock l);
+void model_lock(struct hvo_machine *m, enum hvo_lock l);
+void model_unlock(struct hvo_machine *m, enum hvo_lock l);
 
 /* vmemmap.c */
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen);
@@ -172,7 +174,7 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush);
 void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte);
 void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end);
 void flush_tlb_all(struct hvo_machine *m);
-bool tlb_is_stale(const struct hvo_machine *m, uint64_t pfn);
+bool tlb_is_stale(struct hvo_machine *m, uint64_t pfn);
 /* Default (memmap_init) struct page image for pfn into buf (struct_page_size bytes). */
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
 

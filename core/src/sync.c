@@ -68,3 +68,22 @@ void munlock(struct hvo_machine *m, enum hvo_lock l)
 	}
 	m->lock_held[l] = false;
 }
+
+/* A lock of the model's own bookkeeping (the TLB model's stale list): the
+ * backend's lock without a scheduling point, since the kernel has no such
+ * lock and no race to study there; the plain backend needs none. */
+void model_lock(struct hvo_machine *m, enum hvo_lock l)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	if (ops && ops->lock)
+		ops->lock(ops->ctx, l);
+}
+
+void model_unlock(struct hvo_machine *m, enum hvo_lock l)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	if (ops && ops->unlock)
+		ops->unlock(ops->ctx, l);
+}

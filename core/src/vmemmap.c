@@ -36,7 +36,7 @@ static struct pte_table *table_new(struct hvo_machine *m, uint64_t table_pfn)
 		return NULL;
 	}
 	t->table_pfn = table_pfn;
-	m->nr_pte_tables++;
+	__atomic_fetch_add(&m->nr_pte_tables, 1, __ATOMIC_RELAXED);
 	return t;
 }
 
@@ -44,7 +44,7 @@ static void table_free(struct hvo_machine *m, struct pte_table *t)
 {
 	free(t->pte);
 	free(t);
-	m->nr_pte_tables--;
+	__atomic_fetch_sub(&m->nr_pte_tables, 1, __ATOMIC_RELAXED);
 }
 
 static int boot_alloc(struct hvo_machine *m, unsigned node, unsigned order, uint64_t *pfn)
@@ -175,7 +175,7 @@ uint64_t *vm_pte_slot(struct hvo_machine *m, uint64_t vaddr)
 {
 	uint64_t idx = pmd_index(m, vaddr);
 
-	if (vaddr < m->vbase || idx >= m->nr_pmd || m->pmd[idx].val != PMD_TABLE)
+	if (vaddr < m->vbase || idx >= m->nr_pmd || __atomic_load_n(&m->pmd[idx].val, __ATOMIC_ACQUIRE) != PMD_TABLE)
 		return NULL;
 	return &m->pmd[idx].table->pte[pte_index(m, vaddr)];
 }
@@ -316,6 +316,7 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 	uint64_t old = *slot;
 
 	sync_point(m, HVO_SP_PTE_SET, "set_pte");
+	model_lock(m, HVO_LOCK_TLB);
 	if ((old & PTE_PRESENT) && pte_pfn(old) != pte_pfn(pte)) {
 		if (m->nr_stale == m->stale_cap) {
 			unsigned cap = m->stale_cap ? 2 * m->stale_cap : 64;
@@ -328,6 +329,7 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 		}
 		m->stale[m->nr_stale++] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
 	}
+	model_unlock(m, HVO_LOCK_TLB);
 	/* smp_wmb() before set_pte_at: contents first, then the entry (B6). */
 	__atomic_store_n(slot, pte, __ATOMIC_RELEASE);
 }
@@ -337,26 +339,33 @@ void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
 	unsigned j = 0;
 
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_kernel_range");
-	m->tlb_flushes++;
+	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
+	model_lock(m, HVO_LOCK_TLB);
 	for (unsigned i = 0; i < m->nr_stale; i++)
 		if (m->stale[i].vaddr < start || m->stale[i].vaddr >= end)
 			m->stale[j++] = m->stale[i];
 	m->nr_stale = j;
+	model_unlock(m, HVO_LOCK_TLB);
 }
 
 void flush_tlb_all(struct hvo_machine *m)
 {
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_all");
-	m->tlb_flushes++;
+	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
+	model_lock(m, HVO_LOCK_TLB);
 	m->nr_stale = 0;
+	model_unlock(m, HVO_LOCK_TLB);
 }
 
-bool tlb_is_stale(const struct hvo_machine *m, uint64_t pfn)
+bool tlb_is_stale(struct hvo_machine *m, uint64_t pfn)
 {
-	for (unsigned i = 0; i < m->nr_stale; i++)
-		if (m->stale[i].pfn == pfn)
-			return true;
-	return false;
+	bool stale = false;
+
+	model_lock(m, HVO_LOCK_TLB);
+	for (unsigned i = 0; i < m->nr_stale && !stale; i++)
+		stale = m->stale[i].pfn == pfn;
+	model_unlock(m, HVO_LOCK_TLB);
+	return stale;
 }
 
 int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
@@ -397,7 +406,7 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 		pmd->table = t;
 		sync_point(m, HVO_SP_PMD_SET, "pmd_populate");
 		__atomic_store_n(&pmd->val, PMD_TABLE, __ATOMIC_RELEASE);
-		m->pmd_splits++;
+		__atomic_fetch_add(&m->pmd_splits, 1, __ATOMIC_RELAXED);
 		t = NULL;
 		if (flush) {
 			uint64_t start = m->vbase + (idx << m->geo.pmd_shift);
