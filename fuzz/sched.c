@@ -5,9 +5,13 @@
  * directly from fiber to fiber, and back to the caller of sched_run when
  * the run ends.  Under ASan every switch is announced with
  * __sanitizer_start/finish_switch_fiber; under TSan each fiber is a TSan
- * fiber and switches use __tsan_switch_to_fiber_no_sync, so the handoff
- * itself creates no happens-before that would hide a race (anchors-fuzzing
- * 5.1).  Everything hangs off struct sched: no global state.
+ * fiber.  The switch synchronises (flag 0, not _no_sync): the fibers share
+ * the scheduler's bookkeeping and the model's state by design, one at a
+ * time, and without the handoff's happens-before TSan would report every
+ * such access.  The fiber runs are sequentially consistent anyway; data
+ * races and weak ordering are the pthread stress lane's (hvo-stress under
+ * TSan, anchors-fuzzing 4.9 item 7).  Everything hangs off struct sched:
+ * no global state.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,7 +269,7 @@ static void switch_to(struct sched *s, unsigned to, bool dying)
 	(void)dying;
 #endif
 #ifdef SCHED_TSAN
-	__tsan_switch_to_fiber(to == MAIN ? s->main_tsan : s->cpu[to].tsan_fiber, __tsan_switch_to_fiber_no_sync);
+	__tsan_switch_to_fiber(to == MAIN ? s->main_tsan : s->cpu[to].tsan_fiber, 0);
 #endif
 	swapcontext(ctx_of(s, from), ctx_of(s, to));
 	arrived(s, fake);

@@ -63,7 +63,7 @@ struct stress {
 	struct tsync sync;
 	struct hvo_machine *m;
 	pthread_barrier_t start, done;
-	volatile int stop;
+	int stop;                    /* atomic */
 	struct worker *w;
 	unsigned nw;
 	uint64_t epochs, checks;
@@ -110,7 +110,7 @@ static void failf(struct stress *st, const char *fmt, ...)
 		va_end(ap);
 	}
 	pthread_mutex_unlock(&st->fail_lock);
-	st->stop = 1;
+	__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
 }
 
 static bool check_machine(struct stress *st)
@@ -165,11 +165,11 @@ static void *storm_thread(void *arg)
 		int rc;
 
 		pthread_barrier_wait(&st->start);
-		if (st->stop)
+		if (__atomic_load_n(&st->stop, __ATOMIC_RELAXED))
 			break;
 		rc = hvo_folio_optimize(st->m, w->ids[0]);
 		record(w, "optimize", w->ids[0], rc);
-		w->ops++;
+		__atomic_fetch_add(&w->ops, 1, __ATOMIC_RELAXED);
 		if (rc)
 			failf(st, "thread %u: optimize of folio %d returned %d", w->idx, w->ids[0], rc);
 		pthread_barrier_wait(&st->done);
@@ -211,8 +211,8 @@ static void *churn_thread(void *arg)
 
 	tsync_thread_start(w->idx);
 	pthread_barrier_wait(&st->start);
-	while (!st->stop) {
-		for (unsigned k = 0; k < CHURN_FOLIOS && !st->stop; k++) {
+	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
+		for (unsigned k = 0; k < CHURN_FOLIOS && !__atomic_load_n(&st->stop, __ATOMIC_RELAXED); k++) {
 			int rc = hvo_folio_restore(st->m, w->ids[k]);
 
 			record(w, "restore", w->ids[k], rc);
@@ -222,9 +222,9 @@ static void *churn_thread(void *arg)
 			}
 			if (rc)
 				failf(st, "thread %u: restore/optimize of folio %d returned %d", w->idx, w->ids[k], rc);
-			w->ops += 2;
+			__atomic_fetch_add(&w->ops, 2, __ATOMIC_RELAXED);
 			if (hvo_violation(st->m))
-				st->stop = 1;
+				__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
 		}
 	}
 	tsync_thread_stop();
@@ -239,7 +239,7 @@ static void *walk_thread(void *arg)
 
 	tsync_thread_start(w->idx);
 	pthread_barrier_wait(&st->start);
-	while (!st->stop) {
+	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
 		unsigned t = (unsigned)((rng = rng * 6364136223846793005ull + 1442695040888963407ull) >> 33) %
 			(st->nw - st->o.walkers);
 		int32_t id = st->w[t].ids[(rng >> 20) % CHURN_FOLIOS];
@@ -255,7 +255,7 @@ static void *walk_thread(void *arg)
 		rc = hvo_walk_pfn(st->m, fi.pfn + idx, &v);
 		tsync_walk_end(&st->sync);
 		record(w, "walk", id, rc);
-		w->views++;
+		__atomic_fetch_add(&w->views, 1, __ATOMIC_RELAXED);
 		/* G2: any mapping a walker meets shows the folio, frozen (5.5, I13) */
 		if (rc || v.head_pfn != fi.pfn || v.tail != (idx != 0) || v.got_ref)
 			failf(st, "walker %u: pfn 0x%" PRIx64 " of folio %d: rc %d head 0x%" PRIx64 " tail=%d got_ref=%d",
@@ -447,7 +447,7 @@ static bool should_stop(struct stress *st, double t0, double *last)
 		       total_ops(st), total_ops(st) / (t - t0), total_views(st), st->epochs);
 		fflush(stdout);
 	}
-	return st->stop || interrupted || t - t0 >= st->o.time_s || (st->o.max_ops && total_ops(st) >= st->o.max_ops);
+	return __atomic_load_n(&st->stop, __ATOMIC_RELAXED) || interrupted || t - t0 >= st->o.time_s || (st->o.max_ops && total_ops(st) >= st->o.max_ops);
 }
 
 int main(int argc, char **argv)
@@ -471,7 +471,7 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&st.done, NULL, st.nw + 1);
 	tsync_thread_start(st.nw);
 	if (!storm && churn_setup(&st)) {
-		st.stop = 1;
+		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		st.nw = 0;
 	}
 	for (unsigned i = 0; i < st.nw; i++) {
@@ -484,14 +484,14 @@ int main(int argc, char **argv)
 	if (storm) {
 		while (!should_stop(&st, t0, &last))
 			storm_epoch(&st);
-		st.stop = 1;
+		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		if (st.nw)
 			pthread_barrier_wait(&st.start);  /* releases the threads to see stop */
 	} else if (st.nw) {
 		pthread_barrier_wait(&st.start);
 		while (!should_stop(&st, t0, &last))
 			usleep(10000);
-		st.stop = 1;
+		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 	}
 	for (unsigned i = 0; i < st.nw; i++)
 		pthread_join(st.w[i].tid, NULL);

@@ -327,7 +327,9 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 			m->stale = n;
 			m->stale_cap = cap;
 		}
-		m->stale[m->nr_stale++] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
+		m->stale[m->nr_stale] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
+		/* atomic: mach_free peeks at the count without the lock */
+		__atomic_store_n(&m->nr_stale, m->nr_stale + 1, __ATOMIC_RELAXED);
 	}
 	model_unlock(m, HVO_LOCK_TLB);
 	/* smp_wmb() before set_pte_at: contents first, then the entry (B6). */
@@ -344,7 +346,7 @@ void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
 	for (unsigned i = 0; i < m->nr_stale; i++)
 		if (m->stale[i].vaddr < start || m->stale[i].vaddr >= end)
 			m->stale[j++] = m->stale[i];
-	m->nr_stale = j;
+	__atomic_store_n(&m->nr_stale, j, __ATOMIC_RELAXED);
 	model_unlock(m, HVO_LOCK_TLB);
 }
 
@@ -353,7 +355,7 @@ void flush_tlb_all(struct hvo_machine *m)
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_all");
 	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
 	model_lock(m, HVO_LOCK_TLB);
-	m->nr_stale = 0;
+	__atomic_store_n(&m->nr_stale, 0, __ATOMIC_RELAXED);
 	model_unlock(m, HVO_LOCK_TLB);
 }
 
