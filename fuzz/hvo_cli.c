@@ -35,7 +35,7 @@ static const char usage_text[] =
 	"  replay [--mutant NAME]... [--expect-fail] FILE|DIR...\n"
 	"                                                     run op-stream files (DIR: its *.ops files)\n"
 	"  explain FILE [--mutant NAME]...                    run one file with a full trace\n"
-	"  zoo-check DIR [NAME...]                            every mutant has DIR/<NAME>.ops naming it;\n"
+	"  zoo-check DIR [NAME...]                            every mutant has DIR/<NAME>.ops (or DIR/sched/<NAME>.sched) naming it;\n"
 	"                                                     NAMEs given must be exactly the mutant set\n"
 "  diff [--gens g1,g2,...] [--seed X] [--ops N] [FILE]\n"
 	"                                                     one stream (FILE or a random workload) on several\n"
@@ -592,6 +592,11 @@ static int cmd_zoo_check(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s.ops", argv[0], name);
 		snprintf(tag, sizeof(tag), "# witness: %s ", name);
 		f = fopen(path, "r");
+		if (!f && hvo_mutant_info(i)->concurrent) {
+			/* a scheduler witness (hvo-sched replay) */
+			snprintf(path, sizeof(path), "%s/sched/%s.sched", argv[0], name);
+			f = fopen(path, "r");
+		}
 		while (f && fgets(line, sizeof(line), f))
 			tagged |= !strncmp(line, tag, strlen(tag));
 		if (f)

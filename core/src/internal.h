@@ -129,7 +129,8 @@ struct hvo_machine {
 
 /* The public entry points count their nesting: an injected racer runs
  * inside another operation, where only per-folio invariants can hold. */
-#define API_CALL(m, call) ({ int _rc; (m)->depth++; _rc = (call); (m)->depth--; _rc; })
+#define API_CALL(m, call) ({ int _rc; __atomic_fetch_add(&(m)->depth, 1, __ATOMIC_RELAXED); _rc = (call); \
+	__atomic_fetch_sub(&(m)->depth, 1, __ATOMIC_RELAXED); _rc; })
 
 #define FOLIO_CHUNK 256u
 static inline struct folio *folio_at(const struct hvo_machine *m, uint32_t id)
@@ -175,6 +176,8 @@ static inline bool mask_encoding(const struct hvo_machine *m)
 {
 	return m->cfg.gen != HVO_G1 && m->geo.sps_pow2;
 }
+void model_lock(struct hvo_machine *m, enum hvo_lock l);
+void model_unlock(struct hvo_machine *m, enum hvo_lock l);
 
 /* vmemmap.c */
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen);
@@ -217,7 +220,7 @@ uint64_t *vm_pte_alloc(struct hvo_machine *m, uint64_t vaddr, unsigned node, int
 void vm_pte_table_release(struct hvo_machine *m, uint64_t vaddr);
 void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end);
 void flush_tlb_all(struct hvo_machine *m);
-bool tlb_is_stale(const struct hvo_machine *m, uint64_t pfn);
+bool tlb_is_stale(struct hvo_machine *m, uint64_t pfn);
 /* Default (memmap_init) struct page image for pfn into buf (struct_page_size bytes). */
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
 

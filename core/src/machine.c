@@ -245,9 +245,9 @@ void hvo_violate(struct hvo_machine *m, int inv, uint64_t pfn, int32_t folio, co
 {
 	va_list ap;
 
-	if (m->has_viol)
+	/* several threads may see one at once: the first records it */
+	if (__atomic_exchange_n(&m->has_viol, true, __ATOMIC_ACQ_REL))
 		return;
-	m->has_viol = true;
 	m->viol.inv = inv;
 	m->viol.pfn = pfn;
 	m->viol.folio = folio;
@@ -272,9 +272,10 @@ void hvo_log(const struct hvo_machine *m, const char *fmt, ...)
 
 bool mach_should_fail(struct hvo_machine *m, enum hvo_site site)
 {
-	m->fail_calls++;
-	m->site_calls[site]++;
-	return m->cfg.fail && m->cfg.fail(m->cfg.fail_ctx, site, m->site_calls[site], m->fail_calls);
+	uint64_t call = __atomic_add_fetch(&m->fail_calls, 1, __ATOMIC_RELAXED);
+	uint64_t site_call = __atomic_add_fetch(&m->site_calls[site], 1, __ATOMIC_RELAXED);
+
+	return m->cfg.fail && m->cfg.fail(m->cfg.fail_ctx, site, site_call, call);
 }
 
 int mach_alloc(struct hvo_machine *m, enum hvo_site site, unsigned node, int zone, unsigned order,
@@ -306,7 +307,7 @@ int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, b
 void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 {
 	/* I12: nothing may still translate to a page that goes back to the allocator. */
-	for (uint64_t i = 0; i < (1ull << order) && m->nr_stale; i++)
+	for (uint64_t i = 0; i < (1ull << order) && __atomic_load_n(&m->nr_stale, __ATOMIC_RELAXED); i++)
 		if (tlb_is_stale(m, pfn + i))
 			hvo_violate(m, 12, pfn + i, -1, "page freed before the TLB flush of its old vmemmap mapping");
 	if (phys_free(m->phys, pfn, order))
@@ -317,12 +318,10 @@ void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int del
 {
 	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
 
-	if (boot)
-		m->memmap_boot_pages += delta;
-	else
-		m->memmap_pages += delta;
+	/* atomics: optimize/restore of different folios run concurrently (5.1) */
+	__atomic_fetch_add(boot ? &m->memmap_boot_pages : &m->memmap_pages, delta, __ATOMIC_RELAXED);
 	if (node >= 0 && node < HVO_MAX_NODES)
-		m->node_memmap[node] += delta;
+		__atomic_fetch_add(&m->node_memmap[node], delta, __ATOMIC_RELAXED);
 }
 
 void hvo_set_enabled(struct hvo_machine *m, bool on)

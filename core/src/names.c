@@ -51,6 +51,8 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B21] = { "B21", "memmap_init_zone_device initialises every struct page, writing into the RO shared tail", false },
 	[HVO_MUT_B12D] = { "B12d", "hot-add populate error un-accounts the failing section that was never accounted", false },
 	[HVO_MUT_B25] = { "B25", "self-hosted (altmap) DAX vmemmap is optimized", false },
+	/* concurrency (issue 5) */
+	[HVO_MUT_B28] = { "B28", "speculative page_ref_add_unless adds first and checks after (lock-bit refcount scheme)", true },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }

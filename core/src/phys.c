@@ -181,6 +181,7 @@ struct pnode {
 };
 
 struct phys {
+	const struct hvo_sync_ops *sync;  /* zone->lock goes through the seam */
 	unsigned nr_nodes, max_order;
 	uint64_t page_size;
 	size_t buf_size, buf_align;   /* host buffer: page_size rounded to host pages */
@@ -206,6 +207,22 @@ struct phys {
 	unsigned pcp_n[HVO_MAX_NODES][HVO_NR_ZONES];
 	uint64_t head[];              /* free-list heads [node][zone][order] */
 };
+
+/* zone->lock: the kernel serialises its buddy allocator with it; here one
+ * lock covers every zone's lists and the allocation and frame records.
+ * Taken through the seam without a scheduling point (nothing in here is a
+ * race the model studies), so the plain backend pays nothing. */
+static void zone_lock(const struct phys *p)
+{
+	if (p->sync && p->sync->lock)
+		p->sync->lock(p->sync->ctx, HVO_LOCK_ZONE);
+}
+
+static void zone_unlock(const struct phys *p)
+{
+	if (p->sync && p->sync->unlock)
+		p->sync->unlock(p->sync->ctx, HVO_LOCK_ZONE);
+}
 
 static uint64_t *list_head(struct phys *p, unsigned n, int z, unsigned o)
 {
@@ -277,6 +294,7 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 	}
 	memset(p->head, 0xff, nheads * sizeof(uint64_t));
 	p->nr_nodes = cfg->nr_nodes;
+	p->sync = cfg->sync;
 	p->max_order = g->max_folio_order;
 	p->page_size = g->page_size;
 	p->buf_align = host_page > 4096 ? (size_t)host_page : 4096;
@@ -400,7 +418,7 @@ static void release_block(struct phys *p, unsigned n, int z, uint64_t pfn, unsig
 /* An allocated block may straddle zones (boot memory): free it zone by zone. */
 static void release_range(struct phys *p, uint64_t pfn, unsigned o);
 
-bool phys_drain_pcp(struct phys *p)
+static bool drain_pcp_nolock(struct phys *p)
 {
 	bool any = false;
 
@@ -619,7 +637,7 @@ static int alloc_in_zone(struct phys *p, unsigned n, int z, unsigned order, int 
 	return 0;
 }
 
-int phys_alloc(struct phys *p, int site, unsigned node, int zone, unsigned order, unsigned gfp, uint64_t *pfn)
+static int alloc_nolock(struct phys *p, int site, unsigned node, int zone, unsigned order, unsigned gfp, uint64_t *pfn)
 {
 	int zones[HVO_NR_ZONES + 1], nz = 0;
 
@@ -657,7 +675,7 @@ int phys_alloc(struct phys *p, int site, unsigned node, int zone, unsigned order
 					return 0;
 			}
 		}
-		if (!phys_drain_pcp(p))
+		if (!drain_pcp_nolock(p))
 			break;
 	}
 	return -HVO_ENOMEM;
@@ -665,7 +683,7 @@ int phys_alloc(struct phys *p, int site, unsigned node, int zone, unsigned order
 
 static void drop_frames(struct phys *p, uint64_t pfn, uint64_t count);
 
-int phys_free(struct phys *p, uint64_t pfn, unsigned order)
+static int free_nolock(struct phys *p, uint64_t pfn, unsigned order)
 {
 	struct rec *r = rec_find(p, pfn);
 	unsigned n;
@@ -695,7 +713,7 @@ int phys_free(struct phys *p, uint64_t pfn, unsigned order)
 	return 0;
 }
 
-int phys_split_to(struct phys *p, uint64_t pfn, unsigned order, unsigned new_order)
+static int split_to_nolock(struct phys *p, uint64_t pfn, unsigned order, unsigned new_order)
 {
 	struct rec *r = rec_find(p, pfn), tmpl;
 	uint64_t pieces;
@@ -716,9 +734,9 @@ int phys_split_to(struct phys *p, uint64_t pfn, unsigned order, unsigned new_ord
 	return 0;
 }
 
-int phys_split(struct phys *p, uint64_t pfn, unsigned order)
+static int split_nolock(struct phys *p, uint64_t pfn, unsigned order)
 {
-	return phys_split_to(p, pfn, order, 0);
+	return split_to_nolock(p, pfn, order, 0);
 }
 
 /* ------------------------------------------------------------ queries */
@@ -745,7 +763,7 @@ bool phys_zone_present(const struct phys *p, unsigned node, int zone)
 	       p->node[node].ze[zone] > p->node[node].zs[zone];
 }
 
-bool phys_lookup(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out)
+static bool lookup_nolock(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out)
 {
 	/* The block holding pfn starts at pfn rounded down to its order. */
 	for (unsigned o = 0; o <= p->max_order; o++) {
@@ -906,14 +924,14 @@ static void drop_frames(struct phys *p, uint64_t pfn, uint64_t count)
 	}
 }
 
-uint8_t *phys_frame(struct phys *p, uint64_t pfn, bool create)
+static uint8_t *frame_nolock(struct phys *p, uint64_t pfn, bool create)
 {
 	struct frame *f = ht_find(&p->frames, pfn);
 	uint8_t *b;
 
 	if (f)
 		return f->buf;
-	if (!create || !phys_lookup(p, pfn, NULL) || ht_reserve(&p->frames, 1))
+	if (!create || !lookup_nolock(p, pfn, NULL) || ht_reserve(&p->frames, 1))
 		return NULL;
 	b = cache_pop(p);
 	if (!b)
@@ -924,7 +942,7 @@ uint8_t *phys_frame(struct phys *p, uint64_t pfn, bool create)
 	return b;
 }
 
-int phys_frame_seal(struct phys *p, uint64_t pfn)
+static int seal_nolock(struct phys *p, uint64_t pfn)
 {
 	struct frame *f = ht_find(&p->frames, pfn);
 
@@ -950,14 +968,14 @@ int phys_frame_seal(struct phys *p, uint64_t pfn)
 	return 0;
 }
 
-int phys_frame_unseal(struct phys *p, uint64_t pfn)
+static int unseal_nolock(struct phys *p, uint64_t pfn)
 {
 	struct frame *f = ht_find(&p->frames, pfn);
 
 	return f ? unseal(p, f) : -HVO_EINVAL;
 }
 
-bool phys_frame_sealed(const struct phys *p, uint64_t pfn)
+static bool sealed_nolock(const struct phys *p, uint64_t pfn)
 {
 	const struct frame *f = ht_find(&p->frames, pfn);
 
@@ -1107,7 +1125,7 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 			continue;
 		if (ht_find(&p->frames, f->pfn) != f)
 			FAIL("frame 0x%llx unreachable in the hash", (unsigned long long)f->pfn);
-		if (!phys_lookup(p, f->pfn, NULL))
+		if (!lookup_nolock(p, f->pfn, NULL))
 			FAIL("frame 0x%llx has bytes but is not allocated", (unsigned long long)f->pfn);
 		if (f->seal != NIL) {
 			seen++;
@@ -1118,4 +1136,106 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 	if (seen != p->nr_sealed)
 		FAIL("%llu sealed frames, %zu in the sealed set", (unsigned long long)seen, p->nr_sealed);
 	return 0;
+}
+
+/* ------------------------------------------------------------ locked entry points */
+
+int phys_alloc(struct phys *p, int site, unsigned node, int zone, unsigned order, unsigned gfp, uint64_t *pfn)
+{
+	int r;
+
+	zone_lock(p);
+	r = alloc_nolock(p, site, node, zone, order, gfp, pfn);
+	zone_unlock(p);
+	return r;
+}
+
+int phys_free(struct phys *p, uint64_t pfn, unsigned order)
+{
+	int r;
+
+	zone_lock(p);
+	r = free_nolock(p, pfn, order);
+	zone_unlock(p);
+	return r;
+}
+
+int phys_split_to(struct phys *p, uint64_t pfn, unsigned order, unsigned new_order)
+{
+	int r;
+
+	zone_lock(p);
+	r = split_to_nolock(p, pfn, order, new_order);
+	zone_unlock(p);
+	return r;
+}
+
+int phys_split(struct phys *p, uint64_t pfn, unsigned order)
+{
+	int r;
+
+	zone_lock(p);
+	r = split_nolock(p, pfn, order);
+	zone_unlock(p);
+	return r;
+}
+
+bool phys_lookup(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out)
+{
+	bool r;
+
+	zone_lock(p);
+	r = lookup_nolock(p, pfn, out);
+	zone_unlock(p);
+	return r;
+}
+
+bool phys_drain_pcp(struct phys *p)
+{
+	bool r;
+
+	zone_lock(p);
+	r = drain_pcp_nolock(p);
+	zone_unlock(p);
+	return r;
+}
+
+uint8_t *phys_frame(struct phys *p, uint64_t pfn, bool create)
+{
+	uint8_t *r;
+
+	zone_lock(p);
+	r = frame_nolock(p, pfn, create);
+	zone_unlock(p);
+	return r;
+}
+
+int phys_frame_seal(struct phys *p, uint64_t pfn)
+{
+	int r;
+
+	zone_lock(p);
+	r = seal_nolock(p, pfn);
+	zone_unlock(p);
+	return r;
+}
+
+int phys_frame_unseal(struct phys *p, uint64_t pfn)
+{
+	int r;
+
+	zone_lock(p);
+	r = unseal_nolock(p, pfn);
+	zone_unlock(p);
+	return r;
+}
+
+bool phys_frame_sealed(const struct phys *p, uint64_t pfn)
+{
+	bool r;
+
+	zone_lock(p);
+	r = sealed_nolock(p, pfn);
+	zone_unlock(p);
+	return r;
 }

@@ -108,3 +108,22 @@ void synchronize_rcu(struct hvo_machine *m)
 	__atomic_fetch_add(&m->rcu_gp, 1, __ATOMIC_RELAXED);
 	m->batch.gp++;
 }
+
+/* A lock of the model's own bookkeeping (the TLB model's stale list): the
+ * backend's lock without a scheduling point, since the kernel has no such
+ * lock and no race to study there; the plain backend needs none. */
+void model_lock(struct hvo_machine *m, enum hvo_lock l)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	if (ops && ops->lock)
+		ops->lock(ops->ctx, l);
+}
+
+void model_unlock(struct hvo_machine *m, enum hvo_lock l)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	if (ops && ops->unlock)
+		ops->unlock(ops->ctx, l);
+}

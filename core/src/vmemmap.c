@@ -36,7 +36,7 @@ static struct pte_table *table_new(struct hvo_machine *m, uint64_t table_pfn)
 		return NULL;
 	}
 	t->table_pfn = table_pfn;
-	m->nr_pte_tables++;
+	__atomic_fetch_add(&m->nr_pte_tables, 1, __ATOMIC_RELAXED);
 	return t;
 }
 
@@ -44,7 +44,7 @@ static void table_free(struct hvo_machine *m, struct pte_table *t)
 {
 	free(t->pte);
 	free(t);
-	m->nr_pte_tables--;
+	__atomic_fetch_sub(&m->nr_pte_tables, 1, __ATOMIC_RELAXED);
 }
 
 static int boot_alloc(struct hvo_machine *m, unsigned node, unsigned order, uint64_t *pfn)
@@ -216,7 +216,7 @@ uint64_t *vm_pte_slot(struct hvo_machine *m, uint64_t vaddr)
 {
 	uint64_t idx = pmd_index(m, vaddr);
 
-	if (vaddr < m->vbase || idx >= m->nr_pmd || m->pmd[idx].val != PMD_TABLE)
+	if (vaddr < m->vbase || idx >= m->nr_pmd || __atomic_load_n(&m->pmd[idx].val, __ATOMIC_ACQUIRE) != PMD_TABLE)
 		return NULL;
 	return &m->pmd[idx].table->pte[pte_index(m, vaddr)];
 }
@@ -343,6 +343,19 @@ bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t
 	int32_t cur;
 
 	sync_point(m, HVO_SP_ATOMIC, "page_ref_add_unless");
+	if (mut(m, HVO_MUT_B28)) {
+		/* B28: atomic_add_return first, then look (the PAGEREF_LOCKED_BIT
+		 * proposal): a frozen or read-only refcount is written all the same. */
+		p = field(m, vaddr, true, &frame);
+		if (!p)
+			return false;
+		cur = __atomic_fetch_add((int32_t *)(void *)p, add, __ATOMIC_SEQ_CST);
+		if (cur != unless)
+			return true;
+		sync_point(m, HVO_SP_ATOMIC, "page_ref_add_unless.undo");
+		__atomic_fetch_sub((int32_t *)(void *)p, add, __ATOMIC_SEQ_CST);
+		return false;
+	}
 	cur = (int32_t)vm_read32(m, vaddr);
 	if (cur == unless)
 		return false;
@@ -358,6 +371,7 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 	uint64_t old = *slot;
 
 	sync_point(m, HVO_SP_PTE_SET, "set_pte");
+	model_lock(m, HVO_LOCK_TLB);
 	if ((old & PTE_PRESENT) && pte_pfn(old) != pte_pfn(pte)) {
 		if (m->nr_stale == m->stale_cap) {
 			unsigned cap = m->stale_cap ? 2 * m->stale_cap : 64;
@@ -368,8 +382,11 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 			m->stale = n;
 			m->stale_cap = cap;
 		}
-		m->stale[m->nr_stale++] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
+		m->stale[m->nr_stale] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
+		/* atomic: mach_free peeks at the count without the lock */
+		__atomic_store_n(&m->nr_stale, m->nr_stale + 1, __ATOMIC_RELAXED);
 	}
+	model_unlock(m, HVO_LOCK_TLB);
 	/* smp_wmb() before set_pte_at: contents first, then the entry (B6). */
 	__atomic_store_n(slot, pte, __ATOMIC_RELEASE);
 }
@@ -379,26 +396,33 @@ void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
 	unsigned j = 0;
 
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_kernel_range");
-	m->tlb_flushes++;
+	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
+	model_lock(m, HVO_LOCK_TLB);
 	for (unsigned i = 0; i < m->nr_stale; i++)
 		if (m->stale[i].vaddr < start || m->stale[i].vaddr >= end)
 			m->stale[j++] = m->stale[i];
-	m->nr_stale = j;
+	__atomic_store_n(&m->nr_stale, j, __ATOMIC_RELAXED);
+	model_unlock(m, HVO_LOCK_TLB);
 }
 
 void flush_tlb_all(struct hvo_machine *m)
 {
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_all");
-	m->tlb_flushes++;
-	m->nr_stale = 0;
+	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
+	model_lock(m, HVO_LOCK_TLB);
+	__atomic_store_n(&m->nr_stale, 0, __ATOMIC_RELAXED);
+	model_unlock(m, HVO_LOCK_TLB);
 }
 
-bool tlb_is_stale(const struct hvo_machine *m, uint64_t pfn)
+bool tlb_is_stale(struct hvo_machine *m, uint64_t pfn)
 {
-	for (unsigned i = 0; i < m->nr_stale; i++)
-		if (m->stale[i].pfn == pfn)
-			return true;
-	return false;
+	bool stale = false;
+
+	model_lock(m, HVO_LOCK_TLB);
+	for (unsigned i = 0; i < m->nr_stale && !stale; i++)
+		stale = m->stale[i].pfn == pfn;
+	model_unlock(m, HVO_LOCK_TLB);
+	return stale;
 }
 
 int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
@@ -439,7 +463,7 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 		pmd->table = t;
 		sync_point(m, HVO_SP_PMD_SET, "pmd_populate");
 		__atomic_store_n(&pmd->val, PMD_TABLE, __ATOMIC_RELEASE);
-		m->pmd_splits++;
+		__atomic_fetch_add(&m->pmd_splits, 1, __ATOMIC_RELAXED);
 		t = NULL;
 		if (flush) {
 			uint64_t start = m->vbase + (idx << m->geo.pmd_shift);

@@ -106,7 +106,10 @@ enum hvo_sync_point {
 	HVO_NR_SYNC_POINTS
 };
 const char *hvo_sync_point_name(int sp);
-enum hvo_lock { HVO_LOCK_PAGE_TABLE, HVO_LOCK_HUGETLB, HVO_NR_LOCKS };
+/* init_mm.page_table_lock, hugetlb_lock, zone->lock (the buddy allocator
+ * and the model's frame records), and the lock of the TLB model's list of
+ * stale translations (hardware needs none; the list is the model's). */
+enum hvo_lock { HVO_LOCK_PAGE_TABLE, HVO_LOCK_HUGETLB, HVO_LOCK_ZONE, HVO_LOCK_TLB, HVO_NR_LOCKS };
 struct hvo_sync_ops {
 	void (*sched)(void *ctx, enum hvo_sync_point sp, const char *where);
 	void (*lock)(void *ctx, enum hvo_lock lock);   /* NULL: plain single-thread lock */
@@ -160,6 +163,8 @@ enum hvo_mutant {
 	HVO_MUT_B21,  /* memmap_init_zone_device initialises every struct page */
 	HVO_MUT_B12D, /* hot-add populate error un-accounts a section never accounted */
 	HVO_MUT_B25,  /* self-hosted (altmap) DAX vmemmap optimized */
+	/* concurrency (issue 5) */
+	HVO_MUT_B28,  /* speculative get adds to the refcount before checking it */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {

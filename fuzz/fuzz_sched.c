@@ -1,0 +1,70 @@
+/*
+ * fuzz_sched.c - the schedule-fuzzing target: the input picks a scenario of
+ * sched_scen.h and its knobs, and its remaining bytes are the scheduler's
+ * decisions (SCHED_BYTES: the schedule is part of the input, anchors-fuzzing
+ * 4.9).  Interleaving coverage - pairs of (switch site left, switch site
+ * resumed) - goes to libFuzzer as extra counters.
+ *
+ *   byte 0  scenario (modulo NR_SCEN)     byte 1  cpus = 2 + b % 3
+ *   byte 2  param                         rest    one byte per contended decision
+ *
+ * A failure aborts after printing the reason and the input as the text form
+ * with the schedule actually taken, which `hvo-sched replay` reruns exactly.
+ * Mutants for a campaign: HVO_MUTANTS=B17a,... (read once; the only global
+ * state besides the counters).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched_scen.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#ifdef HVO_LIBFUZZER
+__attribute__((section("__libfuzzer_extra_counters")))
+#endif
+static uint8_t interleavings[SCHED_COV_SIZE];
+static uint64_t campaign_mutants;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *env = getenv("HVO_MUTANTS");
+	char buf[512], *save = NULL;
+
+	(void)argc;
+	(void)argv;
+	if (!env || !*env)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", env);
+	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		int mut = hvo_mutant_by_name(tok);
+
+		if (mut < 0) {
+			fprintf(stderr, "fuzz_sched: HVO_MUTANTS: unknown mutant '%s'\n", tok);
+			exit(2);
+		}
+		campaign_mutants |= 1ull << mut;
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct scen_input in = { 0 };
+	struct sched_cfg sc = { .policy = SCHED_BYTES, .cov = interleavings };
+	struct scen_result res;
+
+	in.scen = (enum scen_id)(size > 0 ? data[0] % NR_SCEN : 0);
+	in.ncpus = 2 + (size > 1 ? data[1] % 3 : 0);
+	in.param = size > 2 ? data[2] : 0;
+	sc.bytes = size > 3 ? data + 3 : NULL;
+	sc.nbytes = size > 3 ? size - 3 : 0;
+	if (scen_run(&in, &sc, campaign_mutants, &res) == 0)
+		return 0;
+	fprintf(stderr, "fuzz_sched: FAILURE: %s\nfuzz_sched: the input as text (hvo-sched replay FILE):\n",
+		res.reason);
+	scen_print(&in, res.schedule, campaign_mutants, stderr);
+	fflush(stderr);
+	abort();
+}

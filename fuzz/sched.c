@@ -1,0 +1,564 @@
+/*
+ * sched.c - the deterministic fiber scheduler (see sched.h).
+ *
+ * Each simulated CPU is a ucontext fiber with its own stack; switches go
+ * directly from fiber to fiber, and back to the caller of sched_run when
+ * the run ends.  Under ASan every switch is announced with
+ * __sanitizer_start/finish_switch_fiber; under TSan each fiber is a TSan
+ * fiber.  The switch synchronises (flag 0, not _no_sync): the fibers share
+ * the scheduler's bookkeeping and the model's state by design, one at a
+ * time, and without the handoff's happens-before TSan would report every
+ * such access.  The fiber runs are sequentially consistent anyway; data
+ * races and weak ordering are the pthread stress lane's (hvo-stress under
+ * TSan, anchors-fuzzing 4.9 item 7).  Everything hangs off struct sched:
+ * no global state.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "sched.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SCHED_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define SCHED_TSAN 1
+#endif
+#endif
+#ifdef __SANITIZE_ADDRESS__
+#define SCHED_ASAN 1
+#endif
+#ifdef __SANITIZE_THREAD__
+#define SCHED_TSAN 1
+#endif
+#ifdef SCHED_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+#ifdef SCHED_TSAN
+#include <sanitizer/tsan_interface.h>
+#endif
+
+#if defined(SCHED_ASAN) || defined(SCHED_TSAN)
+#define STACK_SIZE (1u << 20)
+#else
+#define STACK_SIZE (256u << 10)
+#endif
+#define MAIN SCHED_MAX_CPUS    /* the context that called sched_run */
+#define NO_LOCK (-1)
+
+struct cpu {
+	ucontext_t uc;
+	uint8_t *stack;
+	sched_fn fn;
+	void *arg;
+	bool has_job, started, done;
+	int wait_lock;            /* the lock it waits for, NO_LOCK */
+	bool wait_gp;             /* inside synchronize_rcu */
+	uint64_t gp_stamp;        /* ...waiting for readers that began at or before this */
+	unsigned rcu_nest;        /* read-side nesting */
+	uint64_t rcu_begin;       /* stamp of its outermost rcu_read_lock */
+	uint32_t site;            /* hash of the switch point it stopped at */
+	int prio;                 /* PCT */
+	void *tsan_fiber;
+};
+
+struct sched {
+	struct sched_cfg cfg;
+	struct cpu cpu[SCHED_MAX_CPUS];
+	ucontext_t main_uc;
+	void *main_tsan;
+	const void *main_bottom;  /* ASan: the caller's stack */
+	size_t main_size;
+	unsigned cur, prev;
+	struct hvo_sync_ops ops;
+	int lock_owner[HVO_NR_LOCKS];
+	uint64_t rcu_clock;       /* stamps for readers and grace periods */
+	/* decisions */
+	uint64_t rng, steps, points, switches, gps;
+	size_t byte_pos, replay_pos;
+	const char *replay;       /* past the "<n>:" prefix */
+	bool diverged;
+	unsigned pct_change[16], nr_change, pct_low;
+	char *trace;
+	size_t trace_len, trace_cap;
+	enum sched_status status;
+	char reason[256];
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t next_rand(uint64_t *st)
+{
+	uint64_t z = (*st += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t site_hash(enum hvo_sync_point sp, const char *where)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)sp;
+
+	for (const char *p = where ? where : ""; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h;
+}
+
+static void fail(struct sched *s, enum sched_status st, const char *msg)
+{
+	if (s->status == SCHED_OK) {
+		s->status = st;
+		snprintf(s->reason, sizeof(s->reason), "%s", msg);
+	}
+}
+
+static bool trace_push(struct sched *s, char ch)
+{
+	if (s->trace_len + 2 > s->trace_cap) {
+		size_t cap = s->trace_cap ? 2 * s->trace_cap : 256;
+		char *n = realloc(s->trace, cap);
+
+		if (!n)
+			return false;
+		s->trace = n;
+		s->trace_cap = cap;
+	}
+	s->trace[s->trace_len++] = ch;
+	s->trace[s->trace_len] = '\0';
+	return true;
+}
+
+/* ------------------------------------------------------------ runnability */
+
+static bool readers_block(const struct sched *s, const struct cpu *c)
+{
+	for (unsigned i = 0; i < s->cfg.ncpus; i++) {
+		const struct cpu *r = &s->cpu[i];
+
+		if (r != c && r->rcu_nest && r->rcu_begin <= c->gp_stamp)
+			return true;
+	}
+	return false;
+}
+
+static bool runnable(const struct sched *s, unsigned i)
+{
+	const struct cpu *c = &s->cpu[i];
+
+	if (!c->has_job || c->done)
+		return false;
+	if (c->wait_lock != NO_LOCK && s->lock_owner[c->wait_lock] != NO_LOCK)
+		return false;
+	return !(c->wait_gp && readers_block(s, c));
+}
+
+/* The fallback when bytes or the replay run out: no preemption. */
+static unsigned keep_going(const struct sched *s, const unsigned *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (r[i] == s->cur)
+			return s->cur;
+	return r[0];
+}
+
+static unsigned pct_pick(struct sched *s, const unsigned *r, unsigned n)
+{
+	unsigned best = r[0];
+
+	/* At a change point the running CPU drops below every other (PCT). */
+	for (unsigned i = 0; i < s->nr_change; i++)
+		if (s->pct_change[i] == s->steps && s->cur < MAIN)
+			s->cpu[s->cur].prio = (int)s->pct_low--;
+	for (unsigned i = 1; i < n; i++)
+		if (s->cpu[r[i]].prio > s->cpu[best].prio)
+			best = r[i];
+	return best;
+}
+
+static unsigned replay_pick(struct sched *s, const unsigned *r, unsigned n)
+{
+	char ch = s->replay ? s->replay[s->replay_pos] : '\0';
+
+	if (!ch)
+		return keep_going(s, r, n);
+	s->replay_pos++;
+	for (unsigned i = 0; i < n; i++)
+		if ((unsigned)(ch - '0') == r[i])
+			return r[i];
+	s->diverged = true;
+	return keep_going(s, r, n);
+}
+
+/* The next CPU to run, or -1 when none can.  Contended choices are steps. */
+static int pick(struct sched *s)
+{
+	unsigned r[SCHED_MAX_CPUS], n = 0, c;
+
+	for (unsigned i = 0; i < s->cfg.ncpus; i++)
+		if (runnable(s, i))
+			r[n++] = i;
+	if (n <= 1)
+		return n ? (int)r[0] : -1;
+	s->steps++;
+	switch (s->cfg.policy) {
+	case SCHED_BYTES:
+		c = s->byte_pos < s->cfg.nbytes ? r[s->cfg.bytes[s->byte_pos++] % n] : keep_going(s, r, n);
+		break;
+	case SCHED_PCT:
+		c = pct_pick(s, r, n);
+		break;
+	case SCHED_RANDOM:
+		c = r[next_rand(&s->rng) % n];
+		break;
+	default:
+		c = replay_pick(s, r, n);
+		break;
+	}
+	if (!trace_push(s, (char)('0' + c)))
+		fail(s, SCHED_MISUSE, "out of memory recording the schedule");
+	return (int)c;
+}
+
+/* ------------------------------------------------------------ switching */
+
+static ucontext_t *ctx_of(struct sched *s, unsigned i) { return i == MAIN ? &s->main_uc : &s->cpu[i].uc; }
+
+static void arrived(struct sched *s, void *fake)
+{
+#ifdef SCHED_ASAN
+	const void *bottom;
+	size_t size;
+
+	__sanitizer_finish_switch_fiber(fake, &bottom, &size);
+	if (s->prev == MAIN) {
+		s->main_bottom = bottom;
+		s->main_size = size;
+	}
+#else
+	(void)s;
+	(void)fake;
+#endif
+}
+
+/* Leave the running context for `to`; a finished fiber never comes back. */
+static void switch_to(struct sched *s, unsigned to, bool dying)
+{
+	unsigned from = s->cur;
+	void *fake = NULL;
+
+	if (from != MAIN && to != MAIN) {
+		s->switches++;
+		if (s->cfg.cov) {
+			uint32_t h = (s->cpu[from].site * 31u) ^ s->cpu[to].site;
+			uint8_t *ctr = &s->cfg.cov[h % SCHED_COV_SIZE];
+
+			if (*ctr < 255)
+				(*ctr)++;
+		}
+	}
+	s->prev = from;
+	s->cur = to;
+#ifdef SCHED_ASAN
+	__sanitizer_start_switch_fiber(dying ? NULL : &fake, to == MAIN ? s->main_bottom : s->cpu[to].stack,
+				       to == MAIN ? s->main_size : STACK_SIZE);
+#else
+	(void)dying;
+#endif
+#ifdef SCHED_TSAN
+	__tsan_switch_to_fiber(to == MAIN ? s->main_tsan : s->cpu[to].tsan_fiber, 0);
+#endif
+	swapcontext(ctx_of(s, from), ctx_of(s, to));
+	arrived(s, fake);
+}
+
+/* The running CPU cannot go on (or chose to yield): run another. */
+static void reschedule(struct sched *s)
+{
+	int next;
+
+	if (s->status != SCHED_OK) {
+		switch_to(s, MAIN, false);
+		return;
+	}
+	next = pick(s);
+	if (next < 0) {
+		char msg[256];
+		size_t len = (size_t)snprintf(msg, sizeof(msg), "deadlock: no runnable CPU;");
+
+		for (unsigned i = 0; i < s->cfg.ncpus && len < sizeof(msg); i++) {
+			const struct cpu *c = &s->cpu[i];
+
+			if (c->has_job && !c->done)
+				len += (size_t)snprintf(msg + len, sizeof(msg) - len, " cpu%u waits for %s", i,
+							c->wait_gp ? "a grace period" :
+							c->wait_lock == HVO_LOCK_PAGE_TABLE ? "page_table_lock" :
+							c->wait_lock != NO_LOCK ? "a lock" : "?");
+		}
+		fail(s, SCHED_DEADLOCK, msg);
+		switch_to(s, MAIN, false);
+		return;
+	}
+	if ((unsigned)next != s->cur)
+		switch_to(s, (unsigned)next, false);
+}
+
+static void trampoline(unsigned hi, unsigned lo)
+{
+	struct sched *s = (struct sched *)(((uintptr_t)hi << 31 << 1) | (uintptr_t)lo);
+	struct cpu *c = &s->cpu[s->cur];
+	int next;
+
+	arrived(s, NULL);
+	c->started = true;
+	c->fn(c->arg);
+	c->done = true;
+	if (c->rcu_nest)
+		fail(s, SCHED_MISUSE, "a CPU finished inside an RCU read-side section");
+	for (int l = 0; l < HVO_NR_LOCKS; l++)
+		if (s->lock_owner[l] == (int)s->cur)
+			fail(s, SCHED_MISUSE, "a CPU finished holding a lock");
+	next = s->status == SCHED_OK ? pick(s) : -1;
+	if (next < 0) {
+		for (unsigned i = 0; i < s->cfg.ncpus; i++)
+			if (s->cpu[i].has_job && !s->cpu[i].done)
+				fail(s, SCHED_DEADLOCK, "deadlock: the last runnable CPU finished, others wait");
+		switch_to(s, MAIN, true);
+	} else {
+		switch_to(s, (unsigned)next, true);
+	}
+}
+
+/* ------------------------------------------------------------ the seam */
+
+static void op_sched(void *ctx, enum hvo_sync_point sp, const char *where)
+{
+	struct sched *s = ctx;
+
+	if (s->cur == MAIN)
+		return;  /* setup and checks run outside the CPUs */
+	s->cpu[s->cur].site = site_hash(sp, where);
+	if (++s->points > s->cfg.max_steps)
+		fail(s, SCHED_STEP_LIMIT, "step limit: livelock, or a run far longer than its scenario");
+	reschedule(s);
+}
+
+static void op_lock(void *ctx, enum hvo_lock l)
+{
+	struct sched *s = ctx;
+	struct cpu *c;
+
+	if (s->cur == MAIN || (unsigned)l >= HVO_NR_LOCKS)
+		return;
+	c = &s->cpu[s->cur];
+	if (s->lock_owner[l] == (int)s->cur) {
+		fail(s, SCHED_MISUSE, "self-deadlock: a CPU takes a lock it holds");
+		switch_to(s, MAIN, false);
+	}
+	while (s->lock_owner[l] != NO_LOCK) {
+		c->wait_lock = l;
+		reschedule(s);
+	}
+	c->wait_lock = NO_LOCK;
+	s->lock_owner[l] = (int)s->cur;
+}
+
+static void op_unlock(void *ctx, enum hvo_lock l)
+{
+	struct sched *s = ctx;
+
+	if (s->cur == MAIN || (unsigned)l >= HVO_NR_LOCKS)
+		return;
+	if (s->lock_owner[l] != (int)s->cur) {
+		fail(s, SCHED_MISUSE, "unlock of a lock this CPU does not hold");
+		switch_to(s, MAIN, false);
+	}
+	s->lock_owner[l] = NO_LOCK;
+}
+
+static void op_rcu_read_lock(void *ctx)
+{
+	struct sched *s = ctx;
+	struct cpu *c;
+
+	if (s->cur == MAIN)
+		return;
+	c = &s->cpu[s->cur];
+	if (!c->rcu_nest++)
+		c->rcu_begin = ++s->rcu_clock;
+}
+
+static void op_rcu_read_unlock(void *ctx)
+{
+	struct sched *s = ctx;
+
+	if (s->cur == MAIN)
+		return;
+	if (!s->cpu[s->cur].rcu_nest) {
+		fail(s, SCHED_MISUSE, "rcu_read_unlock without rcu_read_lock");
+		switch_to(s, MAIN, false);
+	}
+	s->cpu[s->cur].rcu_nest--;
+}
+
+/* A grace period waits for every reader that began before it (spec 5.2). */
+static void op_synchronize_rcu(void *ctx)
+{
+	struct sched *s = ctx;
+	struct cpu *c;
+
+	if (s->cur == MAIN) {
+		s->gps++;
+		return;
+	}
+	c = &s->cpu[s->cur];
+	if (c->rcu_nest) {
+		fail(s, SCHED_MISUSE, "synchronize_rcu inside an RCU read-side section");
+		switch_to(s, MAIN, false);
+	}
+	c->gp_stamp = ++s->rcu_clock;
+	c->wait_gp = true;
+	while (readers_block(s, c))
+		reschedule(s);
+	c->wait_gp = false;
+	s->gps++;
+}
+
+static unsigned op_cpu(void *ctx)
+{
+	const struct sched *s = ctx;
+
+	return s->cur == MAIN ? 0 : s->cur;
+}
+
+/* ------------------------------------------------------------ API */
+
+int sched_create(const struct sched_cfg *cfg, struct sched **out)
+{
+	struct sched *s;
+
+	*out = NULL;
+	if (cfg->ncpus < 1 || cfg->ncpus > SCHED_MAX_CPUS)
+		return -1;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -1;
+	s->cfg = *cfg;
+	if (!s->cfg.max_steps)
+		s->cfg.max_steps = 1000000;
+	if (!s->cfg.pct_steps)
+		s->cfg.pct_steps = 64;
+	s->cur = s->prev = MAIN;
+	s->rng = cfg->seed;
+	for (int l = 0; l < HVO_NR_LOCKS; l++)
+		s->lock_owner[l] = NO_LOCK;
+	if (cfg->policy == SCHED_REPLAY && cfg->replay) {
+		const char *colon = strchr(cfg->replay, ':');
+
+		s->replay = colon ? colon + 1 : cfg->replay;
+	}
+	if (cfg->policy == SCHED_PCT) {
+		unsigned d = cfg->pct_depth ? cfg->pct_depth : 1, perm[SCHED_MAX_CPUS];
+
+		/* distinct priorities above every change-point priority */
+		for (unsigned i = 0; i < cfg->ncpus; i++)
+			perm[i] = i;
+		for (unsigned i = cfg->ncpus; i > 1; i--) {
+			unsigned j = (unsigned)(next_rand(&s->rng) % i), t = perm[i - 1];
+
+			perm[i - 1] = perm[j];
+			perm[j] = t;
+		}
+		for (unsigned i = 0; i < cfg->ncpus; i++)
+			s->cpu[i].prio = (int)(d + perm[i] + 1);
+		s->nr_change = d - 1 < 16 ? d - 1 : 16;
+		for (unsigned i = 0; i < s->nr_change; i++)
+			s->pct_change[i] = 1 + (unsigned)(next_rand(&s->rng) % s->cfg.pct_steps);
+		s->pct_low = d;
+	}
+	s->ops = (struct hvo_sync_ops){
+		.sched = op_sched, .lock = op_lock, .unlock = op_unlock,
+		.rcu_read_lock = op_rcu_read_lock, .rcu_read_unlock = op_rcu_read_unlock,
+		.synchronize_rcu = op_synchronize_rcu, .cpu = op_cpu, .ctx = s,
+	};
+	if (!trace_push(s, (char)('0' + cfg->ncpus)) || !trace_push(s, ':')) {
+		sched_destroy(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void sched_destroy(struct sched *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < SCHED_MAX_CPUS; i++) {
+#ifdef SCHED_TSAN
+		if (s->cpu[i].tsan_fiber)
+			__tsan_destroy_fiber(s->cpu[i].tsan_fiber);
+#endif
+		free(s->cpu[i].stack);
+	}
+	free(s->trace);
+	free(s);
+}
+
+void sched_spawn(struct sched *s, unsigned cpu, sched_fn fn, void *arg)
+{
+	if (cpu >= s->cfg.ncpus)
+		return;
+	s->cpu[cpu].fn = fn;
+	s->cpu[cpu].arg = arg;
+	s->cpu[cpu].has_job = true;
+	s->cpu[cpu].wait_lock = NO_LOCK;
+}
+
+const struct hvo_sync_ops *sched_sync_ops(struct sched *s) { return &s->ops; }
+
+static int make_fiber(struct sched *s, unsigned i)
+{
+	struct cpu *c = &s->cpu[i];
+	uintptr_t p = (uintptr_t)s;
+
+	c->stack = malloc(STACK_SIZE);
+	if (!c->stack || getcontext(&c->uc))
+		return -1;
+	c->uc.uc_stack.ss_sp = c->stack;
+	c->uc.uc_stack.ss_size = STACK_SIZE;
+	c->uc.uc_link = NULL;
+	makecontext(&c->uc, (void (*)(void))trampoline, 2, (unsigned)(p >> 31 >> 1), (unsigned)(p & 0xffffffffu));
+#ifdef SCHED_TSAN
+	c->tsan_fiber = __tsan_create_fiber(0);
+#endif
+	return 0;
+}
+
+enum sched_status sched_run(struct sched *s)
+{
+	int first;
+
+#ifdef SCHED_TSAN
+	s->main_tsan = __tsan_get_current_fiber();
+#endif
+	for (unsigned i = 0; i < s->cfg.ncpus; i++)
+		if (s->cpu[i].has_job && make_fiber(s, i)) {
+			fail(s, SCHED_MISUSE, "out of memory for a fiber stack");
+			return s->status;
+		}
+	first = pick(s);
+	if (first >= 0)
+		switch_to(s, (unsigned)first, false);
+	return s->status;
+}
+
+const char *sched_reason(const struct sched *s) { return s->reason; }
+const char *sched_schedule(const struct sched *s) { return s->trace; }
+bool sched_diverged(const struct sched *s) { return s->diverged; }
+uint64_t sched_switches(const struct sched *s) { return s->switches; }
+uint64_t sched_points(const struct sched *s) { return s->points; }
+uint64_t sched_grace_periods(const struct sched *s) { return s->gps; }
+unsigned sched_cpu(const struct sched *s) { return s->cur == MAIN ? 0 : s->cur; }

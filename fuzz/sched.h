@@ -1,0 +1,82 @@
+/*
+ * sched.h - the deterministic scheduler: K simulated CPUs as fibers on one
+ * OS thread, behind the core's sync seam (architecture rule 3, the "fibers"
+ * backend).
+ *
+ * Every sync-seam primitive is a switch point; at each one the scheduler
+ * picks the CPU that runs next from the runnable ones.  Only contended
+ * decisions (two or more runnable CPUs) are steps: they consume a schedule
+ * byte, count for PCT, and are recorded in the schedule string that replays
+ * the run exactly (anchors-fuzzing 4.9).  Locks are scheduler-aware (a CPU
+ * waiting for one is not runnable), RCU is simulated (a grace period waits
+ * for every reader that began before it), and no runnable CPU while some
+ * are unfinished is a deadlock, reported with what each CPU waits for.
+ *
+ * Sources of decisions:
+ *   SCHED_BYTES   one byte per step (the fuzz input); when they run out the
+ *                 running CPU keeps going (no preemption)
+ *   SCHED_PCT     PCT(seed, depth): random distinct priorities, depth-1
+ *                 change points in [1, pct_steps] (Burckhardt et al. 2010)
+ *   SCHED_RANDOM  uniform among the runnable CPUs, seeded
+ *   SCHED_REPLAY  a recorded schedule string; past its end or where it
+ *                 names a CPU that cannot run, the lowest runnable CPU
+ *                 (sched_diverged() says so)
+ */
+#ifndef HVO_FUZZ_SCHED_H
+#define HVO_FUZZ_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hvo/hvo.h"
+
+#define SCHED_MAX_CPUS 8
+#define SCHED_COV_SIZE 4096   /* interleaving counters: (site, site) pairs hashed */
+
+enum sched_policy { SCHED_BYTES, SCHED_PCT, SCHED_RANDOM, SCHED_REPLAY };
+
+enum sched_status {
+	SCHED_OK,          /* every CPU finished */
+	SCHED_DEADLOCK,    /* no runnable CPU, some unfinished */
+	SCHED_STEP_LIMIT,  /* max_steps switch points: livelock */
+	SCHED_MISUSE,      /* unlock of a lock not held, synchronize_rcu in a reader, ... */
+};
+
+struct sched_cfg {
+	unsigned ncpus;             /* 1..SCHED_MAX_CPUS */
+	enum sched_policy policy;
+	uint64_t seed;              /* PCT, RANDOM */
+	unsigned pct_depth;         /* PCT: d (>= 1) */
+	unsigned pct_steps;         /* PCT: k, the expected number of steps (0: 64) */
+	const uint8_t *bytes;       /* BYTES */
+	size_t nbytes;
+	const char *replay;         /* REPLAY: a schedule string from sched_schedule() */
+	uint64_t max_steps;         /* switch points before SCHED_STEP_LIMIT (0: 1,000,000) */
+	uint8_t *cov;               /* SCHED_COV_SIZE interleaving counters, or NULL */
+};
+
+struct sched;
+typedef void (*sched_fn)(void *arg);
+
+int sched_create(const struct sched_cfg *cfg, struct sched **out);
+void sched_destroy(struct sched *s);
+/* The job CPU cpu runs (one each; a CPU without a job is finished). */
+void sched_spawn(struct sched *s, unsigned cpu, sched_fn fn, void *arg);
+/* The sync seam to put in the machine's config. */
+const struct hvo_sync_ops *sched_sync_ops(struct sched *s);
+/* Run every CPU to the end (or a deadlock, livelock or misuse). */
+enum sched_status sched_run(struct sched *s);
+/* Why the run stopped, for a status other than SCHED_OK. */
+const char *sched_reason(const struct sched *s);
+
+/* The recorded decisions: "<ncpus>:" then one character per step ('0'..'7'). */
+const char *sched_schedule(const struct sched *s);
+bool sched_diverged(const struct sched *s);
+uint64_t sched_switches(const struct sched *s);      /* CPU changes */
+uint64_t sched_points(const struct sched *s);        /* switch points reached */
+uint64_t sched_grace_periods(const struct sched *s); /* completed synchronize_rcu calls */
+/* The CPU running now (also the seam's cpu callback); valid inside a job. */
+unsigned sched_cpu(const struct sched *s);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * sched_cli.c - hvo-sched, the deterministic scheduler's command line:
+ *
+ *   hvo-sched replay [--mutant NAME]... [--expect-fail] FILE...
+ *       rerun scenario witnesses with their recorded schedules; PASS/FAIL
+ *       per file (with --expect-fail a file passes when the run fails)
+ *   hvo-sched explore SCENARIO [--cpus N] [--param P] [--mutant NAME]...
+ *       [--policy pct|random] [--depth D] [--runs N] [--seed X] [--save FILE]
+ *       run seeded schedules until one fails; print (and save) it as a witness
+ *   hvo-sched bench [--runs N]
+ *       switch points and CPU switches per second, runs per second
+ *
+ * Exit status: 0 as expected, 1 otherwise, 2 usage error.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ops.h"
+#include "sched_scen.h"
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "hvo-sched: %s\nusage: hvo-sched replay [--mutant NAME]... [--expect-fail] FILE...\n"
+		"       hvo-sched explore SCENARIO [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
+		"                         [--depth D] [--runs N] [--seed X] [--save FILE]\n"
+		"       hvo-sched bench [--runs N]\n", msg);
+	return 2;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!s || !*s)
+		return false;
+	*out = strtoull(s, &end, 0);
+	return *end == '\0';
+}
+
+static bool add_mutant(const char *name, uint64_t *mutants)
+{
+	int m = name ? hvo_mutant_by_name(name) : -1;
+
+	if (m < 0)
+		return false;
+	*mutants |= 1ull << m;
+	return true;
+}
+
+static int load(const char *path, struct scen_input *in)
+{
+	size_t len;
+	uint8_t *buf = hvo_read_file(path, &len);
+	char err[256], *text = buf ? malloc(len + 1) : NULL;
+	int rc;
+
+	if (!text) {
+		free(buf);
+		fprintf(stderr, "hvo-sched: cannot read %s\n", path);
+		return -1;
+	}
+	memcpy(text, buf, len);
+	text[len] = '\0';  /* hvo_read_file gives bytes, not a string */
+	rc = scen_parse(text, in, err, sizeof(err));
+	free(text);
+	free(buf);
+	if (rc)
+		fprintf(stderr, "hvo-sched: %s: %s\n", path, err);
+	return rc;
+}
+
+/* Run in a child: a mutant may corrupt the model's host memory, and a
+ * sanitizer report or a signal is a failure to report, not to die of.
+ * Returns the scenario status, or 3 for a crash. */
+static int run_child(const struct scen_input *in, const struct sched_cfg *sc, uint64_t mutants,
+		     struct scen_result *res)
+{
+	int fd[2], wst;
+	pid_t pid;
+	ssize_t got = 0;
+
+	memset(res, 0, sizeof(*res));
+	fflush(stdout);
+	if (pipe(fd))
+		return scen_run(in, sc, mutants, res);
+	pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		scen_run(in, sc, mutants, res);
+		if (write(fd[1], res, sizeof(*res)) != (ssize_t)sizeof(*res))
+			_exit(3);
+		_exit(res->status);
+	}
+	close(fd[1]);
+	while (pid > 0 && got < (ssize_t)sizeof(*res)) {
+		ssize_t n = read(fd[0], (char *)res + got, sizeof(*res) - (size_t)got);
+
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd[0]);
+	if (pid < 0 || waitpid(pid, &wst, 0) < 0 || !WIFEXITED(wst) || got != (ssize_t)sizeof(*res))
+		return 3;
+	return WEXITSTATUS(wst) == res->status ? res->status : 3;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	uint64_t mutants = 0;
+	bool expect_fail = false;
+	int bad = 0, files = 0;
+
+	for (int i = 0; i < argc; i++) {
+		struct scen_input in;
+		struct scen_result res;
+		struct sched_cfg sc = { .policy = SCHED_REPLAY };
+		bool ok;
+		int status;
+
+		if (!strcmp(argv[i], "--mutant")) {
+			if (!add_mutant(i + 1 < argc ? argv[++i] : NULL, &mutants))
+				return usage("--mutant needs a mutant name (./hvo mutants)");
+			continue;
+		}
+		if (!strcmp(argv[i], "--expect-fail")) {
+			expect_fail = true;
+			continue;
+		}
+		files++;
+		if (load(argv[i], &in)) {
+			bad = 1;
+			continue;
+		}
+		sc.replay = in.schedule;
+		status = run_child(&in, &sc, mutants, &res);
+		ok = expect_fail ? status != 0 && status != 2 : status == 0;
+		printf("%s %s: %s%s\n", ok ? "PASS" : "FAIL", argv[i],
+		       status == 0 ? "clean" : status == 3 ? "crashed (sanitizer or signal; see above)" : res.reason,
+		       res.diverged ? " (schedule diverged)" : "");
+		if (!ok) {
+			bad = 1;
+			scen_print(&in, res.schedule, mutants, stdout);
+		}
+	}
+	if (!files)
+		return usage("replay: no file");
+	return bad;
+}
+
+struct explore_opts {
+	struct scen_input in;
+	uint64_t mutants, runs, seed, depth;
+	enum sched_policy policy;
+	const char *save;
+};
+
+static int parse_explore(int argc, char **argv, struct explore_opts *o)
+{
+	int id = argc > 0 ? scen_by_name(argv[0]) : -1;
+	uint64_t v;
+
+	if (id < 0)
+		return usage("explore: unknown or missing scenario (optimize_race, walk, batch)");
+	*o = (struct explore_opts){ .in = { .scen = (enum scen_id)id, .ncpus = 2 }, .runs = 10000, .seed = 1,
+				    .depth = 3, .policy = SCHED_PCT };
+	for (int i = 1; i < argc; i += 2) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--mutant")) {
+			if (!add_mutant(val, &o->mutants))
+				return usage("--mutant needs a mutant name");
+		} else if (!strcmp(a, "--policy") && val && (!strcmp(val, "pct") || !strcmp(val, "random"))) {
+			o->policy = !strcmp(val, "pct") ? SCHED_PCT : SCHED_RANDOM;
+		} else if (!strcmp(a, "--save") && val) {
+			o->save = val;
+		} else if (!strcmp(a, "--cpus") && parse_u64(val, &v) && v >= 2 && v <= SCHED_MAX_CPUS) {
+			o->in.ncpus = (unsigned)v;
+		} else if (!strcmp(a, "--param") && parse_u64(val, &v) && v < 256) {
+			o->in.param = (unsigned)v;
+		} else if (!strcmp(a, "--runs") && parse_u64(val, &o->runs)) {
+		} else if (!strcmp(a, "--seed") && parse_u64(val, &o->seed)) {
+		} else if (!strcmp(a, "--depth") && parse_u64(val, &o->depth) && o->depth >= 1 && o->depth <= 16) {
+		} else {
+			return usage("explore: bad option or value");
+		}
+	}
+	return 0;
+}
+
+static int cmd_explore(int argc, char **argv)
+{
+	struct explore_opts o;
+	int rc = parse_explore(argc, argv, &o);
+
+	struct sched_cfg probe = { .policy = SCHED_REPLAY };
+	struct scen_result res;
+	unsigned k;
+
+	if (rc)
+		return rc;
+	/* PCT's k: the steps of a run without preemption (as Shuttle learns it) */
+	scen_run(&o.in, &probe, o.mutants, &res);
+	k = res.steps ? (unsigned)res.steps : 1;
+	for (uint64_t run = 0; run < o.runs; run++) {
+		struct sched_cfg sc = { .policy = o.policy, .seed = o.seed + run, .pct_depth = (unsigned)o.depth,
+					.pct_steps = k };
+
+		FILE *f;
+
+		if (scen_run(&o.in, &sc, o.mutants, &res) == 0)
+			continue;
+		printf("# found after %" PRIu64 " runs (seed %" PRIu64 "): %s\n", run + 1, o.seed + run, res.reason);
+		scen_print(&o.in, res.schedule, o.mutants, stdout);
+		if (o.save && (f = fopen(o.save, "w")) != NULL) {
+			fprintf(f, "# %s\n", res.reason);
+			scen_print(&o.in, res.schedule, 0, f);
+			fclose(f);
+		}
+		return 0;
+	}
+	printf("explore: no failing schedule in %" PRIu64 " runs\n", o.runs);
+	return 1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Figures as rates of this run; the scenario without scheduling (replay of
+ * the empty schedule) is the baseline the others are compared with. */
+static int cmd_bench(int argc, char **argv)
+{
+	uint64_t runs = 2000;
+
+	if (argc == 2 && !strcmp(argv[0], "--runs") && parse_u64(argv[1], &runs) && runs) {
+	} else if (argc) {
+		return usage("bench: bad option");
+	}
+	for (int scen = 0; scen < NR_SCEN; scen++) {
+		double base = 0;
+
+		for (int pol = 0; pol < 2; pol++) {
+			uint64_t points = 0, switches = 0;
+			double t0 = now(), dt;
+
+			for (uint64_t r = 0; r < runs; r++) {
+				struct scen_input in = { .scen = (enum scen_id)scen, .ncpus = 3 };
+				struct sched_cfg sc = { .policy = pol ? SCHED_RANDOM : SCHED_REPLAY, .seed = r };
+				struct scen_result res;
+
+				if (scen_run(&in, &sc, 0, &res)) {
+					printf("bench: %s failed: %s\n", scen_name(in.scen), res.reason);
+					return 1;
+				}
+				points += res.points;
+				switches += res.switches;
+			}
+			dt = now() - t0;
+			if (!pol)
+				base = runs / dt;
+			printf("sched %-14s %-8s runs/s=%.0f (%.2fx of no-preemption) points/s=%.0f switches/s=%.0f "
+			       "switches/run=%.1f\n", scen_name((enum scen_id)scen), pol ? "random" : "none", runs / dt,
+			       runs / dt / base, points / dt, switches / dt, (double)switches / runs);
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage("no command");
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "explore"))
+		return cmd_explore(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "bench"))
+		return cmd_bench(argc - 2, argv + 2);
+	return usage("unknown command");
+}

@@ -1,0 +1,331 @@
+/*
+ * sched_scen.c - the scenarios of sched_scen.h and their text form.
+ *
+ * Each scenario's oracle checks more than "no violation": that the work it
+ * was meant to do happened (every folio optimized, the walkers saw the
+ * folio they walked), so a run that silently did nothing cannot pass.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sched_scen.h"
+
+#define MAX_FOLIOS (SCHED_MAX_CPUS * 2)
+
+static const char *const names[NR_SCEN] = { "optimize_race", "walk", "batch" };
+
+const char *scen_name(enum scen_id id) { return (unsigned)id < NR_SCEN ? names[id] : "?"; }
+
+int scen_by_name(const char *name)
+{
+	for (int i = 0; i < NR_SCEN; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
+struct run;
+struct job {
+	struct run *r;
+	unsigned cpu;
+};
+
+struct run {
+	const struct scen_input *in;
+	struct hvo_machine *m;
+	int32_t ids[MAX_FOLIOS];
+	unsigned nr_ids;
+	unsigned order;
+	struct job jobs[SCHED_MAX_CPUS];
+	uint64_t walks;          /* walker views checked */
+	char oracle[256];        /* first oracle failure seen by a job */
+};
+
+static void oracle_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void oracle_fail(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->oracle[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->oracle, sizeof(r->oracle), fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------ jobs */
+
+static void job_optimize(void *arg)
+{
+	struct job *j = arg;
+	int rc = hvo_folio_optimize(j->r->m, j->r->ids[j->cpu]);
+
+	if (rc)
+		oracle_fail(j->r, "cpu%u: optimize of folio %d returned %d", j->cpu, j->r->ids[j->cpu], rc);
+}
+
+/* A speculative PFN walker over head, first tail, a middle and the last tail. */
+static void walk_folio(struct run *r, unsigned cpu, int32_t id)
+{
+	struct hvo_folio_info fi;
+	uint64_t idx[4];
+
+	if (hvo_folio_info(r->m, id, &fi))
+		return;
+	idx[0] = 0;
+	idx[1] = 1;
+	idx[2] = (1ull << fi.order) / 2 + cpu;
+	idx[3] = (1ull << fi.order) - 1;
+	for (unsigned k = 0; k < 4; k++) {
+		struct hvo_page_view v;
+
+		if (hvo_walk_pfn(r->m, fi.pfn + idx[k], &v)) {
+			oracle_fail(r, "cpu%u: walk of pfn 0x%" PRIx64 " failed", cpu, fi.pfn + idx[k]);
+			continue;
+		}
+		r->walks++;
+		/* G2: every struct page of a pool folio reads the same through any
+		 * mapping the walker can meet (spec 5.5), and the frozen head never
+		 * hands out a reference (I13). */
+		if (v.head_pfn != fi.pfn || v.head != (idx[k] == 0) || v.tail != (idx[k] != 0) || v.got_ref)
+			oracle_fail(r, "cpu%u: walker at pfn 0x%" PRIx64 " saw head 0x%" PRIx64 " head=%d tail=%d got_ref=%d",
+				    cpu, v.pfn, v.head_pfn, v.head, v.tail, v.got_ref);
+	}
+}
+
+static void job_churn(void *arg)
+{
+	struct job *j = arg;
+	int32_t id = j->r->ids[0];
+
+	for (unsigned i = 0; i < 1 + j->r->in->param % 3; i++) {
+		int rc = hvo_folio_restore(j->r->m, id);
+
+		if (!rc)
+			rc = hvo_folio_optimize(j->r->m, id);
+		if (rc)
+			oracle_fail(j->r, "cpu%u: restore/optimize of folio %d returned %d", j->cpu, id, rc);
+	}
+}
+
+static void job_walk(void *arg)
+{
+	struct job *j = arg;
+
+	for (unsigned i = 0; i < 2 + j->r->in->param % 3; i++)
+		walk_folio(j->r, j->cpu, j->r->ids[0]);
+}
+
+static void job_batch(void *arg)
+{
+	struct job *j = arg;
+	int32_t ids[2];
+	int n = hvo_folio_alloc_batch(j->r->m, j->r->order, 0, HVO_ZONE_NORMAL, 2, ids);
+
+	if (n != 2)
+		oracle_fail(j->r, "cpu%u: batch allocated %d of 2 folios", j->cpu, n);
+}
+
+static void job_single(void *arg)
+{
+	struct job *j = arg;
+	int32_t id = j->r->ids[j->cpu - 1];
+	int rc = hvo_folio_optimize(j->r->m, id);
+
+	if (!rc)
+		rc = hvo_folio_restore(j->r->m, id);
+	if (rc)
+		oracle_fail(j->r, "cpu%u: optimize/restore of folio %d returned %d", j->cpu, id, rc);
+	walk_folio(j->r, j->cpu, id);
+}
+
+/* ------------------------------------------------------------ setup, oracle */
+
+/* Folios of one (zone, order), not optimized: HVO is switched on after. */
+static int alloc_plain(struct run *r, unsigned n)
+{
+	hvo_set_enabled(r->m, false);
+	for (unsigned i = 0; i < n; i++)
+		if (hvo_folio_alloc(r->m, r->order, 0, HVO_ZONE_NORMAL, &r->ids[r->nr_ids++]))
+			return -1;
+	hvo_set_enabled(r->m, true);
+	return 0;
+}
+
+static int setup(struct run *r, struct sched *s)
+{
+	const struct scen_input *in = r->in;
+
+	r->order = 9 + (in->scen == SCEN_OPTIMIZE_RACE ? in->param % 2 : 0);
+	switch (in->scen) {
+	case SCEN_OPTIMIZE_RACE:
+		if (alloc_plain(r, in->ncpus))
+			return -1;
+		for (unsigned c = 0; c < in->ncpus; c++)
+			sched_spawn(s, c, job_optimize, &r->jobs[c]);
+		return 0;
+	case SCEN_WALK:
+		if (hvo_folio_alloc(r->m, r->order, 0, HVO_ZONE_NORMAL, &r->ids[r->nr_ids++]))
+			return -1;
+		sched_spawn(s, 0, job_churn, &r->jobs[0]);
+		for (unsigned c = 1; c < in->ncpus; c++)
+			sched_spawn(s, c, job_walk, &r->jobs[c]);
+		return 0;
+	default:
+		if (alloc_plain(r, in->ncpus - 1))
+			return -1;
+		sched_spawn(s, 0, job_batch, &r->jobs[0]);
+		for (unsigned c = 1; c < in->ncpus; c++)
+			sched_spawn(s, c, job_single, &r->jobs[c]);
+		return 0;
+	}
+}
+
+/* B29: exactly one tail for the (zone, order), every folio optimized (I3
+ * in hvo_check says they all map it). */
+static void oracle_end(struct run *r)
+{
+	struct hvo_counters c;
+
+	hvo_counters(r->m, &c);
+	if (r->in->scen == SCEN_OPTIMIZE_RACE && (c.shared_tails != 1 || c.nr_optimized != r->nr_ids))
+		oracle_fail(r, "B29: %" PRIu64 " shared tails and %" PRIu64 " of %u folios optimized after the race",
+			    c.shared_tails, c.nr_optimized, r->nr_ids);
+	if (r->in->scen == SCEN_WALK && r->walks == 0)
+		oracle_fail(r, "the walkers checked no view");
+	if (r->in->scen == SCEN_BATCH && c.nr_optimized != 2)
+		oracle_fail(r, "%" PRIu64 " folios optimized at the end, want the batch's 2", c.nr_optimized);
+}
+
+int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t mutants, struct scen_result *res)
+{
+	struct sched_cfg cfg = *sc;
+	struct run r = { .in = in };
+	struct hvo_config mc;
+	struct sched *s = NULL;
+	char err[HVO_ERR_LEN];
+	enum sched_status st;
+	const struct hvo_violation *v;
+
+	memset(res, 0, sizeof(*res));
+	res->status = 2;
+	cfg.ncpus = in->ncpus;
+	if (in->scen >= NR_SCEN || in->ncpus < 2 || in->ncpus > SCHED_MAX_CPUS || sched_create(&cfg, &s)) {
+		snprintf(res->reason, sizeof(res->reason), "bad scenario input or out of memory");
+		return res->status;
+	}
+	for (unsigned c = 0; c < in->ncpus; c++)
+		r.jobs[c] = (struct job){ &r, c };
+	hvo_config_default(&mc);
+	mc.mutants = mutants;
+	mc.sync = sched_sync_ops(s);
+	if (hvo_machine_create(&mc, &r.m, err, sizeof(err)) || setup(&r, s)) {
+		snprintf(res->reason, sizeof(res->reason), "setup failed: %s", r.m ? "folio allocation" : err);
+		goto out;
+	}
+	st = sched_run(s);
+	res->status = 1;
+	if (st != SCHED_OK) {
+		snprintf(res->reason, sizeof(res->reason), "scheduler: %s", sched_reason(s));
+	} else if (hvo_check(r.m), (v = hvo_violation(r.m)) != NULL) {
+		snprintf(res->reason, sizeof(res->reason), "I%d pfn=0x%" PRIx64 " folio=%d: %s", v->inv, v->pfn,
+			 v->folio, v->msg);
+	} else if (oracle_end(&r), r.oracle[0]) {
+		snprintf(res->reason, sizeof(res->reason), "oracle: %s", r.oracle);
+	} else {
+		res->status = 0;
+	}
+out:
+	snprintf(res->schedule, sizeof(res->schedule), "%s", sched_schedule(s));
+	res->diverged = sched_diverged(s);
+	res->switches = sched_switches(s);
+	res->points = sched_points(s);
+	res->steps = strlen(sched_schedule(s)) - 2;
+	hvo_machine_destroy(r.m);
+	sched_destroy(s);
+	return res->status;
+}
+
+/* ------------------------------------------------------------ text form */
+
+int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen)
+{
+	bool header = false, have_scen = false;
+	unsigned lineno = 0;
+
+	memset(in, 0, sizeof(*in));
+	in->ncpus = 2;
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char line[4200], word[32], val[4096];
+		int n;
+
+		lineno++;
+		if (len >= sizeof(line)) {
+			snprintf(err, errlen, "line %u: too long", lineno);
+			return -1;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (nl != NULL);
+		if (!line[0] || line[0] == '#')
+			continue;
+		n = sscanf(line, "%31s %4095s", word, val);
+		if (!header) {
+			if (n != 2 || strcmp(word, "hvo-sched") || strcmp(val, "1")) {
+				snprintf(err, errlen, "line %u: want the header 'hvo-sched 1'", lineno);
+				return -1;
+			}
+			header = true;
+			continue;
+		}
+		if (n != 2) {
+			snprintf(err, errlen, "line %u: want 'KEY VALUE'", lineno);
+			return -1;
+		}
+		if (!strcmp(word, "scenario")) {
+			int id = scen_by_name(val);
+
+			if (id < 0) {
+				snprintf(err, errlen, "line %u: unknown scenario '%s'", lineno, val);
+				return -1;
+			}
+			in->scen = (enum scen_id)id;
+			have_scen = true;
+		} else if (!strcmp(word, "cpus")) {
+			in->ncpus = (unsigned)strtoul(val, NULL, 10);
+			if (in->ncpus < 2 || in->ncpus > SCHED_MAX_CPUS) {
+				snprintf(err, errlen, "line %u: cpus must be 2..%d", lineno, SCHED_MAX_CPUS);
+				return -1;
+			}
+		} else if (!strcmp(word, "param")) {
+			in->param = (unsigned)strtoul(val, NULL, 10);
+		} else if (!strcmp(word, "schedule")) {
+			snprintf(in->schedule, sizeof(in->schedule), "%s", val);
+		} else {
+			snprintf(err, errlen, "line %u: unknown key '%s'", lineno, word);
+			return -1;
+		}
+	}
+	if (!have_scen) {
+		snprintf(err, errlen, "no scenario line");
+		return -1;
+	}
+	return 0;
+}
+
+void scen_print(const struct scen_input *in, const char *schedule, uint64_t mutants, FILE *f)
+{
+	if (mutants) {
+		fprintf(f, "# mutants:");
+		for (int i = 0; i < HVO_NR_MUTANTS; i++)
+			if (mutants >> i & 1)
+				fprintf(f, " %s", hvo_mutant_info(i)->name);
+		fputc('\n', f);
+	}
+	fprintf(f, "hvo-sched 1\nscenario %s\ncpus %u\nparam %u\nschedule %s\n", scen_name(in->scen), in->ncpus,
+		in->param, schedule);
+}

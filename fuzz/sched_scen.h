@@ -1,0 +1,55 @@
+/*
+ * sched_scen.h - concurrency scenarios run on the deterministic scheduler:
+ * a fresh machine, setup on the calling thread, one job per simulated CPU,
+ * then the checker and the scenario's own oracle at the quiescent end.
+ *
+ * A scenario input is (scenario, cpus, param) plus a schedule source.  Its
+ * text form (the zoo witnesses under corpus/zoo/sched/, and what a failing
+ * fuzz input is printed as) is
+ *
+ *     hvo-sched 1
+ *     scenario optimize_race
+ *     cpus 2
+ *     param 0
+ *     schedule 2:0101...
+ *
+ * with '#' comments; the schedule line is optional (empty: no preemption).
+ */
+#ifndef HVO_FUZZ_SCHED_SCEN_H
+#define HVO_FUZZ_SCHED_SCEN_H
+
+#include <stdio.h>
+
+#include "sched.h"
+
+enum scen_id {
+	SCEN_OPTIMIZE_RACE, /* every CPU optimizes its own folio of one (zone, order): B29, B17a, B17d, B5 */
+	SCEN_WALK,          /* CPU 0 restores/optimizes a folio, the others walk its pfns: B28 */
+	SCEN_BATCH,         /* CPU 0 batch-allocates, the others optimize/restore: B23 */
+	NR_SCEN
+};
+
+struct scen_input {
+	enum scen_id scen;
+	unsigned ncpus;     /* 2..SCHED_MAX_CPUS */
+	unsigned param;     /* scenario knob (optimize_race: order 9 or the next, walk: rounds) */
+	char schedule[4096];
+};
+
+struct scen_result {
+	int status;          /* 0 pass, 1 failure, 2 setup error */
+	char reason[512];
+	char schedule[4096]; /* the decisions taken (replays the run) */
+	bool diverged;       /* a replayed schedule did not fit */
+	uint64_t switches, points, steps;
+};
+
+const char *scen_name(enum scen_id id);
+int scen_by_name(const char *name);  /* -1 when unknown */
+/* Run one input; sc gives the policy (its ncpus is taken from in). */
+int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t mutants, struct scen_result *res);
+/* Parse / print the text form.  0, or -1 with err set. */
+int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen);
+void scen_print(const struct scen_input *in, const char *schedule, uint64_t mutants, FILE *f);
+
+#endif

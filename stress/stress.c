@@ -1,0 +1,516 @@
+/*
+ * stress.c - multithreaded stress drivers on the threads backend.
+ *
+ *   hvo-stress [SCENARIO] [--threads N] [--time S | --ops N] [--seed X]
+ *              [--mutant NAME]... [--walkers N] [--reports DIR]
+ *
+ * Scenarios:
+ *   tail-storm  epochs of one fresh machine each: every thread optimizes its
+ *               own 2 MiB folio of one (zone, order) at once, so get_tail
+ *               publication (B29, B17a, B17d) and the split of their shared
+ *               vmemmap PMD (B5) race again every epoch
+ *   churn       each thread restores and re-optimizes its own folios (on its
+ *               own node and zone when there are enough) while walker
+ *               threads speculatively walk every folio's pfns (B28)
+ *
+ * Oracle (rcutorture style, it cannot pass by accident): hvo_check at every
+ * quiescent point (epoch end, run end); every walker view must show the
+ * folio it walked, frozen; each thread's own count of what its folios should
+ * be must match the machine's counters; and a run that did no operation or
+ * no walker check fails.  A progress line each second; a JSON and a text
+ * summary under reports/ (temp file + rename, also after SIGINT).  On a
+ * violation: exit 1, the seed, each thread's last ops, and the command that
+ * runs the same scenario shape under the deterministic scheduler.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stress_sync.h"
+
+#define MAX_THREADS 64
+#define LOG_LEN 8
+#define CHURN_FOLIOS 2
+
+static volatile sig_atomic_t interrupted;  /* SIGINT: stop, still write the summary */
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+struct oplog { const char *op[LOG_LEN]; int32_t folio[LOG_LEN]; int rc[LOG_LEN]; unsigned n; };
+
+struct opts {
+	const char *scenario, *reports;
+	unsigned threads, walkers;
+	double time_s;
+	uint64_t max_ops, seed, mutants;
+};
+
+struct worker;
+struct stress {
+	struct opts o;
+	struct tsync sync;
+	struct hvo_machine *m;
+	pthread_barrier_t start, done;
+	int stop;                    /* atomic */
+	struct worker *w;
+	unsigned nw;
+	uint64_t epochs, checks;
+	char fail[600];
+	pthread_mutex_t fail_lock;
+};
+
+struct worker {
+	struct stress *st;
+	unsigned idx;
+	bool walker;
+	pthread_t tid;
+	uint64_t ops, views;
+	int32_t ids[CHURN_FOLIOS];
+	struct oplog log;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void record(struct worker *w, const char *op, int32_t folio, int rc)
+{
+	unsigned i = w->log.n++ % LOG_LEN;
+
+	w->log.op[i] = op;
+	w->log.folio[i] = folio;
+	w->log.rc[i] = rc;
+}
+
+static void failf(struct stress *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void failf(struct stress *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&st->fail_lock);
+	if (!st->fail[0]) {
+		va_start(ap, fmt);
+		vsnprintf(st->fail, sizeof(st->fail), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&st->fail_lock);
+	__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
+}
+
+static bool check_machine(struct stress *st)
+{
+	const struct hvo_violation *v;
+
+	st->checks++;
+	hvo_check(st->m);
+	v = hvo_violation(st->m);
+	if (v)
+		failf(st, "I%d pfn=0x%" PRIx64 " folio=%d: %s", v->inv, v->pfn, v->folio, v->msg);
+	return !v;
+}
+
+static int make_machine(struct stress *st)
+{
+	struct hvo_config cfg;
+	char err[HVO_ERR_LEN];
+
+	hvo_config_default(&cfg);
+	cfg.mutants = st->o.mutants;
+	cfg.sync = &st->sync.ops;
+	cfg.skip_op_checks = true;  /* the per-op snapshots are single-threaded; hvo_check runs at quiescence */
+	if (hvo_machine_create(&cfg, &st->m, err, sizeof(err))) {
+		failf(st, "machine creation: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Touch every vmemmap page of a folio once, single-threaded: frames get
+ * their memmap_init bytes lazily, and that is the model's, not a race. */
+static void pretouch(struct stress *st, int32_t id)
+{
+	struct hvo_folio_info fi;
+	struct hvo_page_view v;
+
+	if (hvo_folio_info(st->m, id, &fi) == 0)
+		for (uint64_t i = 0; i < (1ull << fi.order); i += 64)
+			hvo_walk_pfn(st->m, fi.pfn + i, &v);
+}
+
+/* ------------------------------------------------------------ tail-storm */
+
+static void *storm_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct stress *st = w->st;
+
+	tsync_thread_start(w->idx);
+	for (;;) {
+		int rc;
+
+		pthread_barrier_wait(&st->start);
+		if (__atomic_load_n(&st->stop, __ATOMIC_RELAXED))
+			break;
+		rc = hvo_folio_optimize(st->m, w->ids[0]);
+		record(w, "optimize", w->ids[0], rc);
+		__atomic_fetch_add(&w->ops, 1, __ATOMIC_RELAXED);
+		if (rc)
+			failf(st, "thread %u: optimize of folio %d returned %d", w->idx, w->ids[0], rc);
+		pthread_barrier_wait(&st->done);
+	}
+	tsync_thread_stop();
+	return NULL;
+}
+
+static void storm_epoch(struct stress *st)
+{
+	struct hvo_counters c;
+
+	if (make_machine(st))
+		return;
+	hvo_set_enabled(st->m, false);
+	for (unsigned i = 0; i < st->nw; i++)
+		if (hvo_folio_alloc(st->m, 9, 0, HVO_ZONE_NORMAL, &st->w[i].ids[0])) {
+			failf(st, "setup: folio allocation failed");
+			return;
+		}
+	hvo_set_enabled(st->m, true);
+	pthread_barrier_wait(&st->start);
+	pthread_barrier_wait(&st->done);
+	st->epochs++;
+	hvo_counters(st->m, &c);
+	if (check_machine(st) && (c.shared_tails != 1 || c.nr_optimized != st->nw))
+		failf(st, "B29: epoch %" PRIu64 ": %" PRIu64 " shared tails, %" PRIu64 " of %u folios optimized",
+		      st->epochs, c.shared_tails, c.nr_optimized, st->nw);
+	hvo_machine_destroy(st->m);
+	st->m = NULL;
+}
+
+/* ------------------------------------------------------------ churn */
+
+static void *churn_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct stress *st = w->st;
+
+	tsync_thread_start(w->idx);
+	pthread_barrier_wait(&st->start);
+	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
+		for (unsigned k = 0; k < CHURN_FOLIOS && !__atomic_load_n(&st->stop, __ATOMIC_RELAXED); k++) {
+			int rc = hvo_folio_restore(st->m, w->ids[k]);
+
+			record(w, "restore", w->ids[k], rc);
+			if (!rc) {
+				rc = hvo_folio_optimize(st->m, w->ids[k]);
+				record(w, "optimize", w->ids[k], rc);
+			}
+			if (rc)
+				failf(st, "thread %u: restore/optimize of folio %d returned %d", w->idx, w->ids[k], rc);
+			__atomic_fetch_add(&w->ops, 2, __ATOMIC_RELAXED);
+			if (hvo_violation(st->m))
+				__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
+		}
+	}
+	tsync_thread_stop();
+	return NULL;
+}
+
+static void *walk_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct stress *st = w->st;
+	uint64_t rng = st->o.seed ^ (0x9e3779b97f4a7c15ull * (w->idx + 1));
+
+	tsync_thread_start(w->idx);
+	pthread_barrier_wait(&st->start);
+	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
+		unsigned t = (unsigned)((rng = rng * 6364136223846793005ull + 1442695040888963407ull) >> 33) %
+			(st->nw - st->o.walkers);
+		int32_t id = st->w[t].ids[(rng >> 20) % CHURN_FOLIOS];
+		struct hvo_folio_info fi;
+		struct hvo_page_view v;
+		uint64_t idx;
+		int rc;
+
+		/* hvo_folio_info reads the head through the vmemmap too: inside */
+		tsync_walk_begin(&st->sync);
+		hvo_folio_info(st->m, id, &fi);
+		idx = (rng >> 40) & ((1ull << fi.order) - 1);
+		rc = hvo_walk_pfn(st->m, fi.pfn + idx, &v);
+		tsync_walk_end(&st->sync);
+		record(w, "walk", id, rc);
+		__atomic_fetch_add(&w->views, 1, __ATOMIC_RELAXED);
+		/* G2: any mapping a walker meets shows the folio, frozen (5.5, I13) */
+		if (rc || v.head_pfn != fi.pfn || v.tail != (idx != 0) || v.got_ref)
+			failf(st, "walker %u: pfn 0x%" PRIx64 " of folio %d: rc %d head 0x%" PRIx64 " tail=%d got_ref=%d",
+			      w->idx, fi.pfn + idx, id, rc, v.head_pfn, v.tail, v.got_ref);
+	}
+	tsync_thread_stop();
+	return NULL;
+}
+
+static int churn_setup(struct stress *st)
+{
+	if (make_machine(st))
+		return -1;
+	for (unsigned i = 0; i < st->nw - st->o.walkers; i++)
+		for (unsigned k = 0; k < CHURN_FOLIOS; k++) {
+			/* independent zones when there are enough: node 1 NORMAL, 0 NORMAL, 1 MOVABLE */
+			static const struct { unsigned node; int zone; } where[] = {
+				{ 0, HVO_ZONE_NORMAL }, { 1, HVO_ZONE_NORMAL }, { 1, HVO_ZONE_MOVABLE } };
+			unsigned z = i % 3;
+
+			if (hvo_folio_alloc(st->m, 9, where[z].node, where[z].zone, &st->w[i].ids[k])) {
+				failf(st, "setup: folio allocation failed");
+				return -1;
+			}
+			pretouch(st, st->w[i].ids[k]);
+		}
+	return 0;
+}
+
+/* Every churned folio ends optimized (each thread's last op was optimize). */
+static void churn_end(struct stress *st)
+{
+	struct hvo_counters c;
+	unsigned want = (st->nw - st->o.walkers) * CHURN_FOLIOS;
+
+	if (!check_machine(st))
+		return;
+	hvo_counters(st->m, &c);
+	if (c.nr_optimized != want || c.nr_folios != want)
+		failf(st, "end: %" PRIu64 " of %u folios optimized, %" PRIu64 " live", c.nr_optimized, want, c.nr_folios);
+}
+
+/* ------------------------------------------------------------ the run */
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn] [--threads N] [--time S | --ops N] "
+		"[--seed X] [--mutant NAME]... [--walkers N] [--reports DIR]\n", msg);
+	return 2;
+}
+
+static bool num(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !*end && !errno;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	uint64_t v;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	*o = (struct opts){ .scenario = "tail-storm", .reports = "reports", .threads = ncpu > 0 ? (unsigned)ncpu : 2,
+			    .time_s = 10, .seed = 1, .walkers = UINT32_MAX };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (a[0] != '-') {
+			if (strcmp(a, "tail-storm") && strcmp(a, "churn"))
+				return usage("unknown scenario (tail-storm, churn)");
+			o->scenario = a;
+			continue;
+		}
+		i++;
+		if (!strcmp(a, "--threads") && num(val, &v) && v >= 1 && v <= MAX_THREADS)
+			o->threads = (unsigned)v;
+		else if (!strcmp(a, "--time") && val && atof(val) > 0)
+			o->time_s = atof(val);
+		else if (!strcmp(a, "--ops") && num(val, &v) && v > 0)
+			o->max_ops = v;
+		else if (!strcmp(a, "--seed") && num(val, &v))
+			o->seed = v;
+		else if (!strcmp(a, "--walkers") && num(val, &v) && v < MAX_THREADS)
+			o->walkers = (unsigned)v;
+		else if (!strcmp(a, "--reports") && val)
+			o->reports = val;
+		else if (!strcmp(a, "--mutant") && val && hvo_mutant_by_name(val) >= 0)
+			o->mutants |= 1ull << hvo_mutant_by_name(val);
+		else
+			return usage("bad option or value");
+	}
+	if (o->walkers == UINT32_MAX)
+		o->walkers = !strcmp(o->scenario, "churn") && o->threads >= 2 ? (o->threads + 3) / 4 : 0;
+	if (!strcmp(o->scenario, "tail-storm"))
+		o->walkers = 0;
+	if (o->walkers >= o->threads)
+		return usage("--walkers must leave at least one churn thread");
+	return 0;
+}
+
+static uint64_t total_ops(const struct stress *st)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < st->nw; i++)
+		n += __atomic_load_n(&st->w[i].ops, __ATOMIC_RELAXED);
+	return n;
+}
+
+static uint64_t total_views(const struct stress *st)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < st->nw; i++)
+		n += __atomic_load_n(&st->w[i].views, __ATOMIC_RELAXED);
+	return n;
+}
+
+static void print_failure(const struct stress *st, FILE *f)
+{
+	const char *sched_scen = !strcmp(st->o.scenario, "churn") ? "walk" : "optimize_race";
+
+	fprintf(f, "VIOLATION (seed %" PRIu64 "): %s\n", st->o.seed, st->fail);
+	for (unsigned i = 0; i < st->nw; i++) {
+		const struct oplog *l = &st->w[i].log;
+
+		fprintf(f, "thread %u (%s) last ops:", i, st->w[i].walker ? "walker" : "worker");
+		for (unsigned k = l->n > LOG_LEN ? l->n - LOG_LEN : 0; k < l->n; k++)
+			fprintf(f, " %s(f%d)=%d", l->op[k % LOG_LEN], l->folio[k % LOG_LEN], l->rc[k % LOG_LEN]);
+		fputc('\n', f);
+	}
+	fprintf(f, "deterministic reproducer: hvo-sched explore %s --cpus %u", sched_scen,
+		st->nw < 2 ? 2 : st->nw > 8 ? 8 : st->nw);
+	for (int i = 0; i < HVO_NR_MUTANTS; i++)
+		if (st->o.mutants >> i & 1)
+			fprintf(f, " --mutant %s", hvo_mutant_info(i)->name);
+	fprintf(f, " --runs 100000 --save witness.sched\n");
+}
+
+/* Write through a temp file and rename: a report is whole or absent. */
+static void write_report(const struct stress *st, double secs, const char *ext)
+{
+	char path[4096], tmp[4200];
+	FILE *f;
+	uint64_t ops = total_ops(st);
+
+	mkdir(st->o.reports, 0777);
+	snprintf(path, sizeof(path), "%s/stress-%s-%" PRIu64 ".%s", st->o.reports, st->o.scenario, st->o.seed, ext);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	if (!strcmp(ext, "json")) {
+		fprintf(f, "{\"scenario\":\"%s\",\"threads\":%u,\"walkers\":%u,\"seed\":%" PRIu64 ",\"seconds\":%.3f,"
+			"\"ops\":%" PRIu64 ",\"ops_per_s\":%.0f,\"walker_views\":%" PRIu64 ",\"epochs\":%" PRIu64
+			",\"checks\":%" PRIu64 ",\"grace_periods\":%lu,\"interrupted\":%s,\"result\":\"%s\"}\n",
+			st->o.scenario, st->o.threads, st->o.walkers, st->o.seed, secs, ops, ops / secs, total_views(st),
+			st->epochs, st->checks, st->sync.grace_periods, interrupted ? "true" : "false",
+			st->fail[0] ? "violation" : "pass");
+	} else {
+		fprintf(f, "scenario %s, %u threads (%u walkers), seed %" PRIu64 ", %.1f s%s\n", st->o.scenario,
+			st->o.threads, st->o.walkers, st->o.seed, secs, interrupted ? " (interrupted)" : "");
+		fprintf(f, "ops %" PRIu64 " (%.0f/s), walker views %" PRIu64 ", epochs %" PRIu64 ", checks %" PRIu64
+			", grace periods %lu\n", ops, ops / secs, total_views(st), st->epochs, st->checks,
+			st->sync.grace_periods);
+		if (st->fail[0])
+			print_failure(st, f);
+		else
+			fprintf(f, "result: pass\n");
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
+static bool should_stop(struct stress *st, double t0, double *last)
+{
+	double t = now();
+
+	if (t - *last >= 1.0) {
+		*last = t;
+		printf("[%5.1fs] ops %" PRIu64 " (%.0f/s) views %" PRIu64 " epochs %" PRIu64 "\n", t - t0,
+		       total_ops(st), total_ops(st) / (t - t0), total_views(st), st->epochs);
+		fflush(stdout);
+	}
+	return __atomic_load_n(&st->stop, __ATOMIC_RELAXED) || interrupted || t - t0 >= st->o.time_s || (st->o.max_ops && total_ops(st) >= st->o.max_ops);
+}
+
+int main(int argc, char **argv)
+{
+	struct stress st = { 0 };
+	bool storm;
+	double t0, last, secs;
+	int rc = parse(argc, argv, &st.o);
+
+	if (rc)
+		return rc;
+	signal(SIGINT, on_sigint);
+	storm = !strcmp(st.o.scenario, "tail-storm");
+	st.nw = st.o.threads;
+	st.w = calloc(st.nw, sizeof(*st.w));
+	if (!st.w)
+		return 1;
+	pthread_mutex_init(&st.fail_lock, NULL);
+	tsync_init(&st.sync, st.o.walkers > 0);
+	pthread_barrier_init(&st.start, NULL, st.nw + 1);
+	pthread_barrier_init(&st.done, NULL, st.nw + 1);
+	tsync_thread_start(st.nw);
+	if (!storm && churn_setup(&st)) {
+		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
+		st.nw = 0;
+	}
+	for (unsigned i = 0; i < st.nw; i++) {
+		st.w[i] = (struct worker){ .st = &st, .idx = i, .walker = i >= st.nw - st.o.walkers,
+					   .ids = { st.w[i].ids[0], st.w[i].ids[1] } };
+		pthread_create(&st.w[i].tid, NULL, storm ? storm_thread : st.w[i].walker ? walk_thread : churn_thread,
+			       &st.w[i]);
+	}
+	t0 = last = now();
+	if (storm) {
+		while (!should_stop(&st, t0, &last))
+			storm_epoch(&st);
+		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
+		if (st.nw)
+			pthread_barrier_wait(&st.start);  /* releases the threads to see stop */
+	} else if (st.nw) {
+		pthread_barrier_wait(&st.start);
+		while (!should_stop(&st, t0, &last))
+			usleep(10000);
+		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
+	}
+	for (unsigned i = 0; i < st.nw; i++)
+		pthread_join(st.w[i].tid, NULL);
+	secs = now() - t0;
+	if (!storm && st.m && !st.fail[0] && !interrupted)
+		churn_end(&st);
+	if (!st.fail[0] && !interrupted && (total_ops(&st) == 0 || (st.o.walkers && total_views(&st) == 0)))
+		failf(&st, "the run did no work (%" PRIu64 " ops, %" PRIu64 " walker views): nothing was tested",
+		      total_ops(&st), total_views(&st));
+	write_report(&st, secs, "json");
+	write_report(&st, secs, "txt");
+	printf("%s %s: %u threads, %.1f s, %" PRIu64 " ops (%.0f/s), %" PRIu64 " views, %" PRIu64 " epochs, %" PRIu64
+	       " checks%s\n", st.fail[0] ? "FAIL" : "PASS", st.o.scenario, st.o.threads, secs, total_ops(&st),
+	       total_ops(&st) / secs, total_views(&st), st.epochs, st.checks, interrupted ? " (interrupted)" : "");
+	if (st.fail[0])
+		print_failure(&st, stdout);
+	hvo_machine_destroy(st.m);
+	tsync_thread_stop();
+	tsync_destroy(&st.sync);
+	free(st.w);
+	return st.fail[0] ? 1 : 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * stress_sync.h - the "threads" backend of the sync seam (architecture rule
+ * 3): real pthread mutexes for the core's locks and liburcu (urcu-memb) for
+ * RCU, annotated for TSan (shared/notes/toolchain.md section 6).
+ *
+ * The TLB model: a walker's translate-then-read is a read-side critical
+ * section, and each TLB flush waits for a grace period before it completes,
+ * so no walker still uses a translation the flush removes when the pages
+ * behind it are freed - the shootdown IPI's guarantee.  Freeing before the
+ * flush (B23) lets a walker read a freed frame: ASan or TSan report it.
+ */
+#ifndef HVO_STRESS_SYNC_H
+#define HVO_STRESS_SYNC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "hvo/hvo.h"
+
+struct tsync {
+	pthread_mutex_t lock[HVO_NR_LOCKS];
+	bool flush_waits;            /* walkers exist: flushes wait for them */
+	unsigned long grace_periods;
+	struct hvo_sync_ops ops;
+};
+
+void tsync_init(struct tsync *t, bool flush_waits);
+void tsync_destroy(struct tsync *t);
+/* Each thread that calls the model: register with RCU, name its CPU. */
+void tsync_thread_start(unsigned cpu);
+void tsync_thread_stop(void);
+/* A speculative walker's access: inside it, no flush completes. */
+void tsync_walk_begin(struct tsync *t);
+void tsync_walk_end(struct tsync *t);
+
+#endif
