@@ -21,8 +21,9 @@
  * - One inject is armed at a time: a later inject line replaces an armed
  *   one that has not fired.  Scheduling points reached inside the
  *   harness's own calls (hvo_check, hvo_folio_list, hvo_folio_info) neither
- *   count nor fire.  A point hit while the interrupted op holds a lock runs
- *   the nested op at the release of the last lock (see ops_exec.c).
+ *   count nor fire.  A point hit while the interrupted op holds a lock (or
+ *   is inside an RCU read-side section) runs the nested op at the release
+ *   of the last lock (or the end of the section; see ops_exec.c).
  * - Batch selectors resolve independently, so a batch may name a folio
  *   twice; the core ignores duplicates as the kernel's list would.
  * - Creation failing with -ENOMEM under a fail rule that can hit memblock

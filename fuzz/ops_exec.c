@@ -305,6 +305,13 @@ static bool lock_held(const struct exec_ctx *c)
 	return false;
 }
 
+/* A racer waits for the interrupted op's locks and, since it may call
+ * synchronize_rcu(), for the end of its RCU read-side section (G1). */
+static bool racer_blocked(const struct exec_ctx *c)
+{
+	return lock_held(c) || c->rcu_readers;
+}
+
 static void fire(struct exec_ctx *c, bool deferred)
 {
 	struct fire_rec fr = { .during = c->cur, .inject_op = c->pending_op, .sp = c->pending_sp,
@@ -335,7 +342,7 @@ static void exec_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 	c->pending_op = c->armed_op;
 	c->pending_sp = (int)sp;
 	snprintf(c->pending_where, sizeof(c->pending_where), "%s", where ? where : "");
-	if (!lock_held(c))
+	if (!racer_blocked(c))
 		fire(c, false);
 }
 
@@ -359,8 +366,34 @@ static void exec_unlock(void *ctx, enum hvo_lock l)
 	if (!c->held[l])
 		harness_fail(c, "unlock of a lock not held: ", lock_name(l));
 	c->held[l] = false;
-	if (c->pending && !c->nested && !c->quiet && !lock_held(c))
+	if (c->pending && !c->nested && !c->quiet && !racer_blocked(c))
 		fire(c, true);
+}
+
+static void exec_rcu_read_lock(void *ctx)
+{
+	((struct exec_ctx *)ctx)->rcu_readers++;
+}
+
+static void exec_rcu_read_unlock(void *ctx)
+{
+	struct exec_ctx *c = ctx;
+
+	if (!c->rcu_readers)
+		harness_fail(c, "rcu_read_unlock without rcu_read_lock", "");
+	else
+		c->rcu_readers--;
+	if (c->pending && !c->nested && !c->quiet && !racer_blocked(c))
+		fire(c, true);
+}
+
+/* One CPU: a grace period can never wait out a reader of its own. */
+static void exec_synchronize_rcu(void *ctx)
+{
+	struct exec_ctx *c = ctx;
+
+	if (c->rcu_readers)
+		harness_fail(c, "synchronize_rcu() inside an RCU read-side section", "");
 }
 
 /* ------------------------------------------------------------ the run */
@@ -382,7 +415,9 @@ int exec_setup(struct exec_ctx *c, uint64_t extra_mutants)
 	cfg.mutants |= extra_mutants;
 	cfg.fail = hvo_fail_policy_hook;
 	cfg.fail_ctx = &c->policy;
-	c->sync = (struct hvo_sync_ops){ .sched = exec_sched, .lock = exec_lock, .unlock = exec_unlock, .ctx = c };
+	c->sync = (struct hvo_sync_ops){ .sched = exec_sched, .lock = exec_lock, .unlock = exec_unlock,
+					 .rcu_read_lock = exec_rcu_read_lock, .rcu_read_unlock = exec_rcu_read_unlock,
+					 .synchronize_rcu = exec_synchronize_rcu, .ctx = c };
 	cfg.sync = &c->sync;
 	cfg.log = c->log && (c->flags & HVO_RUN_VERBOSE) ? report_core_log : NULL;
 	cfg.log_ctx = c->log;

@@ -50,6 +50,7 @@ struct exec_ctx {
 	bool nested;
 	unsigned quiet;                 /* >0: inside a harness call (check, list, ...): points do not count */
 	bool held[HVO_NR_LOCKS];
+	unsigned rcu_readers;           /* RCU read-side nesting of the running op */
 	struct id_buf buf[2];           /* [0] top level, [1] the nested op */
 	/* trace, kept only for a non-verbose log */
 	struct op_out *recs;

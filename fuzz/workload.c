@@ -1,7 +1,8 @@
 /*
  * workload.c - a deterministic random op stream from a seed.  Seed bit 63
  * picks the page shift, bit 62 a G3 machine with device DAX ranges and
- * hot-add/remove ops among the others.
+ * hot-add/remove ops among the others, bit 61 a boot with bootmem gigantic
+ * pages.
  *
  * Own PRNG (splitmix64), never rand(): the same seed gives the same stream
  * on every host and compiler.  The stream uses every op kind with plausible
@@ -69,6 +70,19 @@ static void pick_config(struct gen *g, uint64_t seed)
 		c->node[i].movable_start_pfn = (c->node[i].movable_start_pfn << c->page_shift) >> shift;
 	}
 	c->page_shift = shift;
+	/* Seed bit 61: boot with two 1 GiB bootmem pages (spec 2.8), one in
+	 * node 0's Normal zone and one at the start of node 1, which now and then
+	 * crosses into Movable (the cross-zone fallback); either boot design. */
+	if (seed >> 61 & 1) {
+		unsigned giga = 30 - shift;
+
+		c->nr_bootmem = 2;
+		c->bootmem[0] = (struct hvo_bootmem){ (4ull << 30) >> shift, giga };
+		c->bootmem[1] = (struct hvo_bootmem){ c->node[1].start_pfn, giga };
+		if (chance(&g->r, 1, 2))
+			c->node[1].movable_start_pfn = c->node[1].start_pfn + ((1ull << 29) >> shift);
+		c->boot_design = chance(&g->r, 1, 2) ? HVO_BOOT_EARLY : HVO_BOOT_DEFERRED;
+	}
 	/* G3 (seed bit 62): a 2 GiB device range per node from 64 GiB.  G2
 	 * streams never see dax_vmemmap, so they stay what they were. */
 	g->g3 = seed >> 62 & 1;

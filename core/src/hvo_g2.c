@@ -25,39 +25,41 @@ static bool g1(const struct hvo_machine *m)
 	return m->cfg.gen == HVO_G1;
 }
 
+/* One batch (or single call): its remap flags, and its own count of grace
+ * periods and of folios past should_optimize, kept on the caller's stack
+ * (concurrent batches and an injected racer's batch each have their own). */
+struct batch {
+	unsigned flags;
+	unsigned gp, work;
+};
+
 /* The batch's grace period: once, and only when the batch has work (I19).
  * B3 instead synchronizes in every call, work or not. */
-static void g1_sync_rcu(struct hvo_machine *m, unsigned *flags)
+static void g1_sync_rcu(struct hvo_machine *m, struct batch *b)
 {
-	if (g1(m) && (*flags & SYNCHRONIZE_RCU)) {
+	if (g1(m) && (b->flags & SYNCHRONIZE_RCU)) {
 		synchronize_rcu(m);
-		*flags &= ~SYNCHRONIZE_RCU;
+		b->gp++;
+		b->flags &= ~SYNCHRONIZE_RCU;
 	}
 }
 
-/* Per-batch counts of grace periods and HVO work.  An injected racer runs
- * its own batch inside another one, so each batch counts from zero and
- * the outer counts come back afterwards. */
-static struct batch_count batch_begin(struct hvo_machine *m)
+static void b3_sync_rcu(struct hvo_machine *m, struct batch *b)
 {
-	struct batch_count outer = m->batch;
-
-	m->batch = (struct batch_count){ 0, 0 };
-	return outer;
+	if (mut(m, HVO_MUT_B3) && g1(m)) {
+		synchronize_rcu(m);
+		b->gp++;
+	}
 }
 
 /* I19: at most one grace period per batch (or single call), none without work. */
-static void batch_end(struct hvo_machine *m, struct batch_count outer)
+static void batch_end(struct hvo_machine *m, const struct batch *b)
 {
-	uint64_t n = m->batch.gp;
-	unsigned work = m->batch.work;
-
-	m->batch = outer;
 	if (!g1(m))
 		return;
-	if (n > 1)
-		hvo_violate(m, 19, UINT64_MAX, -1, "%llu synchronize_rcu() calls in one batch", (unsigned long long)n);
-	else if (n && !work)
+	if (b->gp > 1)
+		hvo_violate(m, 19, UINT64_MAX, -1, "%u synchronize_rcu() calls in one batch", b->gp);
+	else if (b->gp && !b->work)
 		hvo_violate(m, 19, UINT64_MAX, -1, "synchronize_rcu() in a batch with no HVO work");
 }
 
@@ -404,7 +406,7 @@ static bool should_optimize(struct hvo_machine *m, struct folio *f)
 	return hvo_geo_optimizable(&m->geo, f->order);
 }
 
-static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist *list, unsigned *flags)
+static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist *list, struct batch *b)
 {
 	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), vend = vstart + folio_vmemmap_pages(m, f) * m->geo.page_size;
@@ -415,15 +417,14 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 
 	if (!folio_precheck(m, f, id))
 		return -HVO_EINVAL;
-	if (mut(m, HVO_MUT_B3) && g1(m))
-		synchronize_rcu(m);
+	b3_sync_rcu(m, b);
 	if (!should_optimize(m, f))
 		return 0;
-	m->batch.work++;
+	b->work++;
 	if (g1(m)) {
 		/* The key first, so readers after the grace period check for fake heads. */
 		__atomic_fetch_add(&m->g1_key, 1, __ATOMIC_RELAXED);
-		g1_sync_rcu(m, flags);
+		g1_sync_rcu(m, b);
 	} else {
 		rc = g2_get_tail(m, f->node, f->zone, f->order, &tail);
 		if (rc)
@@ -453,7 +454,7 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 	}
 	if (mut(m, HVO_MUT_B22))
 		folio_set_optimized(m, f, true);   /* lands in the old slot 0 only */
-	rc = remap_free(m, vstart, start, vend, head_copy, tail, list, *flags);
+	rc = remap_free(m, vstart, start, vend, head_copy, tail, list, b->flags);
 out:
 	/* An incomplete rollback keeps the flag: some slots still map the tail. */
 	if (rc < 0 && (rc != -HVO_EINCOMPLETE || mut(m, HVO_MUT_B27))) {
@@ -467,17 +468,16 @@ out:
 int g2_optimize_folio(struct hvo_machine *m, struct folio *f)
 {
 	struct pagelist list = { 0 };
-	unsigned flags = SYNCHRONIZE_RCU;
-	struct batch_count outer = batch_begin(m);
-	int rc = optimize_one(m, f, &list, &flags);
+	struct batch b = { SYNCHRONIZE_RCU, 0, 0 };
+	int rc = optimize_one(m, f, &list, &b);
 
-	batch_end(m, outer);
+	batch_end(m, &b);
 	free_vmemmap_pages(m, &list, f->node);
 	free(list.pfn);
 	return rc;
 }
 
-static int restore_one(struct hvo_machine *m, struct folio *f, unsigned *flags)
+static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 {
 	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
@@ -491,12 +491,11 @@ static int restore_one(struct hvo_machine *m, struct folio *f, unsigned *flags)
 
 	if (!folio_precheck(m, f, id))
 		return -HVO_EINVAL;
-	if (mut(m, HVO_MUT_B3) && g1(m))
-		synchronize_rcu(m);
+	b3_sync_rcu(m, b);
 	if (!folio_optimized(m, f))
 		return 0;
-	m->batch.work++;
-	g1_sync_rcu(m, flags);
+	b->work++;
+	g1_sync_rcu(m, b);
 	/* page_to_nid() of the struct page at start: read through the shared tail (B14). */
 	flags_word = vm_read64(m, start + PO_FLAGS);
 	node = (unsigned)(flags_word >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
@@ -530,7 +529,7 @@ static int restore_one(struct hvo_machine *m, struct folio *f, unsigned *flags)
 			memmap_account(m, list.pfn[i], false, +1, f->node);
 	{
 		struct walk w = { restore_pte, UINT64_MAX, tail ? tail - 1 : UINT64_MAX,
-				  tail ? phys_frame(m->phys, tail - 1, false) : NULL, tail != 0, vstart, &list, *flags, 0 };
+				  tail ? phys_frame(m->phys, tail - 1, false) : NULL, tail != 0, vstart, &list, b->flags, 0 };
 
 		rc = remap_range(m, start, end, &w);
 	}
@@ -547,11 +546,10 @@ static int restore_one(struct hvo_machine *m, struct folio *f, unsigned *flags)
 
 int g2_restore_folio(struct hvo_machine *m, struct folio *f)
 {
-	unsigned flags = SYNCHRONIZE_RCU;
-	struct batch_count outer = batch_begin(m);
-	int rc = restore_one(m, f, &flags);
+	struct batch b = { SYNCHRONIZE_RCU, 0, 0 };
+	int rc = restore_one(m, f, &b);
 
-	batch_end(m, outer);
+	batch_end(m, &b);
 	return rc;
 }
 
@@ -576,26 +574,25 @@ static int split_folio(struct hvo_machine *m, struct folio *f)
 void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 {
 	struct pagelist list = { 0 };
-	unsigned node = n ? fs[0]->node : 0, flags = REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU;
-	struct batch_count outer;
+	struct batch b = { REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU, 0, 0 };
+	unsigned node = n ? fs[0]->node : 0;
 
 	if (!n)
 		return;
-	outer = batch_begin(m);
 	/* One split pass without flushes, one flush for all of them. */
 	for (unsigned i = 0; i < n; i++)
 		if (split_folio(m, fs[i]) == -HVO_ENOMEM)
 			break;
 	flush_tlb_all(m);
 	for (unsigned i = 0; i < n; i++) {
-		int rc = optimize_one(m, fs[i], &list, &flags);
+		int rc = optimize_one(m, fs[i], &list, &b);
 
 		if (rc == -HVO_ENOMEM && list.nr) {
 			/* Free what we have (after a flush) and retry once. */
 			if (!mut(m, HVO_MUT_B23))
 				flush_tlb_all(m);
 			free_vmemmap_pages(m, &list, node);
-			optimize_one(m, fs[i], &list, &flags);
+			optimize_one(m, fs[i], &list, &b);
 		}
 	}
 	/* Other CPUs may use the old translations until this flush (5.4). */
@@ -604,26 +601,25 @@ void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 	flush_tlb_all(m);
 	free_vmemmap_pages(m, &list, node);
 	free(list.pfn);
-	batch_end(m, outer);
+	batch_end(m, &b);
 }
 
 int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored)
 {
-	unsigned flags = REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU;
-	struct batch_count outer = batch_begin(m);
+	struct batch b = { REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU, 0, 0 };
 	int rc = 0;
 
 	*restored = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (!folio_optimized(m, fs[i]) && !(mut(m, HVO_MUT_B3) && g1(m)))
 			continue;
-		rc = restore_one(m, fs[i], &flags);
+		rc = restore_one(m, fs[i], &b);
 		if (rc)
 			break;
 		(*restored)++;
 	}
 	if (*restored)
 		flush_tlb_all(m);
-	batch_end(m, outer);
+	batch_end(m, &b);
 	return rc;
 }

@@ -110,8 +110,6 @@ struct hvo_machine {
 	int g1_key;
 	unsigned rcu_readers;
 	uint64_t rcu_gp;
-	/* this batch's grace periods and folios past should_optimize (I19) */
-	struct batch_count { uint64_t gp; unsigned work; } batch;
 
 	/* seams */
 	uint64_t fail_calls, site_calls[HVO_NR_SITES];
