@@ -19,6 +19,8 @@
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 builds=${HVO_BUILD_ROOT:-$top/build}
+mkdir -p "$builds"
+builds=$(cd "$builds" && pwd)
 export HVO_BUILD_ROOT=$builds
 cli=$builds/gcc/fuzz/hvo-cli
 
@@ -76,6 +78,7 @@ max_len=$(opt max_len) timeout=$(opt timeout)
 dict=$top/corpus/$target.dict
 mkdir "$camp/seeds" "$camp/corpus" "$camp/crashes"
 cp "$top/corpus/$target"/*.bin "$camp/seeds/"
+cd "$camp"  # engines drop stray files (fork logs, merge artifacts) in the cwd
 
 echo "hvo fuzz: $target, $engine, ${time}s, $jobs job(s), mutants: ${HVO_MUTANTS:-none}; folder $camp"
 start=$(date +%s.%N)
@@ -92,9 +95,9 @@ if [ "$engine" = libfuzzer ]; then
 	crashes=("$camp"/crashes/{crash,leak,timeout,oom}-*)
 	[ "$rc" = 0 ] || [ -f "${crashes[0]}" ] || compgen -G "$camp/crashes/*-*" >/dev/null ||
 		die "libFuzzer exited $rc without a crash file; see $camp/engine.log"
-	"$bin" -merge=1 -max_len="$max_len" "$camp/corpus" "$camp/seeds" "$camp/work" >"$camp/merge.log" 2>&1 ||
+	"$bin" -merge=1 -max_len="$max_len" -artifact_prefix="$camp/merge-" "$camp/corpus" "$camp/seeds" "$camp/work" >"$camp/merge.log" 2>&1 ||
 		die "libFuzzer -merge=1 failed; see $camp/merge.log"
-	speed=$(grep -ho 'exec/s: [0-9]*' "$camp/engine.log" | tail -1 || true)
+	speed=$(grep -Eho 'exec/s:? [0-9]+' "$camp/engine.log" | tail -1 || true)  # -fork prints "exec/s N"
 else
 	afl_env=(env AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1)
 	pids=()
