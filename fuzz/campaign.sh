@@ -19,9 +19,6 @@
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 builds=${HVO_BUILD_ROOT:-$top/build}
-mkdir -p "$builds"
-builds=$(cd "$builds" && pwd)
-export HVO_BUILD_ROOT=$builds
 cli=$builds/gcc/fuzz/hvo-cli
 
 die() { echo "hvo fuzz: $*" >&2; exit 2; }
@@ -54,10 +51,12 @@ while [ $# -gt 0 ]; do
 done
 case "$engine" in libfuzzer|afl) ;; *) die "unknown engine '$engine' (libfuzzer or afl)" ;; esac
 [ "$jobs" -le 64 ] || die "--jobs $jobs: at most 64 (AFL++ scales to 32-64 instances per machine)"
-known=$("$cli" mutants | awk '{print $1}')
-for m in "${mutants[@]}"; do
-	grep -qixF -- "$m" <<<"$known" || die "unknown mutant '$m' (known: $(echo $known))"
-done
+if [ ${#mutants[@]} -gt 0 ]; then
+	known=$("$cli" mutants | awk '{print $1}')
+	for m in "${mutants[@]}"; do
+		grep -qixF -- "$m" <<<"$known" || die "unknown mutant '$m' (known: $(echo $known))"
+	done
+fi
 export HVO_MUTANTS
 HVO_MUTANTS=$(IFS=,; echo "${mutants[*]}")
 
@@ -72,6 +71,9 @@ until mkdir -- "$reports/campaign-$target-$stamp-$n" 2>/dev/null; do
 	n=$((n + 1))
 done
 camp=$reports/campaign-$target-$stamp-$n
+# absolute: the engines run in the campaign folder
+builds=$(mkdir -p "$builds" && cd "$builds" && pwd)
+export HVO_BUILD_ROOT=$builds
 bin=$("$top/fuzz/fuzz-build.sh" "$engine" "$target")/fuzz/$target
 opt() { sed -n "s/^$1 *= *//p" "$top/corpus/$target.options"; }
 max_len=$(opt max_len) timeout=$(opt timeout)
