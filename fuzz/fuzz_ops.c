@@ -12,57 +12,22 @@
  *   configs the core accepts, so that is a decoder bug.
  *
  * Mutants for a campaign come from HVO_MUTANTS (a comma list of catalogue
- * IDs, e.g. HVO_MUTANTS=B8,B22), read once in LLVMFuzzerInitialize; decoded
- * streams carry none.  That set is this file's only global state; each input
- * gets a fresh machine.
+ * IDs, e.g. HVO_MUTANTS=B8,B22; fuzz_target.h), read once in
+ * LLVMFuzzerInitialize; decoded streams carry none.  That set is this file's
+ * only global state; each input gets a fresh machine.
  */
 #include <stdlib.h>
-#include <string.h>
 
+#include "fuzz_target.h"
 #include "ops.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static uint64_t campaign_mutants;
-
-/* Parse HVO_MUTANTS; an unknown name ends the campaign before it starts. */
-static void read_mutants(void)
-{
-	const char *env = getenv("HVO_MUTANTS");
-	char buf[512], *save = NULL;
-
-	if (!env || !*env)
-		return;
-	if (strlen(env) >= sizeof(buf)) {
-		fprintf(stderr, "fuzz_ops: HVO_MUTANTS too long\n");
-		exit(2);
-	}
-	strcpy(buf, env);
-	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		int mut = hvo_mutant_by_name(tok);
-
-		if (mut < 0) {
-			fprintf(stderr, "fuzz_ops: HVO_MUTANTS: unknown mutant '%s' (valid:", tok);
-			for (int i = 0; i < HVO_NR_MUTANTS; i++)
-				fprintf(stderr, " %s", hvo_mutant_info(i)->name);
-			fprintf(stderr, ")\n");
-			exit(2);
-		}
-		campaign_mutants |= 1ull << mut;
-	}
-	fprintf(stderr, "fuzz_ops: mutants on:");
-	for (int i = 0; i < HVO_NR_MUTANTS; i++)
-		if (campaign_mutants >> i & 1)
-			fprintf(stderr, " %s", hvo_mutant_info(i)->name);
-	fputc('\n', stderr);
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	read_mutants();
+	campaign_mutants = fuzz_mutants_from_env("fuzz_ops");
 	return 0;
 }
 

@@ -1,0 +1,44 @@
+/*
+ * fuzz_mutants.c - the campaign's mutant set from HVO_MUTANTS, shared by
+ * every fuzz target so that one environment variable plants a mutant for
+ * any engine (libFuzzer, AFL++, the replay main).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_target.h"
+#include "hvo/hvo.h"
+
+uint64_t fuzz_mutants_from_env(const char *who)
+{
+	const char *env = getenv("HVO_MUTANTS");
+	char buf[512], *save = NULL;
+	uint64_t set = 0;
+
+	if (!env || !*env)
+		return 0;
+	if (strlen(env) >= sizeof(buf)) {
+		fprintf(stderr, "%s: HVO_MUTANTS too long\n", who);
+		exit(2);
+	}
+	strcpy(buf, env);
+	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		int mut = hvo_mutant_by_name(tok);
+
+		if (mut < 0) {
+			fprintf(stderr, "%s: HVO_MUTANTS: unknown mutant '%s' (valid:", who, tok);
+			for (int i = 0; i < HVO_NR_MUTANTS; i++)
+				fprintf(stderr, " %s", hvo_mutant_info(i)->name);
+			fprintf(stderr, ")\n");
+			exit(2);
+		}
+		set |= 1ull << mut;
+	}
+	fprintf(stderr, "%s: mutants on:", who);
+	for (int i = 0; i < HVO_NR_MUTANTS; i++)
+		if (set >> i & 1)
+			fprintf(stderr, " %s", hvo_mutant_info(i)->name);
+	fputc('\n', stderr);
+	return set;
+}

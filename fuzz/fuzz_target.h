@@ -1,0 +1,22 @@
+/*
+ * fuzz_target.h - what every LLVMFuzzerTestOneInput target shares: the
+ * engine entry points and the campaign's mutant set.
+ */
+#ifndef HVO_FUZZ_TARGET_H
+#define HVO_FUZZ_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * The mutants of a campaign: HVO_MUTANTS, a comma list of catalogue IDs
+ * (e.g. HVO_MUTANTS=B8,B22).  Prints the set on stderr; an unknown name
+ * ends the process with status 2 before any input runs.  `who` prefixes
+ * the messages.
+ */
+uint64_t fuzz_mutants_from_env(const char *who);
+
+#endif

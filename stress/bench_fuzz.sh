@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# bench_fuzz.sh - ./hvo bench fuzz: exec/s of every fuzz target, each run
+# for a fixed time from its committed seeds, without mutants, as a ratio to
+# the empty target (stress/bench_fuzz_empty.c) built the same way and
+# measured in the same run:
+#   libFuzzer, clang-19 ASan+UBSan, one process, -seed=1;
+#   AFL++ 4.04c persistent mode (clang-19 LLVM-NATIVE, ASan+UBSan), one
+#   instance, with its stability (100% means no state leaks across inputs).
+# A benchmark, not a test: it prints figures and judges nothing.
+# BENCH_FUZZ_TIME overrides the seconds per run (default 10).
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export HVO_BUILD_ROOT=${HVO_BUILD_ROOT:-$top/build}
+secs=${BENCH_FUZZ_TIME:-10}
+[[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "bench fuzz: BENCH_FUZZ_TIME must be a positive integer" >&2; exit 2; }
+targets=$(cd "$top/corpus" && ls -- *.options | sed 's/\.options$//')
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+unset HVO_MUTANTS
+
+seeds() {  # the seeds every run starts from; the empty target gets fuzz_ops'
+	local t=$1 d=$work/seeds-$1-$2
+	mkdir -p "$d"
+	cp "$top/corpus/${t/bench_fuzz_empty/fuzz_ops}"/*.bin "$d/"
+	echo "$d"
+}
+
+libfuzzer_rate() {  # BIN NAME -> average exec/s
+	local d
+	d=$(seeds "$2" lf)
+	"$1" -seed=1 -max_total_time="$secs" -print_final_stats=1 -max_len=1024 "$d" >"$work/lf-$2.log" 2>&1 ||
+		{ echo "bench fuzz: $2 failed under libFuzzer (a crash without mutants):" >&2; tail -20 "$work/lf-$2.log" >&2; exit 1; }
+	sed -n 's/^stat::average_exec_per_sec: *//p' "$work/lf-$2.log"
+}
+
+afl_stats() {  # BIN NAME -> "exec/s stability"
+	local d
+	d=$(seeds "$2" afl)
+	env AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+		afl-fuzz -i "$d" -o "$work/afl-$2" -V "$secs" -m none -s 1 -- "$1" >"$work/afl-$2.log" 2>&1 ||
+		{ echo "bench fuzz: afl-fuzz on $2 failed:" >&2; tail -20 "$work/afl-$2.log" >&2; exit 1; }
+	awk '/^execs_per_sec/{e=$3} /^stability/{s=$3} END{print e, s}' "$work/afl-$2/default/fuzzer_stats"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.4f", a / b; else print "n/a" }'; }
+
+lf=$("$top/fuzz/fuzz-build.sh" libfuzzer $targets stress/bench_fuzz_empty)
+afl=$("$top/fuzz/fuzz-build.sh" afl $targets stress/bench_fuzz_empty)
+echo "bench fuzz: ${secs} s per run, from the committed seeds, no mutants, on $(nproc) core(s) (shared)"
+echo
+echo "libFuzzer (clang-19, ASan+UBSan, -seed=1)"
+base=$(libfuzzer_rate "$lf/stress/bench_fuzz_empty" bench_fuzz_empty)
+printf '  %-16s %10s exec/s  baseline\n' empty "$base"
+for t in $targets; do
+	r=$(libfuzzer_rate "$lf/fuzz/$t" "$t")
+	printf '  %-16s %10s exec/s  %s x empty\n' "$t" "$r" "$(ratio "$r" "$base")"
+done
+echo
+echo "AFL++ 4.04c (persistent, clang-19 LLVM-NATIVE, ASan+UBSan, one instance)"
+read -r base bstab <<<"$(afl_stats "$afl/stress/bench_fuzz_empty" bench_fuzz_empty)"
+printf '  %-16s %10s exec/s  baseline          stability %s\n' empty "$base" "$bstab"
+for t in $targets; do
+	read -r r stab <<<"$(afl_stats "$afl/fuzz/$t" "$t")"
+	printf '  %-16s %10s exec/s  %s x empty  stability %s\n' "$t" "$r" "$(ratio "$r" "$base")" "$stab"
+done
