@@ -54,6 +54,32 @@ static int boot_alloc(struct hvo_machine *m, unsigned node, unsigned order, uint
 	return phys_memblock_alloc(m->phys, HVO_SITE_MEMBLOCK, node, order, pfn);
 }
 
+/* The PTE slot for vaddr at boot, with a PTE table from the boot allocator
+ * when the PMD has none yet; NULL with *rc on failure or under a leaf. */
+static uint64_t *boot_pte_slot(struct hvo_machine *m, unsigned node, uint64_t vaddr, int *rc)
+{
+	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
+	uint64_t table;
+
+	*rc = 0;
+	if (pmd->val == PMD_LEAF) {
+		*rc = -HVO_EINVAL;
+		return NULL;
+	}
+	if (pmd->val == PMD_NONE) {
+		*rc = boot_alloc(m, node, 0, &table);
+		if (*rc)
+			return NULL;
+		pmd->table = table_new(m, table);
+		if (!pmd->table) {
+			*rc = -HVO_ENOMEM;
+			return NULL;
+		}
+		pmd->val = PMD_TABLE;
+	}
+	return &pmd->table->pte[pte_index(m, vaddr)];
+}
+
 /* Boot population of one section's vmemmap from the boot allocator. */
 static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart, uint64_t vend)
 {
@@ -81,16 +107,9 @@ static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart,
 			va += pmd_size;
 			continue;
 		}
-		if (pmd->val == PMD_NONE) {
-			rc = boot_alloc(m, node, 0, &pfn);
-			if (rc)
-				return rc;
-			pmd->table = table_new(m, pfn);
-			if (!pmd->table)
-				return -HVO_ENOMEM;
-			pmd->val = PMD_TABLE;
-		}
-		uint64_t *slot = &pmd->table->pte[pte_index(m, va)];
+		uint64_t *slot = boot_pte_slot(m, node, va, &rc);
+		if (!slot)
+			return rc;
 		if (!(*slot & PTE_PRESENT)) {
 			rc = boot_alloc(m, node, 0, &pfn);
 			if (rc)
@@ -112,22 +131,12 @@ int vmemmap_populate(struct hvo_machine *m, unsigned node, uint64_t vstart, uint
  * stores, nothing runs concurrently before SMP). */
 int vmemmap_map_boot_page(struct hvo_machine *m, unsigned node, uint64_t vaddr, uint64_t pfn, bool rw)
 {
-	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
+	int rc;
+	uint64_t *slot = boot_pte_slot(m, node, vaddr, &rc);
 
-	if (pmd->val == PMD_LEAF)
-		return -HVO_EINVAL;
-	if (pmd->val == PMD_NONE) {
-		uint64_t table;
-		int rc = boot_alloc(m, node, 0, &table);
-
-		if (rc)
-			return rc;
-		pmd->table = table_new(m, table);
-		if (!pmd->table)
-			return -HVO_ENOMEM;
-		pmd->val = PMD_TABLE;
-	}
-	pmd->table->pte[pte_index(m, vaddr)] = mk_pte(pfn, rw);
+	if (!slot)
+		return rc;
+	*slot = mk_pte(pfn, rw);
 	return 0;
 }
 
