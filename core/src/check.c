@@ -337,8 +337,8 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 	/* I7: the flag says whether any slot maps the tail (partial only after an
 	 * incomplete rollback, which keeps the flag). */
 	if (flag != (nt > 0)) {
-		hvo_violate(m, 7, f->pfn, id, "optimized flag %d but %" PRIu64 " of %" PRIu64 " tail slots map the shared tail",
-			    flag, nt, n - 1);
+		hvo_violate(m, 7, f->pfn, id, "optimized flag %d but %" PRIu64 " of %" PRIu64 " tail slots map the %s", flag,
+			    nt, n - 1, m->cfg.gen == HVO_G1 ? "head page read-only" : "shared tail");
 		return 7;
 	}
 	return 0;
