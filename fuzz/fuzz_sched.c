@@ -14,12 +14,9 @@
  * state besides the counters).
  */
 #include <stdlib.h>
-#include <string.h>
 
+#include "fuzz_target.h"
 #include "sched_scen.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #ifdef HVO_LIBFUZZER
 __attribute__((section("__libfuzzer_extra_counters")))
@@ -29,23 +26,9 @@ static uint64_t campaign_mutants;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *env = getenv("HVO_MUTANTS");
-	char buf[512], *save = NULL;
-
 	(void)argc;
 	(void)argv;
-	if (!env || !*env)
-		return 0;
-	snprintf(buf, sizeof(buf), "%s", env);
-	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		int mut = hvo_mutant_by_name(tok);
-
-		if (mut < 0) {
-			fprintf(stderr, "fuzz_sched: HVO_MUTANTS: unknown mutant '%s'\n", tok);
-			exit(2);
-		}
-		campaign_mutants |= 1ull << mut;
-	}
+	campaign_mutants = fuzz_mutants_from_env("fuzz_sched");
 	return 0;
 }
 
