@@ -714,8 +714,8 @@ static int parse_gens(const char *v, enum hvo_gen *gens, unsigned *n)
 
 static int cmd_diff(int argc, char **argv)
 {
-	enum hvo_gen gens[HVO_DIFF_MAX_GENS] = { HVO_G1, HVO_G2 };
-	unsigned n = 2;
+	enum hvo_gen gens[HVO_DIFF_MAX_GENS] = { HVO_G1, HVO_G2, HVO_G3 };
+	unsigned n = 3;
 	uint64_t seed = 1, ops = 1000;
 	const char *file = NULL, *v;
 	struct hvo_opstream s;
