@@ -21,7 +21,8 @@
  *            bits 2-4 struct page size {64, 64, 64, 128, 72, 80}[x % 6]
  *            bit  5   HVO off (0 = vm.hugetlb_optimize_vmemmap on)
  *            bits 6-7 nodes - 1, x % 3 (1-3 nodes)
- *   F        bits 0-2 base mode: 7 = misaligned vmemmap base (below), else default
+ *   F        bits 0-2 mode: 7 = misaligned vmemmap base (below); 6 = one huge
+ *                     node (below) instead of the decoded ones; else default
  *            bits 3-5 fail rules, x % 5 (0-4)
  *            bit  6   a budget follows the rules
  *            bit  7   G3: gen=g3 with a device (dax) range per node, and the
@@ -39,6 +40,10 @@
  *            bit  5   movable_only (node i > 0 only: node 0 always has kernel
  *                     memory, as the core requires of some node)
  *            bits 6-7 both set: a big node (2-16 sections)
+ *   huge     (mode 6) the node bytes are read and ignored: one node from 4 GiB
+ *            (all Normal) of 2^(MAX_FOLIO_ORDER + 2) pages, big enough for a
+ *            folio of MAX_FOLIO_ORDER + 1, which only B18 lets through (the
+ *            machine costs memory only where it is touched)
  *   base     (mode 7 only) one byte k: base = 0xffffea0000000000 +
  *            (1 + k % 255) pages.  That is never MAX_FOLIO_VMEMMAP_ALIGN
  *            aligned: with a power-of-two struct page the correct model
@@ -84,7 +89,8 @@
  *     O      order: lo + x % (hi - lo + 1), where lo = tail_min_order - 2 and
  *            hi = min(tail_min_order + 5, the largest order that fits the
  *            largest node, MAX_FOLIO_ORDER); x = 255 is the 1 GiB order
- *            instead when some node holds one
+ *            instead when some node holds one, x = 254 MAX_FOLIO_ORDER + 1
+ *            when some node holds one (refused unless B18)
  *     A      bits 0-2 node: 7 = the absent node nr_nodes (refused by the
  *                     core), else x % nr_nodes
  *            bits 3-4 zone {any, dma32, normal, movable}
@@ -107,6 +113,7 @@
 
 #define SECTION_SHIFT 27                     /* 128 MiB, as the core's geometry */
 #define DEFAULT_VMEMMAP_BASE 0xffffea0000000000ull
+#define BASE_MODE_HUGE_NODE 6
 #define BASE_MODE_MISALIGNED 7
 #define NR_BYTE_KINDS 15                     /* alloc .. inject: every kind but expect */
 #define NR_NESTED_KINDS 14                   /* ... nor inject */
@@ -134,6 +141,7 @@ static const char *const where_table[8] = {
 struct orders {
 	unsigned lo, n;   /* orders lo .. lo + n - 1 */
 	unsigned giga;    /* the 1 GiB order, 0 when no node holds one */
+	unsigned over;    /* MAX_FOLIO_ORDER + 1, 0 when no node holds one */
 };
 
 static unsigned ilog2_u64(uint64_t v)
@@ -156,6 +164,7 @@ static int config_orders(const struct hvo_config *c, struct orders *o)
 	for (unsigned i = 0; i < c->nr_nodes && i < HVO_MAX_NODES; i++)
 		if (c->node[i].nr_pages && ilog2_u64(c->node[i].nr_pages) > fit)
 			fit = ilog2_u64(c->node[i].nr_pages);
+	o->over = fit > g.max_folio_order ? g.max_folio_order + 1 : 0;
 	if (fit > g.max_folio_order)
 		fit = g.max_folio_order;
 	lo = g.tail_min_order >= 2 ? g.tail_min_order - 2 : 0;
@@ -246,6 +255,8 @@ static unsigned dec_order(struct decoder *d)
 
 	if (x == 0xff && d->ord.giga)
 		return d->ord.giga;
+	if (x == 0xfe && d->ord.over)
+		return d->ord.over;
 	return d->ord.lo + x % d->ord.n;
 }
 
@@ -359,6 +370,29 @@ static void dec_nodes(struct decoder *d)
 	}
 }
 
+/* Mode 6: the one node a folio of MAX_FOLIO_ORDER + 1 fits in (B18). */
+static void huge_node(struct hvo_config *c)
+{
+	struct hvo_geometry g;
+	char err[HVO_ERR_LEN];
+
+	memset(c->node, 0, sizeof(c->node));
+	c->nr_nodes = 1;
+	if (hvo_geometry_init(&g, c->page_shift, c->struct_page_size, err, sizeof(err)))
+		return;
+	c->node[0].start_pfn = (4ull << 30) >> c->page_shift;
+	c->node[0].nr_pages = 1ull << (g.max_folio_order + 2);
+}
+
+static bool is_huge_node(const struct hvo_config *c)
+{
+	struct hvo_config h = *c;
+
+	huge_node(&h);
+	return c->nr_nodes == 1 && c->node[0].start_pfn == h.node[0].start_pfn &&
+	       c->node[0].nr_pages == h.node[0].nr_pages && !c->node[0].movable_start_pfn && !c->node[0].movable_only;
+}
+
 static void dec_rules(struct decoder *d, unsigned nr)
 {
 	struct hvo_fail_policy *p = &d->s->fail;
@@ -385,6 +419,8 @@ static void dec_header(struct decoder *d)
 	c->hvo_enabled = !(g >> 5 & 1);
 	c->nr_nodes = 1 + (g >> 6) % 3;
 	dec_nodes(d);
+	if ((f & 7) == BASE_MODE_HUGE_NODE)
+		huge_node(c);
 	d->g3 = f >> 7;
 	if (d->g3) {
 		c->gen = HVO_G3;
@@ -528,8 +564,12 @@ static int enc_base(struct encoder *e, unsigned *mode, int *kbyte)
 	if (!c->vmemmap_base) {
 		if (e->s->expect_setup_error)
 			return enc_err(e, "'expect setup-error' without a misaligned base");
+		if (is_huge_node(c))
+			*mode = BASE_MODE_HUGE_NODE;
 		return 0;
 	}
+	if (is_huge_node(c))
+		return enc_err(e, "the huge node with a misaligned base");
 	if (c->vmemmap_base < DEFAULT_VMEMMAP_BASE || diff % page || diff / page < 1 || diff / page > 255)
 		return enc_err(e, "base=0x%" PRIx64 " (only 0, or 0x%llx + 1..255 pages)", c->vmemmap_base,
 			       DEFAULT_VMEMMAP_BASE);
@@ -549,6 +589,13 @@ static int enc_nodes(struct encoder *e)
 	for (unsigned i = 0; i < HVO_MAX_NODES; i++) {
 		const struct hvo_node_config *nc = &c->node[i];
 		uint64_t size, gap, mov;
+
+		if (i == 0 && is_huge_node(c)) {
+			wr8(&e->w, 0);   /* read and ignored in mode 6 */
+			wr8(&e->w, 0);
+			end = nc->start_pfn + nc->nr_pages;
+			goto dax;
+		}
 
 		if (i >= c->nr_nodes) {
 			if (nc->start_pfn || nc->nr_pages || nc->movable_start_pfn || nc->movable_only ||
@@ -574,14 +621,15 @@ static int enc_nodes(struct encoder *e)
 			return enc_err(e, "node %u: movable_start outside the node", i);
 		if (i == 0 && nc->movable_only)
 			return enc_err(e, "node 0 is never movable_only");
-		if (c->gen == HVO_G3 ? nc->dax_start_pfn != dax_start(c, i) || nc->dax_nr_pages != DAX_SECTIONS * sec
-				     : nc->dax_start_pfn || nc->dax_nr_pages)
-			return enc_err(e, "node %u: dax range (G3: %d sections at 0x%" PRIx64 "; G2: none)", i,
-				       DAX_SECTIONS, dax_start(c, i));
 		wr8(&e->w, (unsigned)(size - MIN_NODE_SECTIONS) | (unsigned)(i == 0 ? gap / 4 : gap) << 4);
 		wr8(&e->w, (unsigned)mov | (unsigned)nc->movable_only << 5 |
 			   (size >= MIN_NODE_SECTIONS + SMALL_NODE_SIZES ? 3u << 6 : 0));
 		end = nc->start_pfn + nc->nr_pages;
+dax:
+		if (c->gen == HVO_G3 ? nc->dax_start_pfn != dax_start(c, i) || nc->dax_nr_pages != DAX_SECTIONS * sec
+				     : nc->dax_start_pfn || nc->dax_nr_pages)
+			return enc_err(e, "node %u: dax range (G3: %d sections at 0x%" PRIx64 "; G2: none)", i,
+				       DAX_SECTIONS, dax_start(c, i));
 	}
 	return 0;
 }
@@ -657,6 +705,10 @@ static int enc_order(struct encoder *e, size_t i, unsigned order)
 	}
 	if (e->ord.giga && order == e->ord.giga) {
 		wr8(&e->w, 0xff);
+		return 0;
+	}
+	if (e->ord.over && order == e->ord.over) {
+		wr8(&e->w, 0xfe);
 		return 0;
 	}
 	return enc_err(e, "op %zu: order=%u (this config: %u to %u%s)", i, order, e->ord.lo, e->ord.lo + e->ord.n - 1,
