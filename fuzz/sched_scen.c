@@ -14,7 +14,7 @@
 
 #define MAX_FOLIOS (SCHED_MAX_CPUS * 2)
 
-static const char *const names[NR_SCEN] = { "optimize_race", "walk", "batch" };
+static const char *const names[NR_SCEN] = { "optimize_race", "walk", "batch", "walk_g1" };
 
 const char *scen_name(enum scen_id id) { return (unsigned)id < NR_SCEN ? names[id] : "?"; }
 
@@ -95,18 +95,27 @@ static void walk_folio(struct run *r, unsigned cpu, int32_t id)
 	}
 }
 
+/* CPU 0 restores and re-optimizes the folio, each round leaving it
+ * optimized and free.  On G1 (spec 2.4, 5.2) the refcount matters, so it
+ * also takes the folio into use and gives it back. */
 static void job_churn(void *arg)
 {
 	struct job *j = arg;
 	int32_t id = j->r->ids[0];
+	bool g1 = j->r->in->scen == SCEN_WALK_G1;
 
 	for (unsigned i = 0; i < 1 + j->r->in->param % 3; i++) {
 		int rc = hvo_folio_restore(j->r->m, id);
 
 		if (!rc)
 			rc = hvo_folio_optimize(j->r->m, id);
+		if (!rc && g1)
+			rc = hvo_folio_get(j->r->m, id);
+		if (!rc && g1)
+			rc = hvo_folio_put(j->r->m, id);
 		if (rc)
-			oracle_fail(j->r, "cpu%u: restore/optimize of folio %d returned %d", j->cpu, id, rc);
+			oracle_fail(j->r, "cpu%u: restore/optimize%s of folio %d returned %d", j->cpu,
+				    g1 ? "/get/put" : "", id, rc);
 	}
 }
 
@@ -116,6 +125,37 @@ static void job_walk(void *arg)
 
 	for (unsigned i = 0; i < 2 + j->r->in->param % 3; i++)
 		walk_folio(j->r, j->cpu, j->r->ids[0]);
+}
+
+/* The compaction walker over the struct pages at the start of tail vmemmap
+ * pages: fake heads while the folio is optimized (spec 1.2), real tails
+ * otherwise.  Its get on the pfn's own page must never succeed (a tail's
+ * refcount is 0, a fake head is skipped) nor write (I10: B1, B2); head pfns
+ * are left out so that no walker holds a real reference across CPU 0's put. */
+static void job_isolate(void *arg)
+{
+	struct job *j = arg;
+	struct run *r = j->r;
+	const struct hvo_geometry *g = hvo_machine_geometry(r->m);
+	uint64_t per_page = g->page_size / g->struct_page_size;
+	uint64_t n = hvo_geo_vmemmap_pages(g, r->order);
+	struct hvo_folio_info fi;
+
+	if (hvo_folio_info(r->m, r->ids[0], &fi))
+		return;
+	for (unsigned i = 0; i < 2 + r->in->param % 3; i++) {
+		uint64_t pfn = fi.pfn + (1 + (j->cpu - 1 + i) % (n - 1)) * per_page;
+		struct hvo_page_view v;
+
+		if (hvo_isolate_pfn(r->m, pfn, &v)) {
+			oracle_fail(r, "cpu%u: isolate of pfn 0x%" PRIx64 " failed", j->cpu, pfn);
+			continue;
+		}
+		r->walks++;
+		if (v.head_pfn != fi.pfn || v.head || !v.tail || v.got_ref)
+			oracle_fail(r, "cpu%u: isolate at pfn 0x%" PRIx64 " saw head 0x%" PRIx64 " head=%d tail=%d got_ref=%d",
+				    j->cpu, v.pfn, v.head_pfn, v.head, v.tail, v.got_ref);
+	}
 }
 
 static void job_batch(void *arg)
@@ -167,11 +207,12 @@ static int setup(struct run *r, struct sched *s)
 			sched_spawn(s, c, job_optimize, &r->jobs[c]);
 		return 0;
 	case SCEN_WALK:
+	case SCEN_WALK_G1:
 		if (hvo_folio_alloc(r->m, r->order, 0, HVO_ZONE_NORMAL, &r->ids[r->nr_ids++]))
 			return -1;
 		sched_spawn(s, 0, job_churn, &r->jobs[0]);
 		for (unsigned c = 1; c < in->ncpus; c++)
-			sched_spawn(s, c, job_walk, &r->jobs[c]);
+			sched_spawn(s, c, in->scen == SCEN_WALK ? job_walk : job_isolate, &r->jobs[c]);
 		return 0;
 	default:
 		if (alloc_plain(r, in->ncpus - 1))
@@ -193,7 +234,7 @@ static void oracle_end(struct run *r)
 	if (r->in->scen == SCEN_OPTIMIZE_RACE && (c.shared_tails != 1 || c.nr_optimized != r->nr_ids))
 		oracle_fail(r, "B29: %" PRIu64 " shared tails and %" PRIu64 " of %u folios optimized after the race",
 			    c.shared_tails, c.nr_optimized, r->nr_ids);
-	if (r->in->scen == SCEN_WALK && r->walks == 0)
+	if ((r->in->scen == SCEN_WALK || r->in->scen == SCEN_WALK_G1) && r->walks == 0)
 		oracle_fail(r, "the walkers checked no view");
 	if (r->in->scen == SCEN_BATCH && c.nr_optimized != 2)
 		oracle_fail(r, "%" PRIu64 " folios optimized at the end, want the batch's 2", c.nr_optimized);
@@ -220,6 +261,8 @@ int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t m
 		r.jobs[c] = (struct job){ &r, c };
 	hvo_config_default(&mc);
 	mc.mutants = mutants;
+	if (in->scen == SCEN_WALK_G1)
+		mc.gen = HVO_G1;
 	mc.sync = sched_sync_ops(s);
 	if (hvo_machine_create(&mc, &r.m, err, sizeof(err)) || setup(&r, s)) {
 		snprintf(res->reason, sizeof(res->reason), "setup failed: %s", r.m ? "folio allocation" : err);

@@ -26,6 +26,7 @@ enum scen_id {
 	SCEN_OPTIMIZE_RACE, /* every CPU optimizes its own folio of one (zone, order): B29, B17a, B17d, B5 */
 	SCEN_WALK,          /* CPU 0 restores/optimizes a folio, the others walk its pfns: B28 */
 	SCEN_BATCH,         /* CPU 0 batch-allocates, the others optimize/restore: B23 */
+	SCEN_WALK_G1,       /* G1: CPU 0 restores/optimizes/gets/puts, the others isolate fake-head pfns: B1, B2 */
 	NR_SCEN
 };
 

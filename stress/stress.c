@@ -2,7 +2,7 @@
  * stress.c - multithreaded stress drivers on the threads backend.
  *
  *   hvo-stress [SCENARIO] [--threads N] [--time S | --ops N] [--seed X]
- *              [--mutant NAME]... [--walkers N] [--reports DIR]
+ *              [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]
  *
  * Scenarios:
  *   tail-storm  epochs of one fresh machine each: every thread optimizes its
@@ -11,7 +11,12 @@
  *               vmemmap PMD (B5) race again every epoch
  *   churn       each thread restores and re-optimizes its own folios (on its
  *               own node and zone when there are enough) while walker
- *               threads speculatively walk every folio's pfns (B28)
+ *               threads speculatively walk every folio's pfns (B28).  With
+ *               --gen g1 (spec 2.4, 5.2): the folios are also taken into use
+ *               and put back, the optimizer's synchronize_rcu runs through
+ *               urcu-memb, and the walkers are compaction walkers on the
+ *               fake-head pfns, their gets under urcu-memb read-side
+ *               sections (B1, B2)
  *
  * Oracle (rcutorture style, it cannot pass by accident): hvo_check at every
  * quiescent point (epoch end, run end); every walker view must show the
@@ -55,6 +60,7 @@ struct opts {
 	unsigned threads, walkers;
 	double time_s;
 	uint64_t max_ops, seed, mutants;
+	enum hvo_gen gen;
 };
 
 struct worker;
@@ -78,6 +84,7 @@ struct worker {
 	pthread_t tid;
 	uint64_t ops, views;
 	int32_t ids[CHURN_FOLIOS];
+	struct hvo_folio_info fi[CHURN_FOLIOS]; /* as set up: walkers read pfn and order here */
 	struct oplog log;
 };
 
@@ -132,6 +139,7 @@ static int make_machine(struct stress *st)
 
 	hvo_config_default(&cfg);
 	cfg.mutants = st->o.mutants;
+	cfg.gen = st->o.gen;
 	cfg.sync = &st->sync.ops;
 	cfg.skip_op_checks = true;  /* the per-op snapshots are single-threaded; hvo_check runs at quiescence */
 	if (hvo_machine_create(&cfg, &st->m, err, sizeof(err))) {
@@ -142,15 +150,16 @@ static int make_machine(struct stress *st)
 }
 
 /* Touch every vmemmap page of a folio once, single-threaded: frames get
- * their memmap_init bytes lazily, and that is the model's, not a race. */
-static void pretouch(struct stress *st, int32_t id)
+ * their memmap_init bytes lazily, and that is the model's, not a race.
+ * *fi keeps where the folio is for the walkers (its record's state changes
+ * under G1 get/put: not theirs to read). */
+static void pretouch(struct stress *st, int32_t id, struct hvo_folio_info *fi)
 {
-	struct hvo_folio_info fi;
 	struct hvo_page_view v;
 
-	if (hvo_folio_info(st->m, id, &fi) == 0)
-		for (uint64_t i = 0; i < (1ull << fi.order); i += 64)
-			hvo_walk_pfn(st->m, fi.pfn + i, &v);
+	if (hvo_folio_info(st->m, id, fi) == 0)
+		for (uint64_t i = 0; i < (1ull << fi->order); i += 64)
+			hvo_walk_pfn(st->m, fi->pfn + i, &v);
 }
 
 /* ------------------------------------------------------------ tail-storm */
@@ -208,6 +217,7 @@ static void *churn_thread(void *arg)
 {
 	struct worker *w = arg;
 	struct stress *st = w->st;
+	bool g1 = st->o.gen == HVO_G1;
 
 	tsync_thread_start(w->idx);
 	pthread_barrier_wait(&st->start);
@@ -220,9 +230,19 @@ static void *churn_thread(void *arg)
 				rc = hvo_folio_optimize(st->m, w->ids[k]);
 				record(w, "optimize", w->ids[k], rc);
 			}
+			/* G1: the refcount a fake head shows matters (B1, B2) */
+			if (!rc && g1) {
+				rc = hvo_folio_get(st->m, w->ids[k]);
+				record(w, "get", w->ids[k], rc);
+				if (!rc) {
+					rc = hvo_folio_put(st->m, w->ids[k]);
+					record(w, "put", w->ids[k], rc);
+				}
+			}
 			if (rc)
-				failf(st, "thread %u: restore/optimize of folio %d returned %d", w->idx, w->ids[k], rc);
-			__atomic_fetch_add(&w->ops, 2, __ATOMIC_RELAXED);
+				failf(st, "thread %u: restore/optimize%s of folio %d returned %d", w->idx,
+				      g1 ? "/get/put" : "", w->ids[k], rc);
+			__atomic_fetch_add(&w->ops, g1 ? 4 : 2, __ATOMIC_RELAXED);
 			if (hvo_violation(st->m))
 				__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
 		}
@@ -236,28 +256,42 @@ static void *walk_thread(void *arg)
 	struct worker *w = arg;
 	struct stress *st = w->st;
 	uint64_t rng = st->o.seed ^ (0x9e3779b97f4a7c15ull * (w->idx + 1));
+	const struct hvo_geometry *g = hvo_machine_geometry(st->m);
+	uint64_t per_page = g->page_size / g->struct_page_size, fake_heads = hvo_geo_vmemmap_pages(g, 9);
 
 	tsync_thread_start(w->idx);
 	pthread_barrier_wait(&st->start);
 	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
 		unsigned t = (unsigned)((rng = rng * 6364136223846793005ull + 1442695040888963407ull) >> 33) %
 			(st->nw - st->o.walkers);
-		int32_t id = st->w[t].ids[(rng >> 20) % CHURN_FOLIOS];
-		struct hvo_folio_info fi;
+		unsigned k = (unsigned)(rng >> 20) % CHURN_FOLIOS;
+		int32_t id = st->w[t].ids[k];
+		struct hvo_folio_info fi = st->w[t].fi[k];
 		struct hvo_page_view v;
-		uint64_t idx;
+		uint64_t idx = (rng >> 40) & ((1ull << fi.order) - 1);
 		int rc;
 
-		/* hvo_folio_info reads the head through the vmemmap too: inside */
 		tsync_walk_begin(&st->sync);
-		hvo_folio_info(st->m, id, &fi);
-		idx = (rng >> 40) & ((1ull << fi.order) - 1);
-		rc = hvo_walk_pfn(st->m, fi.pfn + idx, &v);
+		if (st->o.gen == HVO_G1) {
+			/* the compaction walker at the start of a tail vmemmap page:
+			 * a fake head while optimized, whose refcount shows the
+			 * head's, so its get must be refused (I10: B1, B2) */
+			idx = (1 + (rng >> 40) % (fake_heads - 1)) * per_page;
+			rc = hvo_isolate_pfn(st->m, fi.pfn + idx, &v);
+		} else {
+			rc = hvo_walk_pfn(st->m, fi.pfn + idx, &v);
+		}
 		tsync_walk_end(&st->sync);
-		record(w, "walk", id, rc);
+		record(w, st->o.gen == HVO_G1 ? "isolate" : "walk", id, rc);
 		__atomic_fetch_add(&w->views, 1, __ATOMIC_RELAXED);
-		/* G2: any mapping a walker meets shows the folio, frozen (5.5, I13) */
-		if (rc || v.head_pfn != fi.pfn || v.tail != (idx != 0) || v.got_ref)
+		/* No get succeeds: the head is frozen (I13), G1's own pages are
+		 * tails or fake heads.  G2: any mapping a walker meets shows the
+		 * folio (5.5).  G1's views are not checked: a remap between the
+		 * compound_info read and page_fixed_fake_head's PG_head read tears
+		 * them, the window spec B24 notes the kernel leaves open (callers
+		 * re-check after taking a reference); the scheduler's walk_g1,
+		 * whose switches fall at sync points only, checks them. */
+		if (rc || v.got_ref || (st->o.gen != HVO_G1 && (v.head_pfn != fi.pfn || v.tail != (idx != 0))))
 			failf(st, "walker %u: pfn 0x%" PRIx64 " of folio %d: rc %d head 0x%" PRIx64 " tail=%d got_ref=%d",
 			      w->idx, fi.pfn + idx, id, rc, v.head_pfn, v.tail, v.got_ref);
 	}
@@ -280,7 +314,7 @@ static int churn_setup(struct stress *st)
 				failf(st, "setup: folio allocation failed");
 				return -1;
 			}
-			pretouch(st, st->w[i].ids[k]);
+			pretouch(st, st->w[i].ids[k], &st->w[i].fi[k]);
 		}
 	return 0;
 }
@@ -303,7 +337,7 @@ static void churn_end(struct stress *st)
 static int usage(const char *msg)
 {
 	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn] [--threads N] [--time S | --ops N] "
-		"[--seed X] [--mutant NAME]... [--walkers N] [--reports DIR]\n", msg);
+		"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n", msg);
 	return 2;
 }
 
@@ -324,7 +358,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	*o = (struct opts){ .scenario = "tail-storm", .reports = "reports", .threads = ncpu > 0 ? (unsigned)ncpu : 2,
-			    .time_s = 10, .seed = 1, .walkers = UINT32_MAX };
+			    .time_s = 10, .seed = 1, .walkers = UINT32_MAX, .gen = HVO_G2 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -343,6 +377,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->max_ops = v;
 		else if (!strcmp(a, "--seed") && num(val, &v))
 			o->seed = v;
+		else if (!strcmp(a, "--gen") && val && (!strcmp(val, "g1") || !strcmp(val, "g2")))
+			o->gen = val[1] == '1' ? HVO_G1 : HVO_G2;
 		else if (!strcmp(a, "--walkers") && num(val, &v) && v < MAX_THREADS)
 			o->walkers = (unsigned)v;
 		else if (!strcmp(a, "--reports") && val)
@@ -356,6 +392,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		o->walkers = !strcmp(o->scenario, "churn") && o->threads >= 2 ? (o->threads + 3) / 4 : 0;
 	if (!strcmp(o->scenario, "tail-storm"))
 		o->walkers = 0;
+	if (!strcmp(o->scenario, "tail-storm") && o->gen == HVO_G1)
+		return usage("tail-storm races the G2 shared tail: --gen g1 is for churn");
 	if (o->walkers >= o->threads)
 		return usage("--walkers must leave at least one churn thread");
 	return 0;
@@ -381,7 +419,7 @@ static uint64_t total_views(const struct stress *st)
 
 static void print_failure(const struct stress *st, FILE *f)
 {
-	const char *sched_scen = !strcmp(st->o.scenario, "churn") ? "walk" : "optimize_race";
+	const char *sched_scen = strcmp(st->o.scenario, "churn") ? "optimize_race" : st->o.gen == HVO_G1 ? "walk_g1" : "walk";
 
 	fprintf(f, "VIOLATION (seed %" PRIu64 "): %s\n", st->o.seed, st->fail);
 	for (unsigned i = 0; i < st->nw; i++) {
@@ -408,16 +446,17 @@ static void write_report(const struct stress *st, double secs, const char *ext)
 	uint64_t ops = total_ops(st);
 
 	mkdir(st->o.reports, 0777);
-	snprintf(path, sizeof(path), "%s/stress-%s-%" PRIu64 ".%s", st->o.reports, st->o.scenario, st->o.seed, ext);
+	snprintf(path, sizeof(path), "%s/stress-%s-g%d-%" PRIu64 ".%s", st->o.reports, st->o.scenario, (int)st->o.gen,
+		 st->o.seed, ext);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
 	if (!f)
 		return;
 	if (!strcmp(ext, "json")) {
-		fprintf(f, "{\"scenario\":\"%s\",\"threads\":%u,\"walkers\":%u,\"seed\":%" PRIu64 ",\"seconds\":%.3f,"
+		fprintf(f, "{\"scenario\":\"%s\",\"gen\":%d,\"threads\":%u,\"walkers\":%u,\"seed\":%" PRIu64 ",\"seconds\":%.3f,"
 			"\"ops\":%" PRIu64 ",\"ops_per_s\":%.0f,\"walker_views\":%" PRIu64 ",\"epochs\":%" PRIu64
 			",\"checks\":%" PRIu64 ",\"grace_periods\":%lu,\"interrupted\":%s,\"result\":\"%s\"}\n",
-			st->o.scenario, st->o.threads, st->o.walkers, st->o.seed, secs, ops, ops / secs, total_views(st),
+			st->o.scenario, (int)st->o.gen, st->o.threads, st->o.walkers, st->o.seed, secs, ops, ops / secs, total_views(st),
 			st->epochs, st->checks, st->sync.grace_periods, interrupted ? "true" : "false",
 			st->fail[0] ? "violation" : "pass");
 	} else {
@@ -476,7 +515,7 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < st.nw; i++) {
 		st.w[i] = (struct worker){ .st = &st, .idx = i, .walker = i >= st.nw - st.o.walkers,
-					   .ids = { st.w[i].ids[0], st.w[i].ids[1] } };
+					   .ids = { st.w[i].ids[0], st.w[i].ids[1] }, .fi = { st.w[i].fi[0], st.w[i].fi[1] } };
 		pthread_create(&st.w[i].tid, NULL, storm ? storm_thread : st.w[i].walker ? walk_thread : churn_thread,
 			       &st.w[i]);
 	}

@@ -5,6 +5,7 @@
 #include <urcu/urcu-memb.h>
 
 #include "stress_sync.h"
+#include "stress_tlb.h"
 
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
@@ -16,26 +17,32 @@
 #endif
 #ifdef STRESS_TSAN
 #include <sanitizer/tsan_interface.h>
-/* TSan cannot see liburcu 0.13's grace periods: a reader releases this
- * token just before it leaves, a writer acquires it right after
- * synchronize_rcu (toolchain.md section 6, "Recipe that works clean"). */
-#define GP_READER_DONE(t) __tsan_release(&(t)->grace_periods)
-#define GP_WRITER_SYNCED(t) __tsan_acquire(&(t)->grace_periods)
+/* TSan cannot see liburcu 0.13's grace periods: a reader releases its
+ * domain's token just before it leaves, a writer acquires it right after
+ * the grace period (toolchain.md section 6, "Recipe that works clean"). */
+#define GP_READER_DONE(tok) __tsan_release(tok)
+#define GP_WRITER_SYNCED(tok) __tsan_acquire(tok)
 #else
-#define GP_READER_DONE(t) ((void)(t))
-#define GP_WRITER_SYNCED(t) ((void)(t))
+#define GP_READER_DONE(tok) ((void)(tok))
+#define GP_WRITER_SYNCED(tok) ((void)(tok))
 #endif
 
 static _Thread_local unsigned this_cpu;
+static _Thread_local bool walking;  /* inside tsync_walk_begin/end */
 
 static void ts_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 {
 	struct tsync *t = ctx;
 
 	(void)where;
+	if (walking) {  /* an IPI may land here, between two accesses */
+		GP_READER_DONE(&t->tlb_token);
+		tlb_access_end();
+		tlb_access_begin();
+	}
 	if (sp == HVO_SP_TLB_FLUSH && t->flush_waits) {
-		urcu_memb_synchronize_rcu();
-		GP_WRITER_SYNCED(t);
+		tlb_flush_wait();
+		GP_WRITER_SYNCED(&t->tlb_token);
 		__atomic_fetch_add(&t->grace_periods, 1, __ATOMIC_RELAXED);
 	}
 }
@@ -58,7 +65,7 @@ static void ts_rcu_read_lock(void *ctx)
 
 static void ts_rcu_read_unlock(void *ctx)
 {
-	GP_READER_DONE((struct tsync *)ctx);
+	GP_READER_DONE(&((struct tsync *)ctx)->rcu_token);
 	urcu_memb_read_unlock();
 }
 
@@ -67,7 +74,7 @@ static void ts_synchronize_rcu(void *ctx)
 	struct tsync *t = ctx;
 
 	urcu_memb_synchronize_rcu();
-	GP_WRITER_SYNCED(t);
+	GP_WRITER_SYNCED(&t->rcu_token);
 	__atomic_fetch_add(&t->grace_periods, 1, __ATOMIC_RELAXED);
 }
 
@@ -100,19 +107,25 @@ void tsync_thread_start(unsigned cpu)
 {
 	this_cpu = cpu;
 	urcu_memb_register_thread();
+	tlb_thread_start();
 }
 
 void tsync_thread_stop(void)
 {
+	tlb_thread_stop();
 	urcu_memb_unregister_thread();
 }
 
 void tsync_walk_begin(struct tsync *t)
 {
-	ts_rcu_read_lock(t);
+	(void)t;
+	walking = true;
+	tlb_access_begin();
 }
 
 void tsync_walk_end(struct tsync *t)
 {
-	ts_rcu_read_unlock(t);
+	GP_READER_DONE(&t->tlb_token);
+	tlb_access_end();
+	walking = false;
 }

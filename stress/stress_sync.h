@@ -8,6 +8,10 @@
  * so no walker still uses a translation the flush removes when the pages
  * behind it are freed - the shootdown IPI's guarantee.  Freeing before the
  * flush (B23) lets a walker read a freed frame: ASan or TSan report it.
+ * The section is reopened at each of the walker's sync points (where an IPI
+ * may land between its accesses) and lives in its own RCU domain
+ * (stress_tlb.h), so a flush never waits for a whole walk or for a G1
+ * read-side section: the windows of B1 and B2 stay open as in the kernel.
  */
 #ifndef HVO_STRESS_SYNC_H
 #define HVO_STRESS_SYNC_H
@@ -20,7 +24,8 @@
 struct tsync {
 	pthread_mutex_t lock[HVO_NR_LOCKS];
 	bool flush_waits;            /* walkers exist: flushes wait for them */
-	unsigned long grace_periods;
+	unsigned long grace_periods;  /* G1 synchronize_rcu and TLB shootdowns */
+	char rcu_token, tlb_token;    /* TSan: the two domains' grace periods */
 	struct hvo_sync_ops ops;
 };
 

@@ -508,7 +508,7 @@ static int do_folio_get(struct hvo_machine *m, int32_t id)
 	if (rc)
 		return rc;
 	/* page_ref_unfreeze(1): the head is private and RW even when optimized. */
-	vm_write32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 1);
+	vm_store_release32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 1, "page_ref_unfreeze");
 	f->state = HVO_FOLIO_IN_USE;
 	shadow_set_state(m->shadow, id, HVO_FOLIO_IN_USE);
 	return 0;
@@ -522,7 +522,7 @@ static int do_folio_put(struct hvo_machine *m, int32_t id)
 		return -HVO_ENOENT;
 	if (f->state != HVO_FOLIO_IN_USE)
 		return -HVO_EINVAL;
-	vm_write32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 0);
+	vm_store_release32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 0, "folio_put");
 	f->state = HVO_FOLIO_FREE;
 	shadow_set_state(m->shadow, id, HVO_FOLIO_FREE);
 	return 0;
@@ -568,11 +568,40 @@ unsigned hvo_folio_count(const struct hvo_machine *m)
 	return n;
 }
 
-/* Speculative PFN walker (compaction, /proc/kpageflags, memory failure):
- * no reference held; flags, compound_head, then folio_try_get on the head. */
-static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *v)
+/* get_page_unless_zero(page) = page_ref_add_unless(page, 1, 0) on the
+ * struct page at va.  G1 (spec 5.2, [LEG-PF]): inside the RCU read side,
+ * page_count_writable() - an acquire read of the refcount (bail on 0), then
+ * the fake-head test - before the add, so a walker never writes to a fake
+ * head, a read-only alias of the head (I10).  Mutants: B1 is the helper as
+ * it was before bd225530a4c7 (a plain add_unless: no RCU, no test); B2 is
+ * bd225530a4c7's test order (fake head first, then the count the add reads),
+ * which loses to a remap between the two.  G2/G3 dropped both: no read-only
+ * struct page has a non-zero refcount (I10). */
+static bool get_page_unless_zero(struct hvo_machine *m, uint64_t va)
 {
-	uint64_t va, hva, frame, flags, info;
+	bool writable, got;
+
+	if (m->cfg.gen != HVO_G1 || mut(m, HVO_MUT_B1))
+		return vm_add_unless32(m, va + PO_REFCOUNT, 1, 0);
+	rcu_read_lock(m);
+	if (mut(m, HVO_MUT_B2))
+		writable = !page_is_fake_head(m, va);
+	else
+		writable = (int32_t)vm_load_acquire32(m, va + PO_REFCOUNT) != 0 && !page_is_fake_head(m, va);
+	got = writable && vm_add_unless32(m, va + PO_REFCOUNT, 1, 0);
+	rcu_read_unlock(m);
+	return got;
+}
+
+/* Speculative PFN walker, no reference held: flags, compound_head, then a
+ * speculative get.  own = false: folio_try_get on the head it computed
+ * (/proc/kpageflags, memory failure); own = true: get_page_unless_zero on
+ * the pfn's own struct page before any compound_head, as compaction's
+ * isolate_migratepages_block does - the walker of B1/B2, whose page may have
+ * become a fake-head alias by the time it writes. */
+static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, bool own, struct hvo_page_view *v)
+{
+	uint64_t va, hva, frame, flags, ref_va;
 	bool rw;
 
 	if (pfn >= m->max_pfn || phys_node_of(m->phys, pfn) < 0)
@@ -582,40 +611,24 @@ static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view
 		return -HVO_EINVAL;
 	memset(v, 0, sizeof(*v));
 	v->pfn = pfn;
+	if (own)
+		v->got_ref = get_page_unless_zero(m, va);
 	flags = vm_read64(m, va + PO_FLAGS);
-	info = vm_read64(m, va + PO_INFO);
 	hva = compound_head_vaddr(m, va);
 	v->head_pfn = (hva - m->vbase) / m->geo.struct_page_size;
-	(void)info;
 	page_head_tail(m, va, &v->head, &v->tail);
 	v->refcount = (int32_t)vm_read32(m, va + PO_REFCOUNT);
 	v->mapcount = (int32_t)vm_read32(m, va + PO_MAPCOUNT);
 	v->node = (int)(flags >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
 	v->zone = (int)(flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK);
-	if (!vm_translate(m, hva, &frame, &rw))
-		return 0;  /* a bogus head: I1 reports it */
-	/* get_page_unless_zero(head), then put it back */
-	if (m->cfg.gen == HVO_G1) {
-		/* G1 page_ref_add_unless(): inside the RCU read side, an acquire
-		 * read of the refcount before the fake-head test (B2), and no
-		 * write to a fake head (B1). */
-		bool fake_or_zero;
-
-		rcu_read_lock(m);
-		fake_or_zero = (int32_t)vm_load_acquire32(m, hva + PO_REFCOUNT) == 0;
-		if (!fake_or_zero) {
-			bool head, tail;
-
-			page_head_tail(m, hva, &head, &tail);
-			fake_or_zero = tail;
-		}
-		v->got_ref = !fake_or_zero && vm_add_unless32(m, hva + PO_REFCOUNT, 1, 0);
-		rcu_read_unlock(m);
-	} else {
-		v->got_ref = vm_add_unless32(m, hva + PO_REFCOUNT, 1, 0);
+	ref_va = own ? va : hva;
+	if (!own) {
+		if (!vm_translate(m, hva, &frame, &rw))
+			return 0;  /* a bogus head: I1 reports it */
+		v->got_ref = get_page_unless_zero(m, hva);
 	}
-	if (v->got_ref)
-		vm_add_unless32(m, hva + PO_REFCOUNT, -1, INT32_MIN);
+	if (v->got_ref)  /* and put it back */
+		vm_add_unless32(m, ref_va + PO_REFCOUNT, -1, INT32_MIN);
 	return 0;
 }
 
@@ -702,5 +715,10 @@ int hvo_folio_put(struct hvo_machine *m, int32_t id)
 
 int hvo_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *v)
 {
-	return API_CALL(m, do_walk_pfn(m, pfn, v));
+	return API_CALL(m, do_walk_pfn(m, pfn, false, v));
+}
+
+int hvo_isolate_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *v)
+{
+	return API_CALL(m, do_walk_pfn(m, pfn, true, v));
 }

@@ -202,6 +202,7 @@ uint32_t vm_read32(struct hvo_machine *m, uint64_t vaddr);
 uint32_t vm_load_acquire32(struct hvo_machine *m, uint64_t vaddr);
 bool vm_write64(struct hvo_machine *m, uint64_t vaddr, uint64_t v);
 bool vm_write32(struct hvo_machine *m, uint64_t vaddr, uint32_t v);
+bool vm_store_release32(struct hvo_machine *m, uint64_t vaddr, uint32_t v, const char *where);
 /* Copy bytes into the vmemmap, one translation per page; same refusal rules. */
 bool vm_write_bytes(struct hvo_machine *m, uint64_t vaddr, const uint8_t *src, uint64_t len);
 /* atomic_add_unless on a 32-bit field: never writes when *p == unless. */

@@ -40,10 +40,16 @@ uint64_t compound_head_vaddr(struct hvo_machine *m, uint64_t vaddr)
 	return fixed_fake_head(m, vaddr, vm_read64(m, vaddr + PO_FLAGS));
 }
 
+/* G1 page_is_fake_head(): page_fixed_fake_head(p) != p (spec 1.2). */
+bool page_is_fake_head(struct hvo_machine *m, uint64_t vaddr)
+{
+	return fixed_fake_head(m, vaddr, vm_read64(m, vaddr + PO_FLAGS)) != vaddr;
+}
+
 void page_head_tail(struct hvo_machine *m, uint64_t vaddr, bool *head, bool *tail)
 {
 	uint64_t flags = vm_read64(m, vaddr + PO_FLAGS), info = vm_read64(m, vaddr + PO_INFO);
-	bool fake = !(info & 1) && fixed_fake_head(m, vaddr, flags) != vaddr;
+	bool fake = !(info & 1) && page_is_fake_head(m, vaddr);
 
 	*head = (flags >> PG_HEAD & 1) && !fake;
 	*tail = (info & 1) || fake;

@@ -58,6 +58,8 @@ struct folio;
 uint64_t compound_head_vaddr(struct hvo_machine *m, uint64_t vaddr);
 /* PageHead / PageTail as the kernel reports them (G1: fake-head aware). */
 void page_head_tail(struct hvo_machine *m, uint64_t vaddr, bool *head, bool *tail);
+/* G1: an alias of the head at a PAGE_SIZE-aligned tail slot (spec 1.2). */
+bool page_is_fake_head(struct hvo_machine *m, uint64_t vaddr);
 /* The compound_info a tail of this folio must hold (mask or pointer encoding). */
 uint64_t tail_info(const struct hvo_machine *m, uint64_t head_vaddr, unsigned order);
 /* Write the struct pages of a fresh HugeTLB folio: head, folio metadata,

@@ -345,6 +345,21 @@ bool vm_write32(struct hvo_machine *m, uint64_t vaddr, uint32_t v)
 	return p != NULL;
 }
 
+/* atomic_set_release() of a refcount (page_ref_unfreeze, and the model's
+ * folio_put to a frozen 0): a scheduling point, paired with the walker's
+ * acquire read (spec 5.3). */
+bool vm_store_release32(struct hvo_machine *m, uint64_t vaddr, uint32_t v, const char *where)
+{
+	uint64_t frame;
+	uint8_t *p;
+
+	sync_point(m, HVO_SP_ATOMIC, where);
+	p = field(m, vaddr, true, &frame);
+	if (p)
+		__atomic_store_n((uint32_t *)(void *)p, v, __ATOMIC_RELEASE);
+	return p != NULL;
+}
+
 bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t unless)
 {
 	uint64_t frame;

@@ -165,6 +165,8 @@ enum hvo_mutant {
 	HVO_MUT_B25,  /* self-hosted (altmap) DAX vmemmap optimized */
 	/* concurrency (issue 5) */
 	HVO_MUT_B28,  /* speculative get adds to the refcount before checking it */
+	HVO_MUT_B1,   /* G1 speculative get without RCU and the fake-head test (before bd225530a4c7) */
+	HVO_MUT_B2,   /* G1 speculative get tests for a fake head before reading the refcount */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -320,6 +322,10 @@ struct hvo_page_view {
 /* The speculative PFN walker: read flags, compound_head, get_page_unless_zero
  * on the head.  Never writes to read-only memory in the correct model. */
 int hvo_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *out);
+/* The compaction walker (isolate_migratepages_block): get_page_unless_zero
+ * on the pfn's own struct page first (got_ref is about that page), then the
+ * same view.  In G1 the page may be a fake-head alias of the head (B1, B2). */
+int hvo_isolate_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *out);
 
 struct hvo_boot_counters {
 	uint64_t nrinvalid;      /* hstate_boot_nrinvalid: bootmem pages spanning zones */
