@@ -3,9 +3,12 @@
 # report REPORTS/<TARGET>-<date>-<n>/ and print its path:
 #   crash.bin      the input the engine saved
 #   input.ops      fuzz_ops: the decoded op stream (hvo-cli bytes2text);
+#                  fuzz_boot, fuzz_dax, fuzz_diff: the stream the target
+#                  printed (fuzz_stream.c), its campaign mutants included
 #   decoded.txt    fuzz_geometry: the decoded geometry case
-#   explain.txt    fuzz_ops: hvo-cli explain (trace, violated invariant, state
-#                  dump); fuzz_geometry: the failed check and state dump
+#   explain.txt    fuzz_ops, fuzz_boot, fuzz_dax: hvo-cli explain (trace,
+#                  violated invariant, state dump); fuzz_diff: hvo-cli diff;
+#                  fuzz_geometry: the failed check and state dump
 #   reproduce.sh   the exact commands that reproduce it
 #   found.txt      engine, mutants, NOTE (campaign, time to find)
 # The report is written in a temporary folder under REPORTS and renamed onto
@@ -52,6 +55,15 @@ fuzz_ops)
 	sed -i "s#$tmp#$final#g" "$tmp/explain.txt"
 	[ -s "$tmp/bytes2text.err" ] || rm "$tmp/bytes2text.err"
 	explain="./hvo explain REPORT/input.ops ${mut_args[*]}"
+	;;
+fuzz_boot|fuzz_dax|fuzz_diff)
+	sed -n '/^---- input.ops ----$/,/^---- end of input.ops ----$/{//!p}' "$tmp/replay.txt" >"$tmp/input.ops"
+	verb=(explain) explain="./hvo explain REPORT/input.ops"
+	[ "$target" = fuzz_diff ] && verb=(diff --gens g2,g1,g3) explain="$cli diff --gens g2,g1,g3 REPORT/input.ops"
+	set +e
+	"$cli" "${verb[@]}" "$tmp/input.ops" >"$tmp/explain.txt" 2>&1
+	set -e
+	sed -i "s#$tmp#$final#g" "$tmp/explain.txt"
 	;;
 *)
 	grep "^$target: input:" "$tmp/replay.txt" >"$tmp/decoded.txt" || echo "(no failure on replay)" >"$tmp/decoded.txt"

@@ -37,7 +37,7 @@ static const char usage_text[] =
 	"  explain FILE [--mutant NAME]...                    run one file with a full trace\n"
 	"  zoo-check DIR [NAME...]                            every mutant has DIR/<NAME>.ops (or DIR/sched/<NAME>.sched) naming it;\n"
 	"                                                     NAMEs given must be exactly the mutant set\n"
-"  diff [--gens g1,g2,...] [--seed X] [--ops N] [FILE]\n"
+"  diff [--gens g1,g2,...] [--seed X] [--ops N] [--mutant NAME]... [FILE]\n"
 	"                                                     one stream (FILE or a random workload) on several\n"
 	"                                                     generations in lockstep; the first divergence fails\n"
 	"  bytes2text FILE                                    the canonical text of a binary (fuzz) input\n"
@@ -716,7 +716,7 @@ static int cmd_diff(int argc, char **argv)
 {
 	enum hvo_gen gens[HVO_DIFF_MAX_GENS] = { HVO_G1, HVO_G2, HVO_G3 };
 	unsigned n = 3;
-	uint64_t seed = 1, ops = 1000;
+	uint64_t seed = 1, ops = 1000, mutants = 0;
 	const char *file = NULL, *v;
 	struct hvo_opstream s;
 	struct hvo_diff_result res;
@@ -728,6 +728,8 @@ static int cmd_diff(int argc, char **argv)
 
 		if (!k)
 			k = opt_number(argc, argv, &i, "--ops", HVO_OPS_MAX_OPS, &ops);
+		if (!k)
+			k = opt_mutant(argc, argv, &i, &mutants);
 		if (!k && (k = opt_value(argc, argv, &i, "--gens", &v)) == 1 && parse_gens(v, gens, &n))
 			return 2;
 		if (k < 0)
@@ -743,7 +745,7 @@ static int cmd_diff(int argc, char **argv)
 		fprintf(stderr, "hvo-cli: diff: %s\n", file ? err : "cannot generate the workload (out of memory)");
 		return 2;
 	}
-	rc = hvo_ops_diff(&s, gens, n, &res);
+	rc = hvo_ops_diff(&s, gens, n, mutants, &res);
 	printf("diff: %s, %zu ops compared on", file ? file : "random workload", res.ops_compared);
 	for (unsigned k = 0; k < n; k++)
 		printf(" G%d", (int)gens[k]);

@@ -181,8 +181,10 @@ struct hvo_diff_result {
 /* Run s on one machine per generation in lockstep, without its failure
  * rules and injected racers (see ops_diff.c), checking each machine after
  * every op and comparing rcs and hvo_compare_visible against gens[0].
+ * extra_mutants (a campaign's) go into every machine, as in hvo_ops_run.
  * Returns res->status. */
-int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigned n, struct hvo_diff_result *res);
+int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigned n, uint64_t extra_mutants,
+		 struct hvo_diff_result *res);
 
 /* ------------------------------------------------------------ workload.c */
 

@@ -36,7 +36,8 @@ static const char *gen_name(enum hvo_gen g)
 	return g == HVO_G1 ? "G1" : g == HVO_G2 ? "G2" : "G3";
 }
 
-int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigned n, struct hvo_diff_result *res)
+int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigned n, uint64_t extra_mutants,
+		 struct hvo_diff_result *res)
 {
 	struct lane *l = calloc(n ? n : 1, sizeof(*l));
 	size_t i = 0;
@@ -54,7 +55,7 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 		strip(s, gens[k], &l[k].s);
 		l[k].c = (struct exec_ctx){ .s = &l[k].s, .policy = l[k].s.fail, .res = &l[k].res };
 		l[k].res.fail_op = SIZE_MAX;
-		if (exec_setup(&l[k].c, 0) || !l[k].c.m) {
+		if (exec_setup(&l[k].c, extra_mutants) || !l[k].c.m) {
 			snprintf(res->reason, sizeof(res->reason), "%s: %s", gen_name(gens[k]), l[k].res.reason);
 			res->status = 2;
 			n = k + 1;

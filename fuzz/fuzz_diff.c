@@ -1,0 +1,56 @@
+/*
+ * fuzz_diff.c - the differential fuzz target: one op stream (the binary
+ * form of ops_bytes.c) on G2, G1 and G3 machines in lockstep
+ * (hvo_ops_diff): each machine passes its own checker after every op, the
+ * rcs agree, and the kernel-visible state of G1 and G3 equals G2's
+ * (hvo_compare_visible).  The first divergence is the finding; it aborts
+ * with the stream as text and the hvo-cli diff command that replays it.
+ *
+ * G3 mode (byte 2 bit 7) is cleared on a copy of the input rather than the
+ * input skipped: a G3-mode stream carries device DAX ranges, which G1 and
+ * G2 machines refuse, and clearing the bit still decodes a whole G2-mode
+ * stream from the same bytes, so no input is wasted.  Streams that expect
+ * their config to be refused (ops_bytes.c's misaligned-base mode, a G2/G3
+ * check, I16, that G1 never had) have nothing to compare and pass.  The
+ * diff drops failure rules and injected racers (ops_diff.c).
+ */
+#include <stdlib.h>
+
+#include "fuzz_stream.h"
+#include "fuzz_target.h"
+
+static uint64_t campaign_mutants;
+static const enum hvo_gen gens[] = { HVO_G2, HVO_G1, HVO_G3 };
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	campaign_mutants = fuzz_mutants_from_env("fuzz_diff");
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t n;
+	uint8_t *g2 = fuzz_stream_g3_mode(data, size, false, &n);
+	struct hvo_diff_result res;
+	struct hvo_opstream s;
+	int rc;
+
+	if (!g2)
+		return 0;  /* host out of memory: not the model's fault */
+	rc = hvo_ops_decode(g2, n, &s);
+	free(g2);
+	if (rc)
+		return 0;
+	if (!s.expect_setup_error) {
+		rc = hvo_ops_diff(&s, gens, sizeof(gens) / sizeof(gens[0]), campaign_mutants, &res);
+		if (rc)
+			fuzz_stream_fail("fuzz_diff", &s, campaign_mutants,
+					 rc == 1 ? "DIVERGENCE" : "SETUP ERROR (a generation refused the config)",
+					 res.reason, "diff");
+	}
+	hvo_ops_free(&s);
+	return 0;
+}
