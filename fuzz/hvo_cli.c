@@ -749,7 +749,9 @@ static int cmd_diff(int argc, char **argv)
 	printf("diff: %s, %zu ops compared on", file ? file : "random workload", res.ops_compared);
 	for (unsigned k = 0; k < n; k++)
 		printf(" G%d", (int)gens[k]);
-	printf("\nresult: %s%s%s\n", rc == 0 ? "AGREE" : rc == 1 ? "DIVERGE" : "ERROR", rc ? ": " : "", rc ? res.reason : "");
+	printf("\nresult: %s%s%s%s\n", rc == 0 ? "AGREE" : rc == 1 ? "DIVERGE" : "ERROR",
+	       rc ? ": " : res.oom_stop ? " (" : "", rc || res.oom_stop ? res.reason : "",
+	       !rc && res.oom_stop ? "; the rest not compared)" : "");
 	hvo_ops_free(&s);
 	return rc;
 }

@@ -175,6 +175,7 @@ struct hvo_diff_result {
 	int status;               /* 0 agree, 1 divergence or a violation, 2 setup error */
 	size_t op;                /* the op after which they diverged, SIZE_MAX if none */
 	size_t ops_compared;
+	bool oom_stop;            /* ended early, as a pass: an allocation ran out of memory (reason says where) */
 	char reason[2 * HVO_ERR_LEN + 64];
 	uint64_t digest[HVO_DIFF_MAX_GENS];  /* final digest of each machine */
 };

@@ -113,6 +113,7 @@ struct hvo_machine {
 
 	/* seams */
 	uint64_t fail_calls, site_calls[HVO_NR_SITES];
+	uint64_t vmemmap_oom;
 	bool lock_held[HVO_NR_LOCKS];
 
 	/* oracle */

@@ -281,9 +281,14 @@ bool mach_should_fail(struct hvo_machine *m, enum hvo_site site)
 int mach_alloc(struct hvo_machine *m, enum hvo_site site, unsigned node, int zone, unsigned order,
 	       unsigned gfp, uint64_t *pfn)
 {
+	int rc;
+
 	if (mach_should_fail(m, site))
 		return -HVO_ENOMEM;
-	return phys_alloc(m->phys, site, node, zone, order, gfp, pfn);
+	rc = phys_alloc(m->phys, site, node, zone, order, gfp, pfn);
+	if (rc == -HVO_ENOMEM && site != HVO_SITE_HUGETLB_FOLIO)
+		__atomic_fetch_add(&m->vmemmap_oom, 1, __ATOMIC_RELAXED);
+	return rc;
 }
 
 int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, bool zero, uint64_t *pfn)
