@@ -12,7 +12,6 @@
  * the end anyway), so fuzz_ops' G3 seeds are fuzz_dax seeds unchanged.
  * Failures abort with the stream as text like fuzz_ops (fuzz_stream.c).
  */
-#include <stdlib.h>
 
 #include "fuzz_stream.h"
 #include "fuzz_target.h"
@@ -29,16 +28,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t n;
-	uint8_t *g3 = fuzz_stream_g3_mode(data, size, true, &n);
 	struct hvo_opstream s;
-	int rc;
 
-	if (!g3)
-		return 0;  /* host out of memory: not the model's fault */
-	rc = hvo_ops_decode(g3, n, &s);
-	free(g3);
-	if (!rc)
+	/* a failure is the host out of memory: not the model's fault */
+	if (!fuzz_stream_decode_mode(data, size, true, &s))
 		fuzz_stream_run("fuzz_dax", &s, campaign_mutants);
 	return 0;
 }

@@ -14,7 +14,6 @@
  * check, I16, that G1 never had) have nothing to compare and pass.  The
  * diff drops failure rules and injected racers (ops_diff.c).
  */
-#include <stdlib.h>
 
 #include "fuzz_stream.h"
 #include "fuzz_target.h"
@@ -32,18 +31,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t n;
-	uint8_t *g2 = fuzz_stream_g3_mode(data, size, false, &n);
 	struct hvo_diff_result res;
 	struct hvo_opstream s;
 	int rc;
 
-	if (!g2)
+	if (fuzz_stream_decode_mode(data, size, false, &s))
 		return 0;  /* host out of memory: not the model's fault */
-	rc = hvo_ops_decode(g2, n, &s);
-	free(g2);
-	if (rc)
-		return 0;
 	if (!s.expect_setup_error) {
 		rc = hvo_ops_diff(&s, gens, sizeof(gens) / sizeof(gens[0]), campaign_mutants, &res);
 		if (rc)

@@ -41,16 +41,20 @@ void fuzz_stream_run(const char *who, struct hvo_opstream *s, uint64_t mutants)
 #define G3_BYTE 2      /* ops_bytes.c: "F" */
 #define G3_BIT 0x80
 
-uint8_t *fuzz_stream_g3_mode(const uint8_t *data, size_t size, bool g3, size_t *len)
+int fuzz_stream_decode_mode(const uint8_t *data, size_t size, bool g3, struct hvo_opstream *s)
 {
-	uint8_t *copy;
+	size_t len = size > G3_BYTE ? size : G3_BYTE + 1;
+	uint8_t *copy = calloc(len, 1);
+	int rc;
 
-	*len = size > G3_BYTE ? size : G3_BYTE + 1;
-	copy = calloc(*len, 1);
-	if (!copy)
-		return NULL;
+	if (!copy) {
+		hvo_ops_init(s);
+		return -1;
+	}
 	if (size)
 		memcpy(copy, data, size);
 	copy[G3_BYTE] = (uint8_t)(g3 ? copy[G3_BYTE] | G3_BIT : copy[G3_BYTE] & ~G3_BIT);
-	return copy;
+	rc = hvo_ops_decode(copy, len, s);
+	free(copy);
+	return rc;
 }

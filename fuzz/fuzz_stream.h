@@ -24,10 +24,10 @@ void fuzz_stream_fail(const char *who, const struct hvo_opstream *s, uint64_t mu
  * it (status 2: a decoder bug) goes to fuzz_stream_fail.  Frees s. */
 void fuzz_stream_run(const char *who, struct hvo_opstream *s, uint64_t mutants);
 
-/* A malloc'ed copy of a binary op stream (ops_bytes.c) with its G3 mode
- * (byte 2, bit 7) set or cleared, padded with zero bytes to reach that
- * byte (what the decoder reads past the end anyway); *len is its length.
- * NULL when the host is out of memory. */
-uint8_t *fuzz_stream_g3_mode(const uint8_t *data, size_t size, bool g3, size_t *len);
+/* Decode a binary op stream (ops_bytes.c) with its G3 mode (byte 2, bit 7)
+ * forced on or off, as if the input had been padded with zero bytes to
+ * reach that byte (what the decoder reads past the end anyway).  0, or -1
+ * when the host is out of memory (then s is empty). */
+int fuzz_stream_decode_mode(const uint8_t *data, size_t size, bool g3, struct hvo_opstream *s);
 
 #endif
