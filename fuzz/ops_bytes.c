@@ -89,8 +89,8 @@
  *     O      order: lo + x % (hi - lo + 1), where lo = tail_min_order - 2 and
  *            hi = min(tail_min_order + 5, the largest order that fits the
  *            largest node, MAX_FOLIO_ORDER); x = 255 is the 1 GiB order
- *            instead when some node holds one, x = 254 MAX_FOLIO_ORDER + 1
- *            when some node holds one (refused unless B18)
+ *            instead when some node holds one, x = 248..254 MAX_FOLIO_ORDER + 1
+ *            when some node holds one (refused unless B18; canonical: 254)
  *     A      bits 0-2 node: 7 = the absent node nr_nodes (refused by the
  *                     core), else x % nr_nodes
  *            bits 3-4 zone {any, dma32, normal, movable}
@@ -255,7 +255,9 @@ static unsigned dec_order(struct decoder *d)
 
 	if (x == 0xff && d->ord.giga)
 		return d->ord.giga;
-	if (x == 0xfe && d->ord.over)
+	/* a few values, so that mutating any order byte of a huge-node input
+	 * reaches it now and then (B18) */
+	if (x >= 0xf8 && d->ord.over)
 		return d->ord.over;
 	return d->ord.lo + x % d->ord.n;
 }
