@@ -38,14 +38,6 @@ static void strip(const struct hvo_opstream *in, enum hvo_gen gen, struct hvo_op
 	out->fail.budget = -1;
 }
 
-static uint64_t vmemmap_oom(const struct hvo_machine *m)
-{
-	struct hvo_counters c;
-
-	hvo_counters(m, &c);
-	return c.vmemmap_oom;
-}
-
 static const char *gen_name(enum hvo_gen g)
 {
 	return g == HVO_G1 ? "G1" : g == HVO_G2 ? "G2" : "G3";
@@ -85,14 +77,14 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 		if (s->ops[i].kind == HVO_OP_INJECT || s->ops[i].kind == HVO_OP_EXPECT)
 			continue;
 		for (k = 0; k < n && !res->status; k++) {
-			oom[k] = vmemmap_oom(l[k].c.m);
+			oom[k] = hvo_vmemmap_oom(l[k].c.m);
 			if (exec_step(&l[k].c, i)) {
 				snprintf(res->reason, sizeof(res->reason), "%s: %s", gen_name(gens[k]), l[k].res.reason);
 				res->status = 1;
 			}
 		}
 		for (k = 0; k < n && !res->status && !res->oom_stop; k++)
-			if (vmemmap_oom(l[k].c.m) != oom[k]) {
+			if (hvo_vmemmap_oom(l[k].c.m) != oom[k]) {
 				snprintf(res->reason, sizeof(res->reason), "compared up to op %zu, where %s ran out of memory "
 					 "for a vmemmap page", i, gen_name(gens[k]));
 				res->oom_stop = true;

@@ -652,7 +652,6 @@ void hvo_counters(const struct hvo_machine *cm, struct hvo_counters *out)
 		out->nr_optimized += folio_optimized(m, f);
 	}
 	out->tlb_flushes = m->tlb_flushes;
-	out->vmemmap_oom = m->vmemmap_oom;
 	out->pmd_splits = m->pmd_splits;
 	out->shared_tails = phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL);
 }

@@ -329,6 +329,11 @@ void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int del
 		__atomic_fetch_add(&m->node_memmap[node], delta, __ATOMIC_RELAXED);
 }
 
+uint64_t hvo_vmemmap_oom(const struct hvo_machine *m)
+{
+	return __atomic_load_n(&m->vmemmap_oom, __ATOMIC_RELAXED);
+}
+
 void hvo_set_enabled(struct hvo_machine *m, bool on)
 {
 	/* READ_ONCE(vmemmap_optimize_enabled) on the reader side; only new optimizations stop. */

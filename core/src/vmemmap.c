@@ -54,9 +54,11 @@ static int boot_alloc(struct hvo_machine *m, unsigned node, unsigned order, uint
 	return phys_memblock_alloc(m->phys, HVO_SITE_MEMBLOCK, node, order, pfn);
 }
 
-/* The PTE slot for vaddr at boot, with a PTE table from the boot allocator
- * when the PMD has none yet; NULL with *rc on failure or under a leaf. */
-static uint64_t *boot_pte_slot(struct hvo_machine *m, unsigned node, uint64_t vaddr, int *rc)
+/* The PTE slot for vaddr, with a PTE table when the PMD has none yet: from
+ * the boot allocator before SMP (plain store), else from the buddy
+ * allocator at the pte_table site, published with a release store.  NULL
+ * with *rc on failure or under a leaf. */
+static uint64_t *pte_slot_alloc(struct hvo_machine *m, unsigned node, uint64_t vaddr, bool boot, int *rc)
 {
 	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
 	uint64_t table;
@@ -67,15 +69,23 @@ static uint64_t *boot_pte_slot(struct hvo_machine *m, unsigned node, uint64_t va
 		return NULL;
 	}
 	if (pmd->val == PMD_NONE) {
-		*rc = boot_alloc(m, node, 0, &table);
+		*rc = boot ? boot_alloc(m, node, 0, &table)
+			   : mach_alloc(m, HVO_SITE_PTE_TABLE, node, -1, 0, PHYS_GFP_KERNEL, &table);
 		if (*rc)
 			return NULL;
 		pmd->table = table_new(m, table);
 		if (!pmd->table) {
+			if (!boot)
+				mach_free(m, table, 0);
 			*rc = -HVO_ENOMEM;
 			return NULL;
 		}
-		pmd->val = PMD_TABLE;
+		if (boot) {
+			pmd->val = PMD_TABLE;
+		} else {
+			sync_point(m, HVO_SP_PMD_SET, "vmemmap_pmd_populate");
+			__atomic_store_n(&pmd->val, PMD_TABLE, __ATOMIC_RELEASE);
+		}
 	}
 	return &pmd->table->pte[pte_index(m, vaddr)];
 }
@@ -107,7 +117,7 @@ static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart,
 			va += pmd_size;
 			continue;
 		}
-		uint64_t *slot = boot_pte_slot(m, node, va, &rc);
+		uint64_t *slot = pte_slot_alloc(m, node, va, true, &rc);
 		if (!slot)
 			return rc;
 		if (!(*slot & PTE_PRESENT)) {
@@ -132,7 +142,7 @@ int vmemmap_populate(struct hvo_machine *m, unsigned node, uint64_t vstart, uint
 int vmemmap_map_boot_page(struct hvo_machine *m, unsigned node, uint64_t vaddr, uint64_t pfn, bool rw)
 {
 	int rc;
-	uint64_t *slot = boot_pte_slot(m, node, vaddr, &rc);
+	uint64_t *slot = pte_slot_alloc(m, node, vaddr, true, &rc);
 
 	if (!slot)
 		return rc;
@@ -523,28 +533,7 @@ bool vm_write_bytes(struct hvo_machine *m, uint64_t vaddr, const uint8_t *src, u
 
 uint64_t *vm_pte_alloc(struct hvo_machine *m, uint64_t vaddr, unsigned node, int *rc)
 {
-	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
-	uint64_t table_pfn;
-
-	*rc = 0;
-	if (pmd->val == PMD_LEAF) {
-		*rc = -HVO_EINVAL;
-		return NULL;
-	}
-	if (pmd->val == PMD_NONE) {
-		*rc = mach_alloc(m, HVO_SITE_PTE_TABLE, node, -1, 0, PHYS_GFP_KERNEL, &table_pfn);
-		if (*rc)
-			return NULL;
-		pmd->table = table_new(m, table_pfn);
-		if (!pmd->table) {
-			mach_free(m, table_pfn, 0);
-			*rc = -HVO_ENOMEM;
-			return NULL;
-		}
-		sync_point(m, HVO_SP_PMD_SET, "vmemmap_pmd_populate");
-		__atomic_store_n(&pmd->val, PMD_TABLE, __ATOMIC_RELEASE);
-	}
-	return &pmd->table->pte[pte_index(m, vaddr)];
+	return pte_slot_alloc(m, node, vaddr, false, rc);
 }
 
 void vm_pte_table_release(struct hvo_machine *m, uint64_t vaddr)

@@ -340,11 +340,11 @@ struct hvo_counters {
 	int64_t node_memmap[HVO_MAX_NODES]; /* both, by the node the vmemmap page lives on */
 	uint64_t nr_folios, nr_free, nr_in_use, nr_surplus, nr_optimized;
 	uint64_t tlb_flushes, pmd_splits, shared_tails;
-	/* HVO's own allocations (vmemmap pages, shared tails, page tables: not the
-	 * folios) the allocator could not satisfy; injected failures not counted */
-	uint64_t vmemmap_oom;
 };
 void hvo_counters(const struct hvo_machine *m, struct hvo_counters *out);
+/* HVO's own allocations (vmemmap pages, shared tails, page tables: not the
+ * folios) the allocator could not satisfy; injected failures not counted. */
+uint64_t hvo_vmemmap_oom(const struct hvo_machine *m);
 
 /* --------------------------------------------------------------- checking */
 
