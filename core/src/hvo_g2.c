@@ -477,13 +477,33 @@ int g2_optimize_folio(struct hvo_machine *m, struct folio *f)
 	return rc;
 }
 
+/* Liveness (I0, spec B26): restore's vmemmap pages may come from any node
+ * (6a898c2757af), so a real (not injected) allocation failure must mean no
+ * node has a GFP_KERNEL page free.  Probe the allocator at that moment,
+ * before the pages taken so far go back.  One-CPU backends only (no
+ * sync->cpu): with several real or simulated CPUs another one may free a
+ * page between the failure and the probe. */
+static void restore_liveness(struct hvo_machine *m, const struct folio *f, uint64_t oom_before)
+{
+	uint64_t pfn;
+
+	if ((m->cfg.sync && m->cfg.sync->cpu) || __atomic_load_n(&m->vmemmap_oom, __ATOMIC_RELAXED) == oom_before)
+		return;
+	if (phys_alloc(m->phys, HVO_SITE_RESTORE_PAGE, f->node, -1, 0, PHYS_GFP_KERNEL, &pfn))
+		return;
+	phys_free(m->phys, pfn, 0);
+	hvo_violate(m, 0, f->pfn, f->id,
+		    "liveness: restore failed for lack of memory while node %d has a free GFP_KERNEL page (the pool cannot shrink)",
+		    phys_node_of(m->phys, pfn));
+}
+
 static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 {
 	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
 	uint64_t n = folio_vmemmap_pages(m, f), start = vstart + psz, end = vstart + n * psz;
 	struct pagelist list = { 0 };
-	uint64_t flags_word, tail, pfn;
+	uint64_t flags_word, tail, pfn, oom_before;
 	unsigned node;
 	int rc = 0;
 
@@ -508,6 +528,7 @@ static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 	if (mut(m, HVO_MUT_B12B))
 		for (uint64_t i = 0; i < n - 1; i++)
 			memmap_account(m, 0, false, +1, f->node);
+	oom_before = __atomic_load_n(&m->vmemmap_oom, __ATOMIC_RELAXED);
 	/* All or nothing: the N-1 pages first, accounting only once all came. */
 	for (uint64_t i = 0; i < n - 1 && !rc; i++) {
 		/* bytes come with the copy in restore_pte */
@@ -519,6 +540,7 @@ static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 		}
 	}
 	if (rc) {
+		restore_liveness(m, f, oom_before);
 		while (pl_pop(&list, &pfn))
 			mach_free(m, pfn, 0);
 		free(list.pfn);
