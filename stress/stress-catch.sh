@@ -56,7 +56,8 @@ run() {
 		>"$tmp/out" 2>&1 || rc=$?
 	t1=$(date +%s.%N)
 	printf '%s %s %s\n' "$rc" "$(python3 -c "print(f'{$t1 - $t0:.1f}')")" \
-		"$(grep -m1 -E 'VIOLATION|FAIL|ThreadSanitizer|AddressSanitizer|^stress: ' "$tmp/out" | tr '|' '/' | cut -c1-100)"
+		"$( (grep -m1 -E 'VIOLATION|ThreadSanitizer|AddressSanitizer' "$tmp/out" || grep -m1 -E 'FAIL|^stress: ' "$tmp/out") |
+			tr '|' '/' | cut -c1-110)"
 }
 
 {
