@@ -123,6 +123,12 @@ struct hvo_sync_ops {
 	void (*synchronize_rcu)(void *ctx);
 	/* The simulated CPU now running (per-CPU TLB); NULL: always CPU 0. */
 	unsigned (*cpu)(void *ctx);
+	/* Bracket the model's own bookkeeping (which host buffer backs a frame,
+	 * its seal, the TLB model's list): no kernel counterpart, so a race
+	 * detector should see neither its accesses nor its lock as ordering,
+	 * which would hide a missing acquire (B17e).  NULL: nothing to do. */
+	void (*model_begin)(void *ctx);
+	void (*model_end)(void *ctx);
 	void *ctx;
 };
 
