@@ -174,6 +174,7 @@ enum hvo_mutant {
 	HVO_MUT_B1,   /* G1 speculative get without RCU and the fake-head test (before bd225530a4c7) */
 	HVO_MUT_B2,   /* G1 speculative get tests for a fake head before reading the refcount */
 	HVO_MUT_B17E, /* get_tail publishes and reads the slot relaxed (no release/acquire) */
+	HVO_MUT_B24,  /* compound_head as two fields (tail flag, head pointer), each its own access */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
