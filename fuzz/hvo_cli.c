@@ -35,7 +35,8 @@ static const char usage_text[] =
 	"  replay [--mutant NAME]... [--expect-fail] FILE|DIR...\n"
 	"                                                     run op-stream files (DIR: its *.ops files)\n"
 	"  explain FILE [--mutant NAME]...                    run one file with a full trace\n"
-	"  zoo-check DIR [NAME...]                            every mutant has DIR/<NAME>.ops (or DIR/sched/<NAME>.sched) naming it;\n"
+	"  zoo-check DIR [NAME...]                            every mutant has DIR/<NAME>.ops (or DIR/sched/<NAME>.sched,\n"
+	"                                                     DIR/stress/<NAME>.stress) naming it;\n"
 	"                                                     NAMEs given must be exactly the mutant set\n"
 "  diff [--gens g1,g2,...] [--seed X] [--ops N] [--mutant NAME]... [FILE]\n"
 	"                                                     one stream (FILE or a random workload) on several\n"
@@ -595,6 +596,11 @@ static int cmd_zoo_check(int argc, char **argv)
 		if (!f && hvo_mutant_info(i)->concurrent) {
 			/* a scheduler witness (hvo-sched replay) */
 			snprintf(path, sizeof(path), "%s/sched/%s.sched", argv[0], name);
+			f = fopen(path, "r");
+		}
+		if (!f && hvo_mutant_info(i)->concurrent) {
+			/* a stress witness (hvo-stress under TSan, stress/zoo_stress.sh) */
+			snprintf(path, sizeof(path), "%s/stress/%s.stress", argv[0], name);
 			f = fopen(path, "r");
 		}
 		while (f && fgets(line, sizeof(line), f))

@@ -14,7 +14,7 @@
 
 #define MAX_FOLIOS (SCHED_MAX_CPUS * 2)
 
-static const char *const names[NR_SCEN] = { "optimize_race", "walk", "batch", "walk_g1" };
+static const char *const names[NR_SCEN] = { "optimize_race", "walk", "batch", "walk_g1", "reprep" };
 
 const char *scen_name(enum scen_id id) { return (unsigned)id < NR_SCEN ? names[id] : "?"; }
 
@@ -40,6 +40,7 @@ struct run {
 	unsigned order;
 	struct job jobs[SCHED_MAX_CPUS];
 	uint64_t walks;          /* walker views checked */
+	uint64_t base_pfn;       /* reprep: the folio's pfns, whoever holds them */
 	char oracle[256];        /* first oracle failure seen by a job */
 };
 
@@ -158,6 +159,49 @@ static void job_isolate(void *arg)
 	}
 }
 
+/* CPU 0 gives the folio back and takes a new one of the same order, which
+ * the buddy allocator hands out from the same pfns: free_pages resets the
+ * struct pages, prep_compound_page writes them again (spec B24). */
+static void job_reprep(void *arg)
+{
+	struct job *j = arg;
+	struct run *r = j->r;
+
+	for (unsigned i = 0; i < 1 + r->in->param % 3; i++) {
+		int rc = hvo_folio_dissolve(r->m, r->ids[0]);
+
+		if (!rc)
+			rc = hvo_folio_alloc(r->m, r->order, 0, HVO_ZONE_NORMAL, &r->ids[0]);
+		if (rc)
+			oracle_fail(r, "cpu%u: dissolve/alloc of folio %d returned %d", j->cpu, r->ids[0], rc);
+	}
+}
+
+/* I1 for a walker racing job_reprep: a pfn of the range is a tail of the
+ * folio at base_pfn (before the free, after the prep) or no tail at all. */
+static void job_walk_reprep(void *arg)
+{
+	struct job *j = arg;
+	struct run *r = j->r;
+	uint64_t idx[3] = { 1, (1ull << r->order) / 2 + j->cpu, (1ull << r->order) - 1 };
+
+	for (unsigned i = 0; i < 2 + r->in->param % 3; i++)
+		for (unsigned k = 0; k < 3; k++) {
+			uint64_t pfn = r->base_pfn + idx[k];
+			struct hvo_page_view v;
+
+			if (hvo_walk_pfn(r->m, pfn, &v)) {
+				oracle_fail(r, "cpu%u: walk of pfn 0x%" PRIx64 " failed", j->cpu, pfn);
+				continue;
+			}
+			r->walks++;
+			if (v.tail ? v.head_pfn != r->base_pfn : v.head_pfn != pfn)
+				oracle_fail(r, "I1: cpu%u: walker at pfn 0x%" PRIx64 " saw head 0x%" PRIx64
+					    " tail=%d: neither the folio's head 0x%" PRIx64 " nor a page of its own",
+					    j->cpu, pfn, v.head_pfn, v.tail, r->base_pfn);
+		}
+}
+
 static void job_batch(void *arg)
 {
 	struct job *j = arg;
@@ -214,6 +258,19 @@ static int setup(struct run *r, struct sched *s)
 		for (unsigned c = 1; c < in->ncpus; c++)
 			sched_spawn(s, c, in->scen == SCEN_WALK ? job_walk : job_isolate, &r->jobs[c]);
 		return 0;
+	case SCEN_REPREP: {
+		struct hvo_folio_info fi;
+
+		/* HVO off: the struct pages' own prep and free, nothing else */
+		if (alloc_plain(r, 1) || hvo_folio_info(r->m, r->ids[0], &fi))
+			return -1;
+		hvo_set_enabled(r->m, false);
+		r->base_pfn = fi.pfn;
+		sched_spawn(s, 0, job_reprep, &r->jobs[0]);
+		for (unsigned c = 1; c < in->ncpus; c++)
+			sched_spawn(s, c, job_walk_reprep, &r->jobs[c]);
+		return 0;
+	}
 	default:
 		if (alloc_plain(r, in->ncpus - 1))
 			return -1;
@@ -234,8 +291,15 @@ static void oracle_end(struct run *r)
 	if (r->in->scen == SCEN_OPTIMIZE_RACE && (c.shared_tails != 1 || c.nr_optimized != r->nr_ids))
 		oracle_fail(r, "B29: %" PRIu64 " shared tails and %" PRIu64 " of %u folios optimized after the race",
 			    c.shared_tails, c.nr_optimized, r->nr_ids);
-	if ((r->in->scen == SCEN_WALK || r->in->scen == SCEN_WALK_G1) && r->walks == 0)
+	if ((r->in->scen == SCEN_WALK || r->in->scen == SCEN_WALK_G1 || r->in->scen == SCEN_REPREP) && r->walks == 0)
 		oracle_fail(r, "the walkers checked no view");
+	if (r->in->scen == SCEN_REPREP) {
+		struct hvo_folio_info fi;
+
+		if (c.nr_folios != 1 || hvo_folio_info(r->m, r->ids[0], &fi) || fi.pfn != r->base_pfn)
+			oracle_fail(r, "reprep: %" PRIu64 " folios at the end, want one at pfn 0x%" PRIx64,
+				    c.nr_folios, r->base_pfn);
+	}
 	if (r->in->scen == SCEN_BATCH && c.nr_optimized != 2)
 		oracle_fail(r, "%" PRIu64 " folios optimized at the end, want the batch's 2", c.nr_optimized);
 }

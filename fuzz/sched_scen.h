@@ -27,13 +27,14 @@ enum scen_id {
 	SCEN_WALK,          /* CPU 0 restores/optimizes a folio, the others walk its pfns: B28 */
 	SCEN_BATCH,         /* CPU 0 batch-allocates, the others optimize/restore: B23 */
 	SCEN_WALK_G1,       /* G1: CPU 0 restores/optimizes/gets/puts, the others isolate fake-head pfns: B1, B2 */
+	SCEN_REPREP,        /* CPU 0 dissolves a folio and preps a new one over it, the others walk its pfns: B24 */
 	NR_SCEN
 };
 
 struct scen_input {
 	enum scen_id scen;
 	unsigned ncpus;     /* 2..SCHED_MAX_CPUS */
-	unsigned param;     /* scenario knob (optimize_race: order 9 or the next, walk: rounds) */
+	unsigned param;     /* scenario knob (optimize_race: order 9 or the next, walk, reprep: rounds) */
 	char schedule[4096];
 };
 

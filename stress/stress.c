@@ -8,7 +8,11 @@
  *   tail-storm  epochs of one fresh machine each: every thread optimizes its
  *               own 2 MiB folio of one (zone, order) at once, so get_tail
  *               publication (B29, B17a, B17d) and the split of their shared
- *               vmemmap PMD (B5) race again every epoch
+ *               vmemmap PMD (B5) race again every epoch; then it reads a
+ *               tail struct page of its folio through its own mapping.
+ *               --walkers N: speculative walkers read tail struct pages of
+ *               every folio while the epoch runs, so a tail seen before its
+ *               contents (B17e, a missing acquire) is a TSan-visible race
  *   churn       each thread restores and re-optimizes its own folios (on its
  *               own node and zone when there are enough) while walker
  *               threads speculatively walk every folio's pfns (B28).  With
@@ -73,6 +77,7 @@ struct stress {
 	struct worker *w;
 	unsigned nw;
 	uint64_t epochs, checks;
+	unsigned storm_done;         /* storm threads done this epoch (relaxed: orders nothing) */
 	char fail[600];
 	pthread_mutex_t fail_lock;
 };
@@ -164,6 +169,26 @@ static void pretouch(struct stress *st, int32_t id, struct hvo_folio_info *fi)
 
 /* ------------------------------------------------------------ tail-storm */
 
+/* A tail struct page of folio fi read through the current mapping: once
+ * optimized, the published shared tail.  It must show the folio (5.5). */
+static void storm_read_tail(struct worker *w, const struct hvo_folio_info *fi, uint64_t rng)
+{
+	struct stress *st = w->st;
+	const struct hvo_geometry *g = hvo_machine_geometry(st->m);
+	uint64_t per_page = g->page_size / g->struct_page_size;
+	uint64_t idx = per_page + rng % ((1ull << fi->order) - per_page);
+	struct hvo_page_view v;
+	int rc;
+
+	tsync_walk_begin(&st->sync);
+	rc = hvo_walk_pfn(st->m, fi->pfn + idx, &v);
+	tsync_walk_end(&st->sync);
+	__atomic_fetch_add(&w->views, 1, __ATOMIC_RELAXED);
+	if (rc || v.got_ref || v.head_pfn != fi->pfn || !v.tail)
+		failf(st, "%s %u: tail pfn 0x%" PRIx64 " of folio %d: rc %d head 0x%" PRIx64 " tail=%d got_ref=%d",
+		      w->walker ? "walker" : "thread", w->idx, fi->pfn + idx, fi->id, rc, v.head_pfn, v.tail, v.got_ref);
+}
+
 static void *storm_thread(void *arg)
 {
 	struct worker *w = arg;
@@ -181,6 +206,35 @@ static void *storm_thread(void *arg)
 		__atomic_fetch_add(&w->ops, 1, __ATOMIC_RELAXED);
 		if (rc)
 			failf(st, "thread %u: optimize of folio %d returned %d", w->idx, w->ids[0], rc);
+		else
+			storm_read_tail(w, &w->fi[0], st->epochs + w->idx);
+		__atomic_fetch_add(&st->storm_done, 1, __ATOMIC_RELAXED);
+		pthread_barrier_wait(&st->done);
+	}
+	tsync_thread_stop();
+	return NULL;
+}
+
+/* Walk random storm folios' tail pfns until every storm thread is done,
+ * then each once more. */
+static void *storm_walk_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct stress *st = w->st;
+	unsigned storms = st->nw - st->o.walkers;
+	uint64_t rng = st->o.seed ^ (0x9e3779b97f4a7c15ull * (w->idx + 1));
+
+	tsync_thread_start(w->idx);
+	for (;;) {
+		pthread_barrier_wait(&st->start);
+		if (__atomic_load_n(&st->stop, __ATOMIC_RELAXED))
+			break;
+		while (__atomic_load_n(&st->storm_done, __ATOMIC_RELAXED) < storms) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			storm_read_tail(w, &st->w[(rng >> 33) % storms].fi[0], rng >> 40);
+		}
+		for (unsigned i = 0; i < storms; i++)
+			storm_read_tail(w, &st->w[i].fi[0], rng >> (40 + i));
 		pthread_barrier_wait(&st->done);
 	}
 	tsync_thread_stop();
@@ -190,23 +244,26 @@ static void *storm_thread(void *arg)
 static void storm_epoch(struct stress *st)
 {
 	struct hvo_counters c;
+	unsigned storms = st->nw - st->o.walkers;
 
 	if (make_machine(st))
 		return;
 	hvo_set_enabled(st->m, false);
-	for (unsigned i = 0; i < st->nw; i++)
-		if (hvo_folio_alloc(st->m, 9, 0, HVO_ZONE_NORMAL, &st->w[i].ids[0])) {
+	for (unsigned i = 0; i < storms; i++)
+		if (hvo_folio_alloc(st->m, 9, 0, HVO_ZONE_NORMAL, &st->w[i].ids[0]) ||
+		    hvo_folio_info(st->m, st->w[i].ids[0], &st->w[i].fi[0])) {
 			failf(st, "setup: folio allocation failed");
 			return;
 		}
 	hvo_set_enabled(st->m, true);
+	st->storm_done = 0;
 	pthread_barrier_wait(&st->start);
 	pthread_barrier_wait(&st->done);
 	st->epochs++;
 	hvo_counters(st->m, &c);
-	if (check_machine(st) && (c.shared_tails != 1 || c.nr_optimized != st->nw))
+	if (check_machine(st) && (c.shared_tails != 1 || c.nr_optimized != storms))
 		failf(st, "B29: epoch %" PRIu64 ": %" PRIu64 " shared tails, %" PRIu64 " of %u folios optimized",
-		      st->epochs, c.shared_tails, c.nr_optimized, st->nw);
+		      st->epochs, c.shared_tails, c.nr_optimized, storms);
 	hvo_machine_destroy(st->m);
 	st->m = NULL;
 }
@@ -390,8 +447,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->walkers == UINT32_MAX)
 		o->walkers = !strcmp(o->scenario, "churn") && o->threads >= 2 ? (o->threads + 3) / 4 : 0;
-	if (!strcmp(o->scenario, "tail-storm"))
-		o->walkers = 0;
 	if (!strcmp(o->scenario, "tail-storm") && o->gen == HVO_G1)
 		return usage("tail-storm races the G2 shared tail: --gen g1 is for churn");
 	if (o->walkers >= o->threads)
@@ -516,8 +571,8 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < st.nw; i++) {
 		st.w[i] = (struct worker){ .st = &st, .idx = i, .walker = i >= st.nw - st.o.walkers,
 					   .ids = { st.w[i].ids[0], st.w[i].ids[1] }, .fi = { st.w[i].fi[0], st.w[i].fi[1] } };
-		pthread_create(&st.w[i].tid, NULL, storm ? storm_thread : st.w[i].walker ? walk_thread : churn_thread,
-			       &st.w[i]);
+		pthread_create(&st.w[i].tid, NULL, st.w[i].walker ? (storm ? storm_walk_thread : walk_thread) :
+			       storm ? storm_thread : churn_thread, &st.w[i]);
 	}
 	t0 = last = now();
 	if (storm) {

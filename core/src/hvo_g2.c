@@ -186,7 +186,9 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 		(void)read_once(m, slot, "get_tail.fast");
 		return -HVO_EINVAL;
 	}
-	t = load_acquire(m, slot, "get_tail.fast");
+	/* B17e: a plain (relaxed) reader: nothing orders the tail's contents
+	 * before this CPU's later reads through its mapping (spec 5.3). */
+	t = mut(m, HVO_MUT_B17E) ? read_once(m, slot, "get_tail.fast") : load_acquire(m, slot, "get_tail.fast");
 	if (t) {
 		*out = t - 1;
 		return 0;
@@ -202,6 +204,11 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 		sync_point(m, HVO_SP_CMPXCHG, "get_tail.publish");
 		__atomic_store_n(slot, pfn + 1, __ATOMIC_RELAXED);
 		t = 0;
+	} else if (mut(m, HVO_MUT_B17E)) {
+		/* B17e: a relaxed publish; the init stores above may be seen after it */
+		sync_point(m, HVO_SP_CMPXCHG, "get_tail.publish");
+		t = 0;
+		__atomic_compare_exchange_n(slot, &t, pfn + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	} else {
 		t = cmpxchg(m, slot, 0, pfn + 1, "get_tail.publish");
 	}

@@ -55,6 +55,10 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B28] = { "B28", "speculative page_ref_add_unless adds first and checks after (lock-bit refcount scheme)", true },
 	[HVO_MUT_B1] = { "B1", "G1 speculative get without the RCU read side and the fake-head test: writes to a fake head (I10)", true },
 	[HVO_MUT_B2] = { "B2", "G1 speculative get tests for a fake head before the acquire read of the refcount (I10)", true },
+	[HVO_MUT_B17E] = { "B17e", "get_tail publishes with a relaxed cmpxchg and reads the slot relaxed: "
+			   "a reader may see the tail before its contents (TSan)", true },
+	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
+			  "a stale head with a fresh flag (I1)", true },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }

@@ -23,12 +23,29 @@ static uint64_t fixed_fake_head(struct hvo_machine *m, uint64_t vaddr, uint64_t 
 	return (w1 & 1) ? w1 - 1 : vaddr;
 }
 
+/* compound_info as one word (1d798ca3f164).  B24: the 2015 two-field form,
+ * PageTail then first_page then PageTail again, each its own access: a
+ * reader can pair a stale head with a fresh tail flag. */
+static uint64_t read_compound_info(struct hvo_machine *m, uint64_t vaddr)
+{
+	uint64_t flag, head;
+
+	if (!mut(m, HVO_MUT_B24))
+		return vm_read64(m, vaddr + PO_INFO);
+	flag = vm_read64(m, vaddr + PO_INFO) & 1;
+	sync_point(m, HVO_SP_READ_ONCE, "compound_head.first_page");
+	head = vm_read64(m, vaddr + PO_INFO) & ~1ull;
+	sync_point(m, HVO_SP_READ_ONCE, "compound_head.recheck");
+	flag &= vm_read64(m, vaddr + PO_INFO);
+	return head | flag;
+}
+
 uint64_t compound_head_vaddr(struct hvo_machine *m, uint64_t vaddr)
 {
 	uint64_t w;
 
 	sync_point(m, HVO_SP_READ_ONCE, "compound_head");
-	w = vm_read64(m, vaddr + PO_INFO);
+	w = read_compound_info(m, vaddr);
 	if (mask_encoding(m)) {
 		/* Branch-free mask resolution: tail -> w, otherwise all ones. */
 		uint64_t mask = ((w & 1) - 1) | w;
@@ -48,7 +65,7 @@ bool page_is_fake_head(struct hvo_machine *m, uint64_t vaddr)
 
 void page_head_tail(struct hvo_machine *m, uint64_t vaddr, bool *head, bool *tail)
 {
-	uint64_t flags = vm_read64(m, vaddr + PO_FLAGS), info = vm_read64(m, vaddr + PO_INFO);
+	uint64_t flags = vm_read64(m, vaddr + PO_FLAGS), info = read_compound_info(m, vaddr);
 	bool fake = !(info & 1) && page_is_fake_head(m, vaddr);
 
 	*head = (flags >> PG_HEAD & 1) && !fake;
@@ -75,6 +92,35 @@ void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, u
 	put32(buf, PO_MAPCOUNT, (uint32_t)-1);
 }
 
+/* B24: prep/free as two fields, first_page then (after smp_wmb) the tail
+ * flag: write the new image with every old tail flag kept, a scheduling
+ * point, then the caller writes the flags too. */
+static bool b24_write_head_first(struct hvo_machine *m, uint64_t pva, uint64_t lo, uint64_t hi, uint8_t *stage)
+{
+	unsigned sps = m->geo.struct_page_size;
+	uint64_t psz = m->geo.page_size, frame;
+	bool rw;
+	const uint8_t *old = vm_page_bytes(m, pva, &frame, &rw);
+	uint8_t *half = malloc(psz);
+	bool ok;
+
+	if (!old || !half) {
+		free(half);
+		return false;
+	}
+	memcpy(half, stage, psz);
+	for (uint64_t p = (lo - m->vbase) / sps; page_vaddr(m, p) < hi; p++) {
+		uint64_t flag_va = page_vaddr(m, p) + PO_INFO; /* bit 0: the low byte (little endian) */
+
+		if (flag_va >= lo && flag_va < hi)
+			half[flag_va - pva] = (uint8_t)((half[flag_va - pva] & ~1u) | (old[flag_va - pva] & 1u));
+	}
+	ok = vm_write_bytes(m, lo, half + (lo - pva), hi - lo);
+	free(half);
+	sync_point(m, HVO_SP_WRITE_ONCE, "set_compound_head.tail_flag");
+	return ok;
+}
+
 /* Write the struct pages of [pfn, pfn + nr) through the vmemmap, one
  * translation per vmemmap page (a struct page may straddle two pages when
  * its size is not a power of two). */
@@ -97,7 +143,10 @@ bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_i
 			fn(m, f, p, img);
 			memcpy(stage + (sva + from - pva), img + from, to - from);
 		}
-		ok = vm_write_bytes(m, lo, stage + (lo - pva), hi - lo);
+		if (mut(m, HVO_MUT_B24))
+			ok = b24_write_head_first(m, pva, lo, hi, stage);
+		if (ok)
+			ok = vm_write_bytes(m, lo, stage + (lo - pva), hi - lo);
 	}
 	free(stage);
 	return ok;

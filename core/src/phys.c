@@ -224,6 +224,22 @@ static void zone_unlock(const struct phys *p)
 		p->sync->unlock(p->sync->ctx, HVO_LOCK_ZONE);
 }
 
+/* The frame records as bookkeeping (which host buffer backs a pfn, its
+ * seal): the same lock, bracketed for the backend (hvo_sync_ops.model_begin). */
+static void frames_lock(const struct phys *p)
+{
+	if (p->sync && p->sync->model_begin)
+		p->sync->model_begin(p->sync->ctx);
+	zone_lock(p);
+}
+
+static void frames_unlock(const struct phys *p)
+{
+	zone_unlock(p);
+	if (p->sync && p->sync->model_end)
+		p->sync->model_end(p->sync->ctx);
+}
+
 static uint64_t *list_head(struct phys *p, unsigned n, int z, unsigned o)
 {
 	return &p->head[((size_t)n * HVO_NR_ZONES + (size_t)z) * (p->max_order + 1) + o];
@@ -1204,8 +1220,15 @@ uint8_t *phys_frame(struct phys *p, uint64_t pfn, bool create)
 {
 	uint8_t *r;
 
+	frames_lock(p);
+	r = frame_nolock(p, pfn, false);
+	frames_unlock(p);
+	if (r || !create)
+		return r;
+	/* A new frame takes a host buffer that another frame gave back: that
+	 * hand-over orders the buffer's old accesses before the new ones. */
 	zone_lock(p);
-	r = frame_nolock(p, pfn, create);
+	r = frame_nolock(p, pfn, true);
 	zone_unlock(p);
 	return r;
 }
@@ -1214,9 +1237,9 @@ int phys_frame_seal(struct phys *p, uint64_t pfn)
 {
 	int r;
 
-	zone_lock(p);
+	frames_lock(p);
 	r = seal_nolock(p, pfn);
-	zone_unlock(p);
+	frames_unlock(p);
 	return r;
 }
 
@@ -1224,9 +1247,9 @@ int phys_frame_unseal(struct phys *p, uint64_t pfn)
 {
 	int r;
 
-	zone_lock(p);
+	frames_lock(p);
 	r = unseal_nolock(p, pfn);
-	zone_unlock(p);
+	frames_unlock(p);
 	return r;
 }
 
@@ -1234,8 +1257,8 @@ bool phys_frame_sealed(const struct phys *p, uint64_t pfn)
 {
 	bool r;
 
-	zone_lock(p);
+	frames_lock(p);
 	r = sealed_nolock(p, pfn);
-	zone_unlock(p);
+	frames_unlock(p);
 	return r;
 }

@@ -115,6 +115,8 @@ void model_lock(struct hvo_machine *m, enum hvo_lock l)
 {
 	const struct hvo_sync_ops *ops = m->cfg.sync;
 
+	if (ops && ops->model_begin)
+		ops->model_begin(ops->ctx);
 	if (ops && ops->lock)
 		ops->lock(ops->ctx, l);
 }
@@ -125,4 +127,6 @@ void model_unlock(struct hvo_machine *m, enum hvo_lock l)
 
 	if (ops && ops->unlock)
 		ops->unlock(ops->ctx, l);
+	if (ops && ops->model_end)
+		ops->model_end(ops->ctx);
 }

@@ -123,6 +123,12 @@ struct hvo_sync_ops {
 	void (*synchronize_rcu)(void *ctx);
 	/* The simulated CPU now running (per-CPU TLB); NULL: always CPU 0. */
 	unsigned (*cpu)(void *ctx);
+	/* Bracket the model's own bookkeeping (which host buffer backs a frame,
+	 * its seal, the TLB model's list): no kernel counterpart, so a race
+	 * detector should see neither its accesses nor its lock as ordering,
+	 * which would hide a missing acquire (B17e).  NULL: nothing to do. */
+	void (*model_begin)(void *ctx);
+	void (*model_end)(void *ctx);
 	void *ctx;
 };
 
@@ -167,6 +173,8 @@ enum hvo_mutant {
 	HVO_MUT_B28,  /* speculative get adds to the refcount before checking it */
 	HVO_MUT_B1,   /* G1 speculative get without RCU and the fake-head test (before bd225530a4c7) */
 	HVO_MUT_B2,   /* G1 speculative get tests for a fake head before reading the refcount */
+	HVO_MUT_B17E, /* get_tail publishes and reads the slot relaxed (no release/acquire) */
+	HVO_MUT_B24,  /* compound_head as two fields (tail flag, head pointer), each its own access */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
