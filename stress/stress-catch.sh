@@ -32,7 +32,7 @@ case "$time_s$threads" in *[!0-9]*) echo "stress-catch.sh: --time and --threads 
 scenario_of() {
 	case "$1" in
 	B5|B17a|B17d) echo "gcc tail-storm" ;;
-	B17e)         echo "tsan tail-storm" ;;
+	B17e)         echo "tsan tail-storm --walkers 2 --threads 4" ;;  # corpus/zoo/stress/B17e.stress
 	B28)          echo "gcc churn" ;;
 	B1|B2)        echo "gcc churn --gen g1" ;;
 	*) ;;
@@ -52,8 +52,9 @@ run() {
 	local v=$1 t0 t1 rc=0
 	shift
 	t0=$(date +%s.%N)
-	nice "$builds/$v/stress/hvo-stress" "$@" --threads "$threads" --time "$time_s" --reports "$tmp" \
-		>"$tmp/out" 2>&1 || rc=$?
+	# the scenario's own --threads (after ours) wins; TSan stops at its first report
+	TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}halt_on_error=1" nice "$builds/$v/stress/hvo-stress" "$1" \
+		--threads "$threads" --time "$time_s" --reports "$tmp" "${@:2}" >"$tmp/out" 2>&1 || rc=$?
 	t1=$(date +%s.%N)
 	printf '%s %s %s\n' "$rc" "$(python3 -c "print(f'{$t1 - $t0:.1f}')")" \
 		"$( (grep -m1 -E 'VIOLATION|ThreadSanitizer|AddressSanitizer' "$tmp/out" || grep -m1 -E 'FAIL|^stress: ' "$tmp/out") |
