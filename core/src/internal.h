@@ -45,6 +45,10 @@ struct pmd {
 
 /* A translation some CPU may still hold until the next covering flush (5.4). */
 struct stale_tlb { uint64_t vaddr, pfn; };
+/* The list is sharded by the node of the memory a vmemmap address describes
+ * (lock HVO_LOCK_TLB + shard), so optimize/restore on different nodes share
+ * no list and no lock; a cache line each. */
+struct tlb_shard { struct stale_tlb *stale; unsigned nr, cap; } __attribute__((aligned(64)));
 
 /* ------------------------------------------------------------ HVO state */
 
@@ -87,8 +91,8 @@ struct hvo_machine {
 	unsigned pmd_order;       /* frames per PMD leaf: 2^pmd_order */
 	struct pmd *pmd;
 	uint64_t nr_pmd;
-	struct stale_tlb *stale;
-	unsigned nr_stale, stale_cap;
+	struct tlb_shard tlb[HVO_MAX_NODES];
+	unsigned nr_stale;        /* over all shards (atomic): mach_free peeks at it */
 	uint64_t nr_pte_tables;
 
 	/* HVO */

@@ -226,7 +226,8 @@ void hvo_machine_destroy(struct hvo_machine *m)
 	for (uint32_t i = 0; i * FOLIO_CHUNK < m->nr_folios; i++)
 		free(m->folio_chunks[i]);
 	free(m->folio_chunks);
-	free(m->stale);
+	for (unsigned s = 0; s < HVO_MAX_NODES; s++)
+		free(m->tlb[s].stale);
 	for (unsigned i = 0; i < m->nr_snap_pool; i++)
 		free(m->snap_pool[i].buf);
 	free(m);
@@ -272,10 +273,14 @@ void hvo_log(const struct hvo_machine *m, const char *fmt, ...)
 
 bool mach_should_fail(struct hvo_machine *m, enum hvo_site site)
 {
-	uint64_t call = __atomic_add_fetch(&m->fail_calls, 1, __ATOMIC_RELAXED);
-	uint64_t site_call = __atomic_add_fetch(&m->site_calls[site], 1, __ATOMIC_RELAXED);
+	uint64_t call, site_call;
 
-	return m->cfg.fail && m->cfg.fail(m->cfg.fail_ctx, site, site_call, call);
+	/* The counts only feed the hook: without one, threads share no counter line. */
+	if (!m->cfg.fail)
+		return false;
+	call = __atomic_add_fetch(&m->fail_calls, 1, __ATOMIC_RELAXED);
+	site_call = __atomic_add_fetch(&m->site_calls[site], 1, __ATOMIC_RELAXED);
+	return m->cfg.fail(m->cfg.fail_ctx, site, site_call, call);
 }
 
 int mach_alloc(struct hvo_machine *m, enum hvo_site site, unsigned node, int zone, unsigned order,

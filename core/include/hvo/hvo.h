@@ -106,10 +106,20 @@ enum hvo_sync_point {
 	HVO_NR_SYNC_POINTS
 };
 const char *hvo_sync_point_name(int sp);
-/* init_mm.page_table_lock, hugetlb_lock, zone->lock (the buddy allocator
- * and the model's frame records), and the lock of the TLB model's list of
- * stale translations (hardware needs none; the list is the model's). */
-enum hvo_lock { HVO_LOCK_PAGE_TABLE, HVO_LOCK_HUGETLB, HVO_LOCK_ZONE, HVO_LOCK_TLB, HVO_NR_LOCKS };
+/* init_mm.page_table_lock, hugetlb_lock, the locks of the TLB model's
+ * lists of stale translations (HVO_LOCK_TLB + shard, one shard per node;
+ * hardware needs none, the lists are the model's; vmemmap.c), and
+ * zone->lock, one per node (HVO_LOCK_ZONE + node: that node's buddy lists,
+ * allocation and frame records; phys.c).
+ * Lock order: ascending enum value, with at most one TLB lock and at most
+ * one zone lock held at a time; the TLB and zone locks are leaves
+ * (page_table_lock -> zone lock, page_table_lock -> TLB lock in
+ * vm_split_pmd).  The threads backend (stress_sync.c) checks it. */
+enum hvo_lock {
+	HVO_LOCK_PAGE_TABLE, HVO_LOCK_HUGETLB, HVO_LOCK_TLB,
+	HVO_LOCK_ZONE = HVO_LOCK_TLB + HVO_MAX_NODES,
+	HVO_NR_LOCKS = HVO_LOCK_ZONE + HVO_MAX_NODES
+};
 struct hvo_sync_ops {
 	void (*sched)(void *ctx, enum hvo_sync_point sp, const char *where);
 	void (*lock)(void *ctx, enum hvo_lock lock);   /* NULL: plain single-thread lock */
