@@ -42,7 +42,7 @@
 #include "stress_sync.h"
 
 #define MAX_THREADS 64
-#define LOG_LEN 8
+#define LOG_LEN 16
 #define CHURN_FOLIOS 2
 
 static volatile sig_atomic_t interrupted;  /* SIGINT: stop, still write the summary */
@@ -53,7 +53,9 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
-struct oplog { const char *op[LOG_LEN]; int32_t folio[LOG_LEN]; int rc[LOG_LEN]; unsigned n; };
+/* The last LOG_LEN ops of a thread: what hvo-sched oplog replays (walkers:
+ * the index of the pfn in the folio too). */
+struct oplog { const char *op[LOG_LEN]; int32_t folio[LOG_LEN]; uint64_t idx[LOG_LEN]; int rc[LOG_LEN]; unsigned n; };
 
 struct opts {
 	const char *scenario, *reports;
@@ -96,12 +98,13 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void record(struct worker *w, const char *op, int32_t folio, int rc)
+static void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc)
 {
 	unsigned i = w->log.n++ % LOG_LEN;
 
 	w->log.op[i] = op;
 	w->log.folio[i] = folio;
+	w->log.idx[i] = idx;
 	w->log.rc[i] = rc;
 }
 
@@ -177,7 +180,7 @@ static void *storm_thread(void *arg)
 		if (__atomic_load_n(&st->stop, __ATOMIC_RELAXED))
 			break;
 		rc = hvo_folio_optimize(st->m, w->ids[0]);
-		record(w, "optimize", w->ids[0], rc);
+		record(w, "optimize", w->ids[0], 0, rc);
 		__atomic_fetch_add(&w->ops, 1, __ATOMIC_RELAXED);
 		if (rc)
 			failf(st, "thread %u: optimize of folio %d returned %d", w->idx, w->ids[0], rc);
@@ -225,18 +228,18 @@ static void *churn_thread(void *arg)
 		for (unsigned k = 0; k < CHURN_FOLIOS && !__atomic_load_n(&st->stop, __ATOMIC_RELAXED); k++) {
 			int rc = hvo_folio_restore(st->m, w->ids[k]);
 
-			record(w, "restore", w->ids[k], rc);
+			record(w, "restore", w->ids[k], 0, rc);
 			if (!rc) {
 				rc = hvo_folio_optimize(st->m, w->ids[k]);
-				record(w, "optimize", w->ids[k], rc);
+				record(w, "optimize", w->ids[k], 0, rc);
 			}
 			/* G1: the refcount a fake head shows matters (B1, B2) */
 			if (!rc && g1) {
 				rc = hvo_folio_get(st->m, w->ids[k]);
-				record(w, "get", w->ids[k], rc);
+				record(w, "get", w->ids[k], 0, rc);
 				if (!rc) {
 					rc = hvo_folio_put(st->m, w->ids[k]);
-					record(w, "put", w->ids[k], rc);
+					record(w, "put", w->ids[k], 0, rc);
 				}
 			}
 			if (rc)
@@ -282,7 +285,7 @@ static void *walk_thread(void *arg)
 			rc = hvo_walk_pfn(st->m, fi.pfn + idx, &v);
 		}
 		tsync_walk_end(&st->sync);
-		record(w, st->o.gen == HVO_G1 ? "isolate" : "walk", id, rc);
+		record(w, st->o.gen == HVO_G1 ? "isolate" : "walk", id, idx, rc);
 		__atomic_fetch_add(&w->views, 1, __ATOMIC_RELAXED);
 		/* No get succeeds: the head is frozen (I13), G1's own pages are
 		 * tails or fake heads.  G2: any mapping a walker meets shows the
@@ -417,9 +420,20 @@ static uint64_t total_views(const struct stress *st)
 	return n;
 }
 
+static void report_path(const struct stress *st, const char *ext, char *path, size_t len)
+{
+	snprintf(path, len, "%s/stress-%s-g%d-%" PRIu64 ".%s", st->o.reports, st->o.scenario, (int)st->o.gen,
+		 st->o.seed, ext);
+}
+
+static bool replayable(const struct stress *st)
+{
+	return !strcmp(st->o.scenario, "churn") || !strcmp(st->o.scenario, "tail-storm");
+}
+
 static void print_failure(const struct stress *st, FILE *f)
 {
-	const char *sched_scen = strcmp(st->o.scenario, "churn") ? "optimize_race" : st->o.gen == HVO_G1 ? "walk_g1" : "walk";
+	char path[4096];
 
 	fprintf(f, "VIOLATION (seed %" PRIu64 "): %s\n", st->o.seed, st->fail);
 	for (unsigned i = 0; i < st->nw; i++) {
@@ -430,12 +444,55 @@ static void print_failure(const struct stress *st, FILE *f)
 			fprintf(f, " %s(f%d)=%d", l->op[k % LOG_LEN], l->folio[k % LOG_LEN], l->rc[k % LOG_LEN]);
 		fputc('\n', f);
 	}
-	fprintf(f, "deterministic reproducer: hvo-sched explore %s --cpus %u", sched_scen,
-		st->nw < 2 ? 2 : st->nw > 8 ? 8 : st->nw);
+	report_path(st, "oplog", path, sizeof(path));
+	if (replayable(st))
+		fprintf(f, "deterministic reproducer: hvo-sched oplog %s --runs 10000  (./hvo sched oplog ...)\n", path);
+}
+
+/* The op logs as one file hvo-sched oplog replays (fuzz/sched_oplog.h has
+ * the format): the machine, the folios in allocation order, and each
+ * thread's last ops, one fiber per thread. */
+static void write_oplog(const struct stress *st)
+{
+	char path[4096], tmp[4200];
+	FILE *f;
+
+	if (!replayable(st) || !st->nw)
+		return;
+	report_path(st, "oplog", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "hvo-oplog 1\n# hvo-stress %s --threads %u --seed %" PRIu64 ": %s\nscenario %s\ngen g%d\n",
+		st->o.scenario, st->o.threads, st->o.seed, st->fail[0] ? st->fail : "pass", st->o.scenario,
+		(int)st->o.gen);
 	for (int i = 0; i < HVO_NR_MUTANTS; i++)
 		if (st->o.mutants >> i & 1)
-			fprintf(f, " --mutant %s", hvo_mutant_info(i)->name);
-	fprintf(f, " --runs 100000 --save witness.sched\n");
+			fprintf(f, "mutant %s\n", hvo_mutant_info(i)->name);
+	for (unsigned i = 0; i < st->nw - st->o.walkers; i++)
+		for (unsigned k = 0; k < (strcmp(st->o.scenario, "churn") ? 1u : CHURN_FOLIOS); k++) {
+			const struct hvo_folio_info *fi = &st->w[i].fi[k];
+
+			if (strcmp(st->o.scenario, "churn"))
+				fprintf(f, "folio %d 9 0 %d\n", st->w[i].ids[k], HVO_ZONE_NORMAL);
+			else
+				fprintf(f, "folio %d %u %u %d\n", st->w[i].ids[k], fi->order, fi->node, fi->zone);
+		}
+	for (unsigned i = 0; i < st->nw; i++) {
+		const struct oplog *l = &st->w[i].log;
+		/* tail-storm: each epoch is a fresh machine, the last one is the run */
+		unsigned from = strcmp(st->o.scenario, "churn") ? (l->n ? l->n - 1 : 0) : l->n > LOG_LEN ? l->n - LOG_LEN : 0;
+
+		fprintf(f, "thread %u\n", i);
+		for (unsigned k = from; k < l->n; k++)
+			fprintf(f, "op %s %d 0x%" PRIx64 " %d\n", l->op[k % LOG_LEN], l->folio[k % LOG_LEN],
+				l->idx[k % LOG_LEN], l->rc[k % LOG_LEN]);
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
 }
 
 /* Write through a temp file and rename: a report is whole or absent. */
@@ -446,8 +503,7 @@ static void write_report(const struct stress *st, double secs, const char *ext)
 	uint64_t ops = total_ops(st);
 
 	mkdir(st->o.reports, 0777);
-	snprintf(path, sizeof(path), "%s/stress-%s-g%d-%" PRIu64 ".%s", st->o.reports, st->o.scenario, (int)st->o.gen,
-		 st->o.seed, ext);
+	report_path(st, ext, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
 	if (!f)
@@ -542,6 +598,7 @@ int main(int argc, char **argv)
 		      total_ops(&st), total_views(&st));
 	write_report(&st, secs, "json");
 	write_report(&st, secs, "txt");
+	write_oplog(&st);
 	printf("%s %s: %u threads, %.1f s, %" PRIu64 " ops (%.0f/s), %" PRIu64 " views, %" PRIu64 " epochs, %" PRIu64
 	       " checks%s\n", st.fail[0] ? "FAIL" : "PASS", st.o.scenario, st.o.threads, secs, total_ops(&st),
 	       total_ops(&st) / secs, total_views(&st), st.epochs, st.checks, interrupted ? " (interrupted)" : "");
