@@ -17,6 +17,8 @@
  *               urcu-memb, and the walkers are compaction walkers on the
  *               fake-head pfns, their gets under urcu-memb read-side
  *               sections (B1, B2)
+ *   dax-churn   G3 device DAX hot-add/remove churn with readers of the
+ *               struct pages (stress_dax.c: B20a, B20b, B21, B25)
  *
  * Oracle (rcutorture style, it cannot pass by accident): hvo_check at every
  * quiescent point (epoch end, run end); every walker view must show the
@@ -24,9 +26,12 @@
  * be must match the machine's counters; and a run that did no operation or
  * no walker check fails.  A progress line each second; a JSON and a text
  * summary under reports/ (temp file + rename, also after SIGINT).  On a
- * violation: exit 1, the seed, each thread's last ops, and the command that
- * runs the same scenario shape under the deterministic scheduler.
+ * violation: exit 1, the seed, each thread's last ops, and (churn,
+ * tail-storm) the hvo-sched oplog command that replays those ops under the
+ * deterministic scheduler until the violation reproduces (sched_oplog.h);
+ * the op log is written for every run, clean ones too.
  */
+#define _GNU_SOURCE  /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -39,11 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stress_sync.h"
-
-#define MAX_THREADS 64
-#define LOG_LEN 16
-#define CHURN_FOLIOS 2
+#include "stress.h"
 
 static volatile sig_atomic_t interrupted;  /* SIGINT: stop, still write the summary */
 
@@ -53,43 +54,6 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
-/* The last LOG_LEN ops of a thread: what hvo-sched oplog replays (walkers:
- * the index of the pfn in the folio too). */
-struct oplog { const char *op[LOG_LEN]; int32_t folio[LOG_LEN]; uint64_t idx[LOG_LEN]; int rc[LOG_LEN]; unsigned n; };
-
-struct opts {
-	const char *scenario, *reports;
-	unsigned threads, walkers;
-	double time_s;
-	uint64_t max_ops, seed, mutants;
-	enum hvo_gen gen;
-};
-
-struct worker;
-struct stress {
-	struct opts o;
-	struct tsync sync;
-	struct hvo_machine *m;
-	pthread_barrier_t start, done;
-	int stop;                    /* atomic */
-	struct worker *w;
-	unsigned nw;
-	uint64_t epochs, checks;
-	char fail[600];
-	pthread_mutex_t fail_lock;
-};
-
-struct worker {
-	struct stress *st;
-	unsigned idx;
-	bool walker;
-	pthread_t tid;
-	uint64_t ops, views;
-	int32_t ids[CHURN_FOLIOS];
-	struct hvo_folio_info fi[CHURN_FOLIOS]; /* as set up: walkers read pfn and order here */
-	struct oplog log;
-};
-
 static double now(void)
 {
 	struct timespec ts;
@@ -98,7 +62,7 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc)
+void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc)
 {
 	unsigned i = w->log.n++ % LOG_LEN;
 
@@ -108,8 +72,7 @@ static void record(struct worker *w, const char *op, int32_t folio, uint64_t idx
 	w->log.rc[i] = rc;
 }
 
-static void failf(struct stress *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void failf(struct stress *st, const char *fmt, ...)
+void failf(struct stress *st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -123,7 +86,7 @@ static void failf(struct stress *st, const char *fmt, ...)
 	__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
 }
 
-static bool check_machine(struct stress *st)
+bool check_machine(struct stress *st)
 {
 	const struct hvo_violation *v;
 
@@ -135,7 +98,7 @@ static bool check_machine(struct stress *st)
 	return !v;
 }
 
-static int make_machine(struct stress *st)
+int make_machine(struct stress *st)
 {
 	struct hvo_config cfg;
 	char err[HVO_ERR_LEN];
@@ -145,6 +108,11 @@ static int make_machine(struct stress *st)
 	cfg.gen = st->o.gen;
 	cfg.sync = &st->sync.ops;
 	cfg.skip_op_checks = true;  /* the per-op snapshots are single-threaded; hvo_check runs at quiescence */
+	if (cfg.gen == HVO_G3)
+		for (unsigned n = 0; n < STRESS_NODES; n++) {
+			cfg.node[n].dax_start_pfn = dax_start_pfn(n, cfg.page_shift);
+			cfg.node[n].dax_nr_pages = (1ull << 30) >> cfg.page_shift;
+		}
 	if (hvo_machine_create(&cfg, &st->m, err, sizeof(err))) {
 		failf(st, "machine creation: %s", err);
 		return -1;
@@ -339,7 +307,7 @@ static void churn_end(struct stress *st)
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn] [--threads N] [--time S | --ops N] "
+	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn|dax-churn] [--threads N] [--time S | --ops N] "
 		"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n", msg);
 	return 2;
 }
@@ -366,8 +334,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (a[0] != '-') {
-			if (strcmp(a, "tail-storm") && strcmp(a, "churn"))
-				return usage("unknown scenario (tail-storm, churn)");
+			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn"))
+				return usage("unknown scenario (tail-storm, churn, dax-churn)");
 			o->scenario = a;
 			continue;
 		}
@@ -392,13 +360,18 @@ static int parse(int argc, char **argv, struct opts *o)
 			return usage("bad option or value");
 	}
 	if (o->walkers == UINT32_MAX)
-		o->walkers = !strcmp(o->scenario, "churn") && o->threads >= 2 ? (o->threads + 3) / 4 : 0;
+		o->walkers = strcmp(o->scenario, "tail-storm") && o->threads >= 2 ? (o->threads + 3) / 4 : 0;
 	if (!strcmp(o->scenario, "tail-storm"))
 		o->walkers = 0;
 	if (!strcmp(o->scenario, "tail-storm") && o->gen == HVO_G1)
 		return usage("tail-storm races the G2 shared tail: --gen g1 is for churn");
 	if (o->walkers >= o->threads)
 		return usage("--walkers must leave at least one churn thread");
+	if (!strcmp(o->scenario, "dax-churn")) {
+		if (o->gen == HVO_G1)
+			return usage("dax-churn is device DAX: G3 (--gen is not for it)");
+		o->gen = HVO_G3;
+	}
 	return 0;
 }
 
@@ -551,6 +524,8 @@ int main(int argc, char **argv)
 	bool storm;
 	double t0, last, secs;
 	int rc = parse(argc, argv, &st.o);
+	bool dax = !strcmp(st.o.scenario, "dax-churn");
+	pthread_rwlockattr_t ra;
 
 	if (rc)
 		return rc;
@@ -561,19 +536,26 @@ int main(int argc, char **argv)
 	if (!st.w)
 		return 1;
 	pthread_mutex_init(&st.fail_lock, NULL);
+	pthread_mutex_init(&st.hotplug, NULL);
+	/* writer first: the quiescent checks must not starve behind the threads */
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&st.quiesce, &ra);
 	tsync_init(&st.sync, st.o.walkers > 0);
 	pthread_barrier_init(&st.start, NULL, st.nw + 1);
 	pthread_barrier_init(&st.done, NULL, st.nw + 1);
 	tsync_thread_start(st.nw);
-	if (!storm && churn_setup(&st)) {
+	if (!storm && (dax ? dax_setup(&st) : churn_setup(&st))) {
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		st.nw = 0;
 	}
 	for (unsigned i = 0; i < st.nw; i++) {
 		st.w[i] = (struct worker){ .st = &st, .idx = i, .walker = i >= st.nw - st.o.walkers,
-					   .ids = { st.w[i].ids[0], st.w[i].ids[1] }, .fi = { st.w[i].fi[0], st.w[i].fi[1] } };
-		pthread_create(&st.w[i].tid, NULL, storm ? storm_thread : st.w[i].walker ? walk_thread : churn_thread,
-			       &st.w[i]);
+					   .ids = { st.w[i].ids[0], st.w[i].ids[1] }, .fi = { st.w[i].fi[0], st.w[i].fi[1] },
+					   .dax = st.w[i].dax };
+		pthread_create(&st.w[i].tid, NULL,
+			       storm ? storm_thread : dax ? (st.w[i].walker ? dax_walk_thread : dax_thread) :
+			       st.w[i].walker ? walk_thread : churn_thread, &st.w[i]);
 	}
 	t0 = last = now();
 	if (storm) {
@@ -583,16 +565,25 @@ int main(int argc, char **argv)
 		if (st.nw)
 			pthread_barrier_wait(&st.start);  /* releases the threads to see stop */
 	} else if (st.nw) {
+		double checked = t0;
+
 		pthread_barrier_wait(&st.start);
-		while (!should_stop(&st, t0, &last))
+		while (!should_stop(&st, t0, &last)) {
 			usleep(10000);
+			if (dax && now() - checked >= 0.5) {  /* a quiescent point */
+				pthread_rwlock_wrlock(&st.quiesce);
+				check_machine(&st);
+				pthread_rwlock_unlock(&st.quiesce);
+				checked = now();
+			}
+		}
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 	}
 	for (unsigned i = 0; i < st.nw; i++)
 		pthread_join(st.w[i].tid, NULL);
 	secs = now() - t0;
 	if (!storm && st.m && !st.fail[0] && !interrupted)
-		churn_end(&st);
+		(dax ? dax_end : churn_end)(&st);
 	if (!st.fail[0] && !interrupted && (total_ops(&st) == 0 || (st.o.walkers && total_views(&st) == 0)))
 		failf(&st, "the run did no work (%" PRIu64 " ops, %" PRIu64 " walker views): nothing was tested",
 		      total_ops(&st), total_views(&st));
@@ -607,6 +598,7 @@ int main(int argc, char **argv)
 	hvo_machine_destroy(st.m);
 	tsync_thread_stop();
 	tsync_destroy(&st.sync);
+	pthread_rwlock_destroy(&st.quiesce);
 	free(st.w);
 	return st.fail[0] ? 1 : 0;
 }
