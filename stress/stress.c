@@ -19,6 +19,8 @@
  *               sections (B1, B2)
  *   dax-churn   G3 device DAX hot-add/remove churn with readers of the
  *               struct pages (stress_dax.c: B20a, B20b, B21, B25)
+ *   gather      the boot's per-node gather, one thread per node, must boot
+ *               the machine the sequential gather boots (stress_gather.c)
  *
  * Oracle (rcutorture style, it cannot pass by accident): hvo_check at every
  * quiescent point (epoch end, run end); every walker view must show the
@@ -307,7 +309,7 @@ static void churn_end(struct stress *st)
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn|dax-churn] [--threads N] [--time S | --ops N] "
+	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn|dax-churn|gather] [--threads N] [--time S | --ops N] "
 		"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n", msg);
 	return 2;
 }
@@ -334,8 +336,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (a[0] != '-') {
-			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn"))
-				return usage("unknown scenario (tail-storm, churn, dax-churn)");
+			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn") && strcmp(a, "gather"))
+				return usage("unknown scenario (tail-storm, churn, dax-churn, gather)");
 			o->scenario = a;
 			continue;
 		}
@@ -361,7 +363,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->walkers == UINT32_MAX)
 		o->walkers = strcmp(o->scenario, "tail-storm") && o->threads >= 2 ? (o->threads + 3) / 4 : 0;
-	if (!strcmp(o->scenario, "tail-storm"))
+	if (!strcmp(o->scenario, "tail-storm") || !strcmp(o->scenario, "gather"))
 		o->walkers = 0;
 	if (!strcmp(o->scenario, "tail-storm") && o->gen == HVO_G1)
 		return usage("tail-storm races the G2 shared tail: --gen g1 is for churn");
@@ -524,13 +526,13 @@ int main(int argc, char **argv)
 	bool storm;
 	double t0, last, secs;
 	int rc = parse(argc, argv, &st.o);
-	bool dax = !strcmp(st.o.scenario, "dax-churn");
+	bool dax = !strcmp(st.o.scenario, "dax-churn"), gather = !strcmp(st.o.scenario, "gather");
 	pthread_rwlockattr_t ra;
 
 	if (rc)
 		return rc;
 	signal(SIGINT, on_sigint);
-	storm = !strcmp(st.o.scenario, "tail-storm");
+	storm = !strcmp(st.o.scenario, "tail-storm") || gather;  /* epochs of a fresh machine */
 	st.nw = st.o.threads;
 	st.w = calloc(st.nw, sizeof(*st.w));
 	if (!st.w)
@@ -545,7 +547,7 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&st.start, NULL, st.nw + 1);
 	pthread_barrier_init(&st.done, NULL, st.nw + 1);
 	tsync_thread_start(st.nw);
-	if (!storm && (dax ? dax_setup(&st) : churn_setup(&st))) {
+	if (gather ? gather_setup(&st) : !storm && (dax ? dax_setup(&st) : churn_setup(&st))) {
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		st.nw = 0;
 	}
@@ -554,13 +556,13 @@ int main(int argc, char **argv)
 					   .ids = { st.w[i].ids[0], st.w[i].ids[1] }, .fi = { st.w[i].fi[0], st.w[i].fi[1] },
 					   .dax = st.w[i].dax };
 		pthread_create(&st.w[i].tid, NULL,
-			       storm ? storm_thread : dax ? (st.w[i].walker ? dax_walk_thread : dax_thread) :
+			       gather ? gather_thread : storm ? storm_thread : dax ? (st.w[i].walker ? dax_walk_thread : dax_thread) :
 			       st.w[i].walker ? walk_thread : churn_thread, &st.w[i]);
 	}
 	t0 = last = now();
 	if (storm) {
 		while (!should_stop(&st, t0, &last))
-			storm_epoch(&st);
+			(gather ? gather_epoch : storm_epoch)(&st);
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		if (st.nw)
 			pthread_barrier_wait(&st.start);  /* releases the threads to see stop */

@@ -86,4 +86,9 @@ void *dax_thread(void *arg);
 void *dax_walk_thread(void *arg);
 void dax_end(struct stress *st);
 
+/* stress_gather.c */
+int gather_setup(struct stress *st);
+void *gather_thread(void *arg);
+void gather_epoch(struct stress *st);
+
 #endif

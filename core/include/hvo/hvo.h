@@ -233,6 +233,10 @@ struct hvo_config {
 	/* Skip the per-operation byte snapshots behind I8/I9 (benchmarks only;
 	 * hvo_check still evaluates every invariant). */
 	bool skip_op_checks;
+	/* Boot stops before gather (2.8): the caller runs hvo_boot_gather_node()
+	 * for every node, one thread per node if it likes (the kernel's padata
+	 * jobs), then hvo_boot_finish() once; only then is the machine booted. */
+	bool gather_by_caller;
 };
 
 /* A small two-node 4K/64B machine with HVO on: the default everywhere. */
@@ -245,6 +249,11 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out,
 		       char *err, size_t errlen);
 void hvo_machine_destroy(struct hvo_machine *m);
 const struct hvo_geometry *hvo_machine_geometry(const struct hvo_machine *m);
+/* With config gather_by_caller: gather_bootmem_prealloc_node + its batch
+ * optimize for one node (nodes may run concurrently), then the rest of the
+ * boot pipeline once every node is done. */
+void hvo_boot_gather_node(struct hvo_machine *m, unsigned node);
+void hvo_boot_finish(struct hvo_machine *m);
 
 /* ----------------------------------------------------------------- folios */
 
