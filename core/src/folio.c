@@ -637,9 +637,10 @@ void hvo_counters(const struct hvo_machine *cm, struct hvo_counters *out)
 	struct hvo_machine *m = (struct hvo_machine *)cm;
 
 	memset(out, 0, sizeof(*out));
-	out->memmap_pages = m->memmap_pages;
-	out->memmap_boot_pages = m->memmap_boot_pages;
-	memcpy(out->node_memmap, m->node_memmap, sizeof(out->node_memmap));
+	out->memmap_pages = memmap_total(m, false);
+	out->memmap_boot_pages = memmap_total(m, true);
+	for (unsigned n = 0; n < HVO_MAX_NODES; n++)
+		out->node_memmap[n] = memmap_node(m, n);
 	for (uint32_t i = 0; i < m->nr_folios; i++) {
 		struct folio *f = folio_at(m, i);
 

@@ -317,7 +317,7 @@ int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, b
 void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 {
 	/* I12: nothing may still translate to a page that goes back to the allocator. */
-	for (uint64_t i = 0; i < (1ull << order) && __atomic_load_n(&m->nr_stale, __ATOMIC_RELAXED); i++)
+	for (uint64_t i = 0; i < (1ull << order) && tlb_nr_stale(m); i++)
 		if (tlb_is_stale(m, pfn + i))
 			hvo_violate(m, 12, pfn + i, -1, "page freed before the TLB flush of its old vmemmap mapping");
 	if (phys_free(m->phys, pfn, order))
@@ -328,10 +328,24 @@ void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int del
 {
 	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
 
+	struct memmap_shard *s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
+
 	/* atomics: optimize/restore of different folios run concurrently (5.1) */
-	__atomic_fetch_add(boot ? &m->memmap_boot_pages : &m->memmap_pages, delta, __ATOMIC_RELAXED);
-	if (node >= 0 && node < HVO_MAX_NODES)
-		__atomic_fetch_add(&m->node_memmap[node], delta, __ATOMIC_RELAXED);
+	__atomic_fetch_add(boot ? &s->boot : &s->buddy, delta, __ATOMIC_RELAXED);
+}
+
+int64_t memmap_total(const struct hvo_machine *m, bool boot)
+{
+	int64_t v = 0;
+
+	for (unsigned n = 0; n <= HVO_MAX_NODES; n++)
+		v += __atomic_load_n(boot ? &m->memmap[n].boot : &m->memmap[n].buddy, __ATOMIC_RELAXED);
+	return v;
+}
+
+int64_t memmap_node(const struct hvo_machine *m, unsigned n)
+{
+	return __atomic_load_n(&m->memmap[n].buddy, __ATOMIC_RELAXED) + __atomic_load_n(&m->memmap[n].boot, __ATOMIC_RELAXED);
 }
 
 uint64_t hvo_vmemmap_oom(const struct hvo_machine *m)

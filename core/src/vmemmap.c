@@ -430,7 +430,6 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 		t->stale[t->nr] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
 		/* atomic: tlb_is_stale and mach_free peek at the counts without the lock */
 		__atomic_store_n(&t->nr, t->nr + 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&m->nr_stale, 1, __ATOMIC_RELAXED);
 		model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 	}
 	/* smp_wmb() before set_pte_at: contents first, then the entry (B6). */
@@ -449,7 +448,6 @@ static void tlb_flush_shard(struct hvo_machine *m, unsigned s, uint64_t start, u
 	for (unsigned i = 0; i < t->nr; i++)
 		if (t->stale[i].vaddr < start || t->stale[i].vaddr >= end)
 			t->stale[j++] = t->stale[i];
-	__atomic_fetch_sub(&m->nr_stale, t->nr - j, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->nr, j, __ATOMIC_RELAXED);
 	model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 }
@@ -468,7 +466,7 @@ void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
 		tlb_flush_shard(m, tlb_shard_of(m, start), start, end);
 		return;
 	}
-	for (unsigned s = 0; s < HVO_MAX_NODES; s++)
+	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
 		tlb_flush_shard(m, s, start, end);
 }
 
@@ -476,15 +474,24 @@ void flush_tlb_all(struct hvo_machine *m)
 {
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_all");
 	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
-	for (unsigned s = 0; s < HVO_MAX_NODES; s++)
+	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
 		tlb_flush_shard(m, s, 0, UINT64_MAX);
+}
+
+unsigned tlb_nr_stale(const struct hvo_machine *m)
+{
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
+		n += __atomic_load_n(&m->tlb[s].nr, __ATOMIC_RELAXED);
+	return n;
 }
 
 bool tlb_is_stale(struct hvo_machine *m, uint64_t pfn)
 {
 	bool stale = false;
 
-	for (unsigned s = 0; s < HVO_MAX_NODES && !stale; s++) {
+	for (unsigned s = 0; s < m->cfg.nr_nodes && !stale; s++) {
 		struct tlb_shard *t = &m->tlb[s];
 
 		if (!__atomic_load_n(&t->nr, __ATOMIC_RELAXED))
