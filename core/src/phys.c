@@ -659,12 +659,13 @@ int phys_memblock_alloc(struct phys *p, int site, unsigned node, unsigned order,
 int phys_memblock_reserve(struct phys *p, int site, uint64_t pfn, unsigned order)
 {
 	uint64_t size = 1ull << order;
-	unsigned n;
+	unsigned n, n2;
 	int z;
 
 	if (p->buddy_ready || order > p->max_order || pfn & (size - 1))
 		return -HVO_EINVAL;
-	if (p->nr_resv == PHYS_MAX_RESV || locate(p, pfn, &n, &z) || locate(p, pfn + size - 1, &n, &z) ||
+	/* inside one node: its records live in that node's table */
+	if (p->nr_resv == PHYS_MAX_RESV || locate(p, pfn, &n, &z) || locate(p, pfn + size - 1, &n2, &z) || n != n2 ||
 	    resv_overlap(p, pfn, size) >= 0 || pfn + size > p->node[n].mb_top)
 		return -HVO_EINVAL;
 	if (!boot_record(p, n, pfn, order, site))
