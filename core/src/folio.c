@@ -180,9 +180,10 @@ int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order)
 		if (!n)
 			return -1;
 		m->folio_chunks = n;
-		n[chunks - 1] = calloc(FOLIO_CHUNK, sizeof(struct folio));
+		n[chunks - 1] = aligned_alloc(_Alignof(struct folio), FOLIO_CHUNK * sizeof(struct folio));
 		if (!n[chunks - 1])
 			return -1;
+		memset(n[chunks - 1], 0, FOLIO_CHUNK * sizeof(struct folio));
 	}
 	f = folio_at(m, m->nr_folios);
 	memset(f, 0, sizeof(*f));

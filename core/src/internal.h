@@ -66,7 +66,7 @@ struct folio {
 	bool live;
 	bool busy;        /* inside an optimize/restore: I3/I7 do not hold yet */
 	uint64_t tag;     /* hugetlb metadata value stored in page[3] */
-};
+} __attribute__((aligned(64)));  /* a line each: threads churn neighbouring folios */
 
 /* A bootmem gigantic page (huge_bootmem_page) and its flags (boot.c). */
 struct bootmem {
@@ -127,7 +127,9 @@ struct hvo_machine {
 	struct hvo_violation viol;
 	struct shadow *shadow;
 	struct dax_state *dax;    /* G3 device DAX ranges (dax.c); NULL before G3 */
-	unsigned depth;           /* API nesting (injected racers) */
+	/* API nesting (injected racers); its own cache line: every call of
+	 * every thread writes it, has_viol and the pointers above are read */
+	unsigned depth __attribute__((aligned(64)));
 	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
 	unsigned nr_snap_pool;
 };

@@ -156,11 +156,13 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, c
 	rc = hvo_config_validate(cfg, err, errlen);
 	if (rc)
 		return rc;
-	m = calloc(1, sizeof(*m));
+	/* its per-node shards are cache-line aligned (the machine's type is too) */
+	m = aligned_alloc(_Alignof(struct hvo_machine), (sizeof(*m) + 63) & ~(size_t)63);
 	if (!m) {
 		snprintf(err, errlen, "out of host memory");
 		return -HVO_ENOMEM;
 	}
+	memset(m, 0, sizeof(*m));
 	m->cfg = *cfg;
 	hvo_geometry_init(&m->geo, cfg->page_shift, cfg->struct_page_size, err, errlen);
 	m->enabled = cfg->hvo_enabled;
