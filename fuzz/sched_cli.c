@@ -9,6 +9,12 @@
  *       run seeded schedules until one fails; print (and save) it as a witness
  *   hvo-sched bench [--runs N]
  *       switch points and CPU switches per second, runs per second
+ *   hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N] [--seed X]
+ *       [--schedule S] [--expect-clean]
+ *       replay an hvo-stress op log, one fiber per thread (sched_oplog.h),
+ *       under seeded schedules until a run fails, and print the schedule
+ *       that replays that failure exactly (--schedule S); --expect-clean:
+ *       succeed when no run fails
  *
  * Exit status: 0 as expected, 1 otherwise, 2 usage error.
  */
@@ -20,6 +26,7 @@
 #include <unistd.h>
 
 #include "ops.h"
+#include "sched_oplog.h"
 #include "sched_scen.h"
 
 static int usage(const char *msg)
@@ -27,7 +34,9 @@ static int usage(const char *msg)
 	fprintf(stderr, "hvo-sched: %s\nusage: hvo-sched replay [--mutant NAME]... [--expect-fail] FILE...\n"
 		"       hvo-sched explore SCENARIO [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
 		"                         [--depth D] [--runs N] [--seed X] [--save FILE]\n"
-		"       hvo-sched bench [--runs N]\n", msg);
+		"       hvo-sched bench [--runs N]\n"
+		"       hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N] [--seed X] [--schedule S]\n"
+		"                       [--expect-clean]\n", msg);
 	return 2;
 }
 
@@ -275,6 +284,83 @@ static int cmd_bench(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_oplog(int argc, char **argv)
+{
+	static struct oplog log;
+	char err[256], reason[512], sched_str[4096], *text;
+	const char *fixed = NULL;
+	uint64_t runs = 10000, seed = 1, depth = 3;
+	enum sched_policy policy = SCHED_PCT;
+	bool expect_clean = false;
+	size_t len;
+	uint8_t *buf;
+	unsigned k;
+	int rc;
+
+	if (argc < 1)
+		return usage("oplog: no file");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--expect-clean"))
+			expect_clean = true;
+		else if (!strcmp(a, "--policy") && val && (!strcmp(val, "pct") || !strcmp(val, "random")) && ++i)
+			policy = !strcmp(val, "pct") ? SCHED_PCT : SCHED_RANDOM;
+		else if (!strcmp(a, "--runs") && parse_u64(val, &runs) && ++i) {
+		} else if (!strcmp(a, "--seed") && parse_u64(val, &seed) && ++i) {
+		} else if (!strcmp(a, "--depth") && parse_u64(val, &depth) && depth >= 1 && depth <= 16 && ++i) {
+		} else if (!strcmp(a, "--schedule") && val && ++i) {
+			fixed = val;
+		} else {
+			return usage("oplog: bad option or value");
+		}
+	}
+	buf = hvo_read_file(argv[0], &len);
+	text = buf ? malloc(len + 1) : NULL;
+	if (!text) {
+		free(buf);
+		fprintf(stderr, "hvo-sched: cannot read %s\n", argv[0]);
+		return 2;
+	}
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	rc = oplog_parse(text, &log, err, sizeof(err));
+	free(text);
+	free(buf);
+	if (rc) {
+		fprintf(stderr, "hvo-sched: %s: %s\n", argv[0], err);
+		return 2;
+	}
+	if (fixed) {
+		struct sched_cfg sc = { .policy = SCHED_REPLAY, .replay = fixed };
+
+		rc = oplog_run(&log, &sc, reason, sizeof(reason), sched_str, sizeof(sched_str));
+		printf("%s: %s\n", rc == 0 ? "clean" : rc == 1 ? "VIOLATION" : "setup error", rc ? reason : argv[0]);
+		return expect_clean ? rc != 0 : rc != 1;
+	}
+	{	/* PCT's k: the steps of a run without preemption (as in explore) */
+		struct sched_cfg probe = { .policy = SCHED_REPLAY };
+
+		rc = oplog_run(&log, &probe, reason, sizeof(reason), sched_str, sizeof(sched_str));
+		if (rc == 2) {
+			fprintf(stderr, "hvo-sched: %s: %s\n", argv[0], reason);
+			return 2;
+		}
+		k = strlen(sched_str) > 3 ? (unsigned)strlen(sched_str) - 2 : 1;
+	}
+	for (uint64_t run = 0; run < runs; run++) {
+		struct sched_cfg sc = { .policy = policy, .seed = seed + run, .pct_depth = (unsigned)depth, .pct_steps = k };
+
+		if (oplog_run(&log, &sc, reason, sizeof(reason), sched_str, sizeof(sched_str)) != 1)
+			continue;
+		printf("reproduced after %" PRIu64 " runs (seed %" PRIu64 "): %s\n", run + 1, seed + run, reason);
+		printf("deterministic witness: hvo-sched oplog %s --schedule %s\n", argv[0], sched_str);
+		return expect_clean;
+	}
+	printf("not reproduced in %" PRIu64 " runs (%s)\n", runs, policy == SCHED_PCT ? "pct" : "random");
+	return !expect_clean;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -285,5 +371,7 @@ int main(int argc, char **argv)
 		return cmd_explore(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "bench"))
 		return cmd_bench(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "oplog"))
+		return cmd_oplog(argc - 2, argv + 2);
 	return usage("unknown command");
 }

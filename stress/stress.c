@@ -21,6 +21,10 @@
  *               urcu-memb, and the walkers are compaction walkers on the
  *               fake-head pfns, their gets under urcu-memb read-side
  *               sections (B1, B2)
+ *   dax-churn   G3 device DAX hot-add/remove churn with readers of the
+ *               struct pages (stress_dax.c: B20a, B20b, B21, B25)
+ *   gather      the boot's per-node gather, one thread per node, must boot
+ *               the machine the sequential gather boots (stress_gather.c)
  *
  * Oracle (rcutorture style, it cannot pass by accident): hvo_check at every
  * quiescent point (epoch end, run end); every walker view must show the
@@ -28,9 +32,12 @@
  * be must match the machine's counters; and a run that did no operation or
  * no walker check fails.  A progress line each second; a JSON and a text
  * summary under reports/ (temp file + rename, also after SIGINT).  On a
- * violation: exit 1, the seed, each thread's last ops, and the command that
- * runs the same scenario shape under the deterministic scheduler.
+ * violation: exit 1, the seed, each thread's last ops, and (churn,
+ * tail-storm) the hvo-sched oplog command that replays those ops under the
+ * deterministic scheduler until the violation reproduces (sched_oplog.h);
+ * the op log is written for every run, clean ones too.
  */
+#define _GNU_SOURCE  /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -43,11 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stress_sync.h"
-
-#define MAX_THREADS 64
-#define LOG_LEN 8
-#define CHURN_FOLIOS 2
+#include "stress.h"
 
 static volatile sig_atomic_t interrupted;  /* SIGINT: stop, still write the summary */
 
@@ -57,42 +60,6 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
-struct oplog { const char *op[LOG_LEN]; int32_t folio[LOG_LEN]; int rc[LOG_LEN]; unsigned n; };
-
-struct opts {
-	const char *scenario, *reports;
-	unsigned threads, walkers;
-	double time_s;
-	uint64_t max_ops, seed, mutants;
-	enum hvo_gen gen;
-};
-
-struct worker;
-struct stress {
-	struct opts o;
-	struct tsync sync;
-	struct hvo_machine *m;
-	pthread_barrier_t start, done;
-	int stop;                    /* atomic */
-	struct worker *w;
-	unsigned nw;
-	uint64_t epochs, checks;
-	unsigned storm_done;         /* storm threads done this epoch (relaxed: orders nothing) */
-	char fail[600];
-	pthread_mutex_t fail_lock;
-};
-
-struct worker {
-	struct stress *st;
-	unsigned idx;
-	bool walker;
-	pthread_t tid;
-	uint64_t ops, views;
-	int32_t ids[CHURN_FOLIOS];
-	struct hvo_folio_info fi[CHURN_FOLIOS]; /* as set up: walkers read pfn and order here */
-	struct oplog log;
-};
-
 static double now(void)
 {
 	struct timespec ts;
@@ -101,17 +68,17 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void record(struct worker *w, const char *op, int32_t folio, int rc)
+void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc)
 {
 	unsigned i = w->log.n++ % LOG_LEN;
 
 	w->log.op[i] = op;
 	w->log.folio[i] = folio;
+	w->log.idx[i] = idx;
 	w->log.rc[i] = rc;
 }
 
-static void failf(struct stress *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void failf(struct stress *st, const char *fmt, ...)
+void failf(struct stress *st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -125,7 +92,7 @@ static void failf(struct stress *st, const char *fmt, ...)
 	__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
 }
 
-static bool check_machine(struct stress *st)
+bool check_machine(struct stress *st)
 {
 	const struct hvo_violation *v;
 
@@ -137,7 +104,7 @@ static bool check_machine(struct stress *st)
 	return !v;
 }
 
-static int make_machine(struct stress *st)
+int make_machine(struct stress *st)
 {
 	struct hvo_config cfg;
 	char err[HVO_ERR_LEN];
@@ -147,6 +114,11 @@ static int make_machine(struct stress *st)
 	cfg.gen = st->o.gen;
 	cfg.sync = &st->sync.ops;
 	cfg.skip_op_checks = true;  /* the per-op snapshots are single-threaded; hvo_check runs at quiescence */
+	if (cfg.gen == HVO_G3)
+		for (unsigned n = 0; n < STRESS_NODES; n++) {
+			cfg.node[n].dax_start_pfn = dax_start_pfn(n, cfg.page_shift);
+			cfg.node[n].dax_nr_pages = (1ull << 30) >> cfg.page_shift;
+		}
 	if (hvo_machine_create(&cfg, &st->m, err, sizeof(err))) {
 		failf(st, "machine creation: %s", err);
 		return -1;
@@ -202,7 +174,7 @@ static void *storm_thread(void *arg)
 		if (__atomic_load_n(&st->stop, __ATOMIC_RELAXED))
 			break;
 		rc = hvo_folio_optimize(st->m, w->ids[0]);
-		record(w, "optimize", w->ids[0], rc);
+		record(w, "optimize", w->ids[0], 0, rc);
 		__atomic_fetch_add(&w->ops, 1, __ATOMIC_RELAXED);
 		if (rc)
 			failf(st, "thread %u: optimize of folio %d returned %d", w->idx, w->ids[0], rc);
@@ -282,18 +254,18 @@ static void *churn_thread(void *arg)
 		for (unsigned k = 0; k < CHURN_FOLIOS && !__atomic_load_n(&st->stop, __ATOMIC_RELAXED); k++) {
 			int rc = hvo_folio_restore(st->m, w->ids[k]);
 
-			record(w, "restore", w->ids[k], rc);
+			record(w, "restore", w->ids[k], 0, rc);
 			if (!rc) {
 				rc = hvo_folio_optimize(st->m, w->ids[k]);
-				record(w, "optimize", w->ids[k], rc);
+				record(w, "optimize", w->ids[k], 0, rc);
 			}
 			/* G1: the refcount a fake head shows matters (B1, B2) */
 			if (!rc && g1) {
 				rc = hvo_folio_get(st->m, w->ids[k]);
-				record(w, "get", w->ids[k], rc);
+				record(w, "get", w->ids[k], 0, rc);
 				if (!rc) {
 					rc = hvo_folio_put(st->m, w->ids[k]);
-					record(w, "put", w->ids[k], rc);
+					record(w, "put", w->ids[k], 0, rc);
 				}
 			}
 			if (rc)
@@ -339,7 +311,7 @@ static void *walk_thread(void *arg)
 			rc = hvo_walk_pfn(st->m, fi.pfn + idx, &v);
 		}
 		tsync_walk_end(&st->sync);
-		record(w, st->o.gen == HVO_G1 ? "isolate" : "walk", id, rc);
+		record(w, st->o.gen == HVO_G1 ? "isolate" : "walk", id, idx, rc);
 		__atomic_fetch_add(&w->views, 1, __ATOMIC_RELAXED);
 		/* No get succeeds: the head is frozen (I13), G1's own pages are
 		 * tails or fake heads.  G2: any mapping a walker meets shows the
@@ -393,7 +365,7 @@ static void churn_end(struct stress *st)
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn] [--threads N] [--time S | --ops N] "
+	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn|dax-churn|gather] [--threads N] [--time S | --ops N] "
 		"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n", msg);
 	return 2;
 }
@@ -420,8 +392,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (a[0] != '-') {
-			if (strcmp(a, "tail-storm") && strcmp(a, "churn"))
-				return usage("unknown scenario (tail-storm, churn)");
+			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn") && strcmp(a, "gather"))
+				return usage("unknown scenario (tail-storm, churn, dax-churn, gather)");
 			o->scenario = a;
 			continue;
 		}
@@ -446,11 +418,19 @@ static int parse(int argc, char **argv, struct opts *o)
 			return usage("bad option or value");
 	}
 	if (o->walkers == UINT32_MAX)
-		o->walkers = !strcmp(o->scenario, "churn") && o->threads >= 2 ? (o->threads + 3) / 4 : 0;
+		o->walkers = (!strcmp(o->scenario, "churn") || !strcmp(o->scenario, "dax-churn")) && o->threads >= 2 ?
+			(o->threads + 3) / 4 : 0;
+	if (!strcmp(o->scenario, "gather"))
+		o->walkers = 0;
 	if (!strcmp(o->scenario, "tail-storm") && o->gen == HVO_G1)
 		return usage("tail-storm races the G2 shared tail: --gen g1 is for churn");
 	if (o->walkers >= o->threads)
 		return usage("--walkers must leave at least one churn thread");
+	if (!strcmp(o->scenario, "dax-churn")) {
+		if (o->gen == HVO_G1)
+			return usage("dax-churn is device DAX: G3 (--gen is not for it)");
+		o->gen = HVO_G3;
+	}
 	return 0;
 }
 
@@ -472,9 +452,20 @@ static uint64_t total_views(const struct stress *st)
 	return n;
 }
 
+static void report_path(const struct stress *st, const char *ext, char *path, size_t len)
+{
+	snprintf(path, len, "%s/stress-%s-g%d-%" PRIu64 ".%s", st->o.reports, st->o.scenario, (int)st->o.gen,
+		 st->o.seed, ext);
+}
+
+static bool replayable(const struct stress *st)
+{
+	return !strcmp(st->o.scenario, "churn") || !strcmp(st->o.scenario, "tail-storm");
+}
+
 static void print_failure(const struct stress *st, FILE *f)
 {
-	const char *sched_scen = strcmp(st->o.scenario, "churn") ? "optimize_race" : st->o.gen == HVO_G1 ? "walk_g1" : "walk";
+	char path[4096];
 
 	fprintf(f, "VIOLATION (seed %" PRIu64 "): %s\n", st->o.seed, st->fail);
 	for (unsigned i = 0; i < st->nw; i++) {
@@ -485,12 +476,55 @@ static void print_failure(const struct stress *st, FILE *f)
 			fprintf(f, " %s(f%d)=%d", l->op[k % LOG_LEN], l->folio[k % LOG_LEN], l->rc[k % LOG_LEN]);
 		fputc('\n', f);
 	}
-	fprintf(f, "deterministic reproducer: hvo-sched explore %s --cpus %u", sched_scen,
-		st->nw < 2 ? 2 : st->nw > 8 ? 8 : st->nw);
+	report_path(st, "oplog", path, sizeof(path));
+	if (replayable(st))
+		fprintf(f, "deterministic reproducer: hvo-sched oplog %s --runs 10000  (./hvo sched oplog ...)\n", path);
+}
+
+/* The op logs as one file hvo-sched oplog replays (fuzz/sched_oplog.h has
+ * the format): the machine, the folios in allocation order, and each
+ * thread's last ops, one fiber per thread. */
+static void write_oplog(const struct stress *st)
+{
+	char path[4096], tmp[4200];
+	FILE *f;
+
+	if (!replayable(st) || !st->nw)
+		return;
+	report_path(st, "oplog", path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "hvo-oplog 1\n# hvo-stress %s --threads %u --seed %" PRIu64 ": %s\nscenario %s\ngen g%d\n",
+		st->o.scenario, st->o.threads, st->o.seed, st->fail[0] ? st->fail : "pass", st->o.scenario,
+		(int)st->o.gen);
 	for (int i = 0; i < HVO_NR_MUTANTS; i++)
 		if (st->o.mutants >> i & 1)
-			fprintf(f, " --mutant %s", hvo_mutant_info(i)->name);
-	fprintf(f, " --runs 100000 --save witness.sched\n");
+			fprintf(f, "mutant %s\n", hvo_mutant_info(i)->name);
+	for (unsigned i = 0; i < st->nw - st->o.walkers; i++)
+		for (unsigned k = 0; k < (strcmp(st->o.scenario, "churn") ? 1u : CHURN_FOLIOS); k++) {
+			const struct hvo_folio_info *fi = &st->w[i].fi[k];
+
+			if (strcmp(st->o.scenario, "churn"))
+				fprintf(f, "folio %d 9 0 %d\n", st->w[i].ids[k], HVO_ZONE_NORMAL);
+			else
+				fprintf(f, "folio %d %u %u %d\n", st->w[i].ids[k], fi->order, fi->node, fi->zone);
+		}
+	for (unsigned i = 0; i < st->nw; i++) {
+		const struct oplog *l = &st->w[i].log;
+		/* tail-storm: each epoch is a fresh machine, the last one is the run */
+		unsigned from = strcmp(st->o.scenario, "churn") ? (l->n ? l->n - 1 : 0) : l->n > LOG_LEN ? l->n - LOG_LEN : 0;
+
+		fprintf(f, "thread %u\n", i);
+		for (unsigned k = from; k < l->n; k++)
+			fprintf(f, "op %s %d 0x%" PRIx64 " %d\n", l->op[k % LOG_LEN], l->folio[k % LOG_LEN],
+				l->idx[k % LOG_LEN], l->rc[k % LOG_LEN]);
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
 }
 
 /* Write through a temp file and rename: a report is whole or absent. */
@@ -501,8 +535,7 @@ static void write_report(const struct stress *st, double secs, const char *ext)
 	uint64_t ops = total_ops(st);
 
 	mkdir(st->o.reports, 0777);
-	snprintf(path, sizeof(path), "%s/stress-%s-g%d-%" PRIu64 ".%s", st->o.reports, st->o.scenario, (int)st->o.gen,
-		 st->o.seed, ext);
+	report_path(st, ext, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
 	if (!f)
@@ -550,53 +583,74 @@ int main(int argc, char **argv)
 	bool storm;
 	double t0, last, secs;
 	int rc = parse(argc, argv, &st.o);
+	bool dax = !strcmp(st.o.scenario, "dax-churn"), gather = !strcmp(st.o.scenario, "gather");
+	pthread_rwlockattr_t ra;
 
 	if (rc)
 		return rc;
 	signal(SIGINT, on_sigint);
-	storm = !strcmp(st.o.scenario, "tail-storm");
+	storm = !strcmp(st.o.scenario, "tail-storm") || gather;  /* epochs of a fresh machine */
 	st.nw = st.o.threads;
 	st.w = calloc(st.nw, sizeof(*st.w));
 	if (!st.w)
 		return 1;
 	pthread_mutex_init(&st.fail_lock, NULL);
+	pthread_mutex_init(&st.hotplug, NULL);
+	/* writer first: the quiescent checks must not starve behind the threads */
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&st.quiesce, &ra);
 	tsync_init(&st.sync, st.o.walkers > 0);
 	pthread_barrier_init(&st.start, NULL, st.nw + 1);
 	pthread_barrier_init(&st.done, NULL, st.nw + 1);
 	tsync_thread_start(st.nw);
-	if (!storm && churn_setup(&st)) {
+	if (gather ? gather_setup(&st) : !storm && (dax ? dax_setup(&st) : churn_setup(&st))) {
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		st.nw = 0;
 	}
 	for (unsigned i = 0; i < st.nw; i++) {
 		st.w[i] = (struct worker){ .st = &st, .idx = i, .walker = i >= st.nw - st.o.walkers,
-					   .ids = { st.w[i].ids[0], st.w[i].ids[1] }, .fi = { st.w[i].fi[0], st.w[i].fi[1] } };
-		pthread_create(&st.w[i].tid, NULL, st.w[i].walker ? (storm ? storm_walk_thread : walk_thread) :
-			       storm ? storm_thread : churn_thread, &st.w[i]);
+					   .ids = { st.w[i].ids[0], st.w[i].ids[1] }, .fi = { st.w[i].fi[0], st.w[i].fi[1] },
+					   .dax = st.w[i].dax };
+		pthread_create(&st.w[i].tid, NULL,
+			       gather ? gather_thread :
+			       storm ? (st.w[i].walker ? storm_walk_thread : storm_thread) :
+			       dax ? (st.w[i].walker ? dax_walk_thread : dax_thread) :
+			       st.w[i].walker ? walk_thread : churn_thread, &st.w[i]);
 	}
 	t0 = last = now();
 	if (storm) {
 		while (!should_stop(&st, t0, &last))
-			storm_epoch(&st);
+			(gather ? gather_epoch : storm_epoch)(&st);
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		if (st.nw)
 			pthread_barrier_wait(&st.start);  /* releases the threads to see stop */
 	} else if (st.nw) {
+		double checked = t0;
+
 		pthread_barrier_wait(&st.start);
-		while (!should_stop(&st, t0, &last))
+		while (!should_stop(&st, t0, &last)) {
 			usleep(10000);
+			if (dax && now() - checked >= 0.5) {  /* a quiescent point */
+				pthread_rwlock_wrlock(&st.quiesce);
+				check_machine(&st);
+				pthread_rwlock_unlock(&st.quiesce);
+				checked = now();
+			}
+		}
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 	}
 	for (unsigned i = 0; i < st.nw; i++)
 		pthread_join(st.w[i].tid, NULL);
 	secs = now() - t0;
 	if (!storm && st.m && !st.fail[0] && !interrupted)
-		churn_end(&st);
+		(dax ? dax_end : churn_end)(&st);
 	if (!st.fail[0] && !interrupted && (total_ops(&st) == 0 || (st.o.walkers && total_views(&st) == 0)))
 		failf(&st, "the run did no work (%" PRIu64 " ops, %" PRIu64 " walker views): nothing was tested",
 		      total_ops(&st), total_views(&st));
 	write_report(&st, secs, "json");
 	write_report(&st, secs, "txt");
+	write_oplog(&st);
 	printf("%s %s: %u threads, %.1f s, %" PRIu64 " ops (%.0f/s), %" PRIu64 " views, %" PRIu64 " epochs, %" PRIu64
 	       " checks%s\n", st.fail[0] ? "FAIL" : "PASS", st.o.scenario, st.o.threads, secs, total_ops(&st),
 	       total_ops(&st) / secs, total_views(&st), st.epochs, st.checks, interrupted ? " (interrupted)" : "");
@@ -605,6 +659,7 @@ int main(int argc, char **argv)
 	hvo_machine_destroy(st.m);
 	tsync_thread_stop();
 	tsync_destroy(&st.sync);
+	pthread_rwlock_destroy(&st.quiesce);
 	free(st.w);
 	return st.fail[0] ? 1 : 0;
 }

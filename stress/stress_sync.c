@@ -2,6 +2,9 @@
  * stress_sync.c - the threads backend of the sync seam (see stress_sync.h).
  */
 /* never _LGPL_SOURCE: its inlined futex code races under TSan (toolchain.md) */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <urcu/urcu-memb.h>
 
 #include "stress_sync.h"
@@ -54,14 +57,35 @@ static void ts_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 	}
 }
 
+/* The lock order of hvo.h (enum hvo_lock): ascending, at most one TLB
+ * shard lock and one zone lock at a time.  A breach aborts the run: it is a
+ * deadlock waiting for the right interleaving. */
+_Static_assert(HVO_NR_LOCKS <= 32, "held is a 32-bit mask");
+static _Thread_local uint32_t held;
+
+static void check_order(enum hvo_lock l)
+{
+	uint32_t tlb = ((1u << HVO_MAX_NODES) - 1) << HVO_LOCK_TLB, zone = ((1u << HVO_MAX_NODES) - 1) << HVO_LOCK_ZONE;
+	uint32_t bit = 1u << l;
+
+	if ((held >> l) || ((bit & tlb) && (held & tlb)) || ((bit & zone) && (held & zone))) {
+		fprintf(stderr, "hvo-stress: lock order violated: lock %d taken while holding 0x%x\n", (int)l,
+			(unsigned)held);
+		abort();
+	}
+	held |= bit;
+}
+
 static void ts_lock(void *ctx, enum hvo_lock l)
 {
-	pthread_mutex_lock(&((struct tsync *)ctx)->lock[l]);
+	check_order(l);
+	pthread_mutex_lock(&((struct tsync *)ctx)->lock[l].m);
 }
 
 static void ts_unlock(void *ctx, enum hvo_lock l)
 {
-	pthread_mutex_unlock(&((struct tsync *)ctx)->lock[l]);
+	held &= ~(1u << l);
+	pthread_mutex_unlock(&((struct tsync *)ctx)->lock[l].m);
 }
 
 static void ts_rcu_read_lock(void *ctx)
@@ -117,7 +141,7 @@ static unsigned ts_cpu(void *ctx)
 void tsync_init(struct tsync *t, bool flush_waits)
 {
 	for (int l = 0; l < HVO_NR_LOCKS; l++)
-		pthread_mutex_init(&t->lock[l], NULL);
+		pthread_mutex_init(&t->lock[l].m, NULL);
 	t->flush_waits = flush_waits;
 	t->grace_periods = 0;
 	t->ops = (struct hvo_sync_ops){
@@ -131,7 +155,7 @@ void tsync_init(struct tsync *t, bool flush_waits)
 void tsync_destroy(struct tsync *t)
 {
 	for (int l = 0; l < HVO_NR_LOCKS; l++)
-		pthread_mutex_destroy(&t->lock[l]);
+		pthread_mutex_destroy(&t->lock[l].m);
 }
 
 void tsync_thread_start(unsigned cpu)

@@ -22,7 +22,8 @@
 #include "hvo/hvo.h"
 
 struct tsync {
-	pthread_mutex_t lock[HVO_NR_LOCKS];
+	/* a cache line each: the per-node zone locks must not share one */
+	struct { pthread_mutex_t m; } __attribute__((aligned(64))) lock[HVO_NR_LOCKS];
 	bool flush_waits;            /* walkers exist: flushes wait for them */
 	unsigned long grace_periods;  /* G1 synchronize_rcu and TLB shootdowns */
 	char rcu_token, tlb_token;    /* TSan: the two domains' grace periods */

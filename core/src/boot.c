@@ -45,8 +45,8 @@ static bool zones_valid(struct hvo_machine *m, struct bootmem *b)
 		valid = phys_zone_of(m->phys, b->pfn) == phys_zone_of(m->phys, b->pfn + nr_pages(b) - 1) &&
 			phys_node_of(m->phys, b->pfn) == phys_node_of(m->phys, b->pfn + nr_pages(b) - 1);
 		b->flags |= BOOTMEM_ZONES_KNOWN | (valid ? BOOTMEM_ZONES_VALID : 0);
-		if (!valid)
-			m->boot_nrinvalid++;
+		if (!valid)   /* atomic: the nodes' gathers may run at once */
+			__atomic_fetch_add(&m->boot_nrinvalid, 1, __ATOMIC_RELAXED);
 	}
 	return b->flags & BOOTMEM_ZONES_VALID;
 }
@@ -329,41 +329,44 @@ static void init_unremapped_tails(struct hvo_machine *m, const struct folio *f)
 			prep_hugetlb_range(m, f, i * per, (i + 1) * per);
 }
 
-/* gather_bootmem_prealloc + prep_and_add_bootmem_folios, one node after the
- * other (the kernel runs nodes in parallel; they touch disjoint state). */
-static void boot_gather(struct hvo_machine *m)
+/* gather_bootmem_prealloc_node: node n's bootmem pages become folios,
+ * appended to fs.  locked: nodes gather at once (hvo_boot_gather_node), so
+ * the folio table is taken under hugetlb_lock. */
+static void gather_collect(struct hvo_machine *m, unsigned n, struct folio **fs, unsigned *k, bool locked)
 {
-	struct folio *fs[HVO_MAX_BOOTMEM];
-	unsigned k = 0;
+	for (unsigned i = 0; i < m->nr_bootmem; i++) {
+		struct bootmem *b = &m->bootmem[i];
+		int32_t id;
 
-	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
-		for (unsigned i = 0; i < m->nr_bootmem; i++) {
-			struct bootmem *b = &m->bootmem[i];
-			int32_t id;
-
-			if (b->node != n || (b->flags & BOOTMEM_FREED))
-				continue;
-			if (!zones_valid(m, b)) {
-				/* hugetlb_bootmem_free_invalid_page: initialised, then to the buddy */
-				reset_struct_pages(m, b->pfn, nr_pages(b));
-				mach_free(m, b->pfn, b->order);
-				b->flags |= BOOTMEM_FREED;
-				continue;
-			}
-			id = folio_new(m, b->pfn, b->order);
-			if (id < 0)
-				continue;   /* host OOM */
-			/* hugetlb_folio_init_vmemmap: head and tails [1, RESERVE_PAGES) */
-			prep_hugetlb_range(m, folio_at(m, id), 0, m->geo.reserve_pages);
-			if (b->flags & BOOTMEM_HVO) {
-				folio_set_optimized(m, folio_at(m, id), true);
-				wrprotect_tails(m, b);
-			}
-			fs[k++] = folio_at(m, id);
+		if (b->node != n || (b->flags & BOOTMEM_FREED))
+			continue;
+		if (!zones_valid(m, b)) {
+			/* hugetlb_bootmem_free_invalid_page: initialised, then to the buddy */
+			reset_struct_pages(m, b->pfn, nr_pages(b));
+			mach_free(m, b->pfn, b->order);
+			b->flags |= BOOTMEM_FREED;
+			continue;
 		}
-	flush_tlb_all(m);
-	/* Batch optimize in boot mode: pre-HVO'd folios are skipped. */
-	g2_optimize_folios(m, fs, k);
+		if (locked)
+			mlock(m, HVO_LOCK_HUGETLB);
+		id = folio_new(m, b->pfn, b->order);
+		if (locked)
+			munlock(m, HVO_LOCK_HUGETLB);
+		if (id < 0)
+			continue;   /* host OOM */
+		/* hugetlb_folio_init_vmemmap: head and tails [1, RESERVE_PAGES) */
+		prep_hugetlb_range(m, folio_at(m, id), 0, m->geo.reserve_pages);
+		if (b->flags & BOOTMEM_HVO) {
+			folio_set_optimized(m, folio_at(m, id), true);
+			wrprotect_tails(m, b);
+		}
+		fs[(*k)++] = folio_at(m, id);
+	}
+}
+
+/* prep_and_add_bootmem_folios after the batch optimize. */
+static void gather_prep(struct hvo_machine *m, struct folio **fs, unsigned k, bool locked)
+{
 	for (unsigned i = 0; i < k; i++) {
 		struct folio *f = fs[i];
 
@@ -373,9 +376,57 @@ static void boot_gather(struct hvo_machine *m)
 		else
 			init_unremapped_tails(m, f);
 		read_pageblocks(m, f->pfn, 1ull << f->order, "init_migratetype");
+		if (locked)
+			mlock(m, HVO_LOCK_HUGETLB);
 		shadow_add(m->shadow, f->id, f->pfn, f->order, f->node, f->zone);
 		shadow_set_optimized(m->shadow, f->id, folio_optimized(m, f));
+		if (locked)
+			munlock(m, HVO_LOCK_HUGETLB);
 	}
+}
+
+/* gather_bootmem_prealloc + prep_and_add_bootmem_folios, one node after the
+ * other, one batch for all (hvo_boot_gather_node is the kernel's per-node
+ * parallel form: the nodes touch disjoint state). */
+static void boot_gather(struct hvo_machine *m)
+{
+	struct folio *fs[HVO_MAX_BOOTMEM];
+	unsigned k = 0;
+
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		gather_collect(m, n, fs, &k, false);
+	flush_tlb_all(m);
+	/* Batch optimize in boot mode: pre-HVO'd folios are skipped. */
+	g2_optimize_folios(m, fs, k);
+	gather_prep(m, fs, k, false);
+}
+
+void hvo_boot_gather_node(struct hvo_machine *m, unsigned node)
+{
+	struct folio *fs[HVO_MAX_BOOTMEM];
+	unsigned k = 0;
+
+	if (!m->cfg.gather_by_caller || node >= m->cfg.nr_nodes)
+		return;
+	gather_collect(m, node, fs, &k, true);
+	flush_tlb_all(m);
+	g2_optimize_folios(m, fs, k);
+	gather_prep(m, fs, k, true);
+}
+
+/* What follows gather: tails (B9), the zone-contiguity scan, sealing. */
+static void boot_after_gather(struct hvo_machine *m)
+{
+	if (mut(m, HVO_MUT_B9))
+		boot_init_tails(m);        /* B9: the late_initcall of v7.1 */
+	if (!mut(m, HVO_MUT_B11))
+		boot_zone_contiguous(m);
+	/* Every tail slot is read-only now: stray host writes must fault. */
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++)
+				if (m->zhvo[n][z].tails[i])
+					phys_frame_seal(m->phys, m->zhvo[n][z].tails[i] - 1);
 }
 
 void boot_finish(struct hvo_machine *m)
@@ -387,17 +438,16 @@ void boot_finish(struct hvo_machine *m)
 		boot_zone_contiguous(m);   /* B11: before gather initialised the memmap */
 	if (!mut(m, HVO_MUT_B9))
 		boot_init_tails(m);
+	if (m->cfg.gather_by_caller)
+		return;
 	boot_gather(m);
-	if (mut(m, HVO_MUT_B9))
-		boot_init_tails(m);        /* B9: the late_initcall of v7.1 */
-	if (!mut(m, HVO_MUT_B11))
-		boot_zone_contiguous(m);
-	/* Every tail slot is read-only now: stray host writes must fault. */
-	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
-		for (int z = 0; z < HVO_NR_ZONES; z++)
-			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++)
-				if (m->zhvo[n][z].tails[i])
-					phys_frame_seal(m->phys, m->zhvo[n][z].tails[i] - 1);
+	boot_after_gather(m);
+}
+
+void hvo_boot_finish(struct hvo_machine *m)
+{
+	if (m->nr_bootmem && m->cfg.gather_by_caller)
+		boot_after_gather(m);
 }
 
 void hvo_boot_counters(const struct hvo_machine *m, struct hvo_boot_counters *out)

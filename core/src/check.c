@@ -206,16 +206,16 @@ static int check_mapping(struct hvo_machine *m)
 		if (nd >= 0)
 			node[nd] += e[i].len;
 	}
-	if ((int64_t)boot != m->memmap_boot_pages || (int64_t)buddy != m->memmap_pages) {
+	if ((int64_t)boot != memmap_total(m, true) || (int64_t)buddy != memmap_total(m, false)) {
 		hvo_violate(m, 11, UINT64_MAX, -1, "memmap counters buddy=%" PRId64 " boot=%" PRId64 ", mapped pages "
-			    "buddy=%" PRIu64 " boot=%" PRIu64, m->memmap_pages, m->memmap_boot_pages, buddy, boot);
+			    "buddy=%" PRIu64 " boot=%" PRIu64, memmap_total(m, false), memmap_total(m, true), buddy, boot);
 		rc = 11;
 		goto out;
 	}
 	for (unsigned n = 0; n < HVO_MAX_NODES; n++)
-		if ((int64_t)node[n] != m->node_memmap[n]) {
+		if ((int64_t)node[n] != memmap_node(m, n)) {
 			hvo_violate(m, 11, UINT64_MAX, -1, "node %u memmap counter %" PRId64 ", %" PRIu64 " vmemmap pages "
-				    "live there", n, m->node_memmap[n], node[n]);
+				    "live there", n, memmap_node(m, n), node[n]);
 			rc = 11;
 			goto out;
 		}
@@ -418,7 +418,7 @@ void hvo_dump(const struct hvo_machine *cm, hvo_log_fn log, void *ctx)
 	OUT("state: page_shift=%u struct_page=%u vbase=0x%" PRIx64 " hvo=%d mutants=0x%" PRIx64, m->geo.page_shift,
 	    m->geo.struct_page_size, m->vbase, m->enabled, m->cfg.mutants);
 	OUT("  memmap buddy=%" PRId64 " boot=%" PRId64 " tlb_flushes=%" PRIu64 " pmd_splits=%" PRIu64 " stale_tlb=%u "
-	    "pte_tables=%" PRIu64, m->memmap_pages, m->memmap_boot_pages, m->tlb_flushes, m->pmd_splits, m->nr_stale,
+	    "pte_tables=%" PRIu64, memmap_total(m, false), memmap_total(m, true), m->tlb_flushes, m->pmd_splits, tlb_nr_stale(m),
 	    m->nr_pte_tables);
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
 		for (int z = 0; z < HVO_NR_ZONES; z++)
@@ -480,8 +480,8 @@ uint64_t hvo_digest(const struct hvo_machine *cm)
 	struct hvo_machine *m = (struct hvo_machine *)cm;
 	uint64_t h = 0xcbf29ce484222325ull;
 
-	h = fnv64(h, (uint64_t)m->memmap_pages);
-	h = fnv64(h, (uint64_t)m->memmap_boot_pages);
+	h = fnv64(h, (uint64_t)memmap_total(m, false));
+	h = fnv64(h, (uint64_t)memmap_total(m, true));
 	h = fnv64(h, phys_free_frames(m->phys));
 	/* ZONE_DEVICE tails are hashed with the DAX state. */
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)

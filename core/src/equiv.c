@@ -69,9 +69,9 @@ int hvo_compare_visible(struct hvo_machine *a, struct hvo_machine *b, char *diff
 
 	if (a->enabled != b->enabled)
 		DIFF("hugetlb_optimize_vmemmap %d vs %d", a->enabled, b->enabled);
-	if (a->memmap_pages + a->memmap_boot_pages != b->memmap_pages + b->memmap_boot_pages)
-		DIFF("memmap pages buddy=%" PRId64 " boot=%" PRId64 " vs buddy=%" PRId64 " boot=%" PRId64, a->memmap_pages,
-		     a->memmap_boot_pages, b->memmap_pages, b->memmap_boot_pages);
+	if (memmap_total(a, false) + memmap_total(a, true) != memmap_total(b, false) + memmap_total(b, true))
+		DIFF("memmap pages buddy=%" PRId64 " boot=%" PRId64 " vs buddy=%" PRId64 " boot=%" PRId64, memmap_total(a, false),
+		     memmap_total(a, true), memmap_total(b, false), memmap_total(b, true));
 	for (uint32_t id = 0; id < n; id++) {
 		bool la = id < a->nr_folios && folio_at(a, id)->live, lb = id < b->nr_folios && folio_at(b, id)->live;
 

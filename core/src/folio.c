@@ -180,9 +180,10 @@ int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order)
 		if (!n)
 			return -1;
 		m->folio_chunks = n;
-		n[chunks - 1] = calloc(FOLIO_CHUNK, sizeof(struct folio));
+		n[chunks - 1] = aligned_alloc(_Alignof(struct folio), FOLIO_CHUNK * sizeof(struct folio));
 		if (!n[chunks - 1])
 			return -1;
+		memset(n[chunks - 1], 0, FOLIO_CHUNK * sizeof(struct folio));
 	}
 	f = folio_at(m, m->nr_folios);
 	memset(f, 0, sizeof(*f));
@@ -637,9 +638,10 @@ void hvo_counters(const struct hvo_machine *cm, struct hvo_counters *out)
 	struct hvo_machine *m = (struct hvo_machine *)cm;
 
 	memset(out, 0, sizeof(*out));
-	out->memmap_pages = m->memmap_pages;
-	out->memmap_boot_pages = m->memmap_boot_pages;
-	memcpy(out->node_memmap, m->node_memmap, sizeof(out->node_memmap));
+	out->memmap_pages = memmap_total(m, false);
+	out->memmap_boot_pages = memmap_total(m, true);
+	for (unsigned n = 0; n < HVO_MAX_NODES; n++)
+		out->node_memmap[n] = memmap_node(m, n);
 	for (uint32_t i = 0; i < m->nr_folios; i++) {
 		struct folio *f = folio_at(m, i);
 

@@ -45,6 +45,10 @@ struct pmd {
 
 /* A translation some CPU may still hold until the next covering flush (5.4). */
 struct stale_tlb { uint64_t vaddr, pfn; };
+/* The list is sharded by the node of the memory a vmemmap address describes
+ * (lock HVO_LOCK_TLB + shard), so optimize/restore on different nodes share
+ * no list and no lock; a cache line each. */
+struct tlb_shard { struct stale_tlb *stale; unsigned nr, cap; } __attribute__((aligned(64)));
 
 /* ------------------------------------------------------------ HVO state */
 
@@ -62,7 +66,7 @@ struct folio {
 	bool live;
 	bool busy;        /* inside an optimize/restore: I3/I7 do not hold yet */
 	uint64_t tag;     /* hugetlb metadata value stored in page[3] */
-};
+} __attribute__((aligned(64)));  /* a line each: threads churn neighbouring folios */
 
 /* A bootmem gigantic page (huge_bootmem_page) and its flags (boot.c). */
 struct bootmem {
@@ -87,8 +91,7 @@ struct hvo_machine {
 	unsigned pmd_order;       /* frames per PMD leaf: 2^pmd_order */
 	struct pmd *pmd;
 	uint64_t nr_pmd;
-	struct stale_tlb *stale;
-	unsigned nr_stale, stale_cap;
+	struct tlb_shard tlb[HVO_MAX_NODES];
 	uint64_t nr_pte_tables;
 
 	/* HVO */
@@ -100,9 +103,12 @@ struct hvo_machine {
 	uint64_t boot_nrinvalid;
 	uint32_t nr_folios;               /* ids 0..nr_folios-1, live or dead */
 
-	/* accounting (2.9): system-wide; per node by where the page lives */
-	int64_t memmap_pages, memmap_boot_pages;
-	int64_t node_memmap[HVO_MAX_NODES];
+	/* accounting (2.9), like the kernel's per-cpu vmstat diffs: a cache line
+	 * per node (where the page lives; B12c: the memory it describes), so
+	 * optimize/restore on different nodes share no counter; the system-wide
+	 * counters are the sums (memmap_total), the last shard takes pages of
+	 * no node (never in practice) */
+	struct memmap_shard { int64_t buddy, boot; } __attribute__((aligned(64))) memmap[HVO_MAX_NODES + 1];
 	uint64_t tlb_flushes, pmd_splits;
 
 	/* G1: hugetlb_optimize_vmemmap_key (a count, like static_branch_inc/dec)
@@ -121,7 +127,9 @@ struct hvo_machine {
 	struct hvo_violation viol;
 	struct shadow *shadow;
 	struct dax_state *dax;    /* G3 device DAX ranges (dax.c); NULL before G3 */
-	unsigned depth;           /* API nesting (injected racers) */
+	/* API nesting (injected racers); its own cache line: every call of
+	 * every thread writes it, has_viol and the pointers above are read */
+	unsigned depth __attribute__((aligned(64)));
 	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
 	unsigned nr_snap_pool;
 };
@@ -156,6 +164,9 @@ void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order);
 /* memmap_pages_add / memmap_boot_pages_add for one vmemmap page (sign +-1).
  * described_node is the node of the memory the page describes (B12c). */
 void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int delta, unsigned described_node);
+/* NR_MEMMAP_BOOT_PAGES (boot) or NR_MEMMAP_PAGES, and both on node n. */
+int64_t memmap_total(const struct hvo_machine *m, bool boot);
+int64_t memmap_node(const struct hvo_machine *m, unsigned n);
 
 /* sync.c */
 void sync_point(struct hvo_machine *m, enum hvo_sync_point sp, const char *where);
@@ -221,6 +232,7 @@ void vm_pte_table_release(struct hvo_machine *m, uint64_t vaddr);
 void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end);
 void flush_tlb_all(struct hvo_machine *m);
 bool tlb_is_stale(struct hvo_machine *m, uint64_t pfn);
+unsigned tlb_nr_stale(const struct hvo_machine *m);  /* over the shards, without their locks */
 /* Default (memmap_init) struct page image for pfn into buf (struct_page_size bytes). */
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
 

@@ -156,11 +156,13 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, c
 	rc = hvo_config_validate(cfg, err, errlen);
 	if (rc)
 		return rc;
-	m = calloc(1, sizeof(*m));
+	/* its per-node shards are cache-line aligned (the machine's type is too) */
+	m = aligned_alloc(_Alignof(struct hvo_machine), (sizeof(*m) + 63) & ~(size_t)63);
 	if (!m) {
 		snprintf(err, errlen, "out of host memory");
 		return -HVO_ENOMEM;
 	}
+	memset(m, 0, sizeof(*m));
 	m->cfg = *cfg;
 	hvo_geometry_init(&m->geo, cfg->page_shift, cfg->struct_page_size, err, errlen);
 	m->enabled = cfg->hvo_enabled;
@@ -226,7 +228,8 @@ void hvo_machine_destroy(struct hvo_machine *m)
 	for (uint32_t i = 0; i * FOLIO_CHUNK < m->nr_folios; i++)
 		free(m->folio_chunks[i]);
 	free(m->folio_chunks);
-	free(m->stale);
+	for (unsigned s = 0; s < HVO_MAX_NODES; s++)
+		free(m->tlb[s].stale);
 	for (unsigned i = 0; i < m->nr_snap_pool; i++)
 		free(m->snap_pool[i].buf);
 	free(m);
@@ -272,10 +275,14 @@ void hvo_log(const struct hvo_machine *m, const char *fmt, ...)
 
 bool mach_should_fail(struct hvo_machine *m, enum hvo_site site)
 {
-	uint64_t call = __atomic_add_fetch(&m->fail_calls, 1, __ATOMIC_RELAXED);
-	uint64_t site_call = __atomic_add_fetch(&m->site_calls[site], 1, __ATOMIC_RELAXED);
+	uint64_t call, site_call;
 
-	return m->cfg.fail && m->cfg.fail(m->cfg.fail_ctx, site, site_call, call);
+	/* The counts only feed the hook: without one, threads share no counter line. */
+	if (!m->cfg.fail)
+		return false;
+	call = __atomic_add_fetch(&m->fail_calls, 1, __ATOMIC_RELAXED);
+	site_call = __atomic_add_fetch(&m->site_calls[site], 1, __ATOMIC_RELAXED);
+	return m->cfg.fail(m->cfg.fail_ctx, site, site_call, call);
 }
 
 int mach_alloc(struct hvo_machine *m, enum hvo_site site, unsigned node, int zone, unsigned order,
@@ -312,7 +319,7 @@ int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, b
 void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 {
 	/* I12: nothing may still translate to a page that goes back to the allocator. */
-	for (uint64_t i = 0; i < (1ull << order) && __atomic_load_n(&m->nr_stale, __ATOMIC_RELAXED); i++)
+	for (uint64_t i = 0; i < (1ull << order) && tlb_nr_stale(m); i++)
 		if (tlb_is_stale(m, pfn + i))
 			hvo_violate(m, 12, pfn + i, -1, "page freed before the TLB flush of its old vmemmap mapping");
 	if (phys_free(m->phys, pfn, order))
@@ -323,10 +330,24 @@ void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int del
 {
 	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
 
+	struct memmap_shard *s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
+
 	/* atomics: optimize/restore of different folios run concurrently (5.1) */
-	__atomic_fetch_add(boot ? &m->memmap_boot_pages : &m->memmap_pages, delta, __ATOMIC_RELAXED);
-	if (node >= 0 && node < HVO_MAX_NODES)
-		__atomic_fetch_add(&m->node_memmap[node], delta, __ATOMIC_RELAXED);
+	__atomic_fetch_add(boot ? &s->boot : &s->buddy, delta, __ATOMIC_RELAXED);
+}
+
+int64_t memmap_total(const struct hvo_machine *m, bool boot)
+{
+	int64_t v = 0;
+
+	for (unsigned n = 0; n <= HVO_MAX_NODES; n++)
+		v += __atomic_load_n(boot ? &m->memmap[n].boot : &m->memmap[n].buddy, __ATOMIC_RELAXED);
+	return v;
+}
+
+int64_t memmap_node(const struct hvo_machine *m, unsigned n)
+{
+	return __atomic_load_n(&m->memmap[n].buddy, __ATOMIC_RELAXED) + __atomic_load_n(&m->memmap[n].boot, __ATOMIC_RELAXED);
 }
 
 uint64_t hvo_vmemmap_oom(const struct hvo_machine *m)

@@ -1,15 +1,26 @@
 /*
  * phys.c - simulated physical memory (see phys.h).
  *
- * Everything is keyed by pfn in open-addressing hash tables, so the cost is
- * the number of blocks, never the size of the machine:
- *   recs    one record per block: a live allocation or a free buddy block.
- *           Free blocks are also on per-(node, zone, order) doubly linked
- *           lists whose links are pfns (records move when the table grows
- *           and on deletion, so no pointer is kept across a table change).
- *   frames  the host bytes of the frames that have any.
+ * Everything is keyed by pfn, so the cost is the number of blocks and
+ * frames in use, never the size of the machine:
+ *   recs    per node, an open-addressing hash table with one record per
+ *           block: a live allocation or a free buddy block.  Free blocks are
+ *           also on per-(node, zone, order) doubly linked lists whose links
+ *           are pfns (records move when the table grows and on deletion, so
+ *           no pointer is kept across a table change).
+ *   frames  the host bytes of the frames that have any: a radix tree by pfn
+ *           whose nodes are published once (cmpxchg) and never move or go
+ *           away before phys_destroy, so a reader finds a frame's bytes
+ *           without a lock (every vmemmap access does).
  * Iteration never depends on host addresses, so identical call sequences
  * give identical pfns.
+ *
+ * Locking (the kernel's zone->lock, one per node here: a node's zones,
+ * records, pcp lists, counters, buffer cache and sealed set are its own, and
+ * every block lies inside one node).  Lock order: a thread holds at most one
+ * node lock and takes no other lock while holding it; callers may hold
+ * page_table_lock (vm_split_pmd) or hugetlb_lock around a phys call.
+ * Readers of frame bytes and of the seal state take no lock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -165,23 +176,51 @@ struct rec {
 	int8_t site;
 };
 
+/* A frame's host bytes: buf is published with a release store under the
+ * node lock and read with acquire by anyone; seal is the index in the
+ * node's sealed set, NIL when writable (written under the lock). */
 struct frame {
-	uint64_t pfn;     /* key */
 	uint8_t *buf;
-	uint64_t seal;    /* index in phys->sealed, NIL when writable */
+	uint64_t seal;
 };
 
+#define FR_BITS 9
+#define FR_FAN (1u << FR_BITS)
+struct fr_leaf { struct frame f[FR_FAN]; };
+struct fr_dir { void *slot[FR_FAN]; };   /* children: dirs, or leaves one level down */
+
 struct sealed { uint64_t pfn; const uint8_t *buf; };
+
+/* Dropped buffers (poisoned) in a FIFO ring, and the arenas they come from. */
+struct bufcache {
+	uint8_t **ring;
+	size_t head, n, cap;
+	uint8_t **arenas;             /* ARENA_BUFS buffers each */
+	size_t nr_arenas;
+};
 
 struct pnode {
 	uint64_t start, end;
 	uint64_t zs[HVO_NR_ZONES], ze[HVO_NR_ZONES]; /* zone ranges, possibly empty */
 	uint64_t mb_top;                             /* boot allocator: lowest pfn taken */
 	bool movable_only;
+	/* under this node's lock */
+	struct htab recs;
+	uint64_t by_site[HVO_NR_SITES];
+	uint64_t free_frames, nr_free_blocks;
+	struct bufcache cache;
+	struct sealed *sealed;
+	size_t nr_sealed, sealed_cap;  /* nr_sealed: release-stored for fault handlers */
+	/* Order-0 frees park here and order-0 allocations take from here first,
+	 * like the kernel's pcp lists: no split/merge ping-pong for the pages
+	 * HVO allocates and frees one at a time.  Drained when an allocation
+	 * would otherwise fail. */
+	uint64_t pcp[HVO_NR_ZONES][PCP_MAX];
+	unsigned pcp_n[HVO_NR_ZONES];
 };
 
 struct phys {
-	const struct hvo_sync_ops *sync;  /* zone->lock goes through the seam */
+	const struct hvo_sync_ops *sync;  /* the node locks go through the seam */
 	unsigned nr_nodes, max_order;
 	uint64_t page_size;
 	size_t buf_size, buf_align;   /* host buffer: page_size rounded to host pages */
@@ -190,54 +229,25 @@ struct phys {
 	/* memblock_reserve()d blocks (bootmem huge pages): the allocator steps around them */
 	struct { uint64_t pfn; unsigned order; } resv[PHYS_MAX_RESV];
 	unsigned nr_resv;
-	struct htab recs, frames;
-	uint64_t by_site[HVO_NR_SITES];
-	uint64_t free_frames, nr_free_blocks, total, max_pfn;
-	uint8_t **cache;              /* FIFO ring of dropped (poisoned) buffers */
-	size_t cache_head, cache_n, cache_cap;
-	uint8_t **arenas;             /* buffers are carved from these, ARENA_BUFS each */
-	size_t nr_arenas;
-	struct sealed *sealed;
-	size_t nr_sealed, sealed_cap;
-	/* Order-0 frees park here and order-0 allocations take from here first,
-	 * like the kernel's pcp lists: no split/merge ping-pong for the pages
-	 * HVO allocates and frees one at a time.  Drained when an allocation
-	 * would otherwise fail. */
-	uint64_t pcp[HVO_MAX_NODES][HVO_NR_ZONES][PCP_MAX];
-	unsigned pcp_n[HVO_MAX_NODES][HVO_NR_ZONES];
+	uint64_t total, max_pfn;
+	void *froot;                  /* frame radix tree: fr_depth dir levels above the leaves */
+	unsigned fr_depth;
 	uint64_t head[];              /* free-list heads [node][zone][order] */
 };
 
-/* zone->lock: the kernel serialises its buddy allocator with it; here one
- * lock covers every zone's lists and the allocation and frame records.
- * Taken through the seam without a scheduling point (nothing in here is a
- * race the model studies), so the plain backend pays nothing. */
-static void zone_lock(const struct phys *p)
+/* zone->lock of node n, taken through the seam without a scheduling point
+ * (nothing in here is a race the model studies), so the plain backend pays
+ * nothing. */
+static void node_lock(const struct phys *p, unsigned n)
 {
 	if (p->sync && p->sync->lock)
-		p->sync->lock(p->sync->ctx, HVO_LOCK_ZONE);
+		p->sync->lock(p->sync->ctx, (enum hvo_lock)(HVO_LOCK_ZONE + n));
 }
 
-static void zone_unlock(const struct phys *p)
+static void node_unlock(const struct phys *p, unsigned n)
 {
 	if (p->sync && p->sync->unlock)
-		p->sync->unlock(p->sync->ctx, HVO_LOCK_ZONE);
-}
-
-/* The frame records as bookkeeping (which host buffer backs a pfn, its
- * seal): the same lock, bracketed for the backend (hvo_sync_ops.model_begin). */
-static void frames_lock(const struct phys *p)
-{
-	if (p->sync && p->sync->model_begin)
-		p->sync->model_begin(p->sync->ctx);
-	zone_lock(p);
-}
-
-static void frames_unlock(const struct phys *p)
-{
-	zone_unlock(p);
-	if (p->sync && p->sync->model_end)
-		p->sync->model_end(p->sync->ctx);
+		p->sync->unlock(p->sync->ctx, (enum hvo_lock)(HVO_LOCK_ZONE + n));
 }
 
 static uint64_t *list_head(struct phys *p, unsigned n, int z, unsigned o)
@@ -245,7 +255,7 @@ static uint64_t *list_head(struct phys *p, unsigned n, int z, unsigned o)
 	return &p->head[((size_t)n * HVO_NR_ZONES + (size_t)z) * (p->max_order + 1) + o];
 }
 
-static struct rec *rec_find(const struct phys *p, uint64_t pfn) { return ht_find(&p->recs, pfn); }
+static struct rec *rec_find(const struct pnode *nd, uint64_t pfn) { return ht_find(&nd->recs, pfn); }
 
 static int locate(const struct phys *p, uint64_t pfn, unsigned *node, int *zone)
 {
@@ -264,6 +274,77 @@ static int locate(const struct phys *p, uint64_t pfn, unsigned *node, int *zone)
 			}
 	}
 	return -1;
+}
+
+/* ------------------------------------------------------------ frame radix tree */
+
+/* The slot of pfn's frame; with create, missing levels are made and
+ * published with cmpxchg (two node locks may race for a shared dir).
+ * NULL: pfn beyond the tree, no such slot yet, or host OOM. */
+static struct frame *fr_slot(const struct phys *p, uint64_t pfn, bool create)
+{
+	void *n = p->froot;
+
+	if (pfn >> 63 || pfn >> (FR_BITS * (p->fr_depth + 1)))
+		return NULL;
+	for (unsigned l = p->fr_depth; l > 0; l--) {
+		void **slot = &((struct fr_dir *)n)->slot[(pfn >> (FR_BITS * l)) & (FR_FAN - 1)];
+		void *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *none = NULL;
+
+		if (!c) {
+			if (!create || !(c = calloc(1, l > 1 ? sizeof(struct fr_dir) : sizeof(struct fr_leaf))))
+				return NULL;
+			if (!__atomic_compare_exchange_n(slot, &none, c, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				free(c);
+				c = none;
+			}
+		}
+		n = c;
+	}
+	return &((struct fr_leaf *)n)->f[pfn & (FR_FAN - 1)];
+}
+
+typedef void (*fr_fn)(struct phys *p, uint64_t pfn, struct frame *f, void *ctx);
+
+/* fn for every frame with bytes in [lo, hi), ascending; only the children
+ * overlapping the range are visited and empty subtrees are skipped, so a
+ * huge range with few frames costs little.  n covers FR_FAN^(level+1) pfns
+ * from base, and [lo, hi) overlaps it. */
+static void fr_walk(struct phys *p, void *n, unsigned level, uint64_t base, uint64_t lo, uint64_t hi, fr_fn fn,
+		    void *ctx)
+{
+	unsigned shift = FR_BITS * level;
+	uint64_t first = lo > base ? (lo - base) >> shift : 0, last = (hi - 1 - base) >> shift;
+
+	if (last >= FR_FAN)
+		last = FR_FAN - 1;
+	for (uint64_t i = first; i <= last; i++) {
+		uint64_t b = base + (i << shift);
+		void *c;
+
+		if (!level) {
+			struct frame *f = &((struct fr_leaf *)n)->f[i];
+
+			if (__atomic_load_n(&f->buf, __ATOMIC_ACQUIRE))
+				fn(p, b, f, ctx);
+		} else if ((c = __atomic_load_n(&((struct fr_dir *)n)->slot[i], __ATOMIC_ACQUIRE)) != NULL) {
+			fr_walk(p, c, level - 1, b, lo, hi, fn, ctx);
+		}
+	}
+}
+
+static void fr_for_range(struct phys *p, uint64_t lo, uint64_t hi, fr_fn fn, void *ctx)
+{
+	if (lo < hi && !(lo >> (FR_BITS * (p->fr_depth + 1))))
+		fr_walk(p, p->froot, p->fr_depth, 0, lo, hi, fn, ctx);
+}
+
+static void fr_free(void *n, unsigned level)
+{
+	for (unsigned i = 0; level && i < FR_FAN; i++)
+		if (((struct fr_dir *)n)->slot[i])
+			fr_free(((struct fr_dir *)n)->slot[i], level - 1);
+	free(n);
 }
 
 /* ------------------------------------------------------------ creation */
@@ -315,8 +396,6 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 	p->page_size = g->page_size;
 	p->buf_align = host_page > 4096 ? (size_t)host_page : 4096;
 	p->buf_size = (g->page_size + p->buf_align - 1) / p->buf_align * p->buf_align;
-	p->recs.esz = sizeof(struct rec);
-	p->frames.esz = sizeof(struct frame);
 	dma_end = (1ull << 32) >> g->page_shift;
 	for (unsigned i = 0; i < p->nr_nodes; i++) {
 		const struct hvo_node_config *c = &cfg->node[i];
@@ -332,6 +411,7 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		nd->end = e;
 		nd->mb_top = e;
 		nd->movable_only = c->movable_only;
+		nd->recs.esz = sizeof(struct rec);
 		nd->zs[HVO_ZONE_DMA32] = s;
 		nd->ze[HVO_ZONE_DMA32] = dma;
 		nd->zs[HVO_ZONE_NORMAL] = dma;
@@ -347,6 +427,16 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		if (nd->ze[HVO_ZONE_DEVICE] > p->max_pfn)
 			p->max_pfn = nd->ze[HVO_ZONE_DEVICE];
 	}
+	/* Radix levels for every pfn below max_pfn (FR_FAN^7 = 2^63 covers all). */
+	while (p->fr_depth < 6 && (p->max_pfn - 1) >> (FR_BITS * (p->fr_depth + 1)))
+		p->fr_depth++;
+	p->froot = calloc(1, p->fr_depth ? sizeof(struct fr_dir) : sizeof(struct fr_leaf));
+	if (!p->froot) {
+		free(p);
+		if (err)
+			snprintf(err, errlen, "phys: out of host memory");
+		return -HVO_ENOMEM;
+	}
 	*out = p;
 	return 0;
 }
@@ -355,21 +445,21 @@ void phys_destroy(struct phys *p)
 {
 	if (!p)
 		return;
-	for (uint64_t i = 0; i < p->frames.cap; i++) {
-		struct frame *f = ht_slot(&p->frames, i);
+	for (unsigned n = 0; n < p->nr_nodes; n++) {
+		struct pnode *nd = &p->node[n];
 
-		if (f->pfn != NIL && f->seal != NIL)
-			mprotect(f->buf, p->buf_size, PROT_READ | PROT_WRITE);
+		for (size_t i = 0; i < nd->nr_sealed; i++)
+			mprotect((void *)nd->sealed[i].buf, p->buf_size, PROT_READ | PROT_WRITE);
+		for (size_t i = 0; i < nd->cache.nr_arenas; i++) {
+			UNPOISON(nd->cache.arenas[i], ARENA_BUFS * p->buf_size);
+			free(nd->cache.arenas[i]);
+		}
+		free(nd->cache.arenas);
+		free(nd->cache.ring);
+		free(nd->recs.mem);
+		free(nd->sealed);
 	}
-	for (size_t i = 0; i < p->nr_arenas; i++) {
-		UNPOISON(p->arenas[i], ARENA_BUFS * p->buf_size);
-		free(p->arenas[i]);
-	}
-	free(p->arenas);
-	free(p->cache);
-	free(p->frames.mem);
-	free(p->recs.mem);
-	free(p->sealed);
+	fr_free(p->froot, p->fr_depth);
 	free(p);
 }
 
@@ -378,8 +468,9 @@ void phys_destroy(struct phys *p)
 /* Insert a free block (room reserved) at the head of its list. */
 static void add_free(struct phys *p, unsigned n, int z, uint64_t pfn, unsigned o)
 {
+	struct pnode *nd = &p->node[n];
 	uint64_t *head = list_head(p, n, z, o);
-	struct rec *r = ht_insert(&p->recs, pfn);
+	struct rec *r = ht_insert(&nd->recs, pfn);
 
 	r->state = REC_FREE;
 	r->order = (uint8_t)o;
@@ -388,30 +479,32 @@ static void add_free(struct phys *p, unsigned n, int z, uint64_t pfn, unsigned o
 	r->prev = NIL;
 	r->next = *head;
 	if (*head != NIL)
-		rec_find(p, *head)->prev = pfn;
+		rec_find(nd, *head)->prev = pfn;
 	*head = pfn;
-	p->free_frames += 1ull << o;
-	p->nr_free_blocks++;
+	nd->free_frames += 1ull << o;
+	nd->nr_free_blocks++;
 }
 
 /* Unlink a free block from its list; the record stays. */
 static void take_free(struct phys *p, unsigned n, int z, struct rec *r)
 {
+	struct pnode *nd = &p->node[n];
+
 	if (r->prev != NIL)
-		rec_find(p, r->prev)->next = r->next;
+		rec_find(nd, r->prev)->next = r->next;
 	else
 		*list_head(p, n, z, r->order) = r->next;
 	if (r->next != NIL)
-		rec_find(p, r->next)->prev = r->prev;
+		rec_find(nd, r->next)->prev = r->prev;
 	r->prev = r->next = NIL;
-	p->free_frames -= 1ull << r->order;
-	p->nr_free_blocks--;
+	nd->free_frames -= 1ull << r->order;
+	nd->nr_free_blocks--;
 }
 
 /* Give [pfn, pfn + 2^o) of zone z back, merging with free buddies. */
 static void release_block(struct phys *p, unsigned n, int z, uint64_t pfn, unsigned o)
 {
-	const struct pnode *nd = &p->node[n];
+	struct pnode *nd = &p->node[n];
 
 	while (o < p->max_order) {
 		uint64_t b = pfn ^ (1ull << o);
@@ -420,11 +513,11 @@ static void release_block(struct phys *p, unsigned n, int z, uint64_t pfn, unsig
 		/* Never merge across a zone boundary. */
 		if (b < nd->zs[z] || b + (1ull << o) > nd->ze[z])
 			break;
-		r = rec_find(p, b);
+		r = rec_find(nd, b);
 		if (!r || r->state != REC_FREE || r->order != o)
 			break;
 		take_free(p, n, z, r);
-		ht_remove(&p->recs, r);
+		ht_remove(&nd->recs, r);
 		pfn &= ~(1ull << o);
 		o++;
 	}
@@ -434,21 +527,34 @@ static void release_block(struct phys *p, unsigned n, int z, uint64_t pfn, unsig
 /* An allocated block may straddle zones (boot memory): free it zone by zone. */
 static void release_range(struct phys *p, uint64_t pfn, unsigned o);
 
-static bool drain_pcp_nolock(struct phys *p)
+/* Node n's pcp pages back to its buddy lists, under its lock. */
+static bool drain_pcp_nolock(struct phys *p, unsigned n)
+{
+	struct pnode *nd = &p->node[n];
+	bool any = false;
+
+	for (int z = 0; z < HVO_NR_ZONES; z++)
+		while (nd->pcp_n[z]) {
+			uint64_t pfn = nd->pcp[z][--nd->pcp_n[z]];
+
+			/* room was reserved when the page was parked: it had a record */
+			ht_remove(&nd->recs, rec_find(nd, pfn));
+			nd->free_frames--;
+			release_range(p, pfn, 0);
+			any = true;
+		}
+	return any;
+}
+
+static bool drain_pcp_all(struct phys *p)
 {
 	bool any = false;
 
-	for (unsigned n = 0; n < p->nr_nodes; n++)
-		for (int z = 0; z < HVO_NR_ZONES; z++)
-			while (p->pcp_n[n][z]) {
-				uint64_t pfn = p->pcp[n][z][--p->pcp_n[n][z]];
-
-				/* room was reserved when the page was parked: it had a record */
-				ht_remove(&p->recs, rec_find(p, pfn));
-				p->free_frames--;
-				release_range(p, pfn, 0);
-				any = true;
-			}
+	for (unsigned n = 0; n < p->nr_nodes; n++) {
+		node_lock(p, n);
+		any |= drain_pcp_nolock(p, n);
+		node_unlock(p, n);
+	}
 	return any;
 }
 
@@ -478,7 +584,7 @@ static int carve(struct phys *p, unsigned n, int z, uint64_t a, uint64_t b)
 			o = p->max_order;
 		while ((1ull << o) > b - a)
 			o--;
-		if (ht_reserve(&p->recs, 1))
+		if (ht_reserve(&p->node[n].recs, 1))
 			return -HVO_ENOMEM;
 		add_free(p, n, z, b - (1ull << o), o);
 		b -= 1ull << o;
@@ -488,19 +594,20 @@ static int carve(struct phys *p, unsigned n, int z, uint64_t a, uint64_t b)
 
 /* ------------------------------------------------------------ boot allocator */
 
-static struct rec *boot_record(struct phys *p, uint64_t at, unsigned order, int site)
+static struct rec *boot_record(struct phys *p, unsigned n, uint64_t at, unsigned order, int site)
 {
+	struct pnode *nd = &p->node[n];
 	struct rec *r;
 
-	if (ht_reserve(&p->recs, 1))
+	if (ht_reserve(&nd->recs, 1))
 		return NULL;
-	r = ht_insert(&p->recs, at);
+	r = ht_insert(&nd->recs, at);
 	r->state = REC_ALLOC;
 	r->order = (uint8_t)order;
 	r->origin = PHYS_ORIGIN_BOOT;
 	r->site = (int8_t)site;
 	r->prev = r->next = NIL;
-	p->by_site[site] += 1ull << order;
+	nd->by_site[site] += 1ull << order;
 	return r;
 }
 
@@ -542,7 +649,7 @@ int phys_memblock_alloc(struct phys *p, int site, unsigned node, unsigned order,
 			break;
 		nd->mb_top = p->resv[i].pfn;
 	}
-	if (!boot_record(p, at, order, site))
+	if (!boot_record(p, node, at, order, site))
 		return -HVO_ENOMEM;
 	nd->mb_top = at;
 	*pfn = at;
@@ -552,15 +659,16 @@ int phys_memblock_alloc(struct phys *p, int site, unsigned node, unsigned order,
 int phys_memblock_reserve(struct phys *p, int site, uint64_t pfn, unsigned order)
 {
 	uint64_t size = 1ull << order;
-	unsigned n;
+	unsigned n, n2;
 	int z;
 
 	if (p->buddy_ready || order > p->max_order || pfn & (size - 1))
 		return -HVO_EINVAL;
-	if (p->nr_resv == PHYS_MAX_RESV || locate(p, pfn, &n, &z) || locate(p, pfn + size - 1, &n, &z) ||
+	/* inside one node: its records live in that node's table */
+	if (p->nr_resv == PHYS_MAX_RESV || locate(p, pfn, &n, &z) || locate(p, pfn + size - 1, &n2, &z) || n != n2 ||
 	    resv_overlap(p, pfn, size) >= 0 || pfn + size > p->node[n].mb_top)
 		return -HVO_EINVAL;
-	if (!boot_record(p, pfn, order, site))
+	if (!boot_record(p, n, pfn, order, site))
 		return -HVO_ENOMEM;
 	p->resv[p->nr_resv].pfn = pfn;
 	p->resv[p->nr_resv++].order = order;
@@ -576,21 +684,22 @@ static int cmp_rec_desc(const void *a, const void *b)
 
 void phys_buddy_init(struct phys *p)
 {
-	struct rec *boot;
-	uint64_t nb = 0;
-
 	if (p->buddy_ready)
 		return;
 	p->buddy_ready = true;
-	/* Only boot allocations exist now; collect them highest first. */
-	boot = malloc((p->recs.used ? p->recs.used : 1) * sizeof(*boot));
-	if (!boot)
-		return; /* host OOM: the buddy stays empty */
-	for (uint64_t i = 0; i < p->recs.cap; i++)
-		if (ht_key(&p->recs, i) != NIL)
-			memcpy(&boot[nb++], ht_slot(&p->recs, i), sizeof(*boot));
-	qsort(boot, nb, sizeof(*boot), cmp_rec_desc);
-	for (unsigned n = 0; n < p->nr_nodes; n++)
+	for (unsigned n = 0; n < p->nr_nodes; n++) {
+		const struct htab *recs = &p->node[n].recs;
+		struct rec *boot;
+		uint64_t nb = 0;
+
+		/* Only boot allocations exist now, each inside its node; highest first. */
+		boot = malloc((recs->used ? recs->used : 1) * sizeof(*boot));
+		if (!boot)
+			return; /* host OOM: the buddy stays empty */
+		for (uint64_t i = 0; i < recs->cap; i++)
+			if (ht_key(recs, i) != NIL)
+				memcpy(&boot[nb++], ht_slot(recs, i), sizeof(*boot));
+		qsort(boot, nb, sizeof(*boot), cmp_rec_desc);
 		for (int z = HVO_ZONE_DEVICE - 1; z >= 0; z--) {  /* device pages never reach the buddy */
 			uint64_t zs = p->node[n].zs[z], hi = p->node[n].ze[z];
 
@@ -601,32 +710,33 @@ void phys_buddy_init(struct phys *p)
 				if (re <= zs || rs >= hi)
 					continue;
 				if (re < hi && carve(p, n, z, re, hi))
-					goto out;
+					break;
 				hi = rs > zs ? rs : zs;
 			}
 			if (hi > zs && carve(p, n, z, zs, hi))
-				goto out;
+				break;
 		}
-out:
-	free(boot);
+		free(boot);
+	}
 }
 
 /* ------------------------------------------------------------ buddy */
 
 static int alloc_in_zone(struct phys *p, unsigned n, int z, unsigned order, int site, uint64_t *pfn)
 {
+	struct pnode *nd = &p->node[n];
 	struct rec *r;
 	uint64_t at;
 	unsigned o;
 
-	if (order == 0 && p->pcp_n[n][z]) {
-		at = p->pcp[n][z][--p->pcp_n[n][z]];
-		r = rec_find(p, at);
+	if (order == 0 && nd->pcp_n[z]) {
+		at = nd->pcp[z][--nd->pcp_n[z]];
+		r = rec_find(nd, at);
 		r->state = REC_ALLOC;
 		r->origin = PHYS_ORIGIN_BUDDY;
 		r->site = (int8_t)site;
-		p->free_frames--;
-		p->by_site[site]++;
+		nd->free_frames--;
+		nd->by_site[site]++;
 		*pfn = at;
 		return 0;
 	}
@@ -636,10 +746,10 @@ static int alloc_in_zone(struct phys *p, unsigned n, int z, unsigned order, int 
 	if (o > p->max_order)
 		return -HVO_ENOMEM;
 	/* Room for every split-off half first: nothing fails midway. */
-	if (ht_reserve(&p->recs, o - order + 1))
+	if (ht_reserve(&nd->recs, o - order + 1))
 		return -HVO_ENOMEM;
 	at = *list_head(p, n, z, o);
-	r = rec_find(p, at);
+	r = rec_find(nd, at);
 	take_free(p, n, z, r);
 	r->state = REC_ALLOC;
 	r->order = (uint8_t)order;
@@ -648,12 +758,13 @@ static int alloc_in_zone(struct phys *p, unsigned n, int z, unsigned order, int 
 	/* Keep the low part, hand back the upper halves. */
 	while (o-- > order)
 		add_free(p, n, z, at + (1ull << o), o);
-	p->by_site[site] += 1ull << order;
+	nd->by_site[site] += 1ull << order;
 	*pfn = at;
 	return 0;
 }
 
-static int alloc_nolock(struct phys *p, int site, unsigned node, int zone, unsigned order, unsigned gfp, uint64_t *pfn)
+/* Node by node, each under its own lock only (never two at once). */
+static int alloc_locked(struct phys *p, int site, unsigned node, int zone, unsigned order, unsigned gfp, uint64_t *pfn)
 {
 	int zones[HVO_NR_ZONES + 1], nz = 0;
 
@@ -682,77 +793,77 @@ static int alloc_nolock(struct phys *p, int site, unsigned node, int zone, unsig
 
 			if (i && (gfp & PHYS_GFP_THISNODE))
 				break;
+			node_lock(p, n);
 			for (int k = 0; k < nz; k++) {
 				bool dup = false;
 
 				for (int j = 0; j < k; j++)
 					dup |= zones[j] == zones[k];
-				if (!dup && !alloc_in_zone(p, n, zones[k], order, site, pfn))
+				if (!dup && !alloc_in_zone(p, n, zones[k], order, site, pfn)) {
+					node_unlock(p, n);
 					return 0;
+				}
 			}
+			node_unlock(p, n);
 		}
-		if (!drain_pcp_nolock(p))
+		if (!drain_pcp_all(p))
 			break;
 	}
 	return -HVO_ENOMEM;
 }
 
-static void drop_frames(struct phys *p, uint64_t pfn, uint64_t count);
+static void drop_frames(struct phys *p, unsigned n, uint64_t pfn, uint64_t count);
 
-static int free_nolock(struct phys *p, uint64_t pfn, unsigned order)
+/* pfn lies in node n, zone z; n's lock is held. */
+static int free_nolock(struct phys *p, unsigned n, int z, uint64_t pfn, unsigned order)
 {
-	struct rec *r = rec_find(p, pfn);
-	unsigned n;
-	int site, z;
+	struct pnode *nd = &p->node[n];
+	struct rec *r = rec_find(nd, pfn);
+	int site;
 
 	if (!r || r->state != REC_ALLOC || r->order != order)
 		return -HVO_EINVAL;
 	/* A boot block straddling zones can need a few extra records. */
-	if (ht_reserve(&p->recs, 2 * (p->max_order + 1)))
+	if (ht_reserve(&nd->recs, 2 * (p->max_order + 1)))
 		return -HVO_ENOMEM;
-	r = rec_find(p, pfn);
+	r = rec_find(nd, pfn);
 	site = r->site;
-	p->by_site[site] -= 1ull << order;
-	if (order == 0 && p->buddy_ready && !locate(p, pfn, &n, &z) && p->pcp_n[n][z] < PCP_MAX) {
+	nd->by_site[site] -= 1ull << order;
+	if (order == 0 && p->buddy_ready && nd->pcp_n[z] < PCP_MAX) {
 		r->state = REC_PCP;
 		r->site = -1;
-		p->pcp[n][z][p->pcp_n[n][z]++] = pfn;
-		p->free_frames++;
-		drop_frames(p, pfn, 1);
+		nd->pcp[z][nd->pcp_n[z]++] = pfn;
+		nd->free_frames++;
+		drop_frames(p, n, pfn, 1);
 		return 0;
 	}
-	ht_remove(&p->recs, r);
-	drop_frames(p, pfn, 1ull << order);
+	ht_remove(&nd->recs, r);
+	drop_frames(p, n, pfn, 1ull << order);
 	/* Before buddy_init the pfns simply stop being boot memory. */
 	if (p->buddy_ready)
 		release_range(p, pfn, order);
 	return 0;
 }
 
-static int split_to_nolock(struct phys *p, uint64_t pfn, unsigned order, unsigned new_order)
+static int split_to_nolock(struct pnode *nd, uint64_t pfn, unsigned order, unsigned new_order)
 {
-	struct rec *r = rec_find(p, pfn), tmpl;
+	struct rec *r = rec_find(nd, pfn), tmpl;
 	uint64_t pieces;
 
 	if (!r || r->state != REC_ALLOC || r->order != order || new_order > order)
 		return -HVO_EINVAL;
 	pieces = 1ull << (order - new_order);
-	if (ht_reserve(&p->recs, pieces - 1))
+	if (ht_reserve(&nd->recs, pieces - 1))
 		return -HVO_ENOMEM;
-	r = rec_find(p, pfn);
+	r = rec_find(nd, pfn);
 	r->order = (uint8_t)new_order;
 	tmpl = *r;
 	for (uint64_t i = 1; i < pieces; i++) {
-		r = ht_insert(&p->recs, pfn + (i << new_order));
+		r = ht_insert(&nd->recs, pfn + (i << new_order));
 		*r = tmpl;
 		r->pfn = pfn + (i << new_order);
 	}
 	return 0;
-}
-
-static int split_nolock(struct phys *p, uint64_t pfn, unsigned order)
-{
-	return split_to_nolock(p, pfn, order, 0);
 }
 
 /* ------------------------------------------------------------ queries */
@@ -779,11 +890,12 @@ bool phys_zone_present(const struct phys *p, unsigned node, int zone)
 	       p->node[node].ze[zone] > p->node[node].zs[zone];
 }
 
-static bool lookup_nolock(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out)
+/* pfn lies in node n (every block lies inside one node), whose lock is held. */
+static bool lookup_nolock(const struct phys *p, unsigned n, uint64_t pfn, struct phys_alloc_info *out)
 {
 	/* The block holding pfn starts at pfn rounded down to its order. */
 	for (unsigned o = 0; o <= p->max_order; o++) {
-		const struct rec *r = rec_find(p, pfn & ~((1ull << o) - 1));
+		const struct rec *r = rec_find(&p->node[n], pfn & ~((1ull << o) - 1));
 
 		if (!r || r->order < o)
 			continue;
@@ -800,12 +912,26 @@ static bool lookup_nolock(const struct phys *p, uint64_t pfn, struct phys_alloc_
 	return false;
 }
 
+/* The counters are summed over the nodes without their locks: callers read
+ * them at quiescent points (the checker, hvo_counters). */
 uint64_t phys_frames_by_site(const struct phys *p, int site)
 {
-	return site >= 0 && site < HVO_NR_SITES ? p->by_site[site] : 0;
+	uint64_t v = 0;
+
+	for (unsigned n = 0; site >= 0 && site < HVO_NR_SITES && n < p->nr_nodes; n++)
+		v += p->node[n].by_site[site];
+	return v;
 }
 
-uint64_t phys_free_frames(const struct phys *p) { return p->free_frames; }
+uint64_t phys_free_frames(const struct phys *p)
+{
+	uint64_t v = 0;
+
+	for (unsigned n = 0; n < p->nr_nodes; n++)
+		v += p->node[n].free_frames;
+	return v;
+}
+
 uint64_t phys_total_frames(const struct phys *p) { return p->total; }
 uint64_t phys_max_pfn(const struct phys *p) { return p->max_pfn; }
 
@@ -818,18 +944,22 @@ static int cmp_info(const void *a, const void *b)
 
 int phys_for_each_alloc(const struct phys *p, int (*fn)(void *ctx, const struct phys_alloc_info *a), void *ctx)
 {
-	struct phys_alloc_info *v = malloc((p->recs.used ? p->recs.used : 1) * sizeof(*v));
-	uint64_t nv = 0;
+	struct phys_alloc_info *v;
+	uint64_t nv = 0, used = 1;
 	int rc = 0;
 
+	for (unsigned n = 0; n < p->nr_nodes; n++)
+		used += p->node[n].recs.used;
+	v = malloc(used * sizeof(*v));
 	if (!v)
 		return -HVO_ENOMEM;
-	for (uint64_t i = 0; i < p->recs.cap; i++) {
-		const struct rec *r = ht_slot(&p->recs, i);
+	for (unsigned n = 0; n < p->nr_nodes; n++)
+		for (uint64_t i = 0; i < p->node[n].recs.cap; i++) {
+			const struct rec *r = ht_slot(&p->node[n].recs, i);
 
-		if (r->pfn != NIL && r->state == REC_ALLOC)
-			v[nv++] = (struct phys_alloc_info){ r->pfn, r->order, r->site, (enum phys_origin)r->origin };
-	}
+			if (r->pfn != NIL && r->state == REC_ALLOC)
+				v[nv++] = (struct phys_alloc_info){ r->pfn, r->order, r->site, (enum phys_origin)r->origin };
+		}
 	qsort(v, nv, sizeof(*v), cmp_info);
 	for (uint64_t i = 0; i < nv && !rc; i++)
 		rc = fn(ctx, &v[i]);
@@ -837,11 +967,19 @@ int phys_for_each_alloc(const struct phys *p, int (*fn)(void *ctx, const struct 
 	return rc;
 }
 
-uint64_t phys_nr_free_blocks(const struct phys *p) { return p->nr_free_blocks; }
+uint64_t phys_nr_free_blocks(const struct phys *p)
+{
+	uint64_t v = 0;
+
+	for (unsigned n = 0; n < p->nr_nodes; n++)
+		v += p->node[n].nr_free_blocks;
+	return v;
+}
 
 /* ------------------------------------------------------------ frame bytes */
 
-static int unseal(struct phys *p, struct frame *f)
+/* Under the lock of node nd, which holds f's frame (pfn). */
+static int unseal(struct phys *p, struct pnode *nd, struct frame *f)
 {
 	struct sealed last;
 
@@ -849,166 +987,156 @@ static int unseal(struct phys *p, struct frame *f)
 		return 0;
 	if (mprotect(f->buf, p->buf_size, PROT_READ | PROT_WRITE))
 		return -errno;
-	last = p->sealed[p->nr_sealed - 1];
-	p->sealed[f->seal] = last;
-	((struct frame *)ht_find(&p->frames, last.pfn))->seal = f->seal;
-	p->nr_sealed--;
-	f->seal = NIL;
+	last = nd->sealed[nd->nr_sealed - 1];
+	nd->sealed[f->seal] = last;
+	__atomic_store_n(&fr_slot(p, last.pfn, false)->seal, f->seal, __ATOMIC_RELAXED);
+	__atomic_store_n(&nd->nr_sealed, nd->nr_sealed - 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&f->seal, NIL, __ATOMIC_RELAXED);
 	return 0;
 }
 
 /* Buffers come from arenas of ARENA_BUFS (glibc's posix_memalign of one
  * page wastes about another page per buffer) and go back to a FIFO ring,
  * poisoned under ASan, so a stale pointer into a dropped frame is caught
- * for as long as possible before the buffer is reused. */
-static int cache_push(struct phys *p, uint8_t *b)
+ * for as long as possible before the buffer is reused.  One cache per node,
+ * under its lock. */
+static int cache_push(struct phys *p, struct bufcache *c, uint8_t *b)
 {
-	if (p->cache_n == p->cache_cap) {
-		size_t cap = p->cache_cap ? 2 * p->cache_cap : 256;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
 		uint8_t **n = malloc(cap * sizeof(*n));
 
 		if (!n)
 			return -1;
-		for (size_t i = 0; i < p->cache_n; i++)
-			n[i] = p->cache[(p->cache_head + i) % p->cache_cap];
-		free(p->cache);
-		p->cache = n;
-		p->cache_head = 0;
-		p->cache_cap = cap;
+		for (size_t i = 0; i < c->n; i++)
+			n[i] = c->ring[(c->head + i) % c->cap];
+		free(c->ring);
+		c->ring = n;
+		c->head = 0;
+		c->cap = cap;
 	}
 	POISON(b, p->buf_size);
-	p->cache[(p->cache_head + p->cache_n++) % p->cache_cap] = b;
+	c->ring[(c->head + c->n++) % c->cap] = b;
 	return 0;
 }
 
-static uint8_t *cache_pop(struct phys *p)
+static uint8_t *cache_pop(struct phys *p, struct bufcache *c)
 {
 	uint8_t *b;
 
-	if (!p->cache_n) {
-		uint8_t **arenas = realloc(p->arenas, (p->nr_arenas + 1) * sizeof(*arenas));
+	if (!c->n) {
+		uint8_t **arenas = realloc(c->arenas, (c->nr_arenas + 1) * sizeof(*arenas));
 		void *mem;
 
 		if (!arenas)
 			return NULL;
-		p->arenas = arenas;
+		c->arenas = arenas;
 		if (posix_memalign(&mem, p->buf_align, ARENA_BUFS * p->buf_size))
 			return NULL;
-		p->arenas[p->nr_arenas++] = mem;
+		c->arenas[c->nr_arenas++] = mem;
 		for (size_t i = 0; i < ARENA_BUFS; i++)
-			if (cache_push(p, (uint8_t *)mem + i * p->buf_size))
+			if (cache_push(p, c, (uint8_t *)mem + i * p->buf_size))
 				return NULL;
 	}
-	b = p->cache[p->cache_head];
-	p->cache_head = (p->cache_head + 1) % p->cache_cap;
-	p->cache_n--;
+	b = c->ring[c->head];
+	c->head = (c->head + 1) % c->cap;
+	c->n--;
 	UNPOISON(b, p->buf_size);
 	return b;
 }
 
-/* Drop one frame's bytes into the FIFO ring. */
-static void drop_frame(struct phys *p, struct frame *f)
+/* Drop one frame's bytes into its node's FIFO ring (under that node's lock). */
+static void drop_frame(struct phys *p, uint64_t pfn, struct frame *f, void *ctx)
 {
+	struct pnode *nd = ctx;
 	uint8_t *b = f->buf;
 
-	unseal(p, f);
-	ht_remove(&p->frames, f);
-	if (cache_push(p, b))
+	(void)pfn;
+	unseal(p, nd, f);
+	__atomic_store_n(&f->buf, NULL, __ATOMIC_RELEASE);
+	if (cache_push(p, &nd->cache, b))
 		abort(); /* host OOM for a pointer ring */
 }
 
-static void drop_frames(struct phys *p, uint64_t pfn, uint64_t count)
+/* Frames of [pfn, pfn + count), all in node n (locked). */
+static void drop_frames(struct phys *p, unsigned n, uint64_t pfn, uint64_t count)
 {
-	if (count <= p->frames.used) {
-		for (uint64_t i = 0; i < count; i++) {
-			struct frame *f = ht_find(&p->frames, pfn + i);
-
-			if (f)
-				drop_frame(p, f);
-		}
-		return;
-	}
-	/* A big block and few frames with bytes: walk the table instead.  A
-	 * removal pulls later entries back into slot i, so look at i again. */
-	for (uint64_t i = 0; i < p->frames.cap;) {
-		struct frame *f = ht_slot(&p->frames, i);
-
-		if (f->pfn != NIL && f->pfn - pfn < count)
-			drop_frame(p, f);
-		else
-			i++;
-	}
+	fr_for_range(p, pfn, pfn + count, drop_frame, &p->node[n]);
 }
 
-static uint8_t *frame_nolock(struct phys *p, uint64_t pfn, bool create)
+/* Lock-free: the frame's bytes, or NULL. */
+static uint8_t *frame_bytes(const struct phys *p, uint64_t pfn)
 {
-	struct frame *f = ht_find(&p->frames, pfn);
+	struct frame *f = fr_slot(p, pfn, false);
+
+	return f ? __atomic_load_n(&f->buf, __ATOMIC_ACQUIRE) : NULL;
+}
+
+/* Node n's lock is held and pfn is in node n. */
+static uint8_t *frame_create_nolock(struct phys *p, unsigned n, uint64_t pfn)
+{
+	struct frame *f;
 	uint8_t *b;
 
-	if (f)
-		return f->buf;
-	if (!create || !lookup_nolock(p, pfn, NULL) || ht_reserve(&p->frames, 1))
+	if (!lookup_nolock(p, n, pfn, NULL) || !(f = fr_slot(p, pfn, true)))
 		return NULL;
-	b = cache_pop(p);
+	if (f->buf)
+		return f->buf;
+	b = cache_pop(p, &p->node[n].cache);
 	if (!b)
 		return NULL;
-	f = ht_insert(&p->frames, pfn);
-	f->buf = b;
 	f->seal = NIL;
+	__atomic_store_n(&f->buf, b, __ATOMIC_RELEASE);
 	return b;
 }
 
-static int seal_nolock(struct phys *p, uint64_t pfn)
+static int seal_nolock(struct phys *p, struct pnode *nd, uint64_t pfn)
 {
-	struct frame *f = ht_find(&p->frames, pfn);
+	struct frame *f = fr_slot(p, pfn, false);
 
-	if (!f)
+	if (!f || !f->buf)
 		return -HVO_EINVAL;
 	if (f->seal != NIL)
 		return 0;
-	if (p->nr_sealed == p->sealed_cap) {
-		size_t cap = p->sealed_cap ? 2 * p->sealed_cap : 16;
-		struct sealed *s = realloc(p->sealed, cap * sizeof(*s));
+	if (nd->nr_sealed == nd->sealed_cap) {
+		size_t cap = nd->sealed_cap ? 2 * nd->sealed_cap : 16;
+		struct sealed *s = realloc(nd->sealed, cap * sizeof(*s));
 
 		if (!s)
 			return -HVO_ENOMEM;
-		p->sealed = s;
-		p->sealed_cap = cap;
+		nd->sealed = s;
+		nd->sealed_cap = cap;
 	}
 	if (mprotect(f->buf, p->buf_size, PROT_READ))
 		return -errno;
 	/* Entry first, count second: a fault handler may be reading. */
-	p->sealed[p->nr_sealed] = (struct sealed){ pfn, f->buf };
-	f->seal = p->nr_sealed;
-	__atomic_store_n(&p->nr_sealed, p->nr_sealed + 1, __ATOMIC_RELEASE);
+	nd->sealed[nd->nr_sealed] = (struct sealed){ pfn, f->buf };
+	__atomic_store_n(&f->seal, nd->nr_sealed, __ATOMIC_RELAXED);
+	__atomic_store_n(&nd->nr_sealed, nd->nr_sealed + 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
-static int unseal_nolock(struct phys *p, uint64_t pfn)
+static int unseal_nolock(struct phys *p, struct pnode *nd, uint64_t pfn)
 {
-	struct frame *f = ht_find(&p->frames, pfn);
+	struct frame *f = fr_slot(p, pfn, false);
 
-	return f ? unseal(p, f) : -HVO_EINVAL;
-}
-
-static bool sealed_nolock(const struct phys *p, uint64_t pfn)
-{
-	const struct frame *f = ht_find(&p->frames, pfn);
-
-	return f && f->seal != NIL;
+	return f && f->buf ? unseal(p, nd, f) : -HVO_EINVAL;
 }
 
 /* No allocation, no locks: callable from a SIGSEGV handler. */
 bool phys_addr_in_sealed_frame(const struct phys *p, const void *addr, uint64_t *pfn)
 {
-	size_t n = __atomic_load_n(&p->nr_sealed, __ATOMIC_ACQUIRE);
+	for (unsigned k = 0; k < p->nr_nodes; k++) {
+		const struct pnode *nd = &p->node[k];
+		size_t n = __atomic_load_n(&nd->nr_sealed, __ATOMIC_ACQUIRE);
 
-	for (size_t i = 0; i < n; i++)
-		if ((uintptr_t)addr - (uintptr_t)p->sealed[i].buf < p->buf_size) {
-			if (pfn)
-				*pfn = p->sealed[i].pfn;
-			return true;
-		}
+		for (size_t i = 0; i < n; i++)
+			if ((uintptr_t)addr - (uintptr_t)nd->sealed[i].buf < p->buf_size) {
+				if (pfn)
+					*pfn = nd->sealed[i].pfn;
+				return true;
+			}
+	}
 	return false;
 }
 
@@ -1016,81 +1144,103 @@ bool phys_addr_in_sealed_frame(const struct phys *p, const void *addr, uint64_t 
 
 #define FAIL(...) do { if (err) snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
+struct fr_check { uint64_t seen[HVO_MAX_NODES]; uint64_t bad_pfn; const char *bad; };
+
+static void check_frame(struct phys *p, uint64_t pfn, struct frame *f, void *ctx)
+{
+	struct fr_check *c = ctx;
+	const struct pnode *nd;
+	unsigned n;
+	int z;
+
+	if (c->bad)
+		return;
+	c->bad_pfn = pfn;
+	if (locate(p, pfn, &n, &z) || !lookup_nolock(p, n, pfn, NULL)) {
+		c->bad = "has bytes but is not allocated";
+		return;
+	}
+	nd = &p->node[n];
+	if (f->seal != NIL) {
+		c->seen[n]++;
+		if (f->seal >= nd->nr_sealed || nd->sealed[f->seal].pfn != pfn || nd->sealed[f->seal].buf != f->buf)
+			c->bad = "sealed index broken";
+	}
+}
+
 int phys_check(const struct phys *p, char *err, size_t errlen)
 {
-	uint64_t sites[HVO_NR_SITES] = { 0 }, nfree = 0, ffree = 0, falloc = 0, seen = 0;
+	uint64_t sites[HVO_NR_SITES] = { 0 }, nfree = 0, ffree = 0, falloc = 0, seen = 0, used = 1;
 	struct phys_alloc_info *v;
+	struct fr_check fc = { { 0 }, 0, NULL };
 	uint64_t nv = 0;
 
-	for (uint64_t i = 0; i < p->recs.cap; i++) {
-		const struct rec *r = ht_slot(&p->recs, i);
-		uint64_t sz;
-		unsigned n, n2;
-		int z, z2;
-
-		if (r->pfn == NIL)
-			continue;
-		if (rec_find(p, r->pfn) != r)
-			FAIL("record 0x%llx unreachable in the hash", (unsigned long long)r->pfn);
-		sz = 1ull << r->order;
-		if (r->order > p->max_order || r->pfn & (sz - 1))
-			FAIL("block 0x%llx order %u misaligned", (unsigned long long)r->pfn, r->order);
-		if (locate(p, r->pfn, &n, &z) || locate(p, r->pfn + sz - 1, &n2, &z2) || n != n2)
-			FAIL("block 0x%llx order %u outside a node", (unsigned long long)r->pfn, r->order);
-		if (r->state == REC_ALLOC) {
-			if (r->site < 0 || r->site >= HVO_NR_SITES)
-				FAIL("block 0x%llx bad site %d", (unsigned long long)r->pfn, r->site);
-			sites[r->site] += sz;
-			falloc += sz;
-			continue;
-		}
-		if (r->state == REC_PCP) {
-			if (r->order)
-				FAIL("pcp page 0x%llx of order %u", (unsigned long long)r->pfn, r->order);
-			ffree++;
-			continue;
-		}
-		if (r->state != REC_FREE || z != z2)
-			FAIL("free block 0x%llx bad state or crosses zones", (unsigned long long)r->pfn);
-		if (r->order < p->max_order) {
-			const struct rec *b = rec_find(p, r->pfn ^ sz);
-
-			if (b && b->state == REC_FREE && b->order == r->order &&
-			    phys_zone_of(p, b->pfn) == z && phys_node_of(p, b->pfn) == (int)n)
-				FAIL("free buddies 0x%llx and 0x%llx not merged", (unsigned long long)r->pfn,
-				     (unsigned long long)b->pfn);
-		}
-		nfree++;
-		ffree += sz;
-	}
-	{
+	for (unsigned rn = 0; rn < p->nr_nodes; rn++) {
+		const struct pnode *rnd = &p->node[rn];
 		uint64_t parked = 0, pcp_recs = 0;
 
-		for (unsigned n = 0; n < p->nr_nodes; n++)
-			for (int z = 0; z < HVO_NR_ZONES; z++)
-				for (unsigned i = 0; i < p->pcp_n[n][z]; i++) {
-					const struct rec *r = rec_find(p, p->pcp[n][z][i]);
+		for (uint64_t i = 0; i < rnd->recs.cap; i++) {
+			const struct rec *r = ht_slot(&rnd->recs, i);
+			uint64_t sz;
+			unsigned n, n2;
+			int z, z2;
 
-					if (!r || r->state != REC_PCP)
-						FAIL("pcp list %u/%d holds 0x%llx, not a parked page", n, z,
-						     (unsigned long long)p->pcp[n][z][i]);
-					parked++;
-				}
-		for (uint64_t i = 0; i < p->recs.cap; i++) {
-			const struct rec *r = ht_slot(&p->recs, i);
+			if (r->pfn == NIL)
+				continue;
+			if (rec_find(rnd, r->pfn) != r)
+				FAIL("record 0x%llx unreachable in the hash", (unsigned long long)r->pfn);
+			sz = 1ull << r->order;
+			if (r->order > p->max_order || r->pfn & (sz - 1))
+				FAIL("block 0x%llx order %u misaligned", (unsigned long long)r->pfn, r->order);
+			if (locate(p, r->pfn, &n, &z) || locate(p, r->pfn + sz - 1, &n2, &z2) || n != n2 || n != rn)
+				FAIL("block 0x%llx order %u outside a node", (unsigned long long)r->pfn, r->order);
+			pcp_recs += r->state == REC_PCP;
+			if (r->state == REC_ALLOC) {
+				if (r->site < 0 || r->site >= HVO_NR_SITES)
+					FAIL("block 0x%llx bad site %d", (unsigned long long)r->pfn, r->site);
+				sites[r->site] += sz;
+				falloc += sz;
+				continue;
+			}
+			if (r->state == REC_PCP) {
+				if (r->order)
+					FAIL("pcp page 0x%llx of order %u", (unsigned long long)r->pfn, r->order);
+				ffree++;
+				continue;
+			}
+			if (r->state != REC_FREE || z != z2)
+				FAIL("free block 0x%llx bad state or crosses zones", (unsigned long long)r->pfn);
+			if (r->order < p->max_order) {
+				const struct rec *b = rec_find(rnd, r->pfn ^ sz);
 
-			pcp_recs += r->pfn != NIL && r->state == REC_PCP;
+				if (b && b->state == REC_FREE && b->order == r->order &&
+				    phys_zone_of(p, b->pfn) == z && phys_node_of(p, b->pfn) == (int)n)
+					FAIL("free buddies 0x%llx and 0x%llx not merged", (unsigned long long)r->pfn,
+					     (unsigned long long)b->pfn);
+			}
+			nfree++;
+			ffree += sz;
 		}
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			for (unsigned i = 0; i < rnd->pcp_n[z]; i++) {
+				const struct rec *r = rec_find(rnd, rnd->pcp[z][i]);
+
+				if (!r || r->state != REC_PCP)
+					FAIL("pcp list %u/%d holds 0x%llx, not a parked page", rn, z,
+					     (unsigned long long)rnd->pcp[z][i]);
+				parked++;
+			}
 		if (parked != pcp_recs)
 			FAIL("%llu pages on pcp lists, %llu parked records", (unsigned long long)parked,
 			     (unsigned long long)pcp_recs);
+		used += rnd->recs.used;
 	}
-	if (nfree != p->nr_free_blocks || ffree != p->free_frames)
-		FAIL("free counts %llu/%llu, records say %llu/%llu", (unsigned long long)p->nr_free_blocks,
-		     (unsigned long long)p->free_frames, (unsigned long long)nfree, (unsigned long long)ffree);
+	if (nfree != phys_nr_free_blocks(p) || ffree != phys_free_frames(p))
+		FAIL("free counts %llu/%llu, records say %llu/%llu", (unsigned long long)phys_nr_free_blocks(p),
+		     (unsigned long long)phys_free_frames(p), (unsigned long long)nfree, (unsigned long long)ffree);
 	for (int s = 0; s < HVO_NR_SITES; s++)
-		if (sites[s] != p->by_site[s])
-			FAIL("site %d: %llu frames counted, %llu live", s, (unsigned long long)p->by_site[s],
+		if (sites[s] != phys_frames_by_site(p, s))
+			FAIL("site %d: %llu frames counted, %llu live", s, (unsigned long long)phys_frames_by_site(p, s),
 			     (unsigned long long)sites[s]);
 	if (p->buddy_ready && ffree + falloc != p->total)
 		FAIL("free %llu + allocated %llu != total %llu", (unsigned long long)ffree,
@@ -1102,7 +1252,7 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 				uint64_t prev = NIL;
 
 				for (uint64_t at = *list_head((struct phys *)p, n, z, o); at != NIL;) {
-					const struct rec *r = rec_find(p, at);
+					const struct rec *r = rec_find(&p->node[n], at);
 
 					if (!r || r->state != REC_FREE || r->order != o || r->prev != prev ||
 					    phys_node_of(p, at) != (int)n || phys_zone_of(p, at) != z || ++seen > nfree)
@@ -1114,15 +1264,16 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 	if (seen != nfree)
 		FAIL("%llu free blocks on lists, %llu records", (unsigned long long)seen, (unsigned long long)nfree);
 	/* No two blocks overlap. */
-	v = malloc((p->recs.used ? p->recs.used : 1) * sizeof(*v));
+	v = malloc(used * sizeof(*v));
 	if (!v)
 		FAIL("out of host memory");
-	for (uint64_t i = 0; i < p->recs.cap; i++) {
-		const struct rec *r = ht_slot(&p->recs, i);
+	for (unsigned n = 0; n < p->nr_nodes; n++)
+		for (uint64_t i = 0; i < p->node[n].recs.cap; i++) {
+			const struct rec *r = ht_slot(&p->node[n].recs, i);
 
-		if (r->pfn != NIL)
-			v[nv++] = (struct phys_alloc_info){ r->pfn, r->order, 0, PHYS_ORIGIN_BUDDY };
-	}
+			if (r->pfn != NIL)
+				v[nv++] = (struct phys_alloc_info){ r->pfn, r->order, 0, PHYS_ORIGIN_BUDDY };
+		}
 	qsort(v, nv, sizeof(*v), cmp_info);
 	for (uint64_t i = 1; i < nv; i++)
 		if (v[i - 1].pfn + (1ull << v[i - 1].order) > v[i].pfn) {
@@ -1132,25 +1283,14 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 			FAIL("blocks 0x%llx and 0x%llx overlap", (unsigned long long)a, (unsigned long long)b);
 		}
 	free(v);
-	/* Frame bytes only for live frames; the sealed set matches. */
-	seen = 0;
-	for (uint64_t i = 0; i < p->frames.cap; i++) {
-		const struct frame *f = ht_slot(&p->frames, i);
-
-		if (f->pfn == NIL)
-			continue;
-		if (ht_find(&p->frames, f->pfn) != f)
-			FAIL("frame 0x%llx unreachable in the hash", (unsigned long long)f->pfn);
-		if (!lookup_nolock(p, f->pfn, NULL))
-			FAIL("frame 0x%llx has bytes but is not allocated", (unsigned long long)f->pfn);
-		if (f->seal != NIL) {
-			seen++;
-			if (f->seal >= p->nr_sealed || p->sealed[f->seal].pfn != f->pfn || p->sealed[f->seal].buf != f->buf)
-				FAIL("frame 0x%llx sealed index broken", (unsigned long long)f->pfn);
-		}
-	}
-	if (seen != p->nr_sealed)
-		FAIL("%llu sealed frames, %zu in the sealed set", (unsigned long long)seen, p->nr_sealed);
+	/* Frame bytes only for live frames; the sealed sets match. */
+	fr_for_range((struct phys *)p, 0, UINT64_MAX, check_frame, &fc);
+	if (fc.bad)
+		FAIL("frame 0x%llx %s", (unsigned long long)fc.bad_pfn, fc.bad);
+	for (unsigned n = 0; n < p->nr_nodes; n++)
+		if (fc.seen[n] != p->node[n].nr_sealed)
+			FAIL("node %u: %llu sealed frames, %zu in the sealed set", n, (unsigned long long)fc.seen[n],
+			     p->node[n].nr_sealed);
 	return 0;
 }
 
@@ -1158,107 +1298,103 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 
 int phys_alloc(struct phys *p, int site, unsigned node, int zone, unsigned order, unsigned gfp, uint64_t *pfn)
 {
-	int r;
-
-	zone_lock(p);
-	r = alloc_nolock(p, site, node, zone, order, gfp, pfn);
-	zone_unlock(p);
-	return r;
+	return alloc_locked(p, site, node, zone, order, gfp, pfn);
 }
 
 int phys_free(struct phys *p, uint64_t pfn, unsigned order)
 {
-	int r;
+	unsigned n;
+	int z, r;
 
-	zone_lock(p);
-	r = free_nolock(p, pfn, order);
-	zone_unlock(p);
+	if (locate(p, pfn, &n, &z))
+		return -HVO_EINVAL;
+	node_lock(p, n);
+	r = free_nolock(p, n, z, pfn, order);
+	node_unlock(p, n);
 	return r;
 }
 
 int phys_split_to(struct phys *p, uint64_t pfn, unsigned order, unsigned new_order)
 {
-	int r;
+	unsigned n;
+	int z, r;
 
-	zone_lock(p);
-	r = split_to_nolock(p, pfn, order, new_order);
-	zone_unlock(p);
+	if (locate(p, pfn, &n, &z))
+		return -HVO_EINVAL;
+	node_lock(p, n);
+	r = split_to_nolock(&p->node[n], pfn, order, new_order);
+	node_unlock(p, n);
 	return r;
 }
 
 int phys_split(struct phys *p, uint64_t pfn, unsigned order)
 {
-	int r;
-
-	zone_lock(p);
-	r = split_nolock(p, pfn, order);
-	zone_unlock(p);
-	return r;
+	return phys_split_to(p, pfn, order, 0);
 }
 
 bool phys_lookup(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out)
 {
+	unsigned n;
+	int z;
 	bool r;
 
-	zone_lock(p);
-	r = lookup_nolock(p, pfn, out);
-	zone_unlock(p);
+	if (locate(p, pfn, &n, &z))
+		return false;
+	node_lock(p, n);
+	r = lookup_nolock(p, n, pfn, out);
+	node_unlock(p, n);
 	return r;
 }
 
 bool phys_drain_pcp(struct phys *p)
 {
-	bool r;
-
-	zone_lock(p);
-	r = drain_pcp_nolock(p);
-	zone_unlock(p);
-	return r;
+	return drain_pcp_all(p);
 }
 
+/* Finding bytes takes no lock; making them takes the node's. */
 uint8_t *phys_frame(struct phys *p, uint64_t pfn, bool create)
 {
-	uint8_t *r;
+	uint8_t *r = frame_bytes(p, pfn);
+	unsigned n;
+	int z;
 
-	frames_lock(p);
-	r = frame_nolock(p, pfn, false);
-	frames_unlock(p);
-	if (r || !create)
+	if (r || !create || locate(p, pfn, &n, &z))
 		return r;
-	/* A new frame takes a host buffer that another frame gave back: that
-	 * hand-over orders the buffer's old accesses before the new ones. */
-	zone_lock(p);
-	r = frame_nolock(p, pfn, true);
-	zone_unlock(p);
+	node_lock(p, n);
+	r = frame_create_nolock(p, n, pfn);
+	node_unlock(p, n);
 	return r;
 }
 
 int phys_frame_seal(struct phys *p, uint64_t pfn)
 {
-	int r;
+	unsigned n;
+	int z, r;
 
-	frames_lock(p);
-	r = seal_nolock(p, pfn);
-	frames_unlock(p);
+	if (locate(p, pfn, &n, &z))
+		return -HVO_EINVAL;
+	node_lock(p, n);
+	r = seal_nolock(p, &p->node[n], pfn);
+	node_unlock(p, n);
 	return r;
 }
 
 int phys_frame_unseal(struct phys *p, uint64_t pfn)
 {
-	int r;
+	unsigned n;
+	int z, r;
 
-	frames_lock(p);
-	r = unseal_nolock(p, pfn);
-	frames_unlock(p);
+	if (locate(p, pfn, &n, &z))
+		return -HVO_EINVAL;
+	node_lock(p, n);
+	r = unseal_nolock(p, &p->node[n], pfn);
+	node_unlock(p, n);
 	return r;
 }
 
 bool phys_frame_sealed(const struct phys *p, uint64_t pfn)
 {
-	bool r;
+	struct frame *f = fr_slot(p, pfn, false);
 
-	frames_lock(p);
-	r = sealed_nolock(p, pfn);
-	frames_unlock(p);
-	return r;
+	return f && __atomic_load_n(&f->buf, __ATOMIC_ACQUIRE) && __atomic_load_n(&f->seal, __ATOMIC_RELAXED) != NIL;
 }

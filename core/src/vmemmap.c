@@ -400,62 +400,107 @@ bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t
 	return true;
 }
 
+/* The TLB shard of a vmemmap address: the node of the pfn it describes. */
+static unsigned tlb_shard_of(const struct hvo_machine *m, uint64_t vaddr)
+{
+	int n = phys_node_of(m->phys, (vaddr - m->vbase) / m->geo.struct_page_size);
+
+	return n > 0 ? (unsigned)n : 0;
+}
+
 void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte)
 {
 	uint64_t old = *slot;
 
 	sync_point(m, HVO_SP_PTE_SET, "set_pte");
-	model_lock(m, HVO_LOCK_TLB);
 	if ((old & PTE_PRESENT) && pte_pfn(old) != pte_pfn(pte)) {
-		if (m->nr_stale == m->stale_cap) {
-			unsigned cap = m->stale_cap ? 2 * m->stale_cap : 64;
-			struct stale_tlb *n = realloc(m->stale, cap * sizeof(*n));
+		unsigned s = tlb_shard_of(m, vaddr);
+		struct tlb_shard *t = &m->tlb[s];
+
+		model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+		if (t->nr == t->cap) {
+			unsigned cap = t->cap ? 2 * t->cap : 64;
+			struct stale_tlb *n = realloc(t->stale, cap * sizeof(*n));
 
 			if (!n)
 				abort(); /* host OOM: nothing sensible to model */
-			m->stale = n;
-			m->stale_cap = cap;
+			t->stale = n;
+			t->cap = cap;
 		}
-		m->stale[m->nr_stale] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
-		/* atomic: mach_free peeks at the count without the lock */
-		__atomic_store_n(&m->nr_stale, m->nr_stale + 1, __ATOMIC_RELAXED);
+		t->stale[t->nr] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
+		/* atomic: tlb_is_stale and mach_free peek at the counts without the lock */
+		__atomic_store_n(&t->nr, t->nr + 1, __ATOMIC_RELAXED);
+		model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 	}
-	model_unlock(m, HVO_LOCK_TLB);
 	/* smp_wmb() before set_pte_at: contents first, then the entry (B6). */
 	__atomic_store_n(slot, pte, __ATOMIC_RELEASE);
 }
 
+/* Drop shard s's entries inside [start, end). */
+static void tlb_flush_shard(struct hvo_machine *m, unsigned s, uint64_t start, uint64_t end)
+{
+	struct tlb_shard *t = &m->tlb[s];
+	unsigned j = 0;
+
+	if (!__atomic_load_n(&t->nr, __ATOMIC_RELAXED))
+		return;
+	model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+	for (unsigned i = 0; i < t->nr; i++)
+		if (t->stale[i].vaddr < start || t->stale[i].vaddr >= end)
+			t->stale[j++] = t->stale[i];
+	__atomic_store_n(&t->nr, j, __ATOMIC_RELAXED);
+	model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+}
+
 void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
 {
-	unsigned j = 0;
+	uint64_t first = (start - m->vbase) / m->geo.struct_page_size;
+	uint64_t last = (end - 1 - m->vbase) / m->geo.struct_page_size;
+	int n = phys_node_of(m->phys, first);
 
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_kernel_range");
 	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
-	model_lock(m, HVO_LOCK_TLB);
-	for (unsigned i = 0; i < m->nr_stale; i++)
-		if (m->stale[i].vaddr < start || m->stale[i].vaddr >= end)
-			m->stale[j++] = m->stale[i];
-	__atomic_store_n(&m->nr_stale, j, __ATOMIC_RELAXED);
-	model_unlock(m, HVO_LOCK_TLB);
+	/* One shard when the range describes one stretch of one node. */
+	if (n >= 0 && n == phys_node_of(m->phys, last) &&
+	    (phys_zone_of(m->phys, first) == HVO_ZONE_DEVICE) == (phys_zone_of(m->phys, last) == HVO_ZONE_DEVICE)) {
+		tlb_flush_shard(m, tlb_shard_of(m, start), start, end);
+		return;
+	}
+	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
+		tlb_flush_shard(m, s, start, end);
 }
 
 void flush_tlb_all(struct hvo_machine *m)
 {
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_all");
 	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
-	model_lock(m, HVO_LOCK_TLB);
-	__atomic_store_n(&m->nr_stale, 0, __ATOMIC_RELAXED);
-	model_unlock(m, HVO_LOCK_TLB);
+	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
+		tlb_flush_shard(m, s, 0, UINT64_MAX);
+}
+
+unsigned tlb_nr_stale(const struct hvo_machine *m)
+{
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
+		n += __atomic_load_n(&m->tlb[s].nr, __ATOMIC_RELAXED);
+	return n;
 }
 
 bool tlb_is_stale(struct hvo_machine *m, uint64_t pfn)
 {
 	bool stale = false;
 
-	model_lock(m, HVO_LOCK_TLB);
-	for (unsigned i = 0; i < m->nr_stale && !stale; i++)
-		stale = m->stale[i].pfn == pfn;
-	model_unlock(m, HVO_LOCK_TLB);
+	for (unsigned s = 0; s < m->cfg.nr_nodes && !stale; s++) {
+		struct tlb_shard *t = &m->tlb[s];
+
+		if (!__atomic_load_n(&t->nr, __ATOMIC_RELAXED))
+			continue;
+		model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+		for (unsigned i = 0; i < t->nr && !stale; i++)
+			stale = t->stale[i].pfn == pfn;
+		model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+	}
 	return stale;
 }
 

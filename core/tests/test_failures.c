@@ -70,6 +70,13 @@ static void gigantic(struct hvo_machine *m)
 	free_all(m);
 }
 
+/* The machine counts failable calls only for a hook: one that never fails. */
+static bool never_fail(void *ctx, enum hvo_site site, uint64_t site_call, uint64_t call)
+{
+	(void)ctx, (void)site, (void)site_call, (void)call;
+	return false;
+}
+
 static uint64_t count_calls(void)
 {
 	struct hvo_config c;
@@ -77,6 +84,7 @@ static uint64_t count_calls(void)
 	uint64_t calls;
 
 	hvo_config_default(&c);
+	c.fail = never_fail;
 	m = tests_machine(&c);
 	scenario(m);
 	calls = m->fail_calls;

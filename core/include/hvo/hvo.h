@@ -106,10 +106,20 @@ enum hvo_sync_point {
 	HVO_NR_SYNC_POINTS
 };
 const char *hvo_sync_point_name(int sp);
-/* init_mm.page_table_lock, hugetlb_lock, zone->lock (the buddy allocator
- * and the model's frame records), and the lock of the TLB model's list of
- * stale translations (hardware needs none; the list is the model's). */
-enum hvo_lock { HVO_LOCK_PAGE_TABLE, HVO_LOCK_HUGETLB, HVO_LOCK_ZONE, HVO_LOCK_TLB, HVO_NR_LOCKS };
+/* init_mm.page_table_lock, hugetlb_lock, the locks of the TLB model's
+ * lists of stale translations (HVO_LOCK_TLB + shard, one shard per node;
+ * hardware needs none, the lists are the model's; vmemmap.c), and
+ * zone->lock, one per node (HVO_LOCK_ZONE + node: that node's buddy lists,
+ * allocation and frame records; phys.c).
+ * Lock order: ascending enum value, with at most one TLB lock and at most
+ * one zone lock held at a time; the TLB and zone locks are leaves
+ * (page_table_lock -> zone lock, page_table_lock -> TLB lock in
+ * vm_split_pmd).  The threads backend (stress_sync.c) checks it. */
+enum hvo_lock {
+	HVO_LOCK_PAGE_TABLE, HVO_LOCK_HUGETLB, HVO_LOCK_TLB,
+	HVO_LOCK_ZONE = HVO_LOCK_TLB + HVO_MAX_NODES,
+	HVO_NR_LOCKS = HVO_LOCK_ZONE + HVO_MAX_NODES
+};
 struct hvo_sync_ops {
 	void (*sched)(void *ctx, enum hvo_sync_point sp, const char *where);
 	void (*lock)(void *ctx, enum hvo_lock lock);   /* NULL: plain single-thread lock */
@@ -231,6 +241,10 @@ struct hvo_config {
 	/* Skip the per-operation byte snapshots behind I8/I9 (benchmarks only;
 	 * hvo_check still evaluates every invariant). */
 	bool skip_op_checks;
+	/* Boot stops before gather (2.8): the caller runs hvo_boot_gather_node()
+	 * for every node, one thread per node if it likes (the kernel's padata
+	 * jobs), then hvo_boot_finish() once; only then is the machine booted. */
+	bool gather_by_caller;
 };
 
 /* A small two-node 4K/64B machine with HVO on: the default everywhere. */
@@ -243,6 +257,11 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out,
 		       char *err, size_t errlen);
 void hvo_machine_destroy(struct hvo_machine *m);
 const struct hvo_geometry *hvo_machine_geometry(const struct hvo_machine *m);
+/* With config gather_by_caller: gather_bootmem_prealloc_node + its batch
+ * optimize for one node (nodes may run concurrently), then the rest of the
+ * boot pipeline once every node is done. */
+void hvo_boot_gather_node(struct hvo_machine *m, unsigned node);
+void hvo_boot_finish(struct hvo_machine *m);
 
 /* ----------------------------------------------------------------- folios */
 

@@ -1,0 +1,95 @@
+/*
+ * stress.h - what the scenario files of hvo-stress share (stress.c has the
+ * driver, the churn and tail-storm scenarios; stress_dax.c dax-churn;
+ * stress_gather.c gather).
+ */
+#ifndef HVO_STRESS_H
+#define HVO_STRESS_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "stress_sync.h"
+
+#define MAX_THREADS 64
+#define LOG_LEN 16
+#define CHURN_FOLIOS 2
+
+/* The last LOG_LEN ops of a thread: what hvo-sched oplog replays (walkers:
+ * the index of the pfn in the folio too). */
+struct oplog { const char *op[LOG_LEN]; int32_t folio[LOG_LEN]; uint64_t idx[LOG_LEN]; int rc[LOG_LEN]; unsigned n; };
+
+struct opts {
+	const char *scenario, *reports;
+	unsigned threads, walkers;
+	double time_s;
+	uint64_t max_ops, seed, mutants;
+	enum hvo_gen gen;
+};
+
+struct worker;
+struct stress {
+	struct opts o;
+	struct tsync sync;
+	struct hvo_machine *m;
+	pthread_barrier_t start, done;
+	pthread_rwlock_t quiesce;    /* dax-churn: threads hold it for reading, checks for writing */
+	pthread_mutex_t hotplug;     /* dax-churn: mem_hotplug_lock around hot-add/remove */
+	int stop;                    /* atomic */
+	struct worker *w;
+	unsigned nw;
+	uint64_t epochs, checks;
+	unsigned storm_done;         /* storm threads done this epoch (relaxed: orders nothing) */
+	char fail[600];
+	pthread_mutex_t fail_lock;
+};
+
+/* dax-churn: the range a worker keeps hot-adding and removing.  state
+ * counts the readers inside it (a pgmap reference), DAX_DEAD while none
+ * may enter; pfn, order, node are published by clearing DAX_DEAD (release). */
+#define DAX_DEAD 0x40000000
+struct dax_slot { int state; int32_t id; uint64_t pfn; unsigned order, node; };
+
+struct worker {
+	struct stress *st;
+	unsigned idx;
+	bool walker;
+	pthread_t tid;
+	uint64_t ops, views;
+	int32_t ids[CHURN_FOLIOS];
+	struct hvo_folio_info fi[CHURN_FOLIOS]; /* as set up: walkers read pfn and order here */
+	struct dax_slot dax;
+	struct oplog log;
+};
+
+void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc);
+void failf(struct stress *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool check_machine(struct stress *st);
+int make_machine(struct stress *st);
+static inline bool stopping(struct stress *st) { return __atomic_load_n(&st->stop, __ATOMIC_RELAXED); }
+static inline uint64_t rng_next(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return *s >> 33;
+}
+
+/* The default config's two nodes; dax-churn gives each 1 GiB of device
+ * pfns (8 sections) at 16 GiB << node, above the memory. */
+#define STRESS_NODES 2
+static inline uint64_t dax_start_pfn(unsigned node, unsigned page_shift)
+{
+	return ((16ull << 30) << node) >> page_shift;
+}
+
+/* stress_dax.c */
+int dax_setup(struct stress *st);
+void *dax_thread(void *arg);
+void *dax_walk_thread(void *arg);
+void dax_end(struct stress *st);
+
+/* stress_gather.c */
+int gather_setup(struct stress *st);
+void *gather_thread(void *arg);
+void gather_epoch(struct stress *st);
+
+#endif
