@@ -44,7 +44,7 @@ static const char *gen_name(enum hvo_gen g)
 }
 
 int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigned n, uint64_t extra_mutants,
-		 struct hvo_diff_result *res)
+		 unsigned flags, struct hvo_diff_result *res)
 {
 	struct lane *l = calloc(n ? n : 1, sizeof(*l));
 	size_t i = 0;
@@ -60,7 +60,8 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 	}
 	for (k = 0; k < n; k++) {
 		strip(s, gens[k], &l[k].s);
-		l[k].c = (struct exec_ctx){ .s = &l[k].s, .policy = l[k].s.fail, .res = &l[k].res };
+		l[k].c = (struct exec_ctx){ .s = &l[k].s, .policy = l[k].s.fail, .res = &l[k].res,
+					    .flags = flags & HVO_RUN_CHANGED };
 		l[k].res.fail_op = SIZE_MAX;
 		if (exec_setup(&l[k].c, extra_mutants) || !l[k].c.m) {
 			snprintf(res->reason, sizeof(res->reason), "%s: %s", gen_name(gens[k]), l[k].res.reason);

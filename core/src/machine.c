@@ -184,7 +184,7 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, c
 		}
 	if (!rc) {
 		m->shadow = shadow_create();
-		if (!m->shadow || (cfg->gen == HVO_G3 && dax_create(m))) {
+		if (!m->shadow || (cfg->gen == HVO_G3 && dax_create(m)) || track_create(m)) {
 			rc = -HVO_ENOMEM;
 			snprintf(err, errlen, "out of host memory");
 		}
@@ -223,6 +223,7 @@ void hvo_machine_destroy(struct hvo_machine *m)
 	phys_destroy(m->phys);
 	shadow_destroy(m->shadow);
 	dax_destroy(m);
+	track_destroy(m);
 	for (uint32_t i = 0; i * FOLIO_CHUNK < m->nr_folios; i++)
 		free(m->folio_chunks[i]);
 	free(m->folio_chunks);
@@ -286,6 +287,8 @@ int mach_alloc(struct hvo_machine *m, enum hvo_site site, unsigned node, int zon
 	if (mach_should_fail(m, site))
 		return -HVO_ENOMEM;
 	rc = phys_alloc(m->phys, site, node, zone, order, gfp, pfn);
+	if (!rc)
+		track_frames(m, *pfn, 1ull << order);
 	if (rc == -HVO_ENOMEM && site != HVO_SITE_HUGETLB_FOLIO)
 		__atomic_fetch_add(&m->vmemmap_oom, 1, __ATOMIC_RELAXED);
 	return rc;
@@ -315,6 +318,7 @@ void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 	for (uint64_t i = 0; i < (1ull << order) && __atomic_load_n(&m->nr_stale, __ATOMIC_RELAXED); i++)
 		if (tlb_is_stale(m, pfn + i))
 			hvo_violate(m, 12, pfn + i, -1, "page freed before the TLB flush of its old vmemmap mapping");
+	track_frames(m, pfn, 1ull << order);
 	if (phys_free(m->phys, pfn, order))
 		hvo_violate(m, 12, pfn, -1, "free of a page that is not allocated as order %u (double free?)", order);
 }
@@ -323,6 +327,7 @@ void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int del
 {
 	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
 
+	track_mapping(m);
 	/* atomics: optimize/restore of different folios run concurrently (5.1) */
 	__atomic_fetch_add(boot ? &m->memmap_boot_pages : &m->memmap_pages, delta, __ATOMIC_RELAXED);
 	if (node >= 0 && node < HVO_MAX_NODES)

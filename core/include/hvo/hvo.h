@@ -223,6 +223,10 @@ struct hvo_config {
 	/* Skip the per-operation byte snapshots behind I8/I9 (benchmarks only;
 	 * hvo_check still evaluates every invariant). */
 	bool skip_op_checks;
+	/* Log what each operation changes so hvo_check_changed() can skip the
+	 * folios and the mapping walk it did not touch.  Single-threaded users
+	 * only (fuzz targets, injected racers, the fiber scheduler). */
+	bool track_changes;
 };
 
 /* A small two-node 4K/64B machine with HVO on: the default everywhere. */
@@ -359,6 +363,12 @@ const struct hvo_violation *hvo_violation(const struct hvo_machine *m);
 /* Evaluate every invariant and compare with the shadow model.  Returns 0 or
  * the invariant number of the first violation (then hvo_violation is set). */
 int hvo_check(struct hvo_machine *m);
+/* The same verdict as hvo_check, cheaper: with config track_changes, at a
+ * quiescent point, the per-folio checks (I1-I4, I7, I16) and the mapping
+ * walk (I3 aliasing, I11, I12, I17) run only for what changed since the
+ * last check that passed; the shared tails, DAX, the shadow model and the
+ * locks are checked in full.  Everything else: hvo_check. */
+int hvo_check_changed(struct hvo_machine *m);
 /* Compact state dump through the log sink given (or the machine's). */
 void hvo_dump(const struct hvo_machine *m, hvo_log_fn log, void *ctx);
 /* Is addr inside the host bytes of a sealed (published shared tail) frame?
