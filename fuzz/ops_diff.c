@@ -28,6 +28,7 @@ struct lane {
 	struct hvo_opstream s;   /* shallow copy: config changed, ops shared */
 	struct exec_ctx c;
 	struct hvo_run_result res;
+	uint64_t epoch;          /* HVO_RUN_CHANGED: check epoch of the last equal comparison */
 };
 
 static void strip(const struct hvo_opstream *in, enum hvo_gen gen, struct hvo_opstream *out)
@@ -49,6 +50,7 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 	struct lane *l = calloc(n ? n : 1, sizeof(*l));
 	size_t i = 0;
 	unsigned k;
+	bool since = false;   /* an equal comparison of every lane at l[k].epoch */
 
 	memset(res, 0, sizeof(*res));
 	res->op = SIZE_MAX;
@@ -95,7 +97,8 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 				snprintf(res->reason, sizeof(res->reason), "op %zu (%s): rc %" PRId64 " on %s, %" PRId64 " on %s",
 					 i, hvo_op_kind_name(s->ops[i].kind), l[0].c.last_rc, gen_name(gens[0]),
 					 l[k].c.last_rc, gen_name(gens[k]));
-			else if (hvo_compare_visible(l[0].c.m, l[k].c.m, d, sizeof(d)))
+			else if (since ? hvo_compare_visible_since(l[0].c.m, l[0].epoch, l[k].c.m, l[k].epoch, d, sizeof(d))
+				       : hvo_compare_visible(l[0].c.m, l[k].c.m, d, sizeof(d)))
 				snprintf(res->reason, sizeof(res->reason), "op %zu (%s): %s vs %s: %s", i,
 					 hvo_op_kind_name(s->ops[i].kind), gen_name(gens[0]), gen_name(gens[k]), d);
 			else
@@ -104,6 +107,10 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 		}
 		if (res->status)
 			res->op = i;
+		/* equal now: from here on only what the next checks recheck can differ */
+		since = (flags & HVO_RUN_CHANGED) && !res->status && !res->oom_stop;
+		for (k = 0; since && k < n; k++)
+			l[k].epoch = hvo_check_epoch(l[k].c.m);
 	}
 	res->ops_compared = i;
 out:

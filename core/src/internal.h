@@ -282,8 +282,11 @@ bool track_everything(struct hvo_machine *m);
 bool track_mapping_changed(const struct hvo_machine *m);
 bool track_folio_changed(struct hvo_machine *m, const struct folio *f, int32_t id);
 void track_folio_set(struct hvo_machine *m, const struct folio *f, int32_t id, bool clean);
-/* After a passing check at a quiescent point: nothing has changed since. */
+/* After a passing check at a quiescent point: nothing has changed since
+ * (and the check epoch advances). */
 void track_reset(struct hvo_machine *m);
+/* Folio id was not rechecked by any passing check after check epoch `epoch`. */
+bool track_unchanged_since(const struct hvo_machine *m, int32_t id, uint64_t epoch);
 
 /* shadow.c */
 struct shadow *shadow_create(void);

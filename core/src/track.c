@@ -29,9 +29,11 @@ struct track {
 	unsigned nr_frames, nr_vaddrs;
 	struct range frames[TRACK_RANGES];   /* frames written, allocated or freed */
 	struct range vaddrs[TRACK_RANGES];   /* vmemmap addresses remapped */
+	uint64_t epoch;        /* passing quiescent checks so far */
 	uint32_t cap;          /* per folio id: */
 	bool *clean;           /* passed check_folio and unchanged since */
 	uint64_t *tail;        /* the published tail pfn + 1 it was checked against */
+	uint64_t *changed_at;  /* the epoch of the last check that (re)checked it */
 };
 
 int track_create(struct hvo_machine *m)
@@ -51,6 +53,7 @@ void track_destroy(struct hvo_machine *m)
 		return;
 	free(m->track->clean);
 	free(m->track->tail);
+	free(m->track->changed_at);
 	free(m->track);
 	m->track = NULL;
 }
@@ -145,24 +148,38 @@ void track_folio_set(struct hvo_machine *m, const struct folio *f, int32_t id, b
 	if ((uint32_t)id >= t->cap) {
 		uint32_t cap = t->cap ? t->cap : 64;
 		bool *c;
-		uint64_t *tl;
+		uint64_t *tl, *ca;
 
-		if (!clean)
-			return;
 		while (cap <= (uint32_t)id)
 			cap *= 2;
 		c = realloc(t->clean, cap * sizeof(*c));
 		if (c)
 			t->clean = c;
 		tl = c ? realloc(t->tail, cap * sizeof(*tl)) : NULL;
-		if (!tl)
+		if (tl)
+			t->tail = tl;
+		ca = tl ? realloc(t->changed_at, cap * sizeof(*ca)) : NULL;
+		if (!ca)
 			return;   /* host OOM: the folio simply stays dirty */
-		t->tail = tl;
+		t->changed_at = ca;
 		memset(t->clean + t->cap, 0, (cap - t->cap) * sizeof(*c));
 		t->cap = cap;
 	}
 	t->clean[id] = clean;
 	t->tail[id] = g2_tail_pfn(m, f->node, f->zone, f->order);
+	t->changed_at[id] = t->epoch + 1;
+}
+
+bool track_unchanged_since(const struct hvo_machine *m, int32_t id, uint64_t epoch)
+{
+	const struct track *t = m->track;
+
+	return t && (uint32_t)id < t->cap && t->changed_at[id] <= epoch;
+}
+
+uint64_t hvo_check_epoch(const struct hvo_machine *m)
+{
+	return m->track ? m->track->epoch : 0;
 }
 
 void track_reset(struct hvo_machine *m)
@@ -174,4 +191,5 @@ void track_reset(struct hvo_machine *m)
 	t->g1_on = g1_on(m);
 	t->nr_frames = 0;
 	t->nr_vaddrs = 0;
+	t->epoch++;
 }

@@ -369,6 +369,9 @@ int hvo_check(struct hvo_machine *m);
  * last check that passed; the shared tails, DAX, the shadow model and the
  * locks are checked in full.  Everything else: hvo_check. */
 int hvo_check_changed(struct hvo_machine *m);
+/* With track_changes: the number of passing checks at quiescent points so
+ * far (0 without tracking). */
+uint64_t hvo_check_epoch(const struct hvo_machine *m);
 /* Compact state dump through the log sink given (or the machine's). */
 void hvo_dump(const struct hvo_machine *m, hvo_log_fn log, void *ctx);
 /* Is addr inside the host bytes of a sealed (published shared tail) frame?
@@ -381,6 +384,13 @@ bool hvo_sealed_frame_at(const struct hvo_machine *m, const void *addr, uint64_t
  * kernel code reads them, plus the memmap counters.  0 when equal, else 1
  * with the first difference described in diff. */
 int hvo_compare_visible(struct hvo_machine *a, struct hvo_machine *b, char *diff, size_t len);
+/* The same comparison for machines with track_changes that compared equal
+ * at check epochs ea and eb (hvo_check_epoch) and passed every check since:
+ * the struct pages of a folio neither checker rechecked after that are
+ * skipped (a passing check pins every compound_head to the folio's own
+ * head, so its view depends on its own vmemmap only, which is unchanged). */
+int hvo_compare_visible_since(struct hvo_machine *a, uint64_t ea, struct hvo_machine *b, uint64_t eb, char *diff,
+			      size_t len);
 /* 64-bit digest of the logical and byte state (no host addresses). */
 uint64_t hvo_digest(const struct hvo_machine *m);
 
