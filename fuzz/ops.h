@@ -147,6 +147,8 @@ int hvo_ops_save(const struct hvo_opstream *s, const char *path, char *err, size
  * Same verdict at the same op; replay, explain and the zoo keep the full
  * check after every op. */
 #define HVO_RUN_CHANGED 2u
+/* No final digest (res->digest stays 0): a fuzz target does not read it. */
+#define HVO_RUN_NO_DIGEST 4u
 
 struct hvo_run_result {
 	int status;                  /* 0 pass, 1 violation/expect failure, 2 setup error */
@@ -188,7 +190,7 @@ struct hvo_diff_result {
  * rules and injected racers (see ops_diff.c), checking each machine after
  * every op and comparing rcs and hvo_compare_visible against gens[0].
  * extra_mutants (a campaign's) go into every machine, as in hvo_ops_run;
- * flags: HVO_RUN_CHANGED or 0.  Returns res->status. */
+ * flags: HVO_RUN_CHANGED, HVO_RUN_NO_DIGEST or 0.  Returns res->status. */
 int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigned n, uint64_t extra_mutants,
 		 unsigned flags, struct hvo_diff_result *res);
 

@@ -63,7 +63,7 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 	for (k = 0; k < n; k++) {
 		strip(s, gens[k], &l[k].s);
 		l[k].c = (struct exec_ctx){ .s = &l[k].s, .policy = l[k].s.fail, .res = &l[k].res,
-					    .flags = flags & HVO_RUN_CHANGED };
+					    .flags = flags & (HVO_RUN_CHANGED | HVO_RUN_NO_DIGEST) };
 		l[k].res.fail_op = SIZE_MAX;
 		if (exec_setup(&l[k].c, extra_mutants) || !l[k].c.m) {
 			snprintf(res->reason, sizeof(res->reason), "%s: %s", gen_name(gens[k]), l[k].res.reason);

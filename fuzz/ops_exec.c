@@ -514,7 +514,8 @@ void exec_finish(struct exec_ctx *c)
 {
 	c->armed = NULL;  /* digest, counters and dump are not kernel code either */
 	if (c->m) {
-		c->res->digest = hvo_digest(c->m);
+		if (!(c->flags & HVO_RUN_NO_DIGEST))
+			c->res->digest = hvo_digest(c->m);
 		hvo_counters(c->m, &c->res->counters);
 	}
 }

@@ -538,10 +538,12 @@ static uint64_t fnv64(uint64_t h, uint64_t v)
 static uint64_t fnv(uint64_t h, const uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i + 8 <= n; i += 8) {
-		uint64_t w = 0;
+		uint64_t w;
 
-		for (int k = 7; k >= 0; k--)
-			w = w << 8 | b[i + (size_t)k];
+		memcpy(&w, b + i, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
 		h = fnv64(h, w);
 	}
 	return h;
