@@ -158,6 +158,9 @@ void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order);
 /* memmap_pages_add / memmap_boot_pages_add for one vmemmap page (sign +-1).
  * described_node is the node of the memory the page describes (B12c). */
 void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int delta, unsigned described_node);
+/* The same for the 2^order pages of one allocation (a boot PMD block). */
+void memmap_account_block(struct hvo_machine *m, uint64_t pfn, unsigned order, bool boot, int delta,
+			  unsigned described_node);
 
 /* sync.c */
 void sync_point(struct hvo_machine *m, enum hvo_sync_point sp, const char *where);

@@ -334,6 +334,24 @@ void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int del
 		__atomic_fetch_add(&m->node_memmap[node], delta, __ATOMIC_RELAXED);
 }
 
+void memmap_account_block(struct hvo_machine *m, uint64_t pfn, unsigned order, bool boot, int delta,
+			  unsigned described_node)
+{
+	uint64_t nr = 1ull << order;
+	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, pfn);
+
+	/* Nodes are pfn intervals: a block whose ends lie on one node lies on it whole. */
+	if (!mut(m, HVO_MUT_B12C) && node != phys_node_of(m->phys, pfn + nr - 1)) {
+		for (uint64_t i = 0; i < nr; i++)
+			memmap_account(m, pfn + i, boot, delta, described_node);
+		return;
+	}
+	track_mapping(m);
+	__atomic_fetch_add(boot ? &m->memmap_boot_pages : &m->memmap_pages, delta * (int64_t)nr, __ATOMIC_RELAXED);
+	if (node >= 0 && node < HVO_MAX_NODES)
+		__atomic_fetch_add(&m->node_memmap[node], delta * (int64_t)nr, __ATOMIC_RELAXED);
+}
+
 uint64_t hvo_vmemmap_oom(const struct hvo_machine *m)
 {
 	return __atomic_load_n(&m->vmemmap_oom, __ATOMIC_RELAXED);

@@ -112,8 +112,7 @@ static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart,
 				return rc;
 			pmd->leaf_pfn = pfn;
 			pmd->val = PMD_LEAF;
-			for (uint64_t i = 0; i < (1ull << m->pmd_order); i++)
-				memmap_account(m, pfn + i, true, +1, node);
+			memmap_account_block(m, pfn, m->pmd_order, true, +1, node);
 			va += pmd_size;
 			continue;
 		}
