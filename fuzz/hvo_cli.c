@@ -751,7 +751,7 @@ static int cmd_diff(int argc, char **argv)
 		fprintf(stderr, "hvo-cli: diff: %s\n", file ? err : "cannot generate the workload (out of memory)");
 		return 2;
 	}
-	rc = hvo_ops_diff(&s, gens, n, mutants, &res);
+	rc = hvo_ops_diff(&s, gens, n, mutants, 0, &res);
 	printf("diff: %s, %zu ops compared on", file ? file : "random workload", res.ops_compared);
 	for (unsigned k = 0; k < n; k++)
 		printf(" G%d", (int)gens[k]);

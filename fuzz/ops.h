@@ -142,6 +142,13 @@ int hvo_ops_save(const struct hvo_opstream *s, const char *path, char *err, size
 /* ------------------------------------------------------------ ops_exec.c */
 
 #define HVO_RUN_VERBOSE 1u  /* stream every op, its rc and the core's log to `log` */
+/* After each op hvo_check_changed (config track_changes), with a full
+ * hvo_check every 16th op and after the last: the fuzz targets' mode.
+ * Same verdict at the same op; replay, explain and the zoo keep the full
+ * check after every op. */
+#define HVO_RUN_CHANGED 2u
+/* No final digest (res->digest stays 0): a fuzz target does not read it. */
+#define HVO_RUN_NO_DIGEST 4u
 
 struct hvo_run_result {
 	int status;                  /* 0 pass, 1 violation/expect failure, 2 setup error */
@@ -182,10 +189,10 @@ struct hvo_diff_result {
 /* Run s on one machine per generation in lockstep, without its failure
  * rules and injected racers (see ops_diff.c), checking each machine after
  * every op and comparing rcs and hvo_compare_visible against gens[0].
- * extra_mutants (a campaign's) go into every machine, as in hvo_ops_run.
- * Returns res->status. */
+ * extra_mutants (a campaign's) go into every machine, as in hvo_ops_run;
+ * flags: HVO_RUN_CHANGED, HVO_RUN_NO_DIGEST or 0.  Returns res->status. */
 int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigned n, uint64_t extra_mutants,
-		 struct hvo_diff_result *res);
+		 unsigned flags, struct hvo_diff_result *res);
 
 /* ------------------------------------------------------------ workload.c */
 

@@ -28,6 +28,7 @@ struct lane {
 	struct hvo_opstream s;   /* shallow copy: config changed, ops shared */
 	struct exec_ctx c;
 	struct hvo_run_result res;
+	uint64_t epoch;          /* HVO_RUN_CHANGED: check epoch of the last equal comparison */
 };
 
 static void strip(const struct hvo_opstream *in, enum hvo_gen gen, struct hvo_opstream *out)
@@ -44,11 +45,12 @@ static const char *gen_name(enum hvo_gen g)
 }
 
 int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigned n, uint64_t extra_mutants,
-		 struct hvo_diff_result *res)
+		 unsigned flags, struct hvo_diff_result *res)
 {
 	struct lane *l = calloc(n ? n : 1, sizeof(*l));
 	size_t i = 0;
 	unsigned k;
+	bool since = false;   /* an equal comparison of every lane at l[k].epoch */
 
 	memset(res, 0, sizeof(*res));
 	res->op = SIZE_MAX;
@@ -60,7 +62,8 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 	}
 	for (k = 0; k < n; k++) {
 		strip(s, gens[k], &l[k].s);
-		l[k].c = (struct exec_ctx){ .s = &l[k].s, .policy = l[k].s.fail, .res = &l[k].res };
+		l[k].c = (struct exec_ctx){ .s = &l[k].s, .policy = l[k].s.fail, .res = &l[k].res,
+					    .flags = flags & (HVO_RUN_CHANGED | HVO_RUN_NO_DIGEST) };
 		l[k].res.fail_op = SIZE_MAX;
 		if (exec_setup(&l[k].c, extra_mutants) || !l[k].c.m) {
 			snprintf(res->reason, sizeof(res->reason), "%s: %s", gen_name(gens[k]), l[k].res.reason);
@@ -94,7 +97,8 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 				snprintf(res->reason, sizeof(res->reason), "op %zu (%s): rc %" PRId64 " on %s, %" PRId64 " on %s",
 					 i, hvo_op_kind_name(s->ops[i].kind), l[0].c.last_rc, gen_name(gens[0]),
 					 l[k].c.last_rc, gen_name(gens[k]));
-			else if (hvo_compare_visible(l[0].c.m, l[k].c.m, d, sizeof(d)))
+			else if (since ? hvo_compare_visible_since(l[0].c.m, l[0].epoch, l[k].c.m, l[k].epoch, d, sizeof(d))
+				       : hvo_compare_visible(l[0].c.m, l[k].c.m, d, sizeof(d)))
 				snprintf(res->reason, sizeof(res->reason), "op %zu (%s): %s vs %s: %s", i,
 					 hvo_op_kind_name(s->ops[i].kind), gen_name(gens[0]), gen_name(gens[k]), d);
 			else
@@ -103,6 +107,10 @@ int hvo_ops_diff(const struct hvo_opstream *s, const enum hvo_gen *gens, unsigne
 		}
 		if (res->status)
 			res->op = i;
+		/* equal now: from here on only what the next checks recheck can differ */
+		since = (flags & HVO_RUN_CHANGED) && !res->status && !res->oom_stop;
+		for (k = 0; since && k < n; k++)
+			l[k].epoch = hvo_check_epoch(l[k].c.m);
 	}
 	res->ops_compared = i;
 out:

@@ -64,6 +64,21 @@ static int quiet_check(struct exec_ctx *c)
 	return rc;
 }
 
+/* The check after a top-level op: with HVO_RUN_CHANGED only what the op
+ * changed, in full every HVO_RUN_FULL_EVERY ops and after the last one. */
+#define HVO_RUN_FULL_EVERY 16
+static int quiet_check_after(struct exec_ctx *c, size_t i)
+{
+	int rc;
+
+	if (!(c->flags & HVO_RUN_CHANGED) || i + 1 == c->s->nr_ops || (i + 1) % HVO_RUN_FULL_EVERY == 0)
+		return quiet_check(c);
+	c->quiet++;
+	rc = hvo_check_changed(c->m);
+	c->quiet--;
+	return rc;
+}
+
 static unsigned quiet_list(struct exec_ctx *c, int32_t **buf, unsigned *cap)
 {
 	unsigned n;
@@ -421,6 +436,7 @@ int exec_setup(struct exec_ctx *c, uint64_t extra_mutants)
 	cfg.sync = &c->sync;
 	cfg.log = c->log && (c->flags & HVO_RUN_VERBOSE) ? report_core_log : NULL;
 	cfg.log_ctx = c->log;
+	cfg.track_changes = (c->flags & HVO_RUN_CHANGED) != 0;
 	rc = hvo_machine_create(&cfg, &c->m, err, sizeof(err));
 	if (rc == 0)
 		return 0;
@@ -446,7 +462,7 @@ static bool op_failed(struct exec_ctx *c, size_t i)
 	const struct hvo_violation *v;
 	const char *kind = hvo_op_kind_name(c->s->ops[i].kind);
 
-	quiet_check(c);
+	quiet_check_after(c, i);
 	v = hvo_violation(c->m);
 	for (int l = 0; l < HVO_NR_LOCKS && !v; l++)
 		if (c->held[l])
@@ -498,7 +514,8 @@ void exec_finish(struct exec_ctx *c)
 {
 	c->armed = NULL;  /* digest, counters and dump are not kernel code either */
 	if (c->m) {
-		c->res->digest = hvo_digest(c->m);
+		if (!(c->flags & HVO_RUN_NO_DIGEST))
+			c->res->digest = hvo_digest(c->m);
 		hvo_counters(c->m, &c->res->counters);
 	}
 }

@@ -91,6 +91,47 @@ static bool is_tail_frame(const struct hvo_machine *m, uint64_t frame)
 	return phys_lookup(m->phys, frame, &a) && a.site == HVO_SITE_SHARED_TAIL;
 }
 
+/* The shared-tail frames, when check_tails has proved them to be exactly
+ * the published ones (each published tail is a live shared-tail page and
+ * none is leaked): then is_tail_frame is a scan of this short list instead
+ * of an allocator lookup per PTE.  Otherwise nr = -1: ask the allocator. */
+struct tail_set { int nr; uint64_t pfn[64]; };
+
+static void tail_set_init(const struct hvo_machine *m, struct tail_set *ts)
+{
+	ts->nr = 0;
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
+		for (int z = 0; z < HVO_NR_ZONES; z++)
+			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++) {
+				uint64_t t = m->zhvo[n][z].tails[i];
+				int k = 0;
+
+				if (!t)
+					continue;
+				while (k < ts->nr && ts->pfn[k] != t - 1)
+					k++;
+				if (k < ts->nr)
+					continue;
+				if (ts->nr == (int)(sizeof(ts->pfn) / sizeof(ts->pfn[0]))) {
+					ts->nr = -1;
+					return;
+				}
+				ts->pfn[ts->nr++] = t - 1;
+			}
+	if (phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL) != (uint64_t)ts->nr)
+		ts->nr = -1;
+}
+
+static bool in_tail_set(const struct hvo_machine *m, const struct tail_set *ts, uint64_t frame)
+{
+	if (ts->nr < 0)
+		return is_tail_frame(m, frame);
+	for (int k = 0; k < ts->nr; k++)
+		if (ts->pfn[k] == frame)
+			return true;
+	return false;
+}
+
 /* --------------------------------- the mapping: I3 aliasing, I11, I17 */
 
 struct extent { uint64_t pfn, len, vaddr; };
@@ -136,10 +177,13 @@ static int check_mapping(struct hvo_machine *m)
 	uint64_t cap = 1024, nr = 0, boot = 0, buddy = 0, node[HVO_MAX_NODES] = { 0 };
 	uint64_t acap = 64, nalias = 0;
 	struct extent *e = malloc(cap * sizeof(*e)), *alias = malloc(acap * sizeof(*alias));
+	struct tail_set ts;
+	bool sorted = true;
 	int rc = 0;
 
 	if (!e || !alias)
 		goto out;
+	tail_set_init(m, &ts);
 	for (uint64_t i = 0; i < m->nr_pmd; i++) {
 		const struct pmd *pmd = &m->pmd[i];
 		uint64_t va = m->vbase + (i << m->geo.pmd_shift);
@@ -152,7 +196,7 @@ static int check_mapping(struct hvo_machine *m)
 
 			if (!(pte & PTE_PRESENT))
 				continue;
-			if (is_tail_frame(m, pte_pfn(pte))) {
+			if (in_tail_set(m, &ts, pte_pfn(pte))) {
 				if (pte & PTE_RW) {
 					hvo_violate(m, 3, pte_pfn(pte), -1, "shared tail mapped writable at 0x%" PRIx64, pva);
 					rc = 3;
@@ -172,11 +216,13 @@ static int check_mapping(struct hvo_machine *m)
 				rc = 3;
 				goto out;
 			}
+			sorted = sorted && (!nr || e[nr - 1].pfn <= pte_pfn(pte));
 			if (!push_extent(&e, &nr, &cap, (struct extent){ pte_pfn(pte), len, pva }))
 				goto out;
 		}
 	}
-	qsort(e, nr, sizeof(*e), cmp_extent);
+	if (!sorted)  /* the vmemmap mostly maps ascending frames: skip the sort then */
+		qsort(e, nr, sizeof(*e), cmp_extent);
 	for (uint64_t i = 0; i < nalias; i++)
 		if (!mapped_rw(e, nr, alias[i].pfn)) {
 			hvo_violate(m, 3, alias[i].pfn, -1, "read-only alias at 0x%" PRIx64 " of a page mapped writable nowhere",
@@ -372,15 +418,18 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 
 /* At depth 0 every invariant holds; inside an operation (an injected racer
  * runs at a scheduling point of another one) only those that hold at every
- * scheduling point: shared tail contents and the folios not being worked on. */
-int hvo_check(struct hvo_machine *m)
+ * scheduling point: shared tail contents and the folios not being worked on.
+ * changed: skip the folios and the mapping walk the change log (track.c)
+ * proves untouched since the last passing check. */
+static int check(struct hvo_machine *m, bool changed)
 {
-	bool quiescent = m->depth == 0;
+	bool quiescent = m->depth == 0, tracked = m->track && quiescent;
 	uint8_t *img;
 	int rc;
 
 	if (m->has_viol)
 		return m->viol.inv;
+	changed = changed && tracked && !track_everything(m);
 	img = malloc(m->geo.page_size);
 	if (!img)
 		return 0;
@@ -388,11 +437,22 @@ int hvo_check(struct hvo_machine *m)
 	free(img);
 	if (!rc)
 		rc = check_dax(m);
-	if (!rc && quiescent)
+	if (!rc && quiescent && (!changed || track_mapping_changed(m)))
 		rc = check_mapping(m);
-	for (uint32_t id = 0; !rc && id < m->nr_folios; id++)
-		if (folio_at(m, id)->live && !folio_at(m, id)->busy)
-			rc = check_folio(m, folio_at(m, id), (int32_t)id);
+	for (uint32_t id = 0; !rc && id < m->nr_folios; id++) {
+		const struct folio *f = folio_at(m, id);
+
+		if (!f->live)
+			continue;
+		if (f->busy || (changed && !track_folio_changed(m, f, (int32_t)id))) {
+			if (f->busy && tracked)
+				track_folio_set(m, f, (int32_t)id, false);
+			continue;
+		}
+		rc = check_folio(m, f, (int32_t)id);
+		if (tracked)
+			track_folio_set(m, f, (int32_t)id, !rc);
+	}
 	if (!rc)
 		rc = shadow_compare(m);
 	if (!rc && quiescent && !m->cfg.sync)
@@ -401,7 +461,19 @@ int hvo_check(struct hvo_machine *m)
 				hvo_violate(m, 0, UINT64_MAX, -1, "lock %d still held at a quiescent point", l);
 				break;
 			}
+	if (tracked && !rc && !m->has_viol)
+		track_reset(m);
 	return m->has_viol ? m->viol.inv : rc;
+}
+
+int hvo_check(struct hvo_machine *m)
+{
+	return check(m, false);
+}
+
+int hvo_check_changed(struct hvo_machine *m)
+{
+	return check(m, true);
 }
 
 /* ---------------------------------------------------------------- dump */
@@ -466,10 +538,12 @@ static uint64_t fnv64(uint64_t h, uint64_t v)
 static uint64_t fnv(uint64_t h, const uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i + 8 <= n; i += 8) {
-		uint64_t w = 0;
+		uint64_t w;
 
-		for (int k = 7; k >= 0; k--)
-			w = w << 8 | b[i + (size_t)k];
+		memcpy(&w, b + i, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
 		h = fnv64(h, w);
 	}
 	return h;

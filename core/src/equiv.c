@@ -40,7 +40,7 @@ static void page_view(struct hvo_machine *m, const struct folio *f, uint64_t i, 
 #define DIFF(...) do { snprintf(diff, len, __VA_ARGS__); return 1; } while (0)
 
 static int compare_folio(struct hvo_machine *a, struct hvo_machine *b, const struct folio *fa,
-			 const struct folio *fb, char *diff, size_t len)
+			 const struct folio *fb, bool pages, char *diff, size_t len)
 {
 	int32_t id = fa->id;
 
@@ -50,7 +50,7 @@ static int compare_folio(struct hvo_machine *a, struct hvo_machine *b, const str
 		     (int)fb->state);
 	if (folio_optimized(a, fa) != folio_optimized(b, fb))
 		DIFF("folio %d: optimized %d vs %d", id, folio_optimized(a, fa), folio_optimized(b, fb));
-	for (uint64_t i = 0; i < 1ull << fa->order; i++) {
+	for (uint64_t i = 0; pages && i < 1ull << fa->order; i++) {
 		struct view x, y;
 
 		page_view(a, fa, i, &x);
@@ -63,7 +63,9 @@ static int compare_folio(struct hvo_machine *a, struct hvo_machine *b, const str
 	return 0;
 }
 
-int hvo_compare_visible(struct hvo_machine *a, struct hvo_machine *b, char *diff, size_t len)
+/* since: compare only the struct pages of folios rechecked after epochs ea / eb. */
+static int compare(struct hvo_machine *a, uint64_t ea, struct hvo_machine *b, uint64_t eb, bool since, char *diff,
+		   size_t len)
 {
 	uint32_t n = a->nr_folios > b->nr_folios ? a->nr_folios : b->nr_folios;
 
@@ -74,11 +76,24 @@ int hvo_compare_visible(struct hvo_machine *a, struct hvo_machine *b, char *diff
 		     memmap_total(a, true), memmap_total(b, false), memmap_total(b, true));
 	for (uint32_t id = 0; id < n; id++) {
 		bool la = id < a->nr_folios && folio_at(a, id)->live, lb = id < b->nr_folios && folio_at(b, id)->live;
+		bool pages = !since || !track_unchanged_since(a, (int32_t)id, ea) ||
+			     !track_unchanged_since(b, (int32_t)id, eb);
 
 		if (la != lb)
 			DIFF("folio %" PRIu32 ": live %d vs %d", id, la, lb);
-		if (la && compare_folio(a, b, folio_at(a, id), folio_at(b, id), diff, len))
+		if (la && compare_folio(a, b, folio_at(a, id), folio_at(b, id), pages, diff, len))
 			return 1;
 	}
 	return 0;
+}
+
+int hvo_compare_visible(struct hvo_machine *a, struct hvo_machine *b, char *diff, size_t len)
+{
+	return compare(a, 0, b, 0, false, diff, len);
+}
+
+int hvo_compare_visible_since(struct hvo_machine *a, uint64_t ea, struct hvo_machine *b, uint64_t eb, char *diff,
+			      size_t len)
+{
+	return compare(a, ea, b, eb, true, diff, len);
 }

@@ -76,6 +76,7 @@ struct bootmem {
 };
 
 struct shadow;
+struct track;
 #define SNAP_POOL 8   /* reusable I8/I9 snapshot buffers per machine */
 
 struct hvo_machine {
@@ -130,6 +131,7 @@ struct hvo_machine {
 	/* API nesting (injected racers); its own cache line: every call of
 	 * every thread writes it, has_viol and the pointers above are read */
 	unsigned depth __attribute__((aligned(64)));
+	struct track *track;      /* what changed since the last check (track.c); NULL unless cfg.track_changes */
 	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
 	unsigned nr_snap_pool;
 };
@@ -167,6 +169,9 @@ void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int del
 /* NR_MEMMAP_BOOT_PAGES (boot) or NR_MEMMAP_PAGES, and both on node n. */
 int64_t memmap_total(const struct hvo_machine *m, bool boot);
 int64_t memmap_node(const struct hvo_machine *m, unsigned n);
+/* The same for the 2^order pages of one allocation (a boot PMD block). */
+void memmap_account_block(struct hvo_machine *m, uint64_t pfn, unsigned order, bool boot, int delta,
+			  unsigned described_node);
 
 /* sync.c */
 void sync_point(struct hvo_machine *m, enum hvo_sync_point sp, const char *where);
@@ -261,6 +266,42 @@ bool folio_optimized(struct hvo_machine *m, const struct folio *f);
 void folio_set_optimized(struct hvo_machine *m, struct folio *f, bool on);
 int folio_refcount(struct hvo_machine *m, const struct folio *f);
 uint64_t folio_vmemmap_pages(const struct hvo_machine *m, const struct folio *f);
+
+/* track.c: the change log behind hvo_check_changed.  The hooks are no-ops
+ * unless cfg.track_changes (a multithreaded user never pays or races). */
+int track_create(struct hvo_machine *m);
+void track_destroy(struct hvo_machine *m);
+void track_frames_slow(struct hvo_machine *m, uint64_t pfn, uint64_t nr);
+void track_vaddrs_slow(struct hvo_machine *m, uint64_t start, uint64_t end);
+void track_mapping_slow(struct hvo_machine *m);
+/* Frames written, allocated or freed (their bytes or their allocation record changed). */
+static inline void track_frames(struct hvo_machine *m, uint64_t pfn, uint64_t nr)
+{
+	if (m->track)
+		track_frames_slow(m, pfn, nr);
+}
+/* The translation of vmemmap addresses [start, end) changed (PTE or PMD). */
+static inline void track_vaddrs(struct hvo_machine *m, uint64_t start, uint64_t end)
+{
+	if (m->track)
+		track_vaddrs_slow(m, start, end);
+}
+/* The memmap counters changed. */
+static inline void track_mapping(struct hvo_machine *m)
+{
+	if (m->track)
+		track_mapping_slow(m);
+}
+/* For check.c: is a full check due (no tracking, overflow, G1 key flip)? */
+bool track_everything(struct hvo_machine *m);
+bool track_mapping_changed(const struct hvo_machine *m);
+bool track_folio_changed(struct hvo_machine *m, const struct folio *f, int32_t id);
+void track_folio_set(struct hvo_machine *m, const struct folio *f, int32_t id, bool clean);
+/* After a passing check at a quiescent point: nothing has changed since
+ * (and the check epoch advances). */
+void track_reset(struct hvo_machine *m);
+/* Folio id was not rechecked by any passing check after check epoch `epoch`. */
+bool track_unchanged_since(const struct hvo_machine *m, int32_t id, uint64_t epoch);
 
 /* shadow.c */
 struct shadow *shadow_create(void);

@@ -186,7 +186,7 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, c
 		}
 	if (!rc) {
 		m->shadow = shadow_create();
-		if (!m->shadow || (cfg->gen == HVO_G3 && dax_create(m))) {
+		if (!m->shadow || (cfg->gen == HVO_G3 && dax_create(m)) || track_create(m)) {
 			rc = -HVO_ENOMEM;
 			snprintf(err, errlen, "out of host memory");
 		}
@@ -225,6 +225,7 @@ void hvo_machine_destroy(struct hvo_machine *m)
 	phys_destroy(m->phys);
 	shadow_destroy(m->shadow);
 	dax_destroy(m);
+	track_destroy(m);
 	for (uint32_t i = 0; i * FOLIO_CHUNK < m->nr_folios; i++)
 		free(m->folio_chunks[i]);
 	free(m->folio_chunks);
@@ -293,6 +294,8 @@ int mach_alloc(struct hvo_machine *m, enum hvo_site site, unsigned node, int zon
 	if (mach_should_fail(m, site))
 		return -HVO_ENOMEM;
 	rc = phys_alloc(m->phys, site, node, zone, order, gfp, pfn);
+	if (!rc)
+		track_frames(m, *pfn, 1ull << order);
 	if (rc == -HVO_ENOMEM && site != HVO_SITE_HUGETLB_FOLIO)
 		__atomic_fetch_add(&m->vmemmap_oom, 1, __ATOMIC_RELAXED);
 	return rc;
@@ -322,6 +325,7 @@ void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 	for (uint64_t i = 0; i < (1ull << order) && tlb_nr_stale(m); i++)
 		if (tlb_is_stale(m, pfn + i))
 			hvo_violate(m, 12, pfn + i, -1, "page freed before the TLB flush of its old vmemmap mapping");
+	track_frames(m, pfn, 1ull << order);
 	if (phys_free(m->phys, pfn, order))
 		hvo_violate(m, 12, pfn, -1, "free of a page that is not allocated as order %u (double free?)", order);
 }
@@ -329,9 +333,9 @@ void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int delta, unsigned described_node)
 {
 	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
-
 	struct memmap_shard *s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
 
+	track_mapping(m);
 	/* atomics: optimize/restore of different folios run concurrently (5.1) */
 	__atomic_fetch_add(boot ? &s->boot : &s->buddy, delta, __ATOMIC_RELAXED);
 }
@@ -348,6 +352,24 @@ int64_t memmap_total(const struct hvo_machine *m, bool boot)
 int64_t memmap_node(const struct hvo_machine *m, unsigned n)
 {
 	return __atomic_load_n(&m->memmap[n].buddy, __ATOMIC_RELAXED) + __atomic_load_n(&m->memmap[n].boot, __ATOMIC_RELAXED);
+}
+
+void memmap_account_block(struct hvo_machine *m, uint64_t pfn, unsigned order, bool boot, int delta,
+			  unsigned described_node)
+{
+	uint64_t nr = 1ull << order;
+	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, pfn);
+	struct memmap_shard *s;
+
+	/* Nodes are pfn intervals: a block whose ends lie on one node lies on it whole. */
+	if (!mut(m, HVO_MUT_B12C) && node != phys_node_of(m->phys, pfn + nr - 1)) {
+		for (uint64_t i = 0; i < nr; i++)
+			memmap_account(m, pfn + i, boot, delta, described_node);
+		return;
+	}
+	s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
+	track_mapping(m);
+	__atomic_fetch_add(boot ? &s->boot : &s->buddy, delta * (int64_t)nr, __ATOMIC_RELAXED);
 }
 
 uint64_t hvo_vmemmap_oom(const struct hvo_machine *m)

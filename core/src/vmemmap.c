@@ -112,8 +112,7 @@ static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart,
 				return rc;
 			pmd->leaf_pfn = pfn;
 			pmd->val = PMD_LEAF;
-			for (uint64_t i = 0; i < (1ull << m->pmd_order); i++)
-				memmap_account(m, pfn + i, true, +1, node);
+			memmap_account_block(m, pfn, m->pmd_order, true, +1, node);
 			va += pmd_size;
 			continue;
 		}
@@ -432,6 +431,7 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 		__atomic_store_n(&t->nr, t->nr + 1, __ATOMIC_RELAXED);
 		model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 	}
+	track_vaddrs(m, vaddr & ~(m->geo.page_size - 1), (vaddr & ~(m->geo.page_size - 1)) + m->geo.page_size);
 	/* smp_wmb() before set_pte_at: contents first, then the entry (B6). */
 	__atomic_store_n(slot, pte, __ATOMIC_RELEASE);
 }
@@ -540,6 +540,7 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 		if (pmd->val == PMD_TABLE)   /* B5 only: its page stays allocated, unmapped (I17) */
 			table_free(m, pmd->table);
 		pmd->table = t;
+		track_vaddrs(m, m->vbase + (idx << m->geo.pmd_shift), m->vbase + ((idx + 1) << m->geo.pmd_shift));
 		sync_point(m, HVO_SP_PMD_SET, "pmd_populate");
 		__atomic_store_n(&pmd->val, PMD_TABLE, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&m->pmd_splits, 1, __ATOMIC_RELAXED);

@@ -245,6 +245,10 @@ struct hvo_config {
 	 * for every node, one thread per node if it likes (the kernel's padata
 	 * jobs), then hvo_boot_finish() once; only then is the machine booted. */
 	bool gather_by_caller;
+	/* Log what each operation changes so hvo_check_changed() can skip the
+	 * folios and the mapping walk it did not touch.  Single-threaded users
+	 * only (fuzz targets, injected racers, the fiber scheduler). */
+	bool track_changes;
 };
 
 /* A small two-node 4K/64B machine with HVO on: the default everywhere. */
@@ -386,6 +390,15 @@ const struct hvo_violation *hvo_violation(const struct hvo_machine *m);
 /* Evaluate every invariant and compare with the shadow model.  Returns 0 or
  * the invariant number of the first violation (then hvo_violation is set). */
 int hvo_check(struct hvo_machine *m);
+/* The same verdict as hvo_check, cheaper: with config track_changes, at a
+ * quiescent point, the per-folio checks (I1-I4, I7, I16) and the mapping
+ * walk (I3 aliasing, I11, I12, I17) run only for what changed since the
+ * last check that passed; the shared tails, DAX, the shadow model and the
+ * locks are checked in full.  Everything else: hvo_check. */
+int hvo_check_changed(struct hvo_machine *m);
+/* With track_changes: the number of passing checks at quiescent points so
+ * far (0 without tracking). */
+uint64_t hvo_check_epoch(const struct hvo_machine *m);
 /* Compact state dump through the log sink given (or the machine's). */
 void hvo_dump(const struct hvo_machine *m, hvo_log_fn log, void *ctx);
 /* Is addr inside the host bytes of a sealed (published shared tail) frame?
@@ -398,6 +411,13 @@ bool hvo_sealed_frame_at(const struct hvo_machine *m, const void *addr, uint64_t
  * kernel code reads them, plus the memmap counters.  0 when equal, else 1
  * with the first difference described in diff. */
 int hvo_compare_visible(struct hvo_machine *a, struct hvo_machine *b, char *diff, size_t len);
+/* The same comparison for machines with track_changes that compared equal
+ * at check epochs ea and eb (hvo_check_epoch) and passed every check since:
+ * the struct pages of a folio neither checker rechecked after that are
+ * skipped (a passing check pins every compound_head to the folio's own
+ * head, so its view depends on its own vmemmap only, which is unchanged). */
+int hvo_compare_visible_since(struct hvo_machine *a, uint64_t ea, struct hvo_machine *b, uint64_t eb, char *diff,
+			      size_t len);
 /* 64-bit digest of the logical and byte state (no host addresses). */
 uint64_t hvo_digest(const struct hvo_machine *m);
 
