@@ -61,6 +61,7 @@ run() {
 			tr '|' '/' | cut -c1-110)"
 }
 
+[ ! -f "$out" ] || cp "$out" "$out.prev"
 {
 	echo "# Stress mode against the concurrency mutants"
 	echo
@@ -91,5 +92,8 @@ while IFS=$'\t' read -r id kind _; do
 	echo "| $id | $v | $sc | $caught | $secs | ${line:-} | $clean |" >>"$out"
 	echo "stress-catch: $id caught=$caught after ${secs}s, clean=$clean" >&2
 done < <("$cli" mutants)
+# the hand-written notes of the previous table stay
+[ ! -f "$out.prev" ] || sed -n '/^Notes/,$p' "$out.prev" | sed '1s/^/\n/' >>"$out"
+rm -f "$out.prev"
 echo "stress-catch: table in $out ($fails problems)" >&2
 [ "$fails" = 0 ]
