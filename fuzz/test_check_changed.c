@@ -22,36 +22,52 @@
 
 static unsigned runs, failed, caught;
 
-/* One run in a child (a planted mutant may crash the process: B18 and the
- * boot mutants write out of bounds or into sealed frames): its result, or
- * a zeroed one with status -signal. */
-static void run(const struct hvo_opstream *s, uint64_t mutants, unsigned flags, struct hvo_run_result *res)
+typedef void (*child_fn)(const struct hvo_opstream *s, uint64_t mutants, unsigned flags, void *out);
+
+/* fn in a child (a planted mutant may crash the process: B18 and the boot
+ * mutants write out of bounds or into sealed frames): its size-byte result
+ * in out, or a zeroed one with *status -signal (-1000: no child, -1001: no
+ * result). */
+static void in_child(child_fn fn, const struct hvo_opstream *s, uint64_t mutants, unsigned flags, void *out,
+		     size_t size, int *status)
 {
 	int fd[2], st = 0;
 	pid_t pid;
 	size_t got = 0;
 
-	memset(res, 0, sizeof(*res));
+	memset(out, 0, size);
 	if (pipe(fd) || (pid = fork()) < 0) {
-		res->status = -1000;
+		*status = -1000;
 		return;
 	}
 	if (pid == 0) {
-		struct hvo_run_result r;
+		void *r = malloc(size);
 
 		close(fd[0]);
-		hvo_ops_run_flags(s, mutants, flags, &r, NULL);
-		_exit(write(fd[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
+		if (!r)
+			_exit(1);
+		fn(s, mutants, flags, r);
+		_exit(write(fd[1], r, size) == (ssize_t)size ? 0 : 1);
 	}
 	close(fd[1]);
-	for (ssize_t n; got < sizeof(*res) && (n = read(fd[0], (char *)res + got, sizeof(*res) - got)) > 0;)
+	for (ssize_t n; got < size && (n = read(fd[0], (char *)out + got, size - got)) > 0;)
 		got += (size_t)n;
 	close(fd[0]);
 	waitpid(pid, &st, 0);
-	if (got != sizeof(*res)) {
-		memset(res, 0, sizeof(*res));
-		res->status = WIFSIGNALED(st) ? -WTERMSIG(st) : -1001;
+	if (got != size) {
+		memset(out, 0, size);
+		*status = WIFSIGNALED(st) ? -WTERMSIG(st) : -1001;
 	}
+}
+
+static void run_ops(const struct hvo_opstream *s, uint64_t mutants, unsigned flags, void *out)
+{
+	hvo_ops_run_flags(s, mutants, flags, out, NULL);
+}
+
+static void run(const struct hvo_opstream *s, uint64_t mutants, unsigned flags, struct hvo_run_result *res)
+{
+	in_child(run_ops, s, mutants, flags, res, sizeof(*res), &res->status);
 }
 
 static void compare(const struct hvo_opstream *s, uint64_t mutants, const char *name)
@@ -76,34 +92,16 @@ static void compare(const struct hvo_opstream *s, uint64_t mutants, const char *
 
 /* The lockstep diff (G2, G1, G3) with hvo_compare_visible_since: the same
  * verdict at the same op as with the full comparison. */
-static void diff_child(const struct hvo_opstream *s, uint64_t mutants, unsigned flags, struct hvo_diff_result *res)
+static void run_diff(const struct hvo_opstream *s, uint64_t mutants, unsigned flags, void *out)
 {
 	static const enum hvo_gen gens[] = { HVO_G2, HVO_G1, HVO_G3 };
-	int fd[2], st = 0;
-	pid_t pid;
-	size_t got = 0;
 
-	memset(res, 0, sizeof(*res));
-	if (pipe(fd) || (pid = fork()) < 0) {
-		res->status = -1000;
-		return;
-	}
-	if (pid == 0) {
-		struct hvo_diff_result r;
+	hvo_ops_diff(s, gens, 3, mutants, flags, out);
+}
 
-		close(fd[0]);
-		hvo_ops_diff(s, gens, 3, mutants, flags, &r);
-		_exit(write(fd[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
-	}
-	close(fd[1]);
-	for (ssize_t n; got < sizeof(*res) && (n = read(fd[0], (char *)res + got, sizeof(*res) - got)) > 0;)
-		got += (size_t)n;
-	close(fd[0]);
-	waitpid(pid, &st, 0);
-	if (got != sizeof(*res)) {
-		memset(res, 0, sizeof(*res));
-		res->status = WIFSIGNALED(st) ? -WTERMSIG(st) : -1001;
-	}
+static void diff_child(const struct hvo_opstream *s, uint64_t mutants, unsigned flags, struct hvo_diff_result *res)
+{
+	in_child(run_diff, s, mutants, flags, res, sizeof(*res), &res->status);
 }
 
 static void compare_diff(const struct hvo_opstream *s, uint64_t mutants, const char *name)
