@@ -104,16 +104,21 @@ bool check_machine(struct stress *st)
 	return !v;
 }
 
+void stress_config(struct stress *st, struct hvo_config *cfg)
+{
+	hvo_config_default(cfg);
+	cfg->mutants = st->o.mutants;
+	cfg->gen = st->o.gen;
+	cfg->sync = &st->sync.ops;
+	cfg->skip_op_checks = true;  /* the per-op snapshots are single-threaded; hvo_check runs at quiescence */
+}
+
 int make_machine(struct stress *st)
 {
 	struct hvo_config cfg;
 	char err[HVO_ERR_LEN];
 
-	hvo_config_default(&cfg);
-	cfg.mutants = st->o.mutants;
-	cfg.gen = st->o.gen;
-	cfg.sync = &st->sync.ops;
-	cfg.skip_op_checks = true;  /* the per-op snapshots are single-threaded; hvo_check runs at quiescence */
+	stress_config(st, &cfg);
 	if (cfg.gen == HVO_G3)
 		for (unsigned n = 0; n < STRESS_NODES; n++) {
 			cfg.node[n].dax_start_pfn = dax_start_pfn(n, cfg.page_shift);

@@ -65,6 +65,8 @@ struct worker {
 void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc);
 void failf(struct stress *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool check_machine(struct stress *st);
+/* The config every scenario starts from: its mutants, generation and the threads backend. */
+void stress_config(struct stress *st, struct hvo_config *cfg);
 int make_machine(struct stress *st);
 static inline bool stopping(struct stress *st) { return __atomic_load_n(&st->stop, __ATOMIC_RELAXED); }
 static inline uint64_t rng_next(uint64_t *s)

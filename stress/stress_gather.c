@@ -88,11 +88,7 @@ static int gather_machine(struct stress *st, bool by_caller)
 	struct hvo_config cfg;
 	char err[HVO_ERR_LEN];
 
-	hvo_config_default(&cfg);
-	cfg.mutants = st->o.mutants;
-	cfg.gen = st->o.gen;
-	cfg.sync = &st->sync.ops;
-	cfg.skip_op_checks = true;
+	stress_config(st, &cfg);
 	cfg.gather_by_caller = by_caller;
 	gather_config(&cfg, st->epochs % 2 ? HVO_BOOT_EARLY : HVO_BOOT_DEFERRED);
 	if (hvo_machine_create(&cfg, &st->m, err, sizeof(err))) {
