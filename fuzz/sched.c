@@ -13,6 +13,7 @@
  * TSan, anchors-fuzzing 4.9 item 7).  Everything hangs off struct sched:
  * no global state.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,3 +563,14 @@ uint64_t sched_switches(const struct sched *s) { return s->switches; }
 uint64_t sched_points(const struct sched *s) { return s->points; }
 uint64_t sched_grace_periods(const struct sched *s) { return s->gps; }
 unsigned sched_cpu(const struct sched *s) { return s->cur == MAIN ? 0 : s->cur; }
+
+void sched_first_failure(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}

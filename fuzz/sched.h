@@ -79,4 +79,8 @@ uint64_t sched_grace_periods(const struct sched *s); /* completed synchronize_rc
 /* The CPU running now (also the seam's cpu callback); valid inside a job. */
 unsigned sched_cpu(const struct sched *s);
 
+/* Format into buf (len bytes) unless it already holds a message: the
+ * scenarios' oracles keep the first failure a job reports. */
+void sched_first_failure(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

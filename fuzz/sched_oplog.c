@@ -2,7 +2,6 @@
  * sched_oplog.c - hvo-stress op logs replayed on the scheduler (sched_oplog.h).
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,17 +105,8 @@ struct replay {
 	char oracle[256];
 };
 
-static void oracle_fail(struct replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void oracle_fail(struct replay *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->oracle[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(r->oracle, sizeof(r->oracle), fmt, ap);
-	va_end(ap);
-}
+/* The first oracle failure wins. */
+#define oracle_fail(r, ...) sched_first_failure((r)->oracle, sizeof((r)->oracle), __VA_ARGS__)
 
 static const struct hvo_folio_info *folio_of(const struct replay *r, int32_t id)
 {

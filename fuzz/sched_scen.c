@@ -6,7 +6,6 @@
  * folio they walked), so a run that silently did nothing cannot pass.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,17 +43,8 @@ struct run {
 	char oracle[256];        /* first oracle failure seen by a job */
 };
 
-static void oracle_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void oracle_fail(struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->oracle[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(r->oracle, sizeof(r->oracle), fmt, ap);
-	va_end(ap);
-}
+/* The first oracle failure wins. */
+#define oracle_fail(r, ...) sched_first_failure((r)->oracle, sizeof((r)->oracle), __VA_ARGS__)
 
 /* ------------------------------------------------------------ jobs */
 
