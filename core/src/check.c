@@ -490,7 +490,7 @@ void hvo_dump(const struct hvo_machine *cm, hvo_log_fn log, void *ctx)
 	OUT("state: page_shift=%u struct_page=%u vbase=0x%" PRIx64 " hvo=%d mutants=0x%" PRIx64, m->geo.page_shift,
 	    m->geo.struct_page_size, m->vbase, m->enabled, m->cfg.mutants);
 	OUT("  memmap buddy=%" PRId64 " boot=%" PRId64 " tlb_flushes=%" PRIu64 " pmd_splits=%" PRIu64 " stale_tlb=%u "
-	    "pte_tables=%" PRIu64, memmap_total(m, false), memmap_total(m, true), m->tlb_flushes, m->pmd_splits, tlb_nr_stale(m),
+	    "pte_tables=%" PRIu64, memmap_total(m, false), memmap_total(m, true), tlb_nr_flushes(m), m->pmd_splits, tlb_nr_stale(m),
 	    m->nr_pte_tables);
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
 		for (int z = 0; z < HVO_NR_ZONES; z++)

@@ -653,7 +653,7 @@ void hvo_counters(const struct hvo_machine *cm, struct hvo_counters *out)
 		out->nr_surplus += f->state == HVO_FOLIO_SURPLUS;
 		out->nr_optimized += folio_optimized(m, f);
 	}
-	out->tlb_flushes = m->tlb_flushes;
+	out->tlb_flushes = tlb_nr_flushes(m);
 	out->pmd_splits = m->pmd_splits;
 	out->shared_tails = phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL);
 }

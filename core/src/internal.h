@@ -45,10 +45,18 @@ struct pmd {
 
 /* A translation some CPU may still hold until the next covering flush (5.4). */
 struct stale_tlb { uint64_t vaddr, pfn; };
-/* The list is sharded by the node of the memory a vmemmap address describes
- * (lock HVO_LOCK_TLB + shard), so optimize/restore on different nodes share
- * no list and no lock; a cache line each. */
-struct tlb_shard { struct stale_tlb *stale; unsigned nr, cap; } __attribute__((aligned(64)));
+/* The list is sharded by the node of the old page an entry still reaches
+ * (lock HVO_LOCK_TLB + shard): a free asks only its page's shard (I12), so
+ * optimize/restore on different nodes share no list and no lock.  A flush
+ * looks at every shard whose span may hold its range: [lo, hi) covers every
+ * vaddr ever listed there and only grows, so that line stays clean while
+ * other nodes flush.  flushes: the flushes of ranges describing this node. */
+struct tlb_shard {
+	uint64_t lo, hi;   /* written under the lock, read without */
+	struct stale_tlb *stale __attribute__((aligned(64)));
+	unsigned nr, cap;
+	uint64_t flushes;
+} __attribute__((aligned(64)));
 
 /* ------------------------------------------------------------ HVO state */
 
@@ -110,7 +118,7 @@ struct hvo_machine {
 	 * counters are the sums (memmap_total), the last shard takes pages of
 	 * no node (never in practice) */
 	struct memmap_shard { int64_t buddy, boot; } __attribute__((aligned(64))) memmap[HVO_MAX_NODES + 1];
-	uint64_t tlb_flushes, pmd_splits;
+	uint64_t pmd_splits;
 
 	/* G1: hugetlb_optimize_vmemmap_key (a count, like static_branch_inc/dec)
 	 * gates the fake-head correction; the simulated RCU (sync.c). */
@@ -236,8 +244,11 @@ uint64_t *vm_pte_alloc(struct hvo_machine *m, uint64_t vaddr, unsigned node, int
 void vm_pte_table_release(struct hvo_machine *m, uint64_t vaddr);
 void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end);
 void flush_tlb_all(struct hvo_machine *m);
-bool tlb_is_stale(struct hvo_machine *m, uint64_t pfn);
+/* The lowest of the nr pages from pfn that a stale translation still
+ * reaches, or UINT64_MAX. */
+uint64_t tlb_first_stale(struct hvo_machine *m, uint64_t pfn, uint64_t nr);
 unsigned tlb_nr_stale(const struct hvo_machine *m);  /* over the shards, without their locks */
+uint64_t tlb_nr_flushes(const struct hvo_machine *m);
 /* Default (memmap_init) struct page image for pfn into buf (struct_page_size bytes). */
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
 

@@ -322,9 +322,10 @@ int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, b
 void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 {
 	/* I12: nothing may still translate to a page that goes back to the allocator. */
-	for (uint64_t i = 0; i < (1ull << order) && tlb_nr_stale(m); i++)
-		if (tlb_is_stale(m, pfn + i))
-			hvo_violate(m, 12, pfn + i, -1, "page freed before the TLB flush of its old vmemmap mapping");
+	uint64_t stale = tlb_first_stale(m, pfn, 1ull << order);
+
+	if (stale != UINT64_MAX)
+		hvo_violate(m, 12, stale, -1, "page freed before the TLB flush of its old vmemmap mapping");
 	track_frames(m, pfn, 1ull << order);
 	if (phys_free(m->phys, pfn, order))
 		hvo_violate(m, 12, pfn, -1, "free of a page that is not allocated as order %u (double free?)", order);

@@ -399,12 +399,18 @@ bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t
 	return true;
 }
 
-/* The TLB shard of a vmemmap address: the node of the pfn it describes. */
-static unsigned tlb_shard_of(const struct hvo_machine *m, uint64_t vaddr)
+/* The TLB shard of a page: its node (pages of no node: shard 0). */
+static unsigned tlb_shard_of_pfn(const struct hvo_machine *m, uint64_t pfn)
 {
-	int n = phys_node_of(m->phys, (vaddr - m->vbase) / m->geo.struct_page_size);
+	int n = phys_node_of(m->phys, pfn);
 
 	return n > 0 ? (unsigned)n : 0;
+}
+
+/* The node of the pfn a vmemmap address describes (where its flushes count). */
+static unsigned tlb_shard_of(const struct hvo_machine *m, uint64_t vaddr)
+{
+	return tlb_shard_of_pfn(m, (vaddr - m->vbase) / m->geo.struct_page_size);
 }
 
 void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte)
@@ -413,8 +419,9 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 
 	sync_point(m, HVO_SP_PTE_SET, "set_pte");
 	if ((old & PTE_PRESENT) && pte_pfn(old) != pte_pfn(pte)) {
-		unsigned s = tlb_shard_of(m, vaddr);
+		unsigned s = tlb_shard_of_pfn(m, pte_pfn(old));
 		struct tlb_shard *t = &m->tlb[s];
+		uint64_t va = vaddr & ~(m->geo.page_size - 1);
 
 		model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 		if (t->nr == t->cap) {
@@ -426,8 +433,12 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 			t->stale = n;
 			t->cap = cap;
 		}
-		t->stale[t->nr] = (struct stale_tlb){ vaddr & ~(m->geo.page_size - 1), pte_pfn(old) };
-		/* atomic: tlb_is_stale and mach_free peek at the counts without the lock */
+		t->stale[t->nr] = (struct stale_tlb){ va, pte_pfn(old) };
+		/* atomic: flushes peek at the span and the count without the lock */
+		if (!t->hi || va < t->lo)  /* hi 0: no span yet */
+			__atomic_store_n(&t->lo, va, __ATOMIC_RELAXED);
+		if (va >= t->hi)
+			__atomic_store_n(&t->hi, va + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&t->nr, t->nr + 1, __ATOMIC_RELAXED);
 		model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 	}
@@ -436,13 +447,15 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 	__atomic_store_n(slot, pte, __ATOMIC_RELEASE);
 }
 
-/* Drop shard s's entries inside [start, end). */
+/* Drop shard s's entries inside [start, end); a shard whose span misses
+ * the range, or that is empty, is not locked. */
 static void tlb_flush_shard(struct hvo_machine *m, unsigned s, uint64_t start, uint64_t end)
 {
 	struct tlb_shard *t = &m->tlb[s];
 	unsigned j = 0;
 
-	if (!__atomic_load_n(&t->nr, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&t->hi, __ATOMIC_RELAXED) <= start || __atomic_load_n(&t->lo, __ATOMIC_RELAXED) >= end ||
+	    !__atomic_load_n(&t->nr, __ATOMIC_RELAXED))
 		return;
 	model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 	for (unsigned i = 0; i < t->nr; i++)
@@ -454,18 +467,8 @@ static void tlb_flush_shard(struct hvo_machine *m, unsigned s, uint64_t start, u
 
 void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
 {
-	uint64_t first = (start - m->vbase) / m->geo.struct_page_size;
-	uint64_t last = (end - 1 - m->vbase) / m->geo.struct_page_size;
-	int n = phys_node_of(m->phys, first);
-
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_kernel_range");
-	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
-	/* One shard when the range describes one stretch of one node. */
-	if (n >= 0 && n == phys_node_of(m->phys, last) &&
-	    (phys_zone_of(m->phys, first) == HVO_ZONE_DEVICE) == (phys_zone_of(m->phys, last) == HVO_ZONE_DEVICE)) {
-		tlb_flush_shard(m, tlb_shard_of(m, start), start, end);
-		return;
-	}
+	__atomic_fetch_add(&m->tlb[tlb_shard_of(m, start)].flushes, 1, __ATOMIC_RELAXED);
 	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
 		tlb_flush_shard(m, s, start, end);
 }
@@ -473,7 +476,7 @@ void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
 void flush_tlb_all(struct hvo_machine *m)
 {
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_all");
-	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&m->tlb[0].flushes, 1, __ATOMIC_RELAXED);
 	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
 		tlb_flush_shard(m, s, 0, UINT64_MAX);
 }
@@ -487,21 +490,48 @@ unsigned tlb_nr_stale(const struct hvo_machine *m)
 	return n;
 }
 
-bool tlb_is_stale(struct hvo_machine *m, uint64_t pfn)
+uint64_t tlb_nr_flushes(const struct hvo_machine *m)
 {
-	bool stale = false;
+	uint64_t n = 0;
 
-	for (unsigned s = 0; s < m->cfg.nr_nodes && !stale; s++) {
-		struct tlb_shard *t = &m->tlb[s];
+	for (unsigned s = 0; s < HVO_MAX_NODES; s++)
+		n += __atomic_load_n(&m->tlb[s].flushes, __ATOMIC_RELAXED);
+	return n;
+}
 
-		if (!__atomic_load_n(&t->nr, __ATOMIC_RELAXED))
-			continue;
-		model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
-		for (unsigned i = 0; i < t->nr && !stale; i++)
-			stale = t->stale[i].pfn == pfn;
-		model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+/* Shard s's lowest entry in [pfn, pfn + nr). */
+static uint64_t tlb_shard_first_stale(struct hvo_machine *m, unsigned s, uint64_t pfn, uint64_t nr)
+{
+	struct tlb_shard *t = &m->tlb[s];
+	uint64_t first = UINT64_MAX;
+
+	if (!__atomic_load_n(&t->nr, __ATOMIC_RELAXED))
+		return first;
+	model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+	for (unsigned i = 0; i < t->nr; i++)
+		if (t->stale[i].pfn - pfn < nr && t->stale[i].pfn < first)
+			first = t->stale[i].pfn;
+	model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+	return first;
+}
+
+uint64_t tlb_first_stale(struct hvo_machine *m, uint64_t pfn, uint64_t nr)
+{
+	uint64_t last = pfn + nr - 1, first = UINT64_MAX;
+	int n = phys_node_of(m->phys, pfn);
+
+	/* Nodes and their device ranges are pfn intervals: both ends in one of
+	 * them, so is every page between (the common case: one shard). */
+	if (n >= 0 && n == phys_node_of(m->phys, last) &&
+	    (phys_zone_of(m->phys, pfn) == HVO_ZONE_DEVICE) == (phys_zone_of(m->phys, last) == HVO_ZONE_DEVICE))
+		return tlb_shard_first_stale(m, (unsigned)n, pfn, nr);
+	for (unsigned s = 0; s < m->cfg.nr_nodes; s++) {
+		uint64_t f = tlb_shard_first_stale(m, s, pfn, nr);
+
+		if (f < first)
+			first = f;
 	}
-	return stale;
+	return first;
 }
 
 int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)

@@ -107,7 +107,7 @@ enum hvo_sync_point {
 };
 const char *hvo_sync_point_name(int sp);
 /* init_mm.page_table_lock, hugetlb_lock, the locks of the TLB model's
- * lists of stale translations (HVO_LOCK_TLB + shard, one shard per node;
+ * lists of stale translations (HVO_LOCK_TLB + shard: the node of the old page;
  * hardware needs none, the lists are the model's; vmemmap.c), and
  * zone->lock, one per node (HVO_LOCK_ZONE + node: that node's buddy lists,
  * allocation and frame records; phys.c).
