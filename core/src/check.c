@@ -423,7 +423,7 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
  * proves untouched since the last passing check. */
 static int check(struct hvo_machine *m, bool changed)
 {
-	bool quiescent = m->depth == 0, tracked = m->track && quiescent;
+	bool quiescent = api_depth(m) == 0, tracked = m->track && quiescent;
 	uint8_t *img;
 	int rc;
 

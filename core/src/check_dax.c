@@ -131,7 +131,7 @@ int check_dax(struct hvo_machine *m)
 {
 	int rc;
 
-	if (!m->dax || m->depth)
+	if (!m->dax || api_depth(m))
 		return 0;
 	rc = check_refs(m);
 	for (uint32_t i = 0; !rc && i < m->dax->nr; i++) {

@@ -86,6 +86,7 @@ struct bootmem {
 struct shadow;
 struct track;
 #define SNAP_POOL 8   /* reusable I8/I9 snapshot buffers per machine */
+#define API_SLOTS 4   /* nesting counters, by CPU */
 
 struct hvo_machine {
 	struct hvo_config cfg;
@@ -136,18 +137,35 @@ struct hvo_machine {
 	struct hvo_violation viol;
 	struct shadow *shadow;
 	struct dax_state *dax;    /* G3 device DAX ranges (dax.c); NULL before G3 */
-	/* API nesting (injected racers); its own cache line: every call of
-	 * every thread writes it, has_viol and the pointers above are read */
-	unsigned depth __attribute__((aligned(64)));
+	/* API nesting (injected racers), per slot of the calling CPU (the sync
+	 * ops' cpu() modulo API_SLOTS): every call of every thread writes its
+	 * slot, a line of its own, so CPUs share no counter; the sum is
+	 * api_depth().  has_viol and the pointers above are read. */
+	struct { unsigned n; } __attribute__((aligned(64))) depth[API_SLOTS];
 	struct track *track;      /* what changed since the last check (track.c); NULL unless cfg.track_changes */
 	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
 	unsigned nr_snap_pool;
 };
 
 /* The public entry points count their nesting: an injected racer runs
- * inside another operation, where only per-folio invariants can hold. */
-#define API_CALL(m, call) ({ int _rc; __atomic_fetch_add(&(m)->depth, 1, __ATOMIC_RELAXED); _rc = (call); \
-	__atomic_fetch_sub(&(m)->depth, 1, __ATOMIC_RELAXED); _rc; })
+ * inside another operation, where only per-folio invariants can hold.  A
+ * call leaves the slot it entered (a CPU's number does not change). */
+static inline unsigned *api_slot(struct hvo_machine *m)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	return &m->depth[ops && ops->cpu ? ops->cpu(ops->ctx) % API_SLOTS : 0].n;
+}
+#define API_CALL(m, call) ({ int _rc; unsigned *_d = api_slot(m); __atomic_fetch_add(_d, 1, __ATOMIC_RELAXED); \
+	_rc = (call); __atomic_fetch_sub(_d, 1, __ATOMIC_RELAXED); _rc; })
+static inline unsigned api_depth(const struct hvo_machine *m)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < API_SLOTS; i++)
+		n += __atomic_load_n(&m->depth[i].n, __ATOMIC_RELAXED);
+	return n;
+}
 
 #define FOLIO_CHUNK 256u
 static inline struct folio *folio_at(const struct hvo_machine *m, uint32_t id)

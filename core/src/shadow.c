@@ -94,7 +94,7 @@ int shadow_compare(struct hvo_machine *m)
 			return m->viol.inv;
 		}
 		/* a speculative walker in flight holds a transient reference */
-		if (m->depth == 0 && folio_refcount(m, f) != (sf->state == HVO_FOLIO_IN_USE)) {
+		if (api_depth(m) == 0 && folio_refcount(m, f) != (sf->state == HVO_FOLIO_IN_USE)) {
 			hvo_violate(m, 13, f->pfn, (int32_t)id, "refcount %d in pool state %d", folio_refcount(m, f),
 				    (int)sf->state);
 			return m->viol.inv;
