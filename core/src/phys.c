@@ -204,8 +204,9 @@ struct pnode {
 	uint64_t zs[HVO_NR_ZONES], ze[HVO_NR_ZONES]; /* zone ranges, possibly empty */
 	uint64_t mb_top;                             /* boot allocator: lowest pfn taken */
 	bool movable_only;
-	/* under this node's lock */
-	struct htab recs;
+	/* under this node's lock; from a line of its own on, since every
+	 * thread's locate() reads the fields above of the lower nodes */
+	struct htab recs __attribute__((aligned(64)));
 	uint64_t by_site[HVO_NR_SITES];
 	uint64_t free_frames, nr_free_blocks;
 	struct bufcache cache;
@@ -217,7 +218,7 @@ struct pnode {
 	 * would otherwise fail. */
 	uint64_t pcp[HVO_NR_ZONES][PCP_MAX];
 	unsigned pcp_n[HVO_NR_ZONES];
-};
+} __attribute__((aligned(64)));   /* the next node's fields above start a line */
 
 struct phys {
 	const struct hvo_sync_ops *sync;  /* the node locks go through the seam */
@@ -354,6 +355,7 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 {
 	struct phys *p;
 	uint64_t dma_end, nheads;
+	size_t size;
 	long host_page = sysconf(_SC_PAGESIZE);
 
 	*out = NULL;
@@ -383,12 +385,14 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		}
 	}
 	nheads = (uint64_t)cfg->nr_nodes * HVO_NR_ZONES * (g->max_folio_order + 1);
-	p = calloc(1, sizeof(*p) + nheads * sizeof(uint64_t));
+	size = (sizeof(*p) + nheads * sizeof(uint64_t) + 63) & ~(size_t)63;
+	p = aligned_alloc(_Alignof(struct phys), size);  /* the nodes' lines */
 	if (!p) {
 		if (err)
 			snprintf(err, errlen, "phys: out of host memory");
 		return -HVO_ENOMEM;
 	}
+	memset(p, 0, size);
 	memset(p->head, 0xff, nheads * sizeof(uint64_t));
 	p->nr_nodes = cfg->nr_nodes;
 	p->sync = cfg->sync;
