@@ -596,9 +596,10 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_sigint);
 	storm = !strcmp(st.o.scenario, "tail-storm") || gather;  /* epochs of a fresh machine */
 	st.nw = st.o.threads;
-	st.w = calloc(st.nw, sizeof(*st.w));
+	st.w = aligned_alloc(_Alignof(struct worker), st.nw * sizeof(*st.w));
 	if (!st.w)
 		return 1;
+	memset(st.w, 0, st.nw * sizeof(*st.w));
 	pthread_mutex_init(&st.fail_lock, NULL);
 	pthread_mutex_init(&st.hotplug, NULL);
 	/* writer first: the quiescent checks must not starve behind the threads */

@@ -60,7 +60,7 @@ struct worker {
 	struct hvo_folio_info fi[CHURN_FOLIOS]; /* as set up: walkers read pfn and order here */
 	struct dax_slot dax;
 	struct oplog log;
-};
+} __attribute__((aligned(64)));  /* its counters and log are written by its thread alone */
 
 void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc);
 void failf(struct stress *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -25,9 +25,10 @@ struct tsync {
 	/* a cache line each: the per-node zone locks must not share one */
 	struct { pthread_mutex_t m; } __attribute__((aligned(64))) lock[HVO_NR_LOCKS];
 	bool flush_waits;            /* walkers exist: flushes wait for them */
-	unsigned long grace_periods;  /* G1 synchronize_rcu and TLB shootdowns */
 	char rcu_token, tlb_token;    /* TSan: the two domains' grace periods */
 	struct hvo_sync_ops ops;
+	/* G1 synchronize_rcu and TLB shootdowns: apart from ops, which every call reads */
+	unsigned long grace_periods __attribute__((aligned(64)));
 };
 
 void tsync_init(struct tsync *t, bool flush_waits);
