@@ -521,10 +521,10 @@ uint64_t tlb_first_stale(struct hvo_machine *m, uint64_t pfn, uint64_t nr)
 	int n = phys_node_of(m->phys, pfn);
 
 	/* Nodes and their device ranges are pfn intervals: both ends in one of
-	 * them, so is every page between (the common case: one shard). */
-	if (n >= 0 && n == phys_node_of(m->phys, last) &&
-	    (phys_zone_of(m->phys, pfn) == HVO_ZONE_DEVICE) == (phys_zone_of(m->phys, last) == HVO_ZONE_DEVICE))
-		return tlb_shard_first_stale(m, (unsigned)n, pfn, nr);
+	 * them, so is every page between (the common case, one page: one shard). */
+	if (nr == 1 || (n >= 0 && n == phys_node_of(m->phys, last) &&
+			(phys_zone_of(m->phys, pfn) == HVO_ZONE_DEVICE) == (phys_zone_of(m->phys, last) == HVO_ZONE_DEVICE)))
+		return tlb_shard_first_stale(m, n > 0 ? (unsigned)n : 0, pfn, nr);
 	for (unsigned s = 0; s < m->cfg.nr_nodes; s++) {
 		uint64_t f = tlb_shard_first_stale(m, s, pfn, nr);
 
