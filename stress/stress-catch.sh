@@ -7,7 +7,10 @@
 # without mutants must pass: a table that shows a catch is only worth
 # something if the correct model runs clean under the same command.
 #
-#   stress/stress-catch.sh [--time S] [--threads N] [--out FILE]
+#   stress/stress-catch.sh [--time S] [--threads N] [--out FILE] [--mutant ID]...
+#
+# --mutant: only these mutants (a quick re-check after a change; give
+# --out too, or the committed table is overwritten with the subset).
 #
 # Needs the gcc and tsan builds under $HVO_BUILD_ROOT (./hvo builds them).
 # Writes a markdown table (default reports/stress-catch.md).
@@ -15,13 +18,14 @@ set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 builds=${HVO_BUILD_ROOT:-$top/build}
-time_s=60 threads=2 out=$top/reports/stress-catch.md
+time_s=60 threads=2 out=$top/reports/stress-catch.md only=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--time) time_s=${2:?--time needs seconds}; shift 2 ;;
 	--threads) threads=${2:?--threads needs a number}; shift 2 ;;
 	--out) out=${2:?--out needs a file}; shift 2 ;;
+	--mutant) only="$only ${2:?--mutant needs an ID} "; shift 2 ;;
 	*) echo "stress-catch.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -76,6 +80,7 @@ run() {
 fails=0
 while IFS=$'\t' read -r id kind _; do
 	[ "$kind" = conc ] || continue
+	[ -z "$only" ] || [[ "$only" == *" $id "* ]] || continue
 	spec=$(scenario_of "$id")
 	if [ -z "$spec" ]; then
 		echo "| $id | | | **no stress scenario** | | | |" >>"$out"
