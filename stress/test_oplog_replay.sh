@@ -9,19 +9,32 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "test_oplog_replay: $*" >&2; exit 1; }
 
-# Under ASan the write B28 lets through can land on a frame the optimizer
-# has just freed, and ASan aborts on it before the checker reports and the
-# op log is written: a catch too, but not the one under test; run again.
+# Up to three catches, until one replays.  Under ASan the write B28 lets
+# through can land on a frame the optimizer has just freed, and ASan aborts
+# before the checker reports and the op log is written (a catch, but not the
+# one under test).  And on a loaded machine some catches' logs do not
+# replay in 20000 runs (1-2 in 80 here, on main's build as well; a log
+# keeps each thread's last LOG_LEN ops only).
+replayed=
 for attempt in 1 2 3; do
+	rm -rf "$dir/bad"
 	if "$stress" churn --threads 2 --time 20 --seed 7 --mutant B28 --reports "$dir/bad" >"$dir/bad.out" 2>&1; then
 		fail "hvo-stress did not catch B28"
 	fi
-	grep -q 'ERROR: AddressSanitizer' "$dir/bad.out" || break
-	echo "test_oplog_replay: attempt $attempt: ASan caught B28 first, again"
+	if grep -q 'ERROR: AddressSanitizer' "$dir/bad.out"; then
+		echo "test_oplog_replay: attempt $attempt: ASan caught B28 first"
+		continue
+	fi
+	cmd=$(sed -n 's/^deterministic reproducer: hvo-sched oplog \([^ ]*\) .*/\1/p' "$dir/bad.out")
+	[ -f "$cmd" ] || { cat "$dir/bad.out"; fail "no op log named in the failure report"; }
+	if "$sched" oplog "$cmd" --runs 20000 >"$dir/replay.out"; then
+		replayed=yes
+		break
+	fi
+	echo "test_oplog_replay: attempt $attempt: $(grep -m1 -o 'VIOLATION.*' "$dir/bad.out") did not replay:"
+	cat "$dir/replay.out"
 done
-cmd=$(sed -n 's/^deterministic reproducer: hvo-sched oplog \([^ ]*\) .*/\1/p' "$dir/bad.out")
-[ -f "$cmd" ] || { cat "$dir/bad.out"; fail "no op log named in the failure report"; }
-"$sched" oplog "$cmd" --runs 20000 >"$dir/replay.out" || { cat "$dir/replay.out"; fail "the B28 op log did not replay to a violation"; }
+[ -n "$replayed" ] || fail "no B28 op log of three replayed to a violation"
 cat "$dir/replay.out"
 schedule=$(sed -n 's/^deterministic witness: .* --schedule \(.*\)$/\1/p' "$dir/replay.out")
 "$sched" oplog "$cmd" --schedule "$schedule" | grep -q '^VIOLATION' || fail "the witness schedule does not replay the violation"
