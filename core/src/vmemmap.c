@@ -6,7 +6,8 @@
  * vmemmap covers whole PMDs), or a PTE table with per-page RW/RO entries.
  * Aliasing is real: every address that maps a frame sees its one buffer.
  * The TLB is a list of replaced translations that stay usable until a
- * flush covers them; freeing such a page is I12.
+ * flush covers them; freeing such a page is I12.  The simulated CPUs' own
+ * TLBs, when the backend has them, are tlb_cpu.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,7 @@ int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 
 void vmemmap_destroy(struct hvo_machine *m)
 {
+	tlb_cpu_destroy(m);
 	for (uint64_t i = 0; m->pmd && i < m->nr_pmd; i++)
 		if (m->pmd[i].val == PMD_TABLE)
 			table_free(m, m->pmd[i].table);
@@ -271,26 +273,42 @@ static void materialise(const struct hvo_machine *m, uint64_t page_va, uint8_t *
 	}
 }
 
-uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
+static uint8_t *frame_bytes(struct hvo_machine *m, uint64_t page_va, uint64_t frame)
 {
-	uint64_t page_va = vaddr & ~(m->geo.page_size - 1);
-	uint8_t *b;
+	uint8_t *b = phys_frame(m->phys, frame, false);
 
-	if (!vm_translate(m, page_va, frame, rw))
-		return NULL;
-	b = phys_frame(m->phys, *frame, false);
 	if (!b) {
-		b = phys_frame(m->phys, *frame, true);
+		b = phys_frame(m->phys, frame, true);
 		if (b)
 			materialise(m, page_va, b);
 	}
 	return b;
 }
 
+uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
+{
+	uint64_t page_va = vaddr & ~(m->geo.page_size - 1);
+
+	if (!vm_translate(m, page_va, frame, rw))
+		return NULL;
+	return frame_bytes(m, page_va, *frame);
+}
+
+uint8_t *vm_cpu_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
+{
+	uint64_t page_va = vaddr & ~(m->geo.page_size - 1);
+
+	if (!tlb_cpu_active(m))
+		return vm_page_bytes(m, vaddr, frame, rw);
+	if (!tlb_cpu_translate(m, page_va, frame, rw))
+		return NULL;
+	return frame_bytes(m, page_va, *frame);
+}
+
 static uint8_t *field(struct hvo_machine *m, uint64_t vaddr, bool write, uint64_t *frame)
 {
 	bool rw;
-	uint8_t *b = vm_page_bytes(m, vaddr, frame, &rw);
+	uint8_t *b = vm_cpu_page_bytes(m, vaddr, frame, &rw);
 
 	if (!b) {
 		hvo_violate(m, 0, UINT64_MAX, -1, "access to unmapped vmemmap address 0x%llx",
@@ -460,6 +478,7 @@ void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
 
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_kernel_range");
 	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
+	tlb_cpu_flush(m, start, end);
 	/* One shard when the range describes one stretch of one node. */
 	if (n >= 0 && n == phys_node_of(m->phys, last) &&
 	    (phys_zone_of(m->phys, first) == HVO_ZONE_DEVICE) == (phys_zone_of(m->phys, last) == HVO_ZONE_DEVICE)) {
@@ -474,6 +493,7 @@ void flush_tlb_all(struct hvo_machine *m)
 {
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_all");
 	__atomic_fetch_add(&m->tlb_flushes, 1, __ATOMIC_RELAXED);
+	tlb_cpu_flush(m, 0, UINT64_MAX);
 	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
 		tlb_flush_shard(m, s, 0, UINT64_MAX);
 }
