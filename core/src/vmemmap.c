@@ -273,42 +273,46 @@ static void materialise(const struct hvo_machine *m, uint64_t page_va, uint8_t *
 	}
 }
 
-static uint8_t *frame_bytes(struct hvo_machine *m, uint64_t page_va, uint64_t frame)
+static __attribute__((noinline)) uint8_t *frame_materialise(struct hvo_machine *m, uint64_t page_va, uint64_t frame)
+{
+	uint8_t *b = phys_frame(m->phys, frame, true);
+
+	if (b)
+		materialise(m, page_va, b);
+	return b;
+}
+
+static inline uint8_t *frame_bytes(struct hvo_machine *m, uint64_t page_va, uint64_t frame)
 {
 	uint8_t *b = phys_frame(m->phys, frame, false);
 
-	if (!b) {
-		b = phys_frame(m->phys, frame, true);
-		if (b)
-			materialise(m, page_va, b);
-	}
-	return b;
+	return b ? b : frame_materialise(m, page_va, frame);
+}
+
+/* Through the page tables, or (via_tlb) the running CPU's TLB. */
+static inline uint8_t *page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw, bool via_tlb)
+{
+	uint64_t page_va = vaddr & ~(m->geo.page_size - 1);
+
+	if (!(via_tlb ? tlb_cpu_translate(m, page_va, frame, rw) : vm_translate(m, page_va, frame, rw)))
+		return NULL;
+	return frame_bytes(m, page_va, *frame);
 }
 
 uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
 {
-	uint64_t page_va = vaddr & ~(m->geo.page_size - 1);
-
-	if (!vm_translate(m, page_va, frame, rw))
-		return NULL;
-	return frame_bytes(m, page_va, *frame);
+	return page_bytes(m, vaddr, frame, rw, false);
 }
 
 uint8_t *vm_cpu_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
 {
-	uint64_t page_va = vaddr & ~(m->geo.page_size - 1);
-
-	if (!tlb_cpu_active(m))
-		return vm_page_bytes(m, vaddr, frame, rw);
-	if (!tlb_cpu_translate(m, page_va, frame, rw))
-		return NULL;
-	return frame_bytes(m, page_va, *frame);
+	return page_bytes(m, vaddr, frame, rw, tlb_cpu_active(m));
 }
 
 static uint8_t *field(struct hvo_machine *m, uint64_t vaddr, bool write, uint64_t *frame)
 {
 	bool rw;
-	uint8_t *b = vm_cpu_page_bytes(m, vaddr, frame, &rw);
+	uint8_t *b = page_bytes(m, vaddr, frame, &rw, tlb_cpu_active(m));
 
 	if (!b) {
 		hvo_violate(m, 0, UINT64_MAX, -1, "access to unmapped vmemmap address 0x%llx",
