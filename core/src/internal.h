@@ -100,7 +100,7 @@ struct hvo_machine {
 	struct tlb_shard tlb[HVO_MAX_NODES];
 	uint64_t nr_pte_tables;
 	struct tlb_cpu *cpu_tlb[TLB_CPUS];  /* sync->cpu_tlb only, filled lazily */
-	unsigned observe;                   /* oracle nesting: read the page tables */
+	unsigned observe[TLB_CPUS];         /* per CPU, oracle nesting: read the page tables */
 
 	/* HVO */
 	struct zone_hvo zhvo[HVO_MAX_NODES][HVO_NR_ZONES];
@@ -255,30 +255,20 @@ void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
 
 /* tlb_cpu.c.  With sync->cpu_tlb (the fiber scheduler) the kernel's accesses
  * through the vmemmap translate through the running CPU's TLB; the oracle
- * (checker, digest, dump, equivalence, shadow) reads the page tables and
- * says so with observe_begin/observe_end around its reads (it has no
- * scheduling point inside).  Other backends: no TLB, nothing changes. */
+ * (checker, digest, dump, equivalence, shadow) reads the page tables: it
+ * brackets its reads with observe_begin/observe_end, which count per CPU,
+ * so a scheduling point inside (compound_head has some) leaves the other
+ * CPUs on their TLBs.  Other backends: no TLB, nothing changes. */
 static inline bool tlb_cpu_enabled(const struct hvo_machine *m)
 {
 	return m->cfg.sync && m->cfg.sync->cpu_tlb;
 }
-static inline bool tlb_cpu_active(const struct hvo_machine *m)
-{
-	return tlb_cpu_enabled(m) && !m->observe;
-}
-static inline void observe_begin(struct hvo_machine *m)
-{
-	if (tlb_cpu_enabled(m))
-		m->observe++;
-}
-static inline void observe_end(struct hvo_machine *m)
-{
-	if (tlb_cpu_enabled(m))
-		m->observe--;
-}
+void observe_begin(struct hvo_machine *m);
+void observe_end(struct hvo_machine *m);
 /* The running CPU's translation of page_va: its entry, even when stale, or
- * a walk that fills one.  false: unmapped, or (I12 reported) the entry
- * leads to a page already back in the allocator. */
+ * a walk that fills one (the page tables only while it observes).  false:
+ * unmapped, or (I12 reported) the entry leads to a page already back in
+ * the allocator. */
 bool tlb_cpu_translate(struct hvo_machine *m, uint64_t page_va, uint64_t *frame, bool *rw);
 /* A flush is a broadcast: every CPU drops its entries in [start, end). */
 void tlb_cpu_flush(struct hvo_machine *m, uint64_t start, uint64_t end);

@@ -51,6 +51,8 @@ bool tlb_cpu_translate(struct hvo_machine *m, uint64_t page_va, uint64_t *frame,
 		hvo_violate(m, 0, UINT64_MAX, -1, "cpu%u: the TLB model has room for %u CPUs", cpu, TLB_CPUS);
 		return false;
 	}
+	if (m->observe[cpu])
+		return vm_translate(m, page_va, frame, rw);
 	t = m->cpu_tlb[cpu];
 	if (!t) {
 		t = m->cpu_tlb[cpu] = calloc(1, sizeof(*t));
@@ -76,13 +78,35 @@ bool tlb_cpu_translate(struct hvo_machine *m, uint64_t page_va, uint64_t *frame,
 	return true;
 }
 
+void observe_begin(struct hvo_machine *m)
+{
+	unsigned cpu;
+
+	if (!tlb_cpu_enabled(m))
+		return;
+	cpu = running_cpu(m);
+	if (cpu < TLB_CPUS)
+		m->observe[cpu]++;
+}
+
+void observe_end(struct hvo_machine *m)
+{
+	unsigned cpu;
+
+	if (!tlb_cpu_enabled(m))
+		return;
+	cpu = running_cpu(m);
+	if (cpu < TLB_CPUS)
+		m->observe[cpu]--;
+}
+
 void tlb_cpu_flush(struct hvo_machine *m, uint64_t start, uint64_t end)
 {
 	uint64_t shift = m->geo.page_shift;
 	uint64_t first = start <= m->vbase ? 0 : (start - m->vbase) >> shift;
 	uint64_t last = end <= m->vbase ? 0 : ((end - m->vbase - 1) >> shift) + 1;  /* one past */
 
-	if (!m->cfg.sync || !m->cfg.sync->cpu_tlb)
+	if (!tlb_cpu_enabled(m))
 		return;
 	for (unsigned c = 0; c < TLB_CPUS; c++) {
 		struct tlb_cpu *t = m->cpu_tlb[c];

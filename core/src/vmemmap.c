@@ -306,13 +306,13 @@ uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, b
 
 uint8_t *vm_cpu_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
 {
-	return page_bytes(m, vaddr, frame, rw, tlb_cpu_active(m));
+	return page_bytes(m, vaddr, frame, rw, tlb_cpu_enabled(m));
 }
 
 static uint8_t *field(struct hvo_machine *m, uint64_t vaddr, bool write, uint64_t *frame)
 {
 	bool rw;
-	uint8_t *b = page_bytes(m, vaddr, frame, &rw, tlb_cpu_active(m));
+	uint8_t *b = page_bytes(m, vaddr, frame, &rw, tlb_cpu_enabled(m));
 
 	if (!b) {
 		hvo_violate(m, 0, UINT64_MAX, -1, "access to unmapped vmemmap address 0x%llx",

@@ -69,23 +69,30 @@ static void test_stale_until_flush(void)
 	CHECK_EQ(vm_read64(m, r.va + PO_FLAGS), r.flags_old);       /* a miss fills */
 	CHECK(tlb_cpu_cached(m, 1, r.va, &f) && f == r.old);
 	CHECK(!tlb_cpu_cached(m, 0, r.va, &f));                      /* its own TLB only */
+	cur = 3;
+	(void)vm_read64(m, r.va + PO_FLAGS);
 	vm_set_pte(m, r.slot, r.va, mk_pte(r.new_, true));
+	cur = 1;
 	CHECK_EQ(vm_read64(m, r.va + PO_FLAGS), r.flags_old);       /* stale: the old frame */
 	cur = 0;
 	CHECK_EQ(vm_read64(m, r.va + PO_FLAGS), r.flags_new);       /* a miss sees the new PTE */
 	CHECK(tlb_cpu_cached(m, 0, r.va, &f) && f == r.new_);
 	cur = 2;
 	CHECK_EQ(vm_read64(m, r.va + PO_FLAGS), r.flags_new);
-	/* The oracle reads the page tables, whatever the running CPU holds. */
+	/* The oracle reads the page tables, whatever the running CPU holds; a
+	 * CPU switch inside it leaves the other CPUs on their TLBs. */
 	cur = 1;
 	observe_begin(m);
 	CHECK_EQ(vm_read64(m, r.va + PO_FLAGS), r.flags_new);
+	cur = 3;
+	CHECK_EQ(vm_read64(m, r.va + PO_FLAGS), r.flags_old);
+	cur = 1;
 	observe_end(m);
 	/* A flush of another range leaves the entry, one covering it drops it everywhere. */
 	flush_tlb_range(m, r.va + m->geo.page_size, r.va + 2 * m->geo.page_size);
 	CHECK_EQ(vm_read64(m, r.va + PO_FLAGS), r.flags_old);
 	flush_tlb_range(m, r.va, r.va + m->geo.page_size);
-	for (unsigned c = 0; c < 3; c++)
+	for (unsigned c = 0; c < 4; c++)
 		CHECK(!tlb_cpu_cached(m, c, r.va, &f));
 	CHECK_EQ(vm_read64(m, r.va + PO_FLAGS), r.flags_new);
 	mach_free(m, r.old, 0);
