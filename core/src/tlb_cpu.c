@@ -78,7 +78,7 @@ bool tlb_cpu_translate(struct hvo_machine *m, uint64_t page_va, uint64_t *frame,
 	return true;
 }
 
-void observe_begin(struct hvo_machine *m)
+static void observe_add(struct hvo_machine *m, int delta)
 {
 	unsigned cpu;
 
@@ -86,19 +86,11 @@ void observe_begin(struct hvo_machine *m)
 		return;
 	cpu = running_cpu(m);
 	if (cpu < TLB_CPUS)
-		m->observe[cpu]++;
+		m->observe[cpu] += (unsigned)delta;
 }
 
-void observe_end(struct hvo_machine *m)
-{
-	unsigned cpu;
-
-	if (!tlb_cpu_enabled(m))
-		return;
-	cpu = running_cpu(m);
-	if (cpu < TLB_CPUS)
-		m->observe[cpu]--;
-}
+void observe_begin(struct hvo_machine *m) { observe_add(m, 1); }
+void observe_end(struct hvo_machine *m) { observe_add(m, -1); }
 
 void tlb_cpu_flush(struct hvo_machine *m, uint64_t start, uint64_t end)
 {
