@@ -483,7 +483,7 @@ int sched_create(const struct sched_cfg *cfg, struct sched **out)
 	s->ops = (struct hvo_sync_ops){
 		.sched = op_sched, .lock = op_lock, .unlock = op_unlock,
 		.rcu_read_lock = op_rcu_read_lock, .rcu_read_unlock = op_rcu_read_unlock,
-		.synchronize_rcu = op_synchronize_rcu, .cpu = op_cpu, .ctx = s,
+		.synchronize_rcu = op_synchronize_rcu, .cpu = op_cpu, .cpu_tlb = true, .ctx = s,
 	};
 	if (!trace_push(s, (char)('0' + cfg->ncpus)) || !trace_push(s, ':')) {
 		sched_destroy(s);

@@ -466,21 +466,31 @@ static int check(struct hvo_machine *m, bool changed)
 	return m->has_viol ? m->viol.inv : rc;
 }
 
+/* The oracle reads the page tables, never a CPU's TLB (tlb_cpu.c). */
+static int observed_check(struct hvo_machine *m, bool changed)
+{
+	int rc;
+
+	observe_begin(m);
+	rc = check(m, changed);
+	observe_end(m);
+	return rc;
+}
+
 int hvo_check(struct hvo_machine *m)
 {
-	return check(m, false);
+	return observed_check(m, false);
 }
 
 int hvo_check_changed(struct hvo_machine *m)
 {
-	return check(m, true);
+	return observed_check(m, true);
 }
 
 /* ---------------------------------------------------------------- dump */
 
-void hvo_dump(const struct hvo_machine *cm, hvo_log_fn log, void *ctx)
+static void dump(struct hvo_machine *m, hvo_log_fn log, void *ctx)
 {
-	struct hvo_machine *m = (struct hvo_machine *)cm;
 	char line[512];
 	unsigned shown = 0;
 
@@ -526,6 +536,15 @@ void hvo_dump(const struct hvo_machine *cm, hvo_log_fn log, void *ctx)
 #undef OUT
 }
 
+void hvo_dump(const struct hvo_machine *cm, hvo_log_fn log, void *ctx)
+{
+	struct hvo_machine *m = (struct hvo_machine *)cm;
+
+	observe_begin(m);
+	dump(m, log, ctx);
+	observe_end(m);
+}
+
 /* --------------------------------------------------------------- digest */
 
 /* FNV-1a over 64-bit words (little-endian assembled, so the digest does not
@@ -549,9 +568,8 @@ static uint64_t fnv(uint64_t h, const uint8_t *b, size_t n)
 	return h;
 }
 
-uint64_t hvo_digest(const struct hvo_machine *cm)
+static uint64_t digest(struct hvo_machine *m)
 {
-	struct hvo_machine *m = (struct hvo_machine *)cm;
 	uint64_t h = 0xcbf29ce484222325ull;
 
 	h = fnv64(h, (uint64_t)memmap_total(m, false));
@@ -583,5 +601,16 @@ uint64_t hvo_digest(const struct hvo_machine *cm)
 				h = fnv(h, b, m->geo.page_size);
 		}
 	}
+	return h;
+}
+
+uint64_t hvo_digest(const struct hvo_machine *cm)
+{
+	struct hvo_machine *m = (struct hvo_machine *)cm;
+	uint64_t h;
+
+	observe_begin(m);
+	h = digest(m);
+	observe_end(m);
 	return h;
 }

@@ -199,9 +199,20 @@ int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order)
 	return (int32_t)m->nr_folios++;
 }
 
+/* The flag as the oracle reads it: the page tables, never a CPU's TLB. */
+static bool seen_optimized(struct hvo_machine *m, const struct folio *f)
+{
+	bool on;
+
+	observe_begin(m);
+	on = folio_optimized(m, f);
+	observe_end(m);
+	return on;
+}
+
 static bool would_optimize(struct hvo_machine *m, struct folio *f)
 {
-	return m->enabled && hvo_geo_optimizable(&m->geo, f->order) && !folio_optimized(m, f);
+	return m->enabled && hvo_geo_optimizable(&m->geo, f->order) && !seen_optimized(m, f);
 }
 
 /* Single-folio optimize with the I9 check and the shadow update. */
@@ -228,7 +239,7 @@ static int optimize_checked(struct hvo_machine *m, int32_t id)
 static int restore_checked(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f = folio_at(m, id);
-	bool was = folio_optimized(m, f);
+	bool was = seen_optimized(m, f);
 	struct snap s = { NULL, 0, 0 };
 	int rc;
 
@@ -326,7 +337,7 @@ static void optimize_batch(struct hvo_machine *m, const int32_t *ids, unsigned n
 	g2_optimize_folios(m, fs, k);
 	for (unsigned i = 0; i < k; i++) {
 		int32_t id = fs[i]->id;
-		bool opt = folio_optimized(m, fs[i]);
+		bool opt = seen_optimized(m, fs[i]);
 
 		fs[i]->busy = false;
 		if (expect[i] && !opt)
@@ -398,7 +409,7 @@ static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned
 			dup |= fs[j] == f;
 		if (!f || dup || !in_pool(f) || f->busy)
 			continue;
-		if (folio_optimized(m, f))
+		if (seen_optimized(m, f))
 			snap_take(m, f, &snaps[k]);
 		f->busy = true;
 		fs[k++] = f;
@@ -408,7 +419,7 @@ static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned
 		int32_t id = fs[i]->id;
 
 		fs[i]->busy = false;
-		if (snaps[i].bytes && !folio_optimized(m, fs[i])) {
+		if (snaps[i].bytes && !seen_optimized(m, fs[i])) {
 			check_restored(m, fs[i], id, &snaps[i]);
 			shadow_set_optimized(m->shadow, id, false);
 		}
@@ -542,8 +553,10 @@ int hvo_folio_info(const struct hvo_machine *cm, int32_t id, struct hvo_folio_in
 	out->node = f->node;
 	out->zone = f->zone;
 	out->state = f->state;
+	observe_begin(m);
 	out->optimized = folio_optimized(m, f);
 	out->refcount = folio_refcount(m, f);
+	observe_end(m);
 	return 0;
 }
 
@@ -651,7 +664,7 @@ void hvo_counters(const struct hvo_machine *cm, struct hvo_counters *out)
 		out->nr_free += f->state == HVO_FOLIO_FREE;
 		out->nr_in_use += f->state == HVO_FOLIO_IN_USE;
 		out->nr_surplus += f->state == HVO_FOLIO_SURPLUS;
-		out->nr_optimized += folio_optimized(m, f);
+		out->nr_optimized += seen_optimized(m, f);
 	}
 	out->tlb_flushes = tlb_nr_flushes(m);
 	out->pmd_splits = m->pmd_splits;

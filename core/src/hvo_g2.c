@@ -302,7 +302,7 @@ static int g1_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot,
 	unsigned sps = m->geo.struct_page_size, nr = mut(m, HVO_MUT_B7G1) ? 3 : NR_RESET_STRUCT_PAGE;
 	uint64_t frame;
 	bool rw;
-	const uint8_t *from = vm_page_bytes(m, w->slot0, &frame, &rw);
+	const uint8_t *from = vm_cpu_page_bytes(m, w->slot0, &frame, &rw);
 	uint8_t *to = phys_frame(m->phys, dst, true);
 
 	if (!to || !from)
@@ -335,11 +335,11 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 		return g1_restore_pte(m, w, slot, addr, dst);
 	/* copy_page(dst, tail): the tail is already canonical (the fixed G2). */
 	if (mut(m, HVO_MUT_B7))
-		from = vm_page_bytes(m, w->slot0, &src, &rw); /* B7: folio metadata into tails */
+		from = vm_cpu_page_bytes(m, w->slot0, &src, &rw); /* B7: folio metadata into tails */
 	else if (w->tail_bytes)
 		from = w->tail_bytes;
 	else
-		from = vm_page_bytes(m, addr, &src, &rw);
+		from = vm_cpu_page_bytes(m, addr, &src, &rw);
 	to = phys_frame(m->phys, dst, true);
 	if (!to || !from)
 		return -HVO_ENOMEM;
@@ -451,7 +451,7 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 	} else if (rc) {
 		goto out;
 	} else {
-		from = vm_page_bytes(m, vstart, &frame, &rw);
+		from = vm_cpu_page_bytes(m, vstart, &frame, &rw);
 		to = phys_frame(m->phys, head_copy, false);
 		memcpy(to, from, m->geo.page_size);
 		if (g1(m))

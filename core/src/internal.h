@@ -5,7 +5,8 @@
  *   DUPLICATED  struct page layout (page.h), compound_info encodings,
  *               the remap walk and its callbacks (hvo_g2.c)
  *   CUSTOMISED  page tables (vmemmap.c: PMD leaf or PTE table per 2^pmd_shift
- *               of vmemmap), the TLB (a list of stale translations), the
+ *               of vmemmap), the TLB (a list of stale translations, and a
+ *               private TLB per simulated CPU: tlb_cpu.c), the
  *               buddy/memblock allocators (phys.c)
  *   STUBBED     nothing with ordering meaning: every primitive goes through
  *               sync.h and reaches the sync backend
@@ -58,6 +59,10 @@ struct tlb_shard {
 	uint64_t flushes;
 } __attribute__((aligned(64)));
 
+/* tlb_cpu.c: the simulated CPUs' private TLBs (spec 5.4). */
+#define TLB_CPUS 16
+struct tlb_cpu;
+
 /* ------------------------------------------------------------ HVO state */
 
 struct zone_hvo {
@@ -103,6 +108,8 @@ struct hvo_machine {
 	uint64_t nr_pmd;
 	struct tlb_shard tlb[HVO_MAX_NODES];
 	uint64_t nr_pte_tables;
+	struct tlb_cpu *cpu_tlb[TLB_CPUS];  /* sync->cpu_tlb only, filled lazily */
+	unsigned observe[TLB_CPUS];         /* per CPU, oracle nesting: read the page tables */
 
 	/* HVO */
 	struct zone_hvo zhvo[HVO_MAX_NODES][HVO_NR_ZONES];
@@ -236,10 +243,15 @@ bool vm_translate(const struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, 
 /* The PTE slot for vaddr; NULL if that PMD is not split. */
 uint64_t *vm_pte_slot(struct hvo_machine *m, uint64_t vaddr);
 /* Host bytes of the vmemmap page at vaddr (page aligned), materialising
- * memmap-init contents for a never-touched population frame. */
+ * memmap-init contents for a never-touched population frame.  Through the
+ * page tables: the oracle's view. */
 uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw);
-/* Field access through the current mapping.  Writes to a read-only PTE or to
- * a sealed frame are refused and reported as I10. */
+/* The same as the running CPU sees it: through its TLB (tlb_cpu.c) when
+ * there is one.  The kernel's own reads (head copy, restore copies). */
+uint8_t *vm_cpu_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw);
+/* Field access as the running CPU sees it (vm_cpu_page_bytes); the oracle
+ * inside observe_begin/end reads the current mapping.  Writes to a
+ * read-only PTE or to a sealed frame are refused and reported as I10. */
 uint64_t vm_read64(struct hvo_machine *m, uint64_t vaddr);
 uint32_t vm_read32(struct hvo_machine *m, uint64_t vaddr);
 uint32_t vm_load_acquire32(struct hvo_machine *m, uint64_t vaddr);
@@ -269,6 +281,29 @@ unsigned tlb_nr_stale(const struct hvo_machine *m);  /* over the shards, without
 uint64_t tlb_nr_flushes(const struct hvo_machine *m);
 /* Default (memmap_init) struct page image for pfn into buf (struct_page_size bytes). */
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
+
+/* tlb_cpu.c.  With sync->cpu_tlb (the fiber scheduler) the kernel's accesses
+ * through the vmemmap translate through the running CPU's TLB; the oracle
+ * (checker, digest, dump, equivalence, shadow) reads the page tables: it
+ * brackets its reads with observe_begin/observe_end, which count per CPU,
+ * so a scheduling point inside (compound_head has some) leaves the other
+ * CPUs on their TLBs.  Other backends: no TLB, nothing changes. */
+static inline bool tlb_cpu_enabled(const struct hvo_machine *m)
+{
+	return m->cfg.sync && m->cfg.sync->cpu_tlb;
+}
+void observe_begin(struct hvo_machine *m);
+void observe_end(struct hvo_machine *m);
+/* The running CPU's translation of page_va: its entry, even when stale, or
+ * a walk that fills one (the page tables only while it observes).  false:
+ * unmapped, or (I12 reported) the entry leads to a page already back in
+ * the allocator. */
+bool tlb_cpu_translate(struct hvo_machine *m, uint64_t page_va, uint64_t *frame, bool *rw);
+/* A flush is a broadcast: every CPU drops its entries in [start, end). */
+void tlb_cpu_flush(struct hvo_machine *m, uint64_t start, uint64_t end);
+/* Does cpu hold an entry for vaddr's page (and to which frame)? */
+bool tlb_cpu_cached(const struct hvo_machine *m, unsigned cpu, uint64_t vaddr, uint64_t *frame);
+void tlb_cpu_destroy(struct hvo_machine *m);
 
 /* page.c */
 #include "page.h"

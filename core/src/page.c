@@ -100,7 +100,7 @@ static bool b24_write_head_first(struct hvo_machine *m, uint64_t pva, uint64_t l
 	unsigned sps = m->geo.struct_page_size;
 	uint64_t psz = m->geo.page_size, frame;
 	bool rw;
-	const uint8_t *old = vm_page_bytes(m, pva, &frame, &rw);
+	const uint8_t *old = vm_cpu_page_bytes(m, pva, &frame, &rw);
 	uint8_t *half = malloc(psz);
 	bool ok;
 

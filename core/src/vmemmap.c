@@ -6,7 +6,8 @@
  * vmemmap covers whole PMDs), or a PTE table with per-page RW/RO entries.
  * Aliasing is real: every address that maps a frame sees its one buffer.
  * The TLB is a list of replaced translations that stay usable until a
- * flush covers them; freeing such a page is I12.
+ * flush covers them; freeing such a page is I12.  The simulated CPUs' own
+ * TLBs, when the backend has them, are tlb_cpu.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,7 @@ int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 
 void vmemmap_destroy(struct hvo_machine *m)
 {
+	tlb_cpu_destroy(m);
 	for (uint64_t i = 0; m->pmd && i < m->nr_pmd; i++)
 		if (m->pmd[i].val == PMD_TABLE)
 			table_free(m, m->pmd[i].table);
@@ -271,26 +273,46 @@ static void materialise(const struct hvo_machine *m, uint64_t page_va, uint8_t *
 	}
 }
 
-uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
+static __attribute__((noinline)) uint8_t *frame_materialise(struct hvo_machine *m, uint64_t page_va, uint64_t frame)
+{
+	uint8_t *b = phys_frame(m->phys, frame, true);
+
+	if (b)
+		materialise(m, page_va, b);
+	return b;
+}
+
+static inline uint8_t *frame_bytes(struct hvo_machine *m, uint64_t page_va, uint64_t frame)
+{
+	uint8_t *b = phys_frame(m->phys, frame, false);
+
+	return b ? b : frame_materialise(m, page_va, frame);
+}
+
+/* Through the page tables, or (via_tlb) the running CPU's TLB. */
+static inline uint8_t *page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw, bool via_tlb)
 {
 	uint64_t page_va = vaddr & ~(m->geo.page_size - 1);
-	uint8_t *b;
 
-	if (!vm_translate(m, page_va, frame, rw))
+	if (!(via_tlb ? tlb_cpu_translate(m, page_va, frame, rw) : vm_translate(m, page_va, frame, rw)))
 		return NULL;
-	b = phys_frame(m->phys, *frame, false);
-	if (!b) {
-		b = phys_frame(m->phys, *frame, true);
-		if (b)
-			materialise(m, page_va, b);
-	}
-	return b;
+	return frame_bytes(m, page_va, *frame);
+}
+
+uint8_t *vm_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
+{
+	return page_bytes(m, vaddr, frame, rw, false);
+}
+
+uint8_t *vm_cpu_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *frame, bool *rw)
+{
+	return page_bytes(m, vaddr, frame, rw, tlb_cpu_enabled(m));
 }
 
 static uint8_t *field(struct hvo_machine *m, uint64_t vaddr, bool write, uint64_t *frame)
 {
 	bool rw;
-	uint8_t *b = vm_page_bytes(m, vaddr, frame, &rw);
+	uint8_t *b = page_bytes(m, vaddr, frame, &rw, tlb_cpu_enabled(m));
 
 	if (!b) {
 		hvo_violate(m, 0, UINT64_MAX, -1, "access to unmapped vmemmap address 0x%llx",
@@ -469,6 +491,7 @@ void flush_tlb_range(struct hvo_machine *m, uint64_t start, uint64_t end)
 {
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_kernel_range");
 	__atomic_fetch_add(&m->tlb[tlb_shard_of(m, start)].flushes, 1, __ATOMIC_RELAXED);
+	tlb_cpu_flush(m, start, end);
 	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
 		tlb_flush_shard(m, s, start, end);
 }
@@ -477,6 +500,7 @@ void flush_tlb_all(struct hvo_machine *m)
 {
 	sync_point(m, HVO_SP_TLB_FLUSH, "flush_tlb_all");
 	__atomic_fetch_add(&m->tlb[0].flushes, 1, __ATOMIC_RELAXED);
+	tlb_cpu_flush(m, 0, UINT64_MAX);
 	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
 		tlb_flush_shard(m, s, 0, UINT64_MAX);
 }

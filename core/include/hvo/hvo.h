@@ -133,6 +133,11 @@ struct hvo_sync_ops {
 	void (*synchronize_rcu)(void *ctx);
 	/* The simulated CPU now running (per-CPU TLB); NULL: always CPU 0. */
 	unsigned (*cpu)(void *ctx);
+	/* Give each CPU a private TLB (spec 5.4): its accesses through the
+	 * vmemmap keep a translation until a flush drops it.  For backends whose
+	 * CPUs take turns on one host thread (the fiber scheduler); the threads
+	 * backend models a flush as waiting for every CPU's access instead. */
+	bool cpu_tlb;
 	/* Bracket the model's own bookkeeping (which host buffer backs a frame,
 	 * its seal, the TLB model's list): no kernel counterpart, so a race
 	 * detector should see neither its accesses nor its lock as ordering,
