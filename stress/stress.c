@@ -52,6 +52,17 @@
 
 #include "stress.h"
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define STRESS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define STRESS_SANITIZED 1
+#endif
+#endif
+#ifdef STRESS_SANITIZED
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 static volatile sig_atomic_t interrupted;  /* SIGINT: stop, still write the summary */
 
 static void on_sigint(int sig)
@@ -569,6 +580,36 @@ static void write_report(const struct stress *st, double secs, const char *ext)
 		unlink(tmp);
 }
 
+static void write_reports(const struct stress *st, double secs)
+{
+	write_report(st, secs, "json");
+	write_report(st, secs, "txt");
+	write_oplog(st);
+}
+
+#ifdef STRESS_SANITIZED
+/* A sanitizer that aborts the run (ASan on a bad host access, say a write
+ * to a frame B28 lets through after its free) ends it before the checker
+ * reports: write the summary and the op logs from its death callback, so
+ * no report is lost.  The other threads may still run; the logs are a
+ * best-effort tail, as after a checker violation. */
+static struct stress *dying;
+static double dying_t0;
+
+static void on_sanitizer_death(void)
+{
+	struct stress *st = dying;
+
+	if (!st)
+		return;
+	dying = NULL;
+	if (!st->fail[0])
+		snprintf(st->fail, sizeof(st->fail), "sanitizer report (printed above)");
+	write_reports(st, now() - dying_t0);
+	print_failure(st, stderr);
+}
+#endif
+
 static bool should_stop(struct stress *st, double t0, double *last)
 {
 	double t = now();
@@ -625,6 +666,11 @@ int main(int argc, char **argv)
 			       st.w[i].walker ? walk_thread : churn_thread, &st.w[i]);
 	}
 	t0 = last = now();
+#ifdef STRESS_SANITIZED
+	dying = &st;
+	dying_t0 = t0;
+	__sanitizer_set_death_callback(on_sanitizer_death);
+#endif
 	if (storm) {
 		while (!should_stop(&st, t0, &last))
 			(gather ? gather_epoch : storm_epoch)(&st);
@@ -654,9 +700,10 @@ int main(int argc, char **argv)
 	if (!st.fail[0] && !interrupted && (total_ops(&st) == 0 || (st.o.walkers && total_views(&st) == 0)))
 		failf(&st, "the run did no work (%" PRIu64 " ops, %" PRIu64 " walker views): nothing was tested",
 		      total_ops(&st), total_views(&st));
-	write_report(&st, secs, "json");
-	write_report(&st, secs, "txt");
-	write_oplog(&st);
+#ifdef STRESS_SANITIZED
+	dying = NULL;  /* from here the normal path writes them */
+#endif
+	write_reports(&st, secs);
 	printf("%s %s: %u threads, %.1f s, %" PRIu64 " ops (%.0f/s), %" PRIu64 " views, %" PRIu64 " epochs, %" PRIu64
 	       " checks%s\n", st.fail[0] ? "FAIL" : "PASS", st.o.scenario, st.o.threads, secs, total_ops(&st),
 	       total_ops(&st) / secs, total_views(&st), st.epochs, st.checks, interrupted ? " (interrupted)" : "");

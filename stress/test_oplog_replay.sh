@@ -11,8 +11,9 @@ fail() { echo "test_oplog_replay: $*" >&2; exit 1; }
 
 # Up to three catches, until one replays.  Under ASan the write B28 lets
 # through can land on a frame the optimizer has just freed, and ASan aborts
-# before the checker reports and the op log is written (a catch, but not the
-# one under test).  And on a loaded machine some catches' logs do not
+# before the checker reports (a catch, but not the one under test: the op
+# log is written from ASan's death callback, yet its replay in this build
+# would stop at the same host fault).  And on a loaded machine some catches' logs do not
 # replay in 20000 runs (1-2 in 80 here, on main's build as well; a log
 # keeps each thread's last LOG_LEN ops only).
 replayed=
