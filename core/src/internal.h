@@ -35,6 +35,7 @@ static inline uint64_t mk_pte(uint64_t pfn, bool rw)
 struct pte_table {
 	uint64_t table_pfn;   /* the frame holding this table */
 	uint64_t *pte;        /* ptrs_per_table entries */
+	struct pte_table *next_orphan;  /* on m->orphan_tables (B5 only) */
 };
 
 enum pmd_kind { PMD_NONE, PMD_LEAF, PMD_TABLE };
@@ -108,6 +109,7 @@ struct hvo_machine {
 	uint64_t nr_pmd;
 	struct tlb_shard tlb[HVO_MAX_NODES];
 	uint64_t nr_pte_tables;
+	struct pte_table *orphan_tables;  /* overwritten under B5, kept until destroy */
 	struct tlb_cpu *cpu_tlb[TLB_CPUS];  /* sync->cpu_tlb only, filled lazily */
 	unsigned observe[TLB_CPUS];         /* per CPU, oracle nesting: read the page tables */
 

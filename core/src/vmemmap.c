@@ -48,6 +48,17 @@ static void table_free(struct hvo_machine *m, struct pte_table *t)
 	__atomic_fetch_sub(&m->nr_pte_tables, 1, __ATOMIC_RELAXED);
 }
 
+/* B5 only: a table another CPU installed is overwritten.  Its page stays
+ * allocated, unmapped (the kernel leaks it: I17), and a CPU that found a slot
+ * in it before the overwrite may still store there, so its host memory
+ * lives on until the machine goes. */
+static void table_orphan(struct hvo_machine *m, struct pte_table *t)
+{
+	t->next_orphan = m->orphan_tables;
+	m->orphan_tables = t;
+	__atomic_fetch_sub(&m->nr_pte_tables, 1, __ATOMIC_RELAXED);
+}
+
 static int boot_alloc(struct hvo_machine *m, unsigned node, unsigned order, uint64_t *pfn)
 {
 	if (mach_should_fail(m, HVO_SITE_MEMBLOCK))
@@ -198,6 +209,13 @@ void vmemmap_destroy(struct hvo_machine *m)
 	for (uint64_t i = 0; m->pmd && i < m->nr_pmd; i++)
 		if (m->pmd[i].val == PMD_TABLE)
 			table_free(m, m->pmd[i].table);
+	while (m->orphan_tables) {
+		struct pte_table *t = m->orphan_tables;
+
+		m->orphan_tables = t->next_orphan;
+		free(t->pte);
+		free(t);
+	}
 	free(m->pmd);
 	m->pmd = NULL;
 }
@@ -408,7 +426,11 @@ bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t
 		if (cur != unless)
 			return true;
 		sync_point(m, HVO_SP_ATOMIC, "page_ref_add_unless.undo");
-		__atomic_fetch_sub((int32_t *)(void *)p, add, __ATOMIC_SEQ_CST);
+		/* The undo goes through the address again, as the kernel's does: the
+		 * page may have been remapped (RO trap) or freed (I12) meanwhile. */
+		p = field(m, vaddr, true, &frame);
+		if (p)
+			__atomic_fetch_sub((int32_t *)(void *)p, add, __ATOMIC_SEQ_CST);
 		return false;
 	}
 	cur = (int32_t)vm_read32(m, vaddr);
@@ -591,8 +613,8 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 		 * (once: under B5 the racer's table is simply overwritten). */
 		if (pmd->val == PMD_LEAF && phys_split(m->phys, head, m->pmd_order))
 			hvo_violate(m, 0, head, -1, "split of a vmemmap block that is not one allocation");
-		if (pmd->val == PMD_TABLE)   /* B5 only: its page stays allocated, unmapped (I17) */
-			table_free(m, pmd->table);
+		if (pmd->val == PMD_TABLE)
+			table_orphan(m, pmd->table);
 		pmd->table = t;
 		track_vaddrs(m, m->vbase + (idx << m->geo.pmd_shift), m->vbase + ((idx + 1) << m->geo.pmd_shift));
 		sync_point(m, HVO_SP_PMD_SET, "pmd_populate");
