@@ -26,6 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	campaign_mutants = fuzz_mutants_from_env("fuzz_ops");
+	fuzz_host_pool_init("fuzz_ops");
 	return 0;
 }
 

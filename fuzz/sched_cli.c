@@ -95,11 +95,11 @@ static int run_child(const struct scen_input *in, const struct sched_cfg *sc, ui
 	memset(res, 0, sizeof(*res));
 	fflush(stdout);
 	if (pipe(fd))
-		return scen_run(in, sc, mutants, res);
+		return scen_run(in, sc, mutants, NULL, res);
 	pid = fork();
 	if (pid == 0) {
 		close(fd[0]);
-		scen_run(in, sc, mutants, res);
+		scen_run(in, sc, mutants, NULL, res);
 		if (write(fd[1], res, sizeof(*res)) != (ssize_t)sizeof(*res))
 			_exit(3);
 		_exit(res->status);
@@ -213,7 +213,7 @@ static int cmd_explore(int argc, char **argv)
 	if (rc)
 		return rc;
 	/* PCT's k: the steps of a run without preemption (as Shuttle learns it) */
-	scen_run(&o.in, &probe, o.mutants, &res);
+	scen_run(&o.in, &probe, o.mutants, NULL, &res);
 	k = res.steps ? (unsigned)res.steps : 1;
 	for (uint64_t run = 0; run < o.runs; run++) {
 		struct sched_cfg sc = { .policy = o.policy, .seed = o.seed + run, .pct_depth = (unsigned)o.depth,
@@ -221,7 +221,7 @@ static int cmd_explore(int argc, char **argv)
 
 		FILE *f;
 
-		if (scen_run(&o.in, &sc, o.mutants, &res) == 0)
+		if (scen_run(&o.in, &sc, o.mutants, NULL, &res) == 0)
 			continue;
 		printf("# found after %" PRIu64 " runs (seed %" PRIu64 "): %s\n", run + 1, o.seed + run, res.reason);
 		scen_print(&o.in, res.schedule, o.mutants, stdout);
@@ -266,7 +266,7 @@ static int cmd_bench(int argc, char **argv)
 				struct sched_cfg sc = { .policy = pol ? SCHED_RANDOM : SCHED_REPLAY, .seed = r };
 				struct scen_result res;
 
-				if (scen_run(&in, &sc, 0, &res)) {
+				if (scen_run(&in, &sc, 0, NULL, &res)) {
 					printf("bench: %s failed: %s\n", scen_name(in.scen), res.reason);
 					return 1;
 				}

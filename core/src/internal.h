@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hostpool.h"
 #include "hvo/hvo.h"
 #include "phys.h"
 
@@ -142,6 +143,7 @@ struct hvo_machine {
 	__atomic_fetch_sub(&(m)->depth, 1, __ATOMIC_RELAXED); _rc; })
 
 #define FOLIO_CHUNK 256u
+#define FOLIO_CHUNK_SIZE (FOLIO_CHUNK * sizeof(struct folio))
 static inline struct folio *folio_at(const struct hvo_machine *m, uint32_t id)
 {
 	return &m->folio_chunks[id / FOLIO_CHUNK][id % FOLIO_CHUNK];
