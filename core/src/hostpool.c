@@ -21,21 +21,6 @@
 
 #include "hostpool.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define POOL_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define POOL_ASAN 1
-#endif
-#endif
-#ifdef POOL_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(a, n) ASAN_POISON_MEMORY_REGION(a, n)
-#define UNPOISON(a, n) ASAN_UNPOISON_MEMORY_REGION(a, n)
-#else
-#define POISON(a, n) ((void)(a), (void)(n))
-#define UNPOISON(a, n) ((void)(a), (void)(n))
-#endif
 #ifdef __clang__
 #define NO_COVERAGE __attribute__((no_sanitize("coverage")))
 #else

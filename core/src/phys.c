@@ -32,22 +32,6 @@
 #include "hostpool.h"
 #include "phys.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define PHYS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PHYS_ASAN 1
-#endif
-#endif
-#ifdef PHYS_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(a, n) ASAN_POISON_MEMORY_REGION(a, n)
-#define UNPOISON(a, n) ASAN_UNPOISON_MEMORY_REGION(a, n)
-#else
-#define POISON(a, n) ((void)(a), (void)(n))
-#define UNPOISON(a, n) ((void)(a), (void)(n))
-#endif
-
 #define NIL UINT64_MAX
 #define PHYS_MAX_ORDER 40   /* orders must stay well inside a 64-bit pfn */
 #define PCP_MAX 32          /* order-0 pages parked per (node, zone) */
