@@ -7,18 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "internal.h"  /* hostpool.h: HOST_ASAN */
 #include "tests.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-
-#ifdef TEST_ASAN
+#ifdef HOST_ASAN
 /* In a child: read a struct page's host bytes after the machine is gone.
  * True when the child died (ASan's report), false when the read went by. */
 static bool stale_read_dies(struct hvo_host_pool *pool)
@@ -82,7 +74,7 @@ int main(void)
 		zero &= b[i] == 0;
 	CHECK(zero);
 	hpool_free(pool, b, 4096, 64);
-#ifdef TEST_ASAN
+#ifdef HOST_ASAN
 	CHECK(stale_read_dies(NULL));
 	CHECK(stale_read_dies(pool));
 #else
