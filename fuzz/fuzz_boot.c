@@ -77,6 +77,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	campaign_mutants = fuzz_mutants_from_env("fuzz_boot");
+	fuzz_host_pool_init("fuzz_boot");
 	return 0;
 }
 

@@ -23,6 +23,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	campaign_mutants = fuzz_mutants_from_env("fuzz_dax");
+	fuzz_host_pool_init("fuzz_dax");
 	return 0;
 }
 

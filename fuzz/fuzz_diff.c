@@ -26,6 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	campaign_mutants = fuzz_mutants_from_env("fuzz_diff");
+	fuzz_host_pool_init("fuzz_diff");
 	return 0;
 }
 
@@ -37,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fuzz_stream_decode_mode(data, size, false, &s))
 		return 0;  /* host out of memory: not the model's fault */
+	s.config.host_pool = fuzz_host_pool();
 	if (!s.expect_setup_error) {
 		rc = hvo_ops_diff(&s, gens, sizeof(gens) / sizeof(gens[0]), campaign_mutants,
 				  HVO_RUN_CHANGED | HVO_RUN_NO_DIGEST, &res);

@@ -75,6 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	campaign_mutants = fuzz_mutants_from_env("fuzz_geometry");
+	fuzz_host_pool_init("fuzz_geometry");
 	return 0;
 }
 
@@ -301,6 +302,7 @@ static void run_machine(const struct geo_case *c, const struct expect *e, unsign
 	cfg.vmemmap_base = e->base;
 	cfg.hvo_enabled = false;
 	cfg.mutants = campaign_mutants;
+	cfg.host_pool = fuzz_host_pool();
 	rc = hvo_machine_create(&cfg, &m, err, sizeof(err));
 	if (e->pow2 && c->base_off) {
 		/* I16: sparse_init refuses a base off MAX_FOLIO_VMEMMAP_ALIGN */

@@ -1,7 +1,7 @@
 /*
- * fuzz_mutants.c - the campaign's mutant set from HVO_MUTANTS, shared by
- * every fuzz target so that one environment variable plants a mutant for
- * any engine (libFuzzer, AFL++, the replay main).
+ * fuzz_mutants.c - the campaign's state shared by every fuzz target: the
+ * mutant set from HVO_MUTANTS (one environment variable plants a mutant for
+ * any engine: libFuzzer, AFL++, the replay main) and the host memory pool.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,3 +42,16 @@ uint64_t fuzz_mutants_from_env(const char *who)
 	fputc('\n', stderr);
 	return set;
 }
+
+static struct hvo_host_pool *host_pool;
+
+void fuzz_host_pool_init(const char *who)
+{
+	host_pool = hvo_host_pool_create();
+	if (!host_pool) {
+		fprintf(stderr, "%s: out of memory for the host pool\n", who);
+		exit(2);
+	}
+}
+
+struct hvo_host_pool *fuzz_host_pool(void) { return host_pool; }

@@ -14,7 +14,8 @@
  * Mutants for a campaign come from HVO_MUTANTS (a comma list of catalogue
  * IDs, e.g. HVO_MUTANTS=B8,B22; fuzz_target.h), read once in
  * LLVMFuzzerInitialize; decoded streams carry none.  That set is this file's
- * only global state; each input gets a fresh machine.
+ * only global state besides the campaign's host pool (fuzz_target.h); each
+ * input gets a fresh machine, made on the host memory the last one left.
  */
 #include "fuzz_stream.h"
 #include "fuzz_target.h"
@@ -26,6 +27,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	campaign_mutants = fuzz_mutants_from_env("fuzz_ops");
+	fuzz_host_pool_init("fuzz_ops");
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fuzz_stream.h"
+#include "fuzz_target.h"
 
 void fuzz_stream_fail(const char *who, const struct hvo_opstream *s, uint64_t mutants, const char *what,
 		      const char *reason, const char *replay)
@@ -28,7 +29,10 @@ void fuzz_stream_fail(const char *who, const struct hvo_opstream *s, uint64_t mu
 void fuzz_stream_run(const char *who, struct hvo_opstream *s, uint64_t mutants)
 {
 	struct hvo_run_result res;
-	int rc = hvo_ops_run_flags(s, mutants, HVO_RUN_CHANGED | HVO_RUN_NO_DIGEST, &res, NULL);
+	int rc;
+
+	s->config.host_pool = fuzz_host_pool();
+	rc = hvo_ops_run_flags(s, mutants, HVO_RUN_CHANGED | HVO_RUN_NO_DIGEST, &res, NULL);
 
 	if (rc == 1)
 		fuzz_stream_fail(who, s, mutants, "FAILURE", res.reason, "explain");

@@ -19,4 +19,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  */
 uint64_t fuzz_mutants_from_env(const char *who);
 
+/*
+ * The campaign's host memory pool (hvo_host_pool in hvo.h): every input's
+ * machine takes its big host blocks from it and gives them back, so a
+ * machine per input costs no fresh (under ASan: page-faulting, quarantined)
+ * memory.  fuzz_host_pool_init makes it, from LLVMFuzzerInitialize, before
+ * any input; out of memory ends the process with status 2.
+ */
+void fuzz_host_pool_init(const char *who);
+struct hvo_host_pool *fuzz_host_pool(void);
+
 #endif

@@ -36,6 +36,7 @@
 #define SCHED_TSAN 1
 #endif
 #ifdef SCHED_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #ifdef SCHED_TSAN
@@ -50,9 +51,21 @@
 #define MAIN SCHED_MAX_CPUS    /* the context that called sched_run */
 #define NO_LOCK (-1)
 
-struct cpu {
+/* A simulated CPU's fiber: its stack, context and (ASan) fake stack outlive
+ * one run when the caller keeps a struct sched_fibers (see sched.h). */
+struct fiber {
 	ucontext_t uc;
 	uint8_t *stack;
+	bool parked;              /* at the end of its loop: the next run resumes it */
+	void *tsan_fiber;
+};
+
+struct sched_fibers {
+	struct fiber f[SCHED_MAX_CPUS];
+	struct sched *s;          /* the run using them now */
+};
+
+struct cpu {
 	sched_fn fn;
 	void *arg;
 	bool has_job, started, done;
@@ -63,12 +76,13 @@ struct cpu {
 	uint64_t rcu_begin;       /* stamp of its outermost rcu_read_lock */
 	uint32_t site;            /* hash of the switch point it stopped at */
 	int prio;                 /* PCT */
-	void *tsan_fiber;
 };
 
 struct sched {
 	struct sched_cfg cfg;
 	struct cpu cpu[SCHED_MAX_CPUS];
+	struct sched_fibers *fib;
+	bool own_fib;             /* made by sched_create: freed with the run */
 	ucontext_t main_uc;
 	void *main_tsan;
 	const void *main_bottom;  /* ASan: the caller's stack */
@@ -226,7 +240,7 @@ static int pick(struct sched *s)
 
 /* ------------------------------------------------------------ switching */
 
-static ucontext_t *ctx_of(struct sched *s, unsigned i) { return i == MAIN ? &s->main_uc : &s->cpu[i].uc; }
+static ucontext_t *ctx_of(struct sched *s, unsigned i) { return i == MAIN ? &s->main_uc : &s->fib->f[i].uc; }
 
 static void arrived(struct sched *s, void *fake)
 {
@@ -245,9 +259,12 @@ static void arrived(struct sched *s, void *fake)
 #endif
 }
 
-/* Leave the running context for `to`; a finished fiber never comes back. */
+/* Leave the running context for `to`.  A dying fiber (its run owns it)
+ * never comes back; a parked one comes back in a later run: the run to
+ * continue is the fibers' user then, not s. */
 static void switch_to(struct sched *s, unsigned to, bool dying)
 {
+	struct sched_fibers *fib = s->fib;
 	unsigned from = s->cur;
 	void *fake = NULL;
 
@@ -264,16 +281,16 @@ static void switch_to(struct sched *s, unsigned to, bool dying)
 	s->prev = from;
 	s->cur = to;
 #ifdef SCHED_ASAN
-	__sanitizer_start_switch_fiber(dying ? NULL : &fake, to == MAIN ? s->main_bottom : s->cpu[to].stack,
+	__sanitizer_start_switch_fiber(dying ? NULL : &fake, to == MAIN ? s->main_bottom : fib->f[to].stack,
 				       to == MAIN ? s->main_size : STACK_SIZE);
 #else
 	(void)dying;
 #endif
 #ifdef SCHED_TSAN
-	__tsan_switch_to_fiber(to == MAIN ? s->main_tsan : s->cpu[to].tsan_fiber, 0);
+	__tsan_switch_to_fiber(to == MAIN ? s->main_tsan : fib->f[to].tsan_fiber, 0);
 #endif
 	swapcontext(ctx_of(s, from), ctx_of(s, to));
-	arrived(s, fake);
+	arrived(fib->s, fake);
 }
 
 /* The running CPU cannot go on (or chose to yield): run another. */
@@ -307,29 +324,34 @@ static void reschedule(struct sched *s)
 		switch_to(s, (unsigned)next, false);
 }
 
+/* A fiber's life: a job, then (fibers the caller keeps) parked until a
+ * later run gives it the next, or (a run's own) gone.  It never returns. */
 static void trampoline(unsigned hi, unsigned lo)
 {
-	struct sched *s = (struct sched *)(((uintptr_t)hi << 31 << 1) | (uintptr_t)lo);
-	struct cpu *c = &s->cpu[s->cur];
-	int next;
+	struct sched_fibers *fib = (struct sched_fibers *)(((uintptr_t)hi << 31 << 1) | (uintptr_t)lo);
 
-	arrived(s, NULL);
-	c->started = true;
-	c->fn(c->arg);
-	c->done = true;
-	if (c->rcu_nest)
-		fail(s, SCHED_MISUSE, "a CPU finished inside an RCU read-side section");
-	for (int l = 0; l < HVO_NR_LOCKS; l++)
-		if (s->lock_owner[l] == (int)s->cur)
-			fail(s, SCHED_MISUSE, "a CPU finished holding a lock");
-	next = s->status == SCHED_OK ? pick(s) : -1;
-	if (next < 0) {
-		for (unsigned i = 0; i < s->cfg.ncpus; i++)
-			if (s->cpu[i].has_job && !s->cpu[i].done)
-				fail(s, SCHED_DEADLOCK, "deadlock: the last runnable CPU finished, others wait");
-		switch_to(s, MAIN, true);
-	} else {
-		switch_to(s, (unsigned)next, true);
+	arrived(fib->s, NULL);
+	for (;;) {
+		struct sched *s = fib->s;
+		struct cpu *c = &s->cpu[s->cur];
+		int next;
+
+		fib->f[s->cur].parked = false;
+		c->started = true;
+		c->fn(c->arg);
+		c->done = true;
+		if (c->rcu_nest)
+			fail(s, SCHED_MISUSE, "a CPU finished inside an RCU read-side section");
+		for (int l = 0; l < HVO_NR_LOCKS; l++)
+			if (s->lock_owner[l] == (int)s->cur)
+				fail(s, SCHED_MISUSE, "a CPU finished holding a lock");
+		next = s->status == SCHED_OK ? pick(s) : -1;
+		if (next < 0)
+			for (unsigned i = 0; i < s->cfg.ncpus; i++)
+				if (s->cpu[i].has_job && !s->cpu[i].done)
+					fail(s, SCHED_DEADLOCK, "deadlock: the last runnable CPU finished, others wait");
+		fib->f[s->cur].parked = !s->own_fib;
+		switch_to(s, next < 0 ? MAIN : (unsigned)next, s->own_fib);
 	}
 }
 
@@ -448,6 +470,15 @@ int sched_create(const struct sched_cfg *cfg, struct sched **out)
 	if (!s)
 		return -1;
 	s->cfg = *cfg;
+	s->fib = cfg->fibers;
+	if (!s->fib) {
+		s->fib = sched_fibers_create();
+		s->own_fib = true;
+	}
+	if (!s->fib) {
+		free(s);
+		return -1;
+	}
 	if (!s->cfg.max_steps)
 		s->cfg.max_steps = 1000000;
 	if (!s->cfg.pct_steps)
@@ -497,15 +528,29 @@ void sched_destroy(struct sched *s)
 {
 	if (!s)
 		return;
-	for (unsigned i = 0; i < SCHED_MAX_CPUS; i++) {
-#ifdef SCHED_TSAN
-		if (s->cpu[i].tsan_fiber)
-			__tsan_destroy_fiber(s->cpu[i].tsan_fiber);
-#endif
-		free(s->cpu[i].stack);
-	}
+	if (s->own_fib)
+		sched_fibers_destroy(s->fib);
 	free(s->trace);
 	free(s);
+}
+
+struct sched_fibers *sched_fibers_create(void)
+{
+	return calloc(1, sizeof(struct sched_fibers));
+}
+
+void sched_fibers_destroy(struct sched_fibers *fib)
+{
+	if (!fib)
+		return;
+	for (unsigned i = 0; i < SCHED_MAX_CPUS; i++) {
+#ifdef SCHED_TSAN
+		if (fib->f[i].tsan_fiber)
+			__tsan_destroy_fiber(fib->f[i].tsan_fiber);
+#endif
+		free(fib->f[i].stack);
+	}
+	free(fib);
 }
 
 void sched_spawn(struct sched *s, unsigned cpu, sched_fn fn, void *arg)
@@ -520,20 +565,36 @@ void sched_spawn(struct sched *s, unsigned cpu, sched_fn fn, void *arg)
 
 const struct hvo_sync_ops *sched_sync_ops(struct sched *s) { return &s->ops; }
 
+/* A parked fiber is resumed as it is.  Any other (new, or left inside a job
+ * by a run that stopped early) gets a fresh context on its stack: the old
+ * frames are dropped, and under ASan so are their redzones. */
 static int make_fiber(struct sched *s, unsigned i)
 {
-	struct cpu *c = &s->cpu[i];
-	uintptr_t p = (uintptr_t)s;
+	struct fiber *f = &s->fib->f[i];
+	uintptr_t p = (uintptr_t)s->fib;
 
-	c->stack = malloc(STACK_SIZE);
-	if (!c->stack || getcontext(&c->uc))
+	if (f->parked)
+		return 0;
+	if (!f->stack && !(f->stack = malloc(STACK_SIZE)))
 		return -1;
-	c->uc.uc_stack.ss_sp = c->stack;
-	c->uc.uc_stack.ss_size = STACK_SIZE;
-	c->uc.uc_link = NULL;
-	makecontext(&c->uc, (void (*)(void))trampoline, 2, (unsigned)(p >> 31 >> 1), (unsigned)(p & 0xffffffffu));
+#ifdef SCHED_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(f->stack, STACK_SIZE);
+#endif
+	if (getcontext(&f->uc))
+		return -1;
+	f->uc.uc_stack.ss_sp = f->stack;
+	f->uc.uc_stack.ss_size = STACK_SIZE;
+	f->uc.uc_link = NULL;
+	makecontext(&f->uc, (void (*)(void))trampoline, 2, (unsigned)(p >> 31 >> 1), (unsigned)(p & 0xffffffffu));
+	/* Only makecontext reads uc_stack.  Without it ASan's swapcontext
+	 * interceptor no longer re-clears the shadow of the whole target stack
+	 * at every switch (two shadow remaps per switch, and it erased the
+	 * redzones of the frames live on it). */
+	f->uc.uc_stack.ss_size = 0;
 #ifdef SCHED_TSAN
-	c->tsan_fiber = __tsan_create_fiber(0);
+	if (f->tsan_fiber)
+		__tsan_destroy_fiber(f->tsan_fiber);
+	f->tsan_fiber = __tsan_create_fiber(0);
 #endif
 	return 0;
 }
@@ -545,6 +606,7 @@ enum sched_status sched_run(struct sched *s)
 #ifdef SCHED_TSAN
 	s->main_tsan = __tsan_get_current_fiber();
 #endif
+	s->fib->s = s;
 	for (unsigned i = 0; i < s->cfg.ncpus; i++)
 		if (s->cpu[i].has_job && make_fiber(s, i)) {
 			fail(s, SCHED_MISUSE, "out of memory for a fiber stack");

@@ -54,10 +54,21 @@ struct sched_cfg {
 	const char *replay;         /* REPLAY: a schedule string from sched_schedule() */
 	uint64_t max_steps;         /* switch points before SCHED_STEP_LIMIT (0: 1,000,000) */
 	uint8_t *cov;               /* SCHED_COV_SIZE interleaving counters, or NULL */
+	struct sched_fibers *fibers; /* kept across runs (sched_fibers_create), or NULL */
 };
 
 struct sched;
 typedef void (*sched_fn)(void *arg);
+
+/* The CPUs' fibers (stacks, contexts and ASan fake stacks), for a caller
+ * that runs many schedules in one process: making and freeing them was most
+ * of a short run's cost under ASan.  A fiber ends each job parked and the
+ * next run's job resumes it; one a run left inside its job (deadlock, step
+ * limit) restarts on a fresh context.  Runs using one must not overlap.
+ * Destroying it leaks the parked fibers' ASan fake stacks (once a process). */
+struct sched_fibers;
+struct sched_fibers *sched_fibers_create(void);
+void sched_fibers_destroy(struct sched_fibers *fib);
 
 int sched_create(const struct sched_cfg *cfg, struct sched **out);
 void sched_destroy(struct sched *s);

@@ -95,11 +95,11 @@ static int run_child(const struct scen_input *in, const struct sched_cfg *sc, ui
 	memset(res, 0, sizeof(*res));
 	fflush(stdout);
 	if (pipe(fd))
-		return scen_run(in, sc, mutants, res);
+		return scen_run(in, sc, mutants, NULL, res);
 	pid = fork();
 	if (pid == 0) {
 		close(fd[0]);
-		scen_run(in, sc, mutants, res);
+		scen_run(in, sc, mutants, NULL, res);
 		if (write(fd[1], res, sizeof(*res)) != (ssize_t)sizeof(*res))
 			_exit(3);
 		_exit(res->status);
@@ -201,6 +201,32 @@ static int parse_explore(int argc, char **argv, struct explore_opts *o)
 	return 0;
 }
 
+/* What explore and bench keep across their runs (sched.h, hvo.h). */
+struct reuse {
+	struct sched_fibers *fibers;
+	struct hvo_host_pool *pool;
+};
+
+static int reuse_init(struct reuse *r)
+{
+	r->fibers = sched_fibers_create();
+	r->pool = hvo_host_pool_create();
+	if (r->fibers && r->pool)
+		return 0;
+	fprintf(stderr, "hvo-sched: out of memory\n");
+	sched_fibers_destroy(r->fibers);
+	hvo_host_pool_destroy(r->pool);
+	return -1;
+}
+
+/* Passes rc through. */
+static int reuse_end(struct reuse *r, int rc)
+{
+	sched_fibers_destroy(r->fibers);
+	hvo_host_pool_destroy(r->pool);
+	return rc;
+}
+
 static int cmd_explore(int argc, char **argv)
 {
 	struct explore_opts o;
@@ -208,20 +234,23 @@ static int cmd_explore(int argc, char **argv)
 
 	struct sched_cfg probe = { .policy = SCHED_REPLAY };
 	struct scen_result res;
+	struct reuse keep;
 	unsigned k;
 
 	if (rc)
 		return rc;
+	if (reuse_init(&keep))
+		return 2;
 	/* PCT's k: the steps of a run without preemption (as Shuttle learns it) */
-	scen_run(&o.in, &probe, o.mutants, &res);
+	scen_run(&o.in, &probe, o.mutants, NULL, &res);
 	k = res.steps ? (unsigned)res.steps : 1;
 	for (uint64_t run = 0; run < o.runs; run++) {
 		struct sched_cfg sc = { .policy = o.policy, .seed = o.seed + run, .pct_depth = (unsigned)o.depth,
-					.pct_steps = k };
+					.pct_steps = k, .fibers = keep.fibers };
 
 		FILE *f;
 
-		if (scen_run(&o.in, &sc, o.mutants, &res) == 0)
+		if (scen_run(&o.in, &sc, o.mutants, keep.pool, &res) == 0)
 			continue;
 		printf("# found after %" PRIu64 " runs (seed %" PRIu64 "): %s\n", run + 1, o.seed + run, res.reason);
 		scen_print(&o.in, res.schedule, o.mutants, stdout);
@@ -230,10 +259,10 @@ static int cmd_explore(int argc, char **argv)
 			scen_print(&o.in, res.schedule, 0, f);
 			fclose(f);
 		}
-		return 0;
+		return reuse_end(&keep, 0);
 	}
 	printf("explore: no failing schedule in %" PRIu64 " runs\n", o.runs);
-	return 1;
+	return reuse_end(&keep, 1);
 }
 
 static double now(void)
@@ -249,11 +278,14 @@ static double now(void)
 static int cmd_bench(int argc, char **argv)
 {
 	uint64_t runs = 2000;
+	struct reuse keep;
 
 	if (argc == 2 && !strcmp(argv[0], "--runs") && parse_u64(argv[1], &runs) && runs) {
 	} else if (argc) {
 		return usage("bench: bad option");
 	}
+	if (reuse_init(&keep))
+		return 2;
 	for (int scen = 0; scen < NR_SCEN; scen++) {
 		double base = 0;
 
@@ -263,12 +295,13 @@ static int cmd_bench(int argc, char **argv)
 
 			for (uint64_t r = 0; r < runs; r++) {
 				struct scen_input in = { .scen = (enum scen_id)scen, .ncpus = 3 };
-				struct sched_cfg sc = { .policy = pol ? SCHED_RANDOM : SCHED_REPLAY, .seed = r };
+				struct sched_cfg sc = { .policy = pol ? SCHED_RANDOM : SCHED_REPLAY, .seed = r,
+							.fibers = keep.fibers };
 				struct scen_result res;
 
-				if (scen_run(&in, &sc, 0, &res)) {
+				if (scen_run(&in, &sc, 0, keep.pool, &res)) {
 					printf("bench: %s failed: %s\n", scen_name(in.scen), res.reason);
-					return 1;
+					return reuse_end(&keep, 1);
 				}
 				points += res.points;
 				switches += res.switches;
@@ -281,7 +314,7 @@ static int cmd_bench(int argc, char **argv)
 			       runs / dt / base, points / dt, switches / dt, (double)switches / runs);
 		}
 	}
-	return 0;
+	return reuse_end(&keep, 0);
 }
 
 static int cmd_oplog(int argc, char **argv)

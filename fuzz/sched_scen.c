@@ -294,7 +294,8 @@ static void oracle_end(struct run *r)
 		oracle_fail(r, "%" PRIu64 " folios optimized at the end, want the batch's 2", c.nr_optimized);
 }
 
-int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t mutants, struct scen_result *res)
+int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t mutants, struct hvo_host_pool *pool,
+	     struct scen_result *res)
 {
 	struct sched_cfg cfg = *sc;
 	struct run r = { .in = in };
@@ -318,6 +319,7 @@ int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t m
 	if (in->scen == SCEN_WALK_G1)
 		mc.gen = HVO_G1;
 	mc.sync = sched_sync_ops(s);
+	mc.host_pool = pool;
 	if (hvo_machine_create(&mc, &r.m, err, sizeof(err)) || setup(&r, s)) {
 		snprintf(res->reason, sizeof(res->reason), "setup failed: %s", r.m ? "folio allocation" : err);
 		goto out;

@@ -48,8 +48,10 @@ struct scen_result {
 
 const char *scen_name(enum scen_id id);
 int scen_by_name(const char *name);  /* -1 when unknown */
-/* Run one input; sc gives the policy (its ncpus is taken from in). */
-int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t mutants, struct scen_result *res);
+/* Run one input; sc gives the policy (its ncpus is taken from in).  The
+ * machine takes its host memory from pool (NULL: none; hvo.h). */
+int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t mutants, struct hvo_host_pool *pool,
+	     struct scen_result *res);
 /* Parse / print the text form.  0, or -1 with err set. */
 int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen);
 void scen_print(const struct scen_input *in, const char *schedule, uint64_t mutants, FILE *f);

@@ -63,7 +63,7 @@ static uint8_t *snap_buf(struct hvo_machine *m, size_t need, size_t *cap)
 			return b;
 		}
 	*cap = need;
-	return malloc(need);
+	return hpool_alloc(m->cfg.host_pool, need, 16, false);
 }
 
 static void snap_take(struct hvo_machine *m, const struct folio *f, struct snap *s)
@@ -89,7 +89,7 @@ static void snap_drop(struct hvo_machine *m, struct snap *s)
 	if (s->bytes && m->nr_snap_pool < SNAP_POOL)
 		m->snap_pool[m->nr_snap_pool++] = (struct snap_buf){ s->bytes, s->cap };
 	else
-		free(s->bytes);
+		free(s->bytes);  /* not to the pool: ASan's quarantine catches a stale use */
 	s->bytes = NULL;
 }
 
@@ -180,10 +180,9 @@ int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order)
 		if (!n)
 			return -1;
 		m->folio_chunks = n;
-		n[chunks - 1] = aligned_alloc(_Alignof(struct folio), FOLIO_CHUNK * sizeof(struct folio));
+		n[chunks - 1] = hpool_alloc(m->cfg.host_pool, FOLIO_CHUNK_SIZE, _Alignof(struct folio), true);
 		if (!n[chunks - 1])
 			return -1;
-		memset(n[chunks - 1], 0, FOLIO_CHUNK * sizeof(struct folio));
 	}
 	f = folio_at(m, m->nr_folios);
 	memset(f, 0, sizeof(*f));

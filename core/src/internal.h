@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hostpool.h"
 #include "hvo/hvo.h"
 #include "phys.h"
 
@@ -177,6 +178,7 @@ static inline unsigned api_depth(const struct hvo_machine *m)
 }
 
 #define FOLIO_CHUNK 256u
+#define FOLIO_CHUNK_SIZE (FOLIO_CHUNK * sizeof(struct folio))
 static inline struct folio *folio_at(const struct hvo_machine *m, uint32_t id)
 {
 	return &m->folio_chunks[id / FOLIO_CHUNK][id % FOLIO_CHUNK];

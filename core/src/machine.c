@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #define GIB(x) ((uint64_t)(x) << 30)
+#define MACHINE_SIZE ((sizeof(struct hvo_machine) + 63) & ~(size_t)63)
 
 void hvo_config_default(struct hvo_config *cfg)
 {
@@ -157,12 +158,11 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, c
 	if (rc)
 		return rc;
 	/* its per-node shards are cache-line aligned (the machine's type is too) */
-	m = aligned_alloc(_Alignof(struct hvo_machine), (sizeof(*m) + 63) & ~(size_t)63);
+	m = hpool_alloc(cfg->host_pool, MACHINE_SIZE, _Alignof(struct hvo_machine), true);
 	if (!m) {
 		snprintf(err, errlen, "out of host memory");
 		return -HVO_ENOMEM;
 	}
-	memset(m, 0, sizeof(*m));
 	m->cfg = *cfg;
 	hvo_geometry_init(&m->geo, cfg->page_shift, cfg->struct_page_size, err, errlen);
 	m->enabled = cfg->hvo_enabled;
@@ -227,13 +227,13 @@ void hvo_machine_destroy(struct hvo_machine *m)
 	dax_destroy(m);
 	track_destroy(m);
 	for (uint32_t i = 0; i * FOLIO_CHUNK < m->nr_folios; i++)
-		free(m->folio_chunks[i]);
+		hpool_free(m->cfg.host_pool, m->folio_chunks[i], FOLIO_CHUNK_SIZE, _Alignof(struct folio));
 	free(m->folio_chunks);
 	for (unsigned s = 0; s < HVO_MAX_NODES; s++)
 		free(m->tlb[s].stale);
 	for (unsigned i = 0; i < m->nr_snap_pool; i++)
-		free(m->snap_pool[i].buf);
-	free(m);
+		hpool_free(m->cfg.host_pool, m->snap_pool[i].buf, m->snap_pool[i].cap, 16);
+	hpool_free(m->cfg.host_pool, m, MACHINE_SIZE, _Alignof(struct hvo_machine));
 }
 
 const struct hvo_geometry *hvo_machine_geometry(const struct hvo_machine *m) { return &m->geo; }

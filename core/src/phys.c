@@ -29,23 +29,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hostpool.h"
 #include "phys.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define PHYS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PHYS_ASAN 1
-#endif
-#endif
-#ifdef PHYS_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(a, n) ASAN_POISON_MEMORY_REGION(a, n)
-#define UNPOISON(a, n) ASAN_UNPOISON_MEMORY_REGION(a, n)
-#else
-#define POISON(a, n) ((void)(a), (void)(n))
-#define UNPOISON(a, n) ((void)(a), (void)(n))
-#endif
 
 #define NIL UINT64_MAX
 #define PHYS_MAX_ORDER 40   /* orders must stay well inside a 64-bit pfn */
@@ -222,6 +207,8 @@ struct pnode {
 
 struct phys {
 	const struct hvo_sync_ops *sync;  /* the node locks go through the seam */
+	struct hvo_host_pool *pool;       /* host blocks: this struct, radix nodes, arenas */
+	size_t size;                      /* of this struct with its heads */
 	unsigned nr_nodes, max_order;
 	uint64_t page_size;
 	size_t buf_size, buf_align;   /* host buffer: page_size rounded to host pages */
@@ -293,10 +280,12 @@ static struct frame *fr_slot(const struct phys *p, uint64_t pfn, bool create)
 		void *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *none = NULL;
 
 		if (!c) {
-			if (!create || !(c = calloc(1, l > 1 ? sizeof(struct fr_dir) : sizeof(struct fr_leaf))))
+			size_t size = l > 1 ? sizeof(struct fr_dir) : sizeof(struct fr_leaf);
+
+			if (!create || !(c = hpool_alloc(p->pool, size, 16, true)))
 				return NULL;
 			if (!__atomic_compare_exchange_n(slot, &none, c, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-				free(c);
+				hpool_free(p->pool, c, size, 16);
 				c = none;
 			}
 		}
@@ -340,12 +329,12 @@ static void fr_for_range(struct phys *p, uint64_t lo, uint64_t hi, fr_fn fn, voi
 		fr_walk(p, p->froot, p->fr_depth, 0, lo, hi, fn, ctx);
 }
 
-static void fr_free(void *n, unsigned level)
+static void fr_free(struct phys *p, void *n, unsigned level)
 {
 	for (unsigned i = 0; level && i < FR_FAN; i++)
 		if (((struct fr_dir *)n)->slot[i])
-			fr_free(((struct fr_dir *)n)->slot[i], level - 1);
-	free(n);
+			fr_free(p, ((struct fr_dir *)n)->slot[i], level - 1);
+	hpool_free(p->pool, n, level ? sizeof(struct fr_dir) : sizeof(struct fr_leaf), 16);
 }
 
 /* ------------------------------------------------------------ creation */
@@ -386,14 +375,15 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 	}
 	nheads = (uint64_t)cfg->nr_nodes * HVO_NR_ZONES * (g->max_folio_order + 1);
 	size = (sizeof(*p) + nheads * sizeof(uint64_t) + 63) & ~(size_t)63;
-	p = aligned_alloc(_Alignof(struct phys), size);  /* the nodes' lines */
+	p = hpool_alloc(cfg->host_pool, size, _Alignof(struct phys), true);  /* the nodes' lines */
 	if (!p) {
 		if (err)
 			snprintf(err, errlen, "phys: out of host memory");
 		return -HVO_ENOMEM;
 	}
-	memset(p, 0, size);
 	memset(p->head, 0xff, nheads * sizeof(uint64_t));
+	p->pool = cfg->host_pool;
+	p->size = size;
 	p->nr_nodes = cfg->nr_nodes;
 	p->sync = cfg->sync;
 	p->max_order = g->max_folio_order;
@@ -434,9 +424,9 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 	/* Radix levels for every pfn below max_pfn (FR_FAN^7 = 2^63 covers all). */
 	while (p->fr_depth < 6 && (p->max_pfn - 1) >> (FR_BITS * (p->fr_depth + 1)))
 		p->fr_depth++;
-	p->froot = calloc(1, p->fr_depth ? sizeof(struct fr_dir) : sizeof(struct fr_leaf));
+	p->froot = hpool_alloc(p->pool, p->fr_depth ? sizeof(struct fr_dir) : sizeof(struct fr_leaf), 16, true);
 	if (!p->froot) {
-		free(p);
+		hpool_free(p->pool, p, p->size, _Alignof(struct phys));
 		if (err)
 			snprintf(err, errlen, "phys: out of host memory");
 		return -HVO_ENOMEM;
@@ -456,15 +446,15 @@ void phys_destroy(struct phys *p)
 			mprotect((void *)nd->sealed[i].buf, p->buf_size, PROT_READ | PROT_WRITE);
 		for (size_t i = 0; i < nd->cache.nr_arenas; i++) {
 			UNPOISON(nd->cache.arenas[i], ARENA_BUFS * p->buf_size);
-			free(nd->cache.arenas[i]);
+			hpool_free(p->pool, nd->cache.arenas[i], ARENA_BUFS * p->buf_size, p->buf_align);
 		}
 		free(nd->cache.arenas);
 		free(nd->cache.ring);
 		free(nd->recs.mem);
 		free(nd->sealed);
 	}
-	fr_free(p->froot, p->fr_depth);
-	free(p);
+	fr_free(p, p->froot, p->fr_depth);
+	hpool_free(p->pool, p, p->size, _Alignof(struct phys));
 }
 
 /* ------------------------------------------------------------ free lists */
@@ -1035,7 +1025,7 @@ static uint8_t *cache_pop(struct phys *p, struct bufcache *c)
 		if (!arenas)
 			return NULL;
 		c->arenas = arenas;
-		if (posix_memalign(&mem, p->buf_align, ARENA_BUFS * p->buf_size))
+		if (!(mem = hpool_alloc(p->pool, ARENA_BUFS * p->buf_size, p->buf_align, false)))
 			return NULL;
 		c->arenas[c->nr_arenas++] = mem;
 		for (size_t i = 0; i < ARENA_BUFS; i++)

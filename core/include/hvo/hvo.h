@@ -254,7 +254,23 @@ struct hvo_config {
 	 * folios and the mapping walk it did not touch.  Single-threaded users
 	 * only (fuzz targets, injected racers, the fiber scheduler). */
 	bool track_changes;
+	/* Host memory kept across machines (NULL: none): see hvo_host_pool. */
+	struct hvo_host_pool *host_pool;
 };
+
+/* Host memory a caller keeps across the machines it creates one after the
+ * other (a fuzz target: one per input).  The machine's big host blocks
+ * that live until it is destroyed (the machine itself, frame buffers, the
+ * frame radix tree, folio chunks, snapshot buffers) come from it and go back
+ * to it, poisoned under ASan, at destroy (what a machine frees while it runs
+ * goes to free(), so ASan's quarantine still sees a stale use); a run is
+ * the same with or without one.  The caller owns it (architecture rule 2);
+ * it may serve several machines at once, and outlives every machine using it. */
+struct hvo_host_pool;
+struct hvo_host_pool *hvo_host_pool_create(void);
+void hvo_host_pool_destroy(struct hvo_host_pool *pool);
+/* Blocks handed out again so far (tests: the pool is really in use). */
+uint64_t hvo_host_pool_reused(const struct hvo_host_pool *pool);
 
 /* A small two-node 4K/64B machine with HVO on: the default everywhere. */
 void hvo_config_default(struct hvo_config *cfg);
