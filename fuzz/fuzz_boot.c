@@ -154,13 +154,18 @@ static void decode_page(struct reader *r, struct hvo_config *c, const struct hvo
 	c->nr_bootmem++;
 }
 
-/* Every page inside one node and on no other page: what the config must
- * satisfy to be accepted (the core's own check is hvo_config_validate). */
-static bool layout_valid(const struct hvo_config *c)
+/* Every page inside one node, on no other page, and no smaller than the
+ * struct pages boot prepares (2M on 16K or 64K pages is not gigantic): what
+ * the config must satisfy to be accepted (the core's own check is
+ * hvo_config_validate). */
+static bool layout_valid(const struct hvo_config *c, const struct hvo_geometry *g)
 {
 	for (unsigned i = 0; i < c->nr_bootmem; i++) {
 		uint64_t lo = c->bootmem[i].pfn, hi = lo + (1ull << c->bootmem[i].order);
 		bool inside = false;
+
+		if (hi - lo < g->reserve_pages)
+			return false;
 
 		for (unsigned k = 0; k < c->nr_nodes; k++)
 			inside |= lo >= c->node[k].start_pfn && hi <= c->node[k].start_pfn + c->node[k].nr_pages;
@@ -214,7 +219,7 @@ static int decode(const uint8_t *data, size_t size, struct hvo_opstream *s, bool
 	decode_nodes(c, m, l, 1ull << (g.section_shift - g.page_shift));
 	for (unsigned i = 0; i < (n & 7) % (MAX_PAGES + 1); i++)
 		decode_page(&r, c, &g, reserved);
-	*valid = layout_valid(c);
+	*valid = layout_valid(c, &g);
 	rules = n >> 3 & 3;
 	for (unsigned i = 0; i < rules; i++) {
 		unsigned x = next(&r);

@@ -123,6 +123,14 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 				 b->order, g.max_folio_order, (unsigned long long)b->pfn);
 			return -HVO_EINVAL;
 		}
+		/* hugetlb_folio_init_vmemmap prepares RESERVE_PAGES struct pages
+		 * whatever the folio's size: only gigantic pages come from bootmem,
+		 * and a smaller one would overwrite its neighbours' (2.8). */
+		if (nr < g.reserve_pages) {
+			snprintf(err, errlen, "bootmem %u: order %u is smaller than the %u struct pages boot prepares "
+				 "(only gigantic pages come from bootmem)", i, b->order, g.reserve_pages);
+			return -HVO_EINVAL;
+		}
 		for (unsigned n = 0; n < cfg->nr_nodes; n++) {
 			node_end = cfg->node[n].start_pfn + cfg->node[n].nr_pages;
 			in_node |= b->pfn >= cfg->node[n].start_pfn && b->pfn + nr <= node_end;

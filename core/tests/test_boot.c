@@ -122,6 +122,7 @@ static void test_refusals(void)
 		{ PFN(GIB(7)), 18, "outside memory" },
 		{ PFN(GIB(4)), 40, "order above MAX_FOLIO_ORDER" },
 		{ PFN(GIB(4)), 1, "order below 2" },
+		{ PFN(GIB(4)), 5, "32 pages, fewer than the 64 struct pages boot prepares" },
 	};
 	struct hvo_config c;
 	struct hvo_machine *m;
