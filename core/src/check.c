@@ -136,11 +136,77 @@ static bool in_tail_set(const struct hvo_machine *m, const struct tail_set *ts, 
 
 struct extent { uint64_t pfn, len, vaddr; };
 
+/* By pfn, then vaddr: the walk pushes in vaddr order, so this is the
+ * stable order by pfn (which pair an I3 report names depends on it). */
+static bool extent_before(const struct extent *x, const struct extent *y)
+{
+	return x->pfn < y->pfn || (x->pfn == y->pfn && x->vaddr < y->vaddr);
+}
+
 static int cmp_extent(const void *a, const void *b)
 {
 	const struct extent *x = a, *y = b;
 
-	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+	return extent_before(x, y) ? -1 : extent_before(y, x);
+}
+
+/* Runs are of contiguous frames, so that runs interleave only where a
+ * frame is mapped twice (a violation). */
+static bool run_starts(const struct extent *e, uint64_t i)
+{
+	return e[i].pfn != e[i - 1].pfn + e[i - 1].len;
+}
+
+/* A run e[from, to) of the walk: ascending, contiguous frames. */
+struct run { struct extent first; uint64_t from, to; };
+
+static int cmp_run(const void *a, const void *b)
+{
+	return cmp_extent(&((const struct run *)a)->first, &((const struct run *)b)->first);
+}
+
+/* Sort e[0..nr).  The walk yields few runs (a PTE table maps mostly
+ * contiguous frames, the boot allocator hands out PMD blocks top down),
+ * which interleave only where a frame is mapped twice: then sorting the
+ * runs by their first extent and concatenating them is the sort.  Returns
+ * the sorted array (e or a new one) or NULL when out of host memory. */
+static struct extent *sort_extents(struct extent *e, uint64_t nr)
+{
+	uint64_t nrun = 1, k = 0;
+	struct run *r;
+	struct extent *out;
+
+	for (uint64_t i = 1; i < nr; i++)
+		nrun += run_starts(e, i);
+	if (nrun == 1)
+		return e;
+	r = malloc(nrun * sizeof(*r));
+	out = malloc(nr * sizeof(*out));
+	if (!r || !out) {
+		free(r);
+		free(out);
+		return NULL;
+	}
+	for (uint64_t i = 0; i < nr; i++)
+		if (!i || run_starts(e, i)) {
+			if (i)
+				r[k - 1].to = i;
+			r[k++] = (struct run){ e[i], i, nr };
+		}
+	qsort(r, nrun, sizeof(*r), cmp_run);
+	for (k = 0; k + 1 < nrun && extent_before(&e[r[k].to - 1], &r[k + 1].first); k++)
+		;
+	if (k + 1 < nrun) {  /* runs interleave: sort it all */
+		free(r);
+		free(out);
+		qsort(e, nr, sizeof(*e), cmp_extent);
+		return e;
+	}
+	for (k = 0, nr = 0; k < nrun; nr += r[k].to - r[k].from, k++)
+		memcpy(out + nr, e + r[k].from, (r[k].to - r[k].from) * sizeof(*out));
+	free(r);
+	free(e);
+	return out;
 }
 
 static bool push_extent(struct extent **e, uint64_t *nr, uint64_t *cap, struct extent x)
@@ -178,7 +244,6 @@ static int check_mapping(struct hvo_machine *m)
 	uint64_t acap = 64, nalias = 0;
 	struct extent *e = malloc(cap * sizeof(*e)), *alias = malloc(acap * sizeof(*alias));
 	struct tail_set ts;
-	bool sorted = true;
 	int rc = 0;
 
 	if (!e || !alias)
@@ -216,13 +281,17 @@ static int check_mapping(struct hvo_machine *m)
 				rc = 3;
 				goto out;
 			}
-			sorted = sorted && (!nr || e[nr - 1].pfn <= pte_pfn(pte));
 			if (!push_extent(&e, &nr, &cap, (struct extent){ pte_pfn(pte), len, pva }))
 				goto out;
 		}
 	}
-	if (!sorted)  /* the vmemmap mostly maps ascending frames: skip the sort then */
-		qsort(e, nr, sizeof(*e), cmp_extent);
+	{
+		struct extent *sorted = sort_extents(e, nr);
+
+		if (!sorted)
+			goto out;
+		e = sorted;
+	}
 	for (uint64_t i = 0; i < nalias; i++)
 		if (!mapped_rw(e, nr, alias[i].pfn)) {
 			hvo_violate(m, 3, alias[i].pfn, -1, "read-only alias at 0x%" PRIx64 " of a page mapped writable nowhere",

@@ -95,7 +95,8 @@ void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, u
 /* B24: prep/free as two fields, first_page then (after smp_wmb) the tail
  * flag: write the new image with every old tail flag kept, a scheduling
  * point, then the caller writes the flags too. */
-static bool b24_write_head_first(struct hvo_machine *m, uint64_t pva, uint64_t lo, uint64_t hi, uint8_t *stage)
+static bool b24_write_head_first(struct hvo_machine *m, uint64_t pva, uint64_t lo, uint64_t hi,
+				 const uint8_t *stage)
 {
 	unsigned sps = m->geo.struct_page_size;
 	uint64_t psz = m->geo.page_size, frame;
@@ -123,20 +124,28 @@ static bool b24_write_head_first(struct hvo_machine *m, uint64_t pva, uint64_t l
 
 /* Write the struct pages of [pfn, pfn + nr) through the vmemmap, one
  * translation per vmemmap page (a struct page may straddle two pages when
- * its size is not a power of two). */
-bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn,
-			       const struct folio *f)
+ * its size is not a power of two).  tails: fn writes f's canonical tail
+ * (hugetlb_page_img) from index 4 on, so a vmemmap page holding only those
+ * is one image, composed once (check_init_tail_image). */
+static bool write_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn, const struct folio *f,
+			bool tails)
 {
 	unsigned sps = m->geo.struct_page_size;
 	uint64_t psz = m->geo.page_size;
 	uint64_t va = page_vaddr(m, pfn), vend = page_vaddr(m, pfn + nr);
-	uint8_t *stage = malloc(psz), img[256];
+	uint8_t *stage = malloc(2 * psz), img[256];
 	bool ok = stage != NULL;
 
+	tails = ok && tails && psz % sps == 0;
+	if (tails)
+		check_init_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), stage + psz);
 	for (uint64_t pva = va & ~(psz - 1); ok && pva < vend; pva += psz) {
 		uint64_t lo = pva > va ? pva : va, hi = pva + psz < vend ? pva + psz : vend;
+		const uint8_t *src = stage;
 
-		for (uint64_t p = (lo - m->vbase) / sps; page_vaddr(m, p) < hi; p++) {
+		if (tails && lo == pva && hi == pva + psz && (pva - m->vbase) / sps >= f->pfn + 4)
+			src = stage + psz;
+		for (uint64_t p = (lo - m->vbase) / sps; src == stage && page_vaddr(m, p) < hi; p++) {
 			uint64_t sva = page_vaddr(m, p);
 			uint64_t from = sva < lo ? lo - sva : 0, to = sva + sps > hi ? hi - sva : sps;
 
@@ -144,12 +153,18 @@ bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_i
 			memcpy(stage + (sva + from - pva), img + from, to - from);
 		}
 		if (mut(m, HVO_MUT_B24))
-			ok = b24_write_head_first(m, pva, lo, hi, stage);
+			ok = b24_write_head_first(m, pva, lo, hi, src);
 		if (ok)
-			ok = vm_write_bytes(m, lo, stage + (lo - pva), hi - lo);
+			ok = vm_write_bytes(m, lo, src + (lo - pva), hi - lo);
 	}
 	free(stage);
 	return ok;
+}
+
+bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn,
+			       const struct folio *f)
+{
+	return write_pages(m, pfn, nr, fn, f, false);
 }
 
 static void hugetlb_page_img(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img)
@@ -189,12 +204,12 @@ static void memmap_page_img(struct hvo_machine *m, const struct folio *f, uint64
 
 bool prep_hugetlb_folio(struct hvo_machine *m, const struct folio *f)
 {
-	return write_struct_pages(m, f->pfn, 1ull << f->order, hugetlb_page_img, f);
+	return write_pages(m, f->pfn, 1ull << f->order, hugetlb_page_img, f, true);
 }
 
 bool prep_hugetlb_range(struct hvo_machine *m, const struct folio *f, uint64_t from, uint64_t to)
 {
-	return write_struct_pages(m, f->pfn + from, to - from, hugetlb_page_img, f);
+	return write_pages(m, f->pfn + from, to - from, hugetlb_page_img, f, true);
 }
 
 bool reset_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr)

@@ -327,17 +327,31 @@ uint8_t *vm_cpu_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *fram
 	return page_bytes(m, vaddr, frame, rw, tlb_cpu_enabled(m));
 }
 
-static uint8_t *field(struct hvo_machine *m, uint64_t vaddr, bool write, uint64_t *frame)
+/* The bytes of the struct page at vaddr through the running CPU's view,
+ * checked for the access.  whole: the caller overwrites the whole vmemmap
+ * page, so a never-touched frame is made without what memmap_init wrote
+ * there (materialise), unless the write is refused and the frame stays. */
+static uint8_t *field_for(struct hvo_machine *m, uint64_t vaddr, bool write, bool whole, uint64_t *frame)
 {
-	bool rw;
-	uint8_t *b = page_bytes(m, vaddr, frame, &rw, tlb_cpu_enabled(m));
+	uint64_t page_va = vaddr & ~(m->geo.page_size - 1);
+	bool rw, fresh = false;
+	uint8_t *b = NULL;
 
+	if (tlb_cpu_enabled(m) ? tlb_cpu_translate(m, page_va, frame, &rw) : vm_translate(m, page_va, frame, &rw)) {
+		b = phys_frame(m->phys, *frame, false);
+		if (!b && whole)
+			fresh = (b = phys_frame(m->phys, *frame, true)) != NULL;
+		else if (!b)
+			b = frame_materialise(m, page_va, *frame);
+	}
 	if (!b) {
 		hvo_violate(m, 0, UINT64_MAX, -1, "access to unmapped vmemmap address 0x%llx",
 			    (unsigned long long)vaddr);
 		return NULL;
 	}
 	if (write && (!rw || phys_frame_sealed(m->phys, *frame))) {
+		if (fresh)
+			materialise(m, page_va, b);
 		hvo_violate(m, 10, (vaddr - m->vbase) / m->geo.struct_page_size, -1,
 			    "write to read-only struct page at 0x%llx (frame 0x%llx, %s)",
 			    (unsigned long long)vaddr, (unsigned long long)*frame,
@@ -345,6 +359,11 @@ static uint8_t *field(struct hvo_machine *m, uint64_t vaddr, bool write, uint64_
 		return NULL;
 	}
 	return b + (vaddr & (m->geo.page_size - 1));
+}
+
+static uint8_t *field(struct hvo_machine *m, uint64_t vaddr, bool write, uint64_t *frame)
+{
+	return field_for(m, vaddr, write, false, frame);
 }
 
 uint64_t vm_read64(struct hvo_machine *m, uint64_t vaddr)
@@ -641,7 +660,7 @@ bool vm_write_bytes(struct hvo_machine *m, uint64_t vaddr, const uint8_t *src, u
 
 	while (len) {
 		uint64_t off = vaddr & (psz - 1), n = psz - off < len ? psz - off : len, frame;
-		uint8_t *p = field(m, vaddr, true, &frame);
+		uint8_t *p = field_for(m, vaddr, true, n == psz, &frame);
 
 		if (!p)
 			return false;
