@@ -157,14 +157,20 @@ struct hvo_machine {
 	unsigned nr_snap_pool;
 };
 
+/* The simulated CPU running now (0 without a backend that says). */
+static inline unsigned mach_cpu(const struct hvo_machine *m)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	return ops && ops->cpu ? ops->cpu(ops->ctx) : 0;
+}
+
 /* The public entry points count their nesting: an injected racer runs
  * inside another operation, where only per-folio invariants can hold.  A
  * call leaves the slot it entered (a CPU's number does not change). */
 static inline unsigned *api_slot(struct hvo_machine *m)
 {
-	const struct hvo_sync_ops *ops = m->cfg.sync;
-
-	return &m->depth[ops && ops->cpu ? ops->cpu(ops->ctx) % API_SLOTS : 0].n;
+	return &m->depth[mach_cpu(m) % API_SLOTS].n;
 }
 #define API_CALL(m, call) ({ int _rc; unsigned *_d = api_slot(m); __atomic_fetch_add(_d, 1, __ATOMIC_RELAXED); \
 	_rc = (call); __atomic_fetch_sub(_d, 1, __ATOMIC_RELAXED); _rc; })

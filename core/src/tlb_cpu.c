@@ -32,16 +32,9 @@ struct tlb_cpu {
 	struct tlb_entry e[TLB_ENTRIES];
 };
 
-static unsigned running_cpu(const struct hvo_machine *m)
-{
-	const struct hvo_sync_ops *ops = m->cfg.sync;
-
-	return ops->cpu ? ops->cpu(ops->ctx) : 0;
-}
-
 bool tlb_cpu_translate(struct hvo_machine *m, uint64_t page_va, uint64_t *frame, bool *rw)
 {
-	unsigned cpu = running_cpu(m);
+	unsigned cpu = mach_cpu(m);
 	uint64_t vpn = (page_va - m->vbase) >> m->geo.page_shift, now;
 	struct tlb_entry *e;
 	struct tlb_cpu *t;
@@ -84,7 +77,7 @@ static void observe_add(struct hvo_machine *m, int delta)
 
 	if (!tlb_cpu_enabled(m))
 		return;
-	cpu = running_cpu(m);
+	cpu = mach_cpu(m);
 	if (cpu < TLB_CPUS)
 		m->observe[cpu] += (unsigned)delta;
 }

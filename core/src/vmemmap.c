@@ -41,10 +41,15 @@ static struct pte_table *table_new(struct hvo_machine *m, uint64_t table_pfn)
 	return t;
 }
 
-static void table_free(struct hvo_machine *m, struct pte_table *t)
+static void table_release(struct pte_table *t)
 {
 	free(t->pte);
 	free(t);
+}
+
+static void table_free(struct hvo_machine *m, struct pte_table *t)
+{
+	table_release(t);
 	__atomic_fetch_sub(&m->nr_pte_tables, 1, __ATOMIC_RELAXED);
 }
 
@@ -213,8 +218,7 @@ void vmemmap_destroy(struct hvo_machine *m)
 		struct pte_table *t = m->orphan_tables;
 
 		m->orphan_tables = t->next_orphan;
-		free(t->pte);
-		free(t);
+		table_release(t);
 	}
 	free(m->pmd);
 	m->pmd = NULL;
