@@ -1,4 +1,5 @@
 #!/bin/bash -eu
+# SPDX-License-Identifier: GPL-2.0-only
 # ClusterFuzzLite / OSS-Fuzz build: every fuzz target into $OUT with
 # <target>_seed_corpus.zip (flat, the committed *.bin seeds), <target>.dict
 # and <target>.options.  Reads only the contract's variables: $CC $CXX

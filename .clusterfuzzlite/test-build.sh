@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test-build.sh DIR [libfuzzer] [afl] - run build.sh here in an emulated
 # ClusterFuzzLite environment (the variables base-builder's compile_* scripts
 # set) for each engine given (default: both), then check $OUT: every target

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # campaign.sh - ./hvo fuzz: one fuzzing campaign of one target.
 #
 #   campaign.sh TARGET [--engine libfuzzer|afl] [--time S] [--jobs N]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # crash-report.sh TARGET CRASH REPORTS ENGINE MUTANTS NOTE - write one crash
 # report REPORTS/<TARGET>-<date>-<n>/ and print its path:
 #   crash.bin      the input the engine saved

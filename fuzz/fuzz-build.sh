@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # fuzz-build.sh ENGINE [TARGET...] - configure (once) and build the fuzz
 # engine variant ENGINE under $HVO_BUILD_ROOT/fuzz-ENGINE, and print that
 # directory.  A TARGET is a fuzz target name or a ninja path (stress/x).  Used by ./hvo fuzz, ./hvo bench fuzz and the time-to-find run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_boot.c - the boot-pipeline fuzz target (spec 2.8, I15): random zone
  * layouts and bootmem reservations, G1 or G2, either boot design, HVO on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_dax.c - the G3 device-DAX fuzz target (spec 2.10): the op stream's
  * binary form (ops_bytes.c) with its G3 mode forced, so every input is a G3

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_diff.c - the differential fuzz target: one op stream (the binary
  * form of ops_bytes.c) on G2, G1 and G3 machines in lockstep

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_geometry.c - the geometry fuzz target: the constants of spec 1.4, the
  * vmemmap sizes of 1.5 and the compound_info encodings of 1.2, over every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_main.c - a standalone replay main for LLVMFuzzerTestOneInput targets
  * (no libFuzzer; builds with gcc): the crash-corpus regression runner of the

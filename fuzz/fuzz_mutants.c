@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_mutants.c - the campaign's state shared by every fuzz target: the
  * mutant set from HVO_MUTANTS (one environment variable plants a mutant for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_ops.c - the op-stream fuzz target: bytes -> hvo_ops_decode -> one
  * machine -> every op with the checker after each (hvo_ops_run).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_sched.c - the schedule-fuzzing target: the input picks a scenario of
  * sched_scen.h and its knobs, and its remaining bytes are the scheduler's

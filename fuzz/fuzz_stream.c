@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_stream.c - run a decoded op stream for a fuzz target and report a
  * failure readably (see fuzz_stream.h).

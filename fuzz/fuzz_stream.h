@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fuzz_stream.h - the failure report of the targets whose input decodes to
  * an op stream (fuzz_ops, fuzz_boot, fuzz_dax, fuzz_diff): what failed, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * fuzz_target.h - what every LLVMFuzzerTestOneInput target shares: the
  * engine entry points and the campaign's mutant set.

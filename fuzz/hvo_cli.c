@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * hvo_cli.c - hvo-cli, the program behind the ./hvo front door verbs
  * geometry, mutants, run, replay and explain.

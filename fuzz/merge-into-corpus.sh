@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # merge-into-corpus.sh TARGET DIR - add to the committed corpus/TARGET only
 # the inputs of DIR that bring coverage its seeds lack (libFuzzer -merge=1 on
 # the libfuzzer build, without mutants: committed seeds replay clean).  New

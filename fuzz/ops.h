@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ops.h - the op stream (architecture rule 4): a config, a failure policy and
  * a list of ops, with one text form (version 1), one parser, one printer and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ops_bytes.c - the op stream's binary form (version HVO_OPS_VERSION): the
  * total decoder a fuzz engine feeds, and an encoder for the streams it can

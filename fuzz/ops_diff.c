@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ops_diff.c - one op stream on machines of several generations in
  * lockstep (G1, G2, G3): after every op each machine passes its own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ops_exec.c - the op-stream executor: one machine per run, every op, then
  * hvo_check() after each; stop at the first violation or failed expect.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ops_exec_int.h - state shared by the executor (ops_exec.c) and its trace
  * and failure report (ops_report.c).  Not part of the ops API.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ops_fault.c - a write that bypasses the model's accessors and hits a
  * sealed shared tail page faults on the host (the page is mprotected).

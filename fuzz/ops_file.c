@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ops_file.c - read an op stream from a file, write one to a file.
  */

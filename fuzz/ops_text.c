@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ops_text.c - the op stream's text form (version 1): building, parsing,
  * printing and comparing streams.  No execution here: this file needs only

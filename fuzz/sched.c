@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sched.c - the deterministic fiber scheduler (see sched.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sched.h - the deterministic scheduler: K simulated CPUs as fibers on one
  * OS thread, behind the core's sync seam (architecture rule 3, the "fibers"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sched_cli.c - hvo-sched, the deterministic scheduler's command line:
  *

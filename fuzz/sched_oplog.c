@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sched_oplog.c - hvo-stress op logs replayed on the scheduler (sched_oplog.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sched_oplog.h - replay of hvo-stress op logs on the deterministic
  * scheduler: one fiber per stress thread running that thread's last ops,

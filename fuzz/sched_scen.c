@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sched_scen.c - the scenarios of sched_scen.h and their text form.
  *

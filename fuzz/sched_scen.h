@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * sched_scen.h - concurrency scenarios run on the deterministic scheduler:
  * a fresh machine, setup on the calling thread, one job per simulated CPU,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_check_changed.c - the fuzz targets' check (HVO_RUN_CHANGED:
  * hvo_check_changed after each op, hvo_check every 16th and after the last)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_ops.c - tests of the op-stream text form: parse/print round trips for
  * every op kind and directive, the parsed values, and every malformed-input

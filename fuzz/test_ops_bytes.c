@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_ops_bytes.c - tests of the op stream's binary form (ops_bytes.c):
  *

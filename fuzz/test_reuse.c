@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_reuse.c - what a fuzz target keeps across inputs changes no run:
  * a sequence of different inputs run on one host memory pool (hvo.h) and,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_sched.c - unit tests of the deterministic scheduler: replay gives the
  * same run, locks block and hand over, a lock cycle is a reported deadlock,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # time-to-find.sh [SECONDS [MUTANT...]] - the detection table: for every
 # mutant the core knows (hvo-cli mutants), or only the MUTANTs named, one
 # libFuzzer campaign of the target that reaches it (the boot mutants

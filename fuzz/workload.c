@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * workload.c - a deterministic random op stream from a seed.  Seed bit 63
  * picks the page shift, bit 62 a G3 machine with device DAX ranges and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench_core.c - `./hvo bench core`: the core's speed and memory figures,
  * each next to a baseline measured in the same run.

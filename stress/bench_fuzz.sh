@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # bench_fuzz.sh - ./hvo bench fuzz: exec/s of every fuzz target, each run
 # for a fixed time from its committed seeds, without mutants, as a ratio to
 # the empty target (stress/bench_fuzz_empty.c) built the same way and

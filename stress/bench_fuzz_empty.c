@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bench_fuzz_empty.c - the empty fuzz target: the baseline of ./hvo bench
  * fuzz, built exactly like the real targets (same engine, sanitizers and

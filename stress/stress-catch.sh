@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # stress-catch.sh - does stress mode catch each concurrency mutant, and how
 # fast?  For every mutant of kind "conc" (hvo-cli mutants): run the stress
 # scenario that reaches it with --mutant, capped at --time S (default 60),

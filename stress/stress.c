@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * stress.c - multithreaded stress drivers on the threads backend.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * stress.h - what the scenario files of hvo-stress share (stress.c has the
  * driver, the churn and tail-storm scenarios; stress_dax.c dax-churn;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * stress_dax.c - dax-churn: G3 device DAX hot-add/remove churn (spec 2.10)
  * with readers of the struct pages.

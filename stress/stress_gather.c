@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * stress_gather.c - gather: the boot pipeline's per-node gather (spec 2.8,
  * gather_bootmem_prealloc's one job per node) run by one thread per node.

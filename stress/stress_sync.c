@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * stress_sync.c - the threads backend of the sync seam (see stress_sync.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * stress_sync.h - the "threads" backend of the sync seam (architecture rule
  * 3): real pthread mutexes for the core's locks and liburcu (urcu-memb) for

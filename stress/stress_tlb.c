@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * stress_tlb.c - the TLB model's RCU domain (see stress_tlb.h).  A file of
  * its own: urcu-mb's header maps the rcu_* names to its flavor, as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * stress_tlb.h - the grace periods of the stress TLB model (stress_sync.h),
  * in an RCU domain of their own (urcu-mb), apart from the core's G1 RCU

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # test_oplog_replay.sh HVO-STRESS HVO-SCHED - a stress failure becomes a
 # deterministic reproducer: churn with B28 (which hvo-stress catches) dumps
 # its op logs, hvo-sched oplog replays them to a violation and prints a

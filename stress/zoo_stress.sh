@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # zoo_stress.sh HVO_STRESS WITNESS clean|caught SANITIZE
 #
 # A stress witness (corpus/zoo/stress/<ID>.stress): hvo-stress arguments on

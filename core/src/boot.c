@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * boot.c - gigantic pages reserved at boot and their pre-HVO (spec 2.8):
  * reservation, init_early (which pages to pre-optimize, which sections the

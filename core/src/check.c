@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * check.c - the invariant checker (spec section 3), the state dump and the
  * digest.  Everything is evaluated through the current vmemmap mapping.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * check_dax.c - the G3 device DAX invariants (spec section 3), evaluated
  * through the current vmemmap mapping at quiescent points:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * dax.c - G3 device DAX (spec 2.10): the device ranges of the config, the
  * hot-add / hot-remove / list API (memremap_pages / memunmap_pages of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * dax.h - G3 device DAX state shared by dax.c (hot-add/remove API),
  * sparse_g3.c (per-address vmemmap population, spec 2.10) and check_dax.c

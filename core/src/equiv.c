@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * equiv.c - the kernel-visible state of two machines, compared (issue 3:
  * G1, G2 and G3 must agree on it for the same ops).

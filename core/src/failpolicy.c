@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * failpolicy.c - the ready-made failure hook: fail the Nth call (per site or
  * overall), runs of failures, and a budget of successful calls.

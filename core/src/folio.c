@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * folio.c - the HugeTLB folio lifecycle around HVO (2.6 callers): pool
  * allocation, optimize/restore entry points, free with surplus fallback,

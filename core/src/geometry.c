@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * geometry.c - derived constants of spec 1.4 and 1.5.
  */

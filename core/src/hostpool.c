@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * hostpool.c - host memory kept across machines (struct hvo_host_pool, see
  * hvo.h): the blocks a machine frees at destroy wait here, poisoned, for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * hostpool.h - the core's side of struct hvo_host_pool (hostpool.c):
  * posix_memalign/free through the caller's pool, or plain when it is NULL.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * hvo_g2.c - the runtime algorithms (spec 2.2 - 2.7): the shared tail page
  * per (zone, order), optimize and restore of one folio with the remap walk

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * machine.c - config validation, machine creation and teardown, the
  * failure-injection and accounting wrappers around the allocator.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * names.c - printable names of the enums in hvo.h, and the mutant catalogue.
  */

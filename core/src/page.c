@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * page.c - compound_head() in both encodings (1.2) and the struct page
  * initialisers of a HugeTLB folio (2.1).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * page.h - struct page as bytes (spec 1.1) and the compound_info encodings (1.2).
  *

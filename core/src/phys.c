@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * phys.c - simulated physical memory (see phys.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * phys.h - simulated physical memory: nodes, zones, a per-zone buddy
  * allocator, a boot (memblock-like) allocator, allocation ownership records,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * shadow.c - the naive shadow model: what the kernel-visible state of every
  * folio should be, kept from what each API call reported, with no HVO in

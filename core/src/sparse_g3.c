@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sparse_g3.c - G3 population of a DAX section's vmemmap, decided per
  * vmemmap page address (spec 2.10, seed 002 patch 37: vmemmap_pte_populate

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * sync.c - the core's side of the sync seam (architecture rule 3).
  *

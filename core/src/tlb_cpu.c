@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * tlb_cpu.c - each simulated CPU's private TLB (spec 5.3 last rows, 5.4).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * track.c - what the operations since the last quiescent check changed, for
  * hvo_check_changed() (config track_changes; single-threaded use only).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * vmemmap.c - the vmemmap virtual range and its kernel page tables.
  *

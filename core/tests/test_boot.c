@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_boot.c - the boot matrix of spec 2.8 / I15: where a 1 GiB bootmem
  * page lies (inside one zone, across Normal/Movable, on a movable-only

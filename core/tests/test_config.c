@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_config.c - bad input gets a clear error, never a crash: configs the
  * model cannot represent and API calls out of range.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_dax.c - G3 device DAX (spec 2.10): per-address population, compound
  * pages below and above a section, shared tail references (I14), hot-add

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_equiv.c - hvo_compare_visible: G1 and G2 machines given the same
  * calls agree after every one of them, and a difference a kernel could see

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_failures.c - every allocation call failing (architecture rule 7):
  * a scenario of 2 MiB-class folios is run once to count its failable

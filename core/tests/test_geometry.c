@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_geometry.c - the constants of spec 1.4 and the vmemmap sizes of 1.5,
  * and the tail compound_info values of the mask encoding.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_hostpool.c - struct hvo_host_pool: a block comes back only for the
  * same size and alignment, zeroed when asked, and (under ASan) a machine's

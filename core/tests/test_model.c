@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_model.c - the G2 runtime model end to end: tail values, mapping
  * shape, accounting, restore equivalence (I8), rollback (I9), the pool

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_phys.c - unit tests of the simulated physical memory (phys.c).
  * Standalone: only phys.c is linked, configs and geometry are filled by hand.

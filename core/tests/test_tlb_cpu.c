@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_tlb_cpu.c - the simulated CPUs' private TLBs (tlb_cpu.c, spec 5.4):
  * a CPU keeps reading the old frame through its entry until a flush, a miss

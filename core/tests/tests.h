@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * tests.h - the unit-test harness: CHECK records a failure with its
  * location and carries on; each file's main ends with TESTS_DONE(name),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * hvo.h - public API of the HugeTLB Vmemmap Optimization (HVO) model.
  *
