@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* stands in for the kernel's <linux/list.h>: see kernel_internal.h */
+#include "../../kernel_internal.h"
