@@ -194,10 +194,9 @@ int ka_alloc(unsigned order, struct kfolio **out, void (*before_optimize)(const 
 		before_optimize(f);
 	if (ka.no_optimize)
 		return 0;
-	/* prep_and_add_allocated_folios: optimize the new folio (a batch of
-	 * one where the tree has the batch entry point) */
-	if (ka.has_batch)
-		return ka_optimize_batch(&f, 1);
+	/* alloc_fresh_hugetlb_folio: the single entry point (6.12
+	 * hugetlb_vmemmap_optimize_folio, 6.1 prep_new_huge_page's
+	 * hugetlb_vmemmap_optimize); the pool's bulk growth is alloc_batch */
 	return ka_optimize(f);
 }
 
@@ -322,18 +321,28 @@ int ka_restore_batch(struct kfolio **fs, unsigned n)
 		list_del(&folio->lru);
 		INIT_LIST_HEAD(&folio->lru);
 	}
-	if (ret < 0 && !rc)
-		rc = (int)ret;
-	return rc;
+	/* hugetlb_vmemmap_restore_folios: the number restored, or the error */
+	return rc ? rc : (int)ret;
 #else
-	int rc = 0;
+	/* 6.1 has no batch entry point: hugetlb.c restored one by one and
+	 * counted, as the 6.12 batch returns */
+	int rc = 0, restored = 0;
 
 	for (unsigned i = 0; i < n; i++) {
-		int r = ka_restore(fs[i]);
+		bool dup = false;
 
-		rc = rc ? rc : r;
+		for (unsigned j = 0; j < i; j++)
+			dup |= fs[j] == fs[i];
+		if (dup || !HPageVmemmapOptimized(&ka_folio(fs[i])->page))
+			continue;
+		int r = ka_restore(fs[i]);
+		if (r) {
+			rc = r;
+			break;
+		}
+		restored++;
 	}
-	return rc;
+	return rc ? rc : restored;
 #endif
 }
 

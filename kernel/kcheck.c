@@ -279,7 +279,13 @@ static void check_frames(void)
 			if (t[j] & K_PTE_PRESENT)
 				mapped[(t[j] & K_PFN_MASK) >> 12] |= 1;
 	}
-	for (uint64_t p = 0; p < kmach.nr_pfns; p++) {
+	/* the folio region holds only KF_FREE and KF_HUGE frames: none may be
+	 * mapped by the vmemmap (a folio's own frames never back struct pages) */
+	for (uint64_t p = kmach.low_pfns; p < kmach.nr_pfns; p++)
+		if (mapped[p])
+			kmach_report("I12", p, "frame 0x%llx of the folio region is mapped by the vmemmap",
+				     (unsigned long long)p);
+	for (uint64_t p = 0; p < kmach.low_pfns; p++) {
 		distinct += mapped[p] & 1;
 		switch (kmach.state[p]) {
 		case KF_FREE:

@@ -17,6 +17,32 @@
 #include "kviews.h"
 
 struct kmach kmach;
+
+/* Host memory kept across machines of the same layout (kmach_keep_host):
+ * the memfd, the direct map and the vmemmap reservation.  A new machine
+ * rewrites everything the kernel file can read (every struct page, the
+ * boot PMD views; frames are zeroed when allocated, as init_on_alloc
+ * does), so a kept host changes no run; it saves the page faults. */
+struct host_slot {
+	uint64_t mem_bytes;
+	int memfd;
+	unsigned char *dmap;
+	void *reserve;
+	size_t reserve_len;
+};
+static bool keep_host;
+/* one per layout size (small and big inputs alternate in a campaign) */
+static struct host_slot host[2] = { { .memfd = -1 }, { .memfd = -1 } };
+
+void kmach_keep_host(bool keep)
+{
+	keep_host = keep;
+}
+
+static struct host_slot *host_slot(uint64_t mem_bytes)
+{
+	return &host[mem_bytes > (1UL << 30)];
+}
 struct page *hvo_k_vmemmap;
 unsigned char *hvo_k_direct_map;
 struct mm_struct init_mm;
@@ -29,8 +55,8 @@ void kmach_layout_small(struct kmach_layout *l)
 
 void kmach_layout_big(struct kmach_layout *l)
 {
-	l->mem_bytes = 4UL << 30;
-	l->low_bytes = 1UL << 30;
+	l->mem_bytes = 2UL << 30;
+	l->low_bytes = 64UL << 20;
 }
 
 void kmach_report(const char *id, uint64_t pfn, const char *fmt, ...)
@@ -101,26 +127,34 @@ int kmach_create(const struct kmach_layout *l, char *err, size_t errlen)
 	kmach.low_pfns = l->low_bytes >> PAGE_SHIFT;
 	kmach.huge_base = kmach.low_pfns;
 
-	kmach.memfd = memfd_create("hvo-kernel-phys", MFD_CLOEXEC);
-	if (kmach.memfd < 0 || ftruncate(kmach.memfd, (off_t)l->mem_bytes) < 0) {
-		snprintf(err, errlen, "cannot create the physical memory memfd: %s", strerror(errno));
-		goto fail;
-	}
-	kmach.dmap = mmap(NULL, l->mem_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, kmach.memfd, 0);
-	if (kmach.dmap == MAP_FAILED) {
-		kmach.dmap = NULL;
-		snprintf(err, errlen, "cannot map the direct map: %s", strerror(errno));
-		goto fail;
-	}
 	kmach.vmemmap_bytes = (kmach.nr_pfns * sizeof(struct page) + PMD_SIZE - 1) & PMD_MASK;
 	kmach.nr_pmds = kmach.vmemmap_bytes >> PMD_SHIFT;
 	kmach.vmemmap_reserve_len = kmach.vmemmap_bytes + PMD_SIZE;
-	kmach.vmemmap_reserve = mmap(NULL, kmach.vmemmap_reserve_len, PROT_NONE,
-				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (kmach.vmemmap_reserve == MAP_FAILED) {
-		kmach.vmemmap_reserve = NULL;
-		snprintf(err, errlen, "cannot reserve the vmemmap range: %s", strerror(errno));
-		goto fail;
+	struct host_slot *h = host_slot(l->mem_bytes);
+	if (h->memfd >= 0 && h->mem_bytes == l->mem_bytes) {
+		kmach.memfd = h->memfd;
+		kmach.dmap = h->dmap;
+		kmach.vmemmap_reserve = h->reserve;
+		h->memfd = -1;
+	} else {
+		kmach.memfd = memfd_create("hvo-kernel-phys", MFD_CLOEXEC);
+		if (kmach.memfd < 0 || ftruncate(kmach.memfd, (off_t)l->mem_bytes) < 0) {
+			snprintf(err, errlen, "cannot create the physical memory memfd: %s", strerror(errno));
+			goto fail;
+		}
+		kmach.dmap = mmap(NULL, l->mem_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, kmach.memfd, 0);
+		if (kmach.dmap == MAP_FAILED) {
+			kmach.dmap = NULL;
+			snprintf(err, errlen, "cannot map the direct map: %s", strerror(errno));
+			goto fail;
+		}
+		kmach.vmemmap_reserve = mmap(NULL, kmach.vmemmap_reserve_len, PROT_NONE,
+					     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (kmach.vmemmap_reserve == MAP_FAILED) {
+			kmach.vmemmap_reserve = NULL;
+			snprintf(err, errlen, "cannot reserve the vmemmap range: %s", strerror(errno));
+			goto fail;
+		}
 	}
 	kmach.vmemmap = (struct page *)(((unsigned long)kmach.vmemmap_reserve + PMD_SIZE - 1) & PMD_MASK);
 	hvo_k_vmemmap = kmach.vmemmap;
@@ -128,8 +162,10 @@ int kmach_create(const struct kmach_layout *l, char *err, size_t errlen)
 
 	kmach.pmds = calloc(kmach.nr_pmds, sizeof(pmd_t));
 	kmach.state = calloc(kmach.nr_pfns, 1);
+	kmach.mapcnt = calloc(kmach.nr_pfns, sizeof(*kmach.mapcnt));
+	kmach.stalecnt = calloc(kmach.nr_pfns, sizeof(*kmach.stalecnt));
 	kmach.freelist = malloc(kmach.low_pfns * sizeof(uint64_t));
-	if (!kmach.pmds || !kmach.state || !kmach.freelist) {
+	if (!kmach.pmds || !kmach.state || !kmach.freelist || !kmach.mapcnt || !kmach.stalecnt) {
 		snprintf(err, errlen, "out of host memory");
 		goto fail;
 	}
@@ -147,8 +183,10 @@ int kmach_create(const struct kmach_layout *l, char *err, size_t errlen)
 			goto fail;
 		}
 		kmach.pmds[i].pmd = (pfn << PAGE_SHIFT) | _PAGE_PSE | _PAGE_TABLE;
-		for (unsigned j = 0; j < PTRS_PER_PTE; j++)
+		for (unsigned j = 0; j < PTRS_PER_PTE; j++) {
 			kmach.state[pfn + j] = KF_MEMBLOCK;
+			kmach.mapcnt[pfn + j] = 1;
+		}
 		kview_map((unsigned long)kmach.vmemmap + (i << PMD_SHIFT), pfn, PMD_SIZE, true);
 	}
 	/* memmap_init: every struct page, reserved ones with PG_reserved */
@@ -182,14 +220,36 @@ fail:
 
 void kmach_destroy(void)
 {
+	uint64_t mem = kmach.nr_pfns << PAGE_SHIFT;
+
+	if (keep_host && kmach.memfd >= 0 && kmach.dmap && kmach.vmemmap_reserve) {
+		/* keep this host for the next machine of its size; drop an older one */
+		struct host_slot *h = host_slot(mem);
+
+		if (h->memfd >= 0) {
+			munmap(h->reserve, h->reserve_len);
+			munmap(h->dmap, h->mem_bytes);
+			close(h->memfd);
+		}
+		h->memfd = kmach.memfd;
+		h->dmap = kmach.dmap;
+		h->reserve = kmach.vmemmap_reserve;
+		h->reserve_len = kmach.vmemmap_reserve_len;
+		h->mem_bytes = mem;
+		kmach.memfd = -1;
+		kmach.dmap = NULL;
+		kmach.vmemmap_reserve = NULL;
+	}
 	if (kmach.vmemmap_reserve)
 		munmap(kmach.vmemmap_reserve, kmach.vmemmap_reserve_len);
 	if (kmach.dmap)
-		munmap(kmach.dmap, kmach.nr_pfns << PAGE_SHIFT);
+		munmap(kmach.dmap, mem);
 	if (kmach.memfd >= 0)
 		close(kmach.memfd);
 	free(kmach.pmds);
 	free(kmach.state);
+	free(kmach.mapcnt);
+	free(kmach.stalecnt);
 	free(kmach.freelist);
 	free(kmach.stale);
 	memset(&kmach, 0, sizeof(kmach));
@@ -215,6 +275,7 @@ int64_t kmach_alloc_huge(unsigned order)
 			return (int64_t)p;
 		}
 	}
+	kmach.huge_full = true;
 	return -1;
 }
 
@@ -262,8 +323,13 @@ static void fault_handler(int sig, siginfo_t *si, void *uc_)
 
 void kmach_install_fault_handler(void)
 {
+	static bool installed;
 	struct sigaction sa;
 
+	/* once: a second install would save this handler as the "old" one */
+	if (installed)
+		return;
+	installed = true;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = fault_handler;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;

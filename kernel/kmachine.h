@@ -69,11 +69,14 @@ struct kmach {
 	pud_t pud;
 	pgd_t pgd;
 	uint8_t *state;          /* enum kframe per pfn */
+	uint16_t *mapcnt;        /* live vmemmap translations of each frame (the free check's fast path) */
+	uint16_t *stalecnt;      /* unflushed old translations of each frame */
 	uint64_t *freelist;      /* order-0 free pfns, LIFO, lowest on top */
 	size_t nr_free;
 	struct kstale *stale;    /* translations changed but not yet flushed */
 	size_t nr_stale, cap_stale;
 	long memmap_pages, memmap_boot_pages;
+	bool huge_full;          /* a folio allocation found no free range */
 	uint64_t flush_all, flush_range, rcu_syncs, warns, pte_sets;
 	/* failure injection: the adapter names the site of the next order-0
 	 * allocation (optimize's head copy or restore's pages); fail() decides */
@@ -98,8 +101,8 @@ struct kmach_layout {
 	uint64_t mem_bytes;      /* whole machine */
 	uint64_t low_bytes;      /* the boot and order-0 region */
 };
-/* 128 MiB: 64 MiB of 2 MiB folios, one vmemmap PMD.  4 GiB: up to three
- * 1 GiB folios, 32 vmemmap PMDs. */
+/* 128 MiB: 64 MiB of 2 MiB folios, one vmemmap PMD.  2 GiB: one 1 GiB
+ * folio at 1 GiB and 2 MiB folios below it, 16 vmemmap PMDs. */
 void kmach_layout_small(struct kmach_layout *l);
 void kmach_layout_big(struct kmach_layout *l);
 
@@ -108,6 +111,9 @@ void kmach_layout_big(struct kmach_layout *l);
  * registered as x86's get_page_bootmem() does.  0, or -1 with err set. */
 int kmach_create(const struct kmach_layout *l, char *err, size_t errlen);
 void kmach_destroy(void);
+/* Keep the host memory (memfd, mappings) of a destroyed machine for the
+ * next one of the same layout: a fuzz target's setting.  Changes no run. */
+void kmach_keep_host(bool keep);
 
 /* Record a finding; one per ID (the first), at most KMACH_MAX_FINDINGS. */
 void kmach_report(const char *id, uint64_t pfn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

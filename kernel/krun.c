@@ -38,12 +38,19 @@ static int refuse(struct krun_result *res, const char *fmt, const char *what)
 	return 2;
 }
 
-int krun_stream(const struct hvo_opstream *s, struct krun_result *res, FILE *log)
+/* The run in progress (one machine per process, kmachine.h). */
+static struct {
+	const struct hvo_opstream *s;
+	struct krun_result *res;
+	FILE *log;
+	struct hvo_fail_policy policy;
+	int64_t last_rc;
+	enum kcheck_op last_kop;
+} run;
+
+int krun_setup(const struct hvo_opstream *s, struct krun_result *res, FILE *log)
 {
-	static struct hvo_fail_policy policy;
 	char err[256];
-	sigjmp_buf recover;
-	volatile int64_t last_rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->fail_op = SIZE_MAX;
@@ -59,117 +66,143 @@ int krun_stream(const struct hvo_opstream *s, struct krun_result *res, FILE *log
 		return refuse(res, "machine: %s", err);
 	kcheck_reset(ka.tree_api[0] == 'f' ? 4 : 3);
 	kc.check_acct = ka.has_memmap_acct;
-	policy = s->fail;
+	run.s = s;
+	run.res = res;
+	run.log = log;
+	run.policy = s->fail;
+	run.last_rc = 0;
+	run.last_kop = KC_OTHER;
 	kmach.fail = fail_hook;
-	kmach.fail_ctx = &policy;
+	kmach.fail_ctx = &run.policy;
 	ka_set_enabled(s->config.hvo_enabled);
 	kmach_install_fault_handler();
+	return 0;
+}
 
-	for (size_t i = 0; i < s->nr_ops && !kmach.has_finding; i++) {
-		const struct hvo_op *op = &s->ops[i];
-		struct kfolio *f = NULL, *fs[HVO_OPS_MAX_BATCH];
-		volatile enum kcheck_op kop = KC_OTHER;
-		volatile int64_t rc = 0;
-		volatile bool skipped = false;
+/* One op; the oracle after it.  *skipped: the file has no entry point for
+ * it (or no live folio).  Returns true when the run has a finding. */
+bool krun_step(size_t i, bool *skipped_out, int64_t *rc_out)
+{
+	const struct hvo_opstream *s = run.s;
+	struct krun_result *res = run.res;
+	const struct hvo_op *op = &s->ops[i];
+	struct kfolio *f = NULL, *fs[HVO_OPS_MAX_BATCH];
+	sigjmp_buf recover;
+	volatile enum kcheck_op kop = KC_OTHER;
+	volatile int64_t rc = 0;
+	volatile bool skipped = false;
 
-		res->ops_executed++;
-		res->fail_op = i;
-		kmach.recover = &recover;
-		if (sigsetjmp(recover, 1)) {
-			/* a BUG or a host fault inside kernel code: reported, and the
-			 * op is over */
-			kmach.recover = NULL;
-			break;
-		}
-		switch (op->kind) {
-		case HVO_OP_ALLOC:
-			if (op->node != 0 || (op->zone != -1 && op->zone != 1) || !ka_hstate(op->order)) {
-				skipped = true;
-				break;
-			}
-			kop = KC_OPTIMIZE;
-			rc = ka_alloc(op->order, &f, kcheck_before);
-			break;
-		case HVO_OP_ALLOC_BATCH: {
-			unsigned n = 0;
-
-			if (op->node != 0 || (op->zone != -1 && op->zone != 1) || !ka_hstate(op->order)) {
-				skipped = true;
-				break;
-			}
-			/* alloc_pool_huge_folios: allocate, then one batch */
-			(void)n;
-			rc = ka_alloc_batch(op->order, op->n < HVO_OPS_MAX_BATCH ? op->n : HVO_OPS_MAX_BATCH);
-			break;
-		}
-		case HVO_OP_OPTIMIZE:
-		case HVO_OP_RESTORE:
-		case HVO_OP_FREE:
-		case HVO_OP_DISSOLVE:
-			f = ka_select(op->f);
-			if (!f) {
-				skipped = true;
-				break;
-			}
-			kcheck_before(f);
-			if (op->kind == HVO_OP_OPTIMIZE) {
-				kop = KC_OPTIMIZE;
-				rc = ka_optimize(f);
-			} else if (op->kind == HVO_OP_RESTORE) {
-				kop = KC_RESTORE;
-				rc = ka_restore(f);
-			} else {
-				kop = KC_FREE;
-				rc = ka_free(f);
-			}
-			break;
-		case HVO_OP_OPTIMIZE_BATCH:
-		case HVO_OP_RESTORE_BATCH: {
-			unsigned n = 0;
-
-			for (unsigned k = 0; k < op->n; k++)
-				if ((fs[n] = ka_select(s->sel[op->f + k])))
-					n++;
-			if (!n) {
-				skipped = true;
-				break;
-			}
-			rc = op->kind == HVO_OP_OPTIMIZE_BATCH ? ka_optimize_batch(fs, n) : ka_restore_batch(fs, n);
-			break;
-		}
-		case HVO_OP_ENABLE:
-			ka_set_enabled(op->n != 0);
-			break;
-		case HVO_OP_CHECK:
-			break;   /* the oracle runs after every op anyway */
-		case HVO_OP_EXPECT:
-			if (op->rc != last_rc)
-				kmach_report("EXPECT", UINT64_MAX, "op %zu: expected rc=%lld, got %lld", i, (long long)op->rc,
-					     (long long)last_rc);
-			res->kind_count[op->kind]++;
-			continue;
-		default:
-			/* demote, get/put, walk, inject, dax_*: no entry point in this
-			 * file (hugetlb.c, gup, the scheduler's racers, G3) */
+	*skipped_out = false;
+	*rc_out = 0;
+	if (kmach.has_finding)
+		return true;
+	res->ops_executed++;
+	res->fail_op = i;
+	kmach.recover = &recover;
+	if (sigsetjmp(recover, 1)) {
+		/* a BUG or a host fault inside kernel code: reported, and the op
+		 * is over */
+		kmach.recover = NULL;
+		return true;
+	}
+	switch (op->kind) {
+	case HVO_OP_ALLOC:
+		if (op->node != 0 || (op->zone != -1 && op->zone != 1) || !ka_hstate(op->order)) {
 			skipped = true;
 			break;
 		}
-		kmach.recover = NULL;
-		if (skipped) {
-			res->skipped[op->kind]++;
-			res->nr_skipped++;
-			last_rc = 0;
-			continue;
+		kop = KC_OPTIMIZE;
+		rc = ka_alloc(op->order, &f, kcheck_before);
+		break;
+	case HVO_OP_ALLOC_BATCH: {
+		unsigned n = 0;
+
+		if (op->node != 0 || (op->zone != -1 && op->zone != 1) || !ka_hstate(op->order)) {
+			skipped = true;
+			break;
 		}
-		res->kind_count[op->kind]++;
-		last_rc = rc;
-		if (log) {
-			fprintf(log, "op %zu: ", i);
-			hvo_ops_print_op(s, op, log);
-			fprintf(log, " -> rc=%lld\n", (long long)rc);
-		}
-		kcheck_after(kop);
+		/* alloc_pool_huge_folios: allocate, then one batch */
+		(void)n;
+		rc = ka_alloc_batch(op->order, op->n < HVO_OPS_MAX_BATCH ? op->n : HVO_OPS_MAX_BATCH);
+		break;
 	}
+	case HVO_OP_OPTIMIZE:
+	case HVO_OP_RESTORE:
+	case HVO_OP_FREE:
+	case HVO_OP_DISSOLVE:
+		f = ka_select(op->f);
+		if (!f) {
+			skipped = true;
+			break;
+		}
+		kcheck_before(f);
+		if (op->kind == HVO_OP_OPTIMIZE) {
+			kop = KC_OPTIMIZE;
+			rc = ka_optimize(f);
+		} else if (op->kind == HVO_OP_RESTORE) {
+			kop = KC_RESTORE;
+			rc = ka_restore(f);
+		} else {
+			kop = KC_FREE;
+			rc = ka_free(f);
+		}
+		break;
+	case HVO_OP_OPTIMIZE_BATCH:
+	case HVO_OP_RESTORE_BATCH: {
+		unsigned n = 0;
+
+		for (unsigned k = 0; k < op->n; k++)
+			if ((fs[n] = ka_select(s->sel[op->f + k])))
+				n++;
+		if (!n) {
+			skipped = true;
+			break;
+		}
+		rc = op->kind == HVO_OP_OPTIMIZE_BATCH ? ka_optimize_batch(fs, n) : ka_restore_batch(fs, n);
+		break;
+	}
+	case HVO_OP_ENABLE:
+		ka_set_enabled(op->n != 0);
+		break;
+	case HVO_OP_CHECK:
+		break;   /* the oracle runs after every op anyway */
+	case HVO_OP_EXPECT:
+		kmach.recover = NULL;
+		if (op->rc != run.last_rc)
+			kmach_report("EXPECT", UINT64_MAX, "op %zu: expected rc=%lld, got %lld", i, (long long)op->rc,
+				     (long long)run.last_rc);
+		res->kind_count[op->kind]++;
+		return kmach.has_finding;
+	default:
+		/* demote, get/put, walk, inject, dax_*: no entry point in this
+		 * file (hugetlb.c, gup, the scheduler's racers, G3) */
+		skipped = true;
+		break;
+	}
+	kmach.recover = NULL;
+	if (skipped) {
+		res->skipped[op->kind]++;
+		res->nr_skipped++;
+		run.last_rc = 0;
+		*skipped_out = true;
+		return false;
+	}
+	res->kind_count[op->kind]++;
+	run.last_rc = rc;
+	*rc_out = rc;
+	if (run.log) {
+		fprintf(run.log, "op %zu: ", i);
+		hvo_ops_print_op(s, op, run.log);
+		fprintf(run.log, " -> rc=%lld\n", (long long)rc);
+	}
+	kcheck_after(kop);
+	return kmach.has_finding;
+}
+
+int krun_finish(void)
+{
+	struct krun_result *res = run.res;
+
 	kmach.recover = NULL;
 	if (kmach.has_finding) {
 		/* the rest of what the state shows, for the report */
@@ -191,6 +224,20 @@ int krun_stream(const struct hvo_opstream *s, struct krun_result *res, FILE *log
 	res->flushes = kmach.flush_all + kmach.flush_range;
 	ka_shutdown();
 	return res->status;
+}
+
+int krun_stream(const struct hvo_opstream *s, struct krun_result *res, FILE *log)
+{
+	if (krun_setup(s, res, log))
+		return res->status;
+	for (size_t i = 0; i < s->nr_ops; i++) {
+		bool skipped;
+		int64_t rc;
+
+		if (krun_step(i, &skipped, &rc))
+			break;
+	}
+	return krun_finish();
 }
 
 bool krun_matches(const struct krun_result *res, const char *expect, char *why, size_t len)

@@ -29,6 +29,12 @@ struct krun_result {
 };
 
 int krun_stream(const struct hvo_opstream *s, struct krun_result *res, FILE *log);
+/* The same, one op at a time (the lockstep diff): setup (0, or 2 with
+ * res->reason), step i (true: a finding, the run is over), finish (boots
+ * the machine down; returns res->status). */
+int krun_setup(const struct hvo_opstream *s, struct krun_result *res, FILE *log);
+bool krun_step(size_t i, bool *skipped, int64_t *rc);
+int krun_finish(void);
 /* A witness's expectation "I8" or "WARN,I17,I11": every ID found and no
  * other.  false with why filled in otherwise. */
 bool krun_matches(const struct krun_result *res, const char *expect, char *why, size_t len);

@@ -141,6 +141,7 @@ static void stale_add(unsigned long va, uint64_t pfn)
 		kmach.cap_stale = cap;
 	}
 	kmach.stale[kmach.nr_stale++] = (struct kstale){ va, pfn };
+	kmach.stalecnt[pfn]++;
 }
 
 static void flush_range(unsigned long start, unsigned long end)
@@ -150,6 +151,8 @@ static void flush_range(unsigned long start, unsigned long end)
 	for (size_t i = 0; i < kmach.nr_stale; i++)
 		if (kmach.stale[i].va < start || kmach.stale[i].va >= end)
 			kmach.stale[j++] = kmach.stale[i];
+		else
+			kmach.stalecnt[kmach.stale[i].pfn]--;
 	kmach.nr_stale = j;
 }
 
@@ -162,6 +165,8 @@ void flush_tlb_kernel_range(unsigned long start, unsigned long end)
 void flush_tlb_all(void)
 {
 	kmach.flush_all++;
+	for (size_t i = 0; i < kmach.nr_stale; i++)
+		kmach.stalecnt[kmach.stale[i].pfn]--;
 	kmach.nr_stale = 0;
 }
 
@@ -177,6 +182,10 @@ void set_pte_at(struct mm_struct *mm, unsigned long addr, pte_t *ptep, pte_t pte
 	size_t slot = pmd_slot(addr);
 	if (linked_table(slot) != ptep - pte_index(addr))
 		return;   /* a table not linked yet (the split's local __pmd) */
+	if (old.pte & _PAGE_PRESENT)
+		kmach.mapcnt[pte_pfn(old.pte)]--;
+	if (pte.pte & _PAGE_PRESENT)
+		kmach.mapcnt[pte_pfn(pte.pte)]++;
 	if ((old.pte & _PAGE_PRESENT) && pte_pfn(old.pte) != pte_pfn(pte.pte))
 		stale_add(addr & PAGE_MASK, pte_pfn(old.pte));
 	if (pte.pte & _PAGE_PRESENT)
@@ -213,6 +222,10 @@ void pmd_populate_kernel(struct mm_struct *mm, pmd_t *pmd, pte_t *pte)
 			opfn = pte_pfn(o.pte);
 		}
 		pte_t n = pte[i];
+		if (old_present)
+			kmach.mapcnt[opfn]--;
+		if (n.pte & _PAGE_PRESENT)
+			kmach.mapcnt[pte_pfn(n.pte)]++;
 		bool same = old_present && (n.pte & _PAGE_PRESENT) && pte_pfn(n.pte) == opfn && (n.pte & _PAGE_RW);
 
 		if (old_present && !(same && pmd_leaf(old)))
@@ -355,6 +368,10 @@ pte_t *pte_alloc_one_kernel(struct mm_struct *mm)
  * reaches it, mapped or not yet flushed. */
 static void release_frame(uint64_t pfn, const char *how)
 {
+	/* the counts say whether anything reaches the frame; only then is it
+	 * worth finding where, for the report */
+	if (kmach.mapcnt[pfn] == 0 && kmach.stalecnt[pfn] == 0)
+		goto free;
 	for (size_t i = 0; i < kmach.nr_pmds; i++) {
 		unsigned long base = (unsigned long)kmach.vmemmap + (i << PMD_SHIFT);
 
@@ -378,6 +395,7 @@ static void release_frame(uint64_t pfn, const char *how)
 			kmach_report("I12", pfn,
 				     "%s frees frame 0x%llx before a TLB flush covers its old translation at vmemmap +0x%lx",
 				     how, (unsigned long long)pfn, kmach.stale[i].va - (unsigned long)kmach.vmemmap);
+free:
 	kmach.state[pfn] = KF_FREE;
 	kmach.freelist[kmach.nr_free++] = pfn;
 }

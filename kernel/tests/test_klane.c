@@ -10,8 +10,9 @@
 #include <stdlib.h>
 
 #include "kcheck.h"
+#include "krun.h"
 
-#define PLANNED 10
+#define PLANNED 11
 static int run, failed;
 
 static void boot(bool hvo)
@@ -152,6 +153,41 @@ int main(void)
 	boot(true);
 	WARN_ON(1);
 	verdict("WARN", "WARN");
+
+	/* 11: a machine on kept host memory runs exactly as a fresh one (the
+	 * fuzz target keeps it): same verdict, findings, pfns and counters */
+	{
+		static const char text[] = "hvo-ops 1\nfail site=restore_page nth=9 repeat=1\nops\n"
+					   "alloc order=9 node=0 zone=normal\nalloc order=9 node=0 zone=normal\n"
+					   "restore f=0\nrestore f=1\noptimize f=0\nfree f=1\nrestore f=0\n";
+		struct hvo_opstream st;
+		struct krun_result r[3];
+		char err[256];
+		bool same = true;
+
+		if (hvo_ops_parse(text, sizeof(text) - 1, "keep", &st, err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			return 2;
+		}
+		for (int k = 0; k < 3; k++) {
+			kmach_keep_host(k > 0);
+			krun_stream(&st, &r[k], NULL);
+		}
+		kmach_keep_host(false);
+		for (int k = 1; k < 3; k++) {
+			same &= r[k].status == r[0].status && r[k].nr_findings == r[0].nr_findings &&
+				r[k].fail_op == r[0].fail_op && r[k].memmap_pages == r[0].memmap_pages &&
+				r[k].memmap_boot_pages == r[0].memmap_boot_pages && r[k].rcu_syncs == r[0].rcu_syncs;
+			for (unsigned i = 0; same && i < r[0].nr_findings; i++)
+				same = !strcmp(r[k].findings[i].id, r[0].findings[i].id) &&
+				       r[k].findings[i].pfn == r[0].findings[i].pfn;
+		}
+		hvo_ops_free(&st);
+		run++;
+		failed += !same;
+		printf("%s kept host memory: status %d, %u findings, memmap %ld+%ld in every run\n", same ? "ok" : "FAIL",
+		       r[0].status, r[0].nr_findings, r[0].memmap_pages, r[0].memmap_boot_pages);
+	}
 
 	printf("%d passed, %d failed (planned %d)\n", run - failed, failed, PLANNED);
 	return failed || run != PLANNED;
