@@ -75,7 +75,7 @@ camp=$reports/campaign-$target-$stamp-$n
 # absolute: the engines run in the campaign folder
 builds=$(mkdir -p "$builds" && cd "$builds" && pwd)
 export HVO_BUILD_ROOT=$builds
-bin=$("$top/fuzz/fuzz-build.sh" "$engine" "$target")/fuzz/$target
+bin=$("$top/fuzz/fuzz-build.sh" "$engine" "$target")/$("$top/fuzz/target-path.sh" "$target")
 opt() { sed -n "s/^$1 *= *//p" "$top/corpus/$target.options"; }
 max_len=$(opt max_len) timeout=$(opt timeout)
 dict=$top/corpus/$target.dict

@@ -22,7 +22,7 @@ builds=${HVO_BUILD_ROOT:-$top/build}
 [ $# = 6 ] || { echo "usage: crash-report.sh TARGET CRASH REPORTS ENGINE MUTANTS NOTE" >&2; exit 2; }
 target=$1 crash=$2 reports=$3 engine=$4 mutants=$5 note=$6
 cli=$builds/gcc/fuzz/hvo-cli
-replay=$builds/gcc/fuzz/${target}_replay
+replay=$builds/gcc/$("$top/fuzz/target-path.sh" "${target}_replay")
 
 lost() { echo "crash-report: cannot write a report in $reports; the input stays at $crash" >&2; exit 1; }
 # Reserve the name (mkdir is atomic: another campaign the same day takes the
@@ -78,7 +78,7 @@ esac
 	echo "# Reproduces this report (replay exit status when written: $replay_rc)."
 	echo "REPORT=\$(cd \"\$(dirname \"\$0\")\" && pwd)"
 	echo "cd '$top' || exit 2"
-	echo "ninja -C '$builds/gcc' fuzz/${target}_replay >/dev/null || exit 2"
+	echo "ninja -C '$builds/gcc' $("$top/fuzz/target-path.sh" "${target}_replay") >/dev/null || exit 2"
 	echo "HVO_MUTANTS='$mutants' '$replay' \"\$REPORT/crash.bin\""
 	[ -z "$explain" ] || echo "HVO_BUILD_ROOT='$builds' ${explain//REPORT/\$REPORT}"
 } >"$tmp/reproduce.sh"

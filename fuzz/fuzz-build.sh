@@ -15,6 +15,8 @@ engine=${1:?usage: fuzz-build.sh libfuzzer|afl [TARGET...]}
 shift
 dir=$builds/fuzz-$engine
 san=(-Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true -Dbuildtype=debugoptimized)
+# the kernel lane's trees (fuzz_kernel), when ./hvo setup prepared them
+san+=(-Dkernel_trees="$("$top/kernel/trees.sh" spec "$builds")")
 case "$engine" in
 libfuzzer) setup=(env CC=clang-19 meson setup "$dir" "$top" -Dfuzzing=libfuzzer "${san[@]}") ;;
 afl) setup=(env -u CC meson setup "$dir" "$top" --native-file "$top/fuzz/afl-clang19.ini" -Dfuzzing=afl "${san[@]}") ;;
@@ -24,9 +26,12 @@ mkdir -p "$builds"
 if [ ! -f "$dir/build.ninja" ]; then
 	"${setup[@]}" >"$builds/setup-fuzz-$engine.log" 2>&1 ||
 		{ cat "$builds/setup-fuzz-$engine.log" >&2; echo "fuzz-build: meson setup of $engine failed" >&2; exit 2; }
+else
+	meson configure "$dir" "${san[-1]}" >"$builds/setup-fuzz-$engine.log" 2>&1 ||
+		{ cat "$builds/setup-fuzz-$engine.log" >&2; echo "fuzz-build: meson configure of $engine failed" >&2; exit 2; }
 fi
 targets=()
-for t in "$@"; do [[ $t == */* ]] && targets+=("$t") || targets+=("fuzz/$t"); done
+for t in "$@"; do targets+=("$("$top/fuzz/target-path.sh" "$t")"); done
 ninja -C "$dir" "${targets[@]}" >"$builds/build-fuzz-$engine.log" 2>&1 ||
 	{ cat "$builds/build-fuzz-$engine.log" >&2; echo "fuzz-build: build of $engine failed" >&2; exit 2; }
 echo "$dir"

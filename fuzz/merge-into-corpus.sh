@@ -13,7 +13,7 @@ builds=${HVO_BUILD_ROOT:-$top/build}
 [ $# = 2 ] || { echo "usage: merge-into-corpus.sh TARGET DIR" >&2; exit 2; }
 target=$1 src=$2 dst=$top/corpus/$1
 cli=$builds/gcc/fuzz/hvo-cli
-bin=$("$top/fuzz/fuzz-build.sh" libfuzzer "$target")/fuzz/$target
+bin=$("$top/fuzz/fuzz-build.sh" libfuzzer "$target")/$("$top/fuzz/target-path.sh" "$target")
 max_len=$(sed -n 's/^max_len *= *//p' "$top/corpus/$target.options")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "krun.h"
+#include "kdiff.h"
 
 #ifndef HVO_K_TREE
 #define HVO_K_TREE "unknown tree"
@@ -30,13 +30,19 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: hvo-kernel-TREE [--expect IDS] [--verbose] FILE|DIR...\n"
-		"       hvo-kernel-TREE random [--seed X] [--ops N] [--count K] [--save FILE]\n"
+		"       hvo-kernel-TREE random [--seed X] [--ops N] [--count K] [--no-fail] [--save FILE]\n"
+		"       hvo-kernel-TREE diff FILE|DIR... | diff --random [--seed X] [--count K] [--ops N]\n"
 		"       hvo-kernel-TREE --tree\n"
 		"Runs op streams (hvo-ops 1 text) on mm/hugetlb_vmemmap.c of %s, compiled\n"
 		"unmodified against the shim in kernel/, with the lane's oracle after every op.\n"
 		"  --expect IDS  a witness: each stream must fail with exactly these finding IDs\n"
 		"                (comma-separated: I1..I19, WARN, BUG, BAD_PAGE, FAULT, EXPECT)\n"
-		"  random        K random lane streams from seed X (default 1, 200 ops, 1)\n"
+		"  random        K random lane streams from seed X (default 1, 200 ops, 1);\n"
+		"                --no-fail: without failure rules\n"
+		"  diff          each stream in lockstep with the model's G1: the first op after\n"
+		"                which what kernel code sees differs (exit 1), or AGREE;\n"
+		"                --expect-diverge N: pass only if they part after op N (a named\n"
+		"                difference between the tree and the model, not a finding)\n"
 		"exit: 0 clean / as expected, 1 finding or witness mismatch, 2 usage or input\n"
 		"error, 3 nothing checked, 130 interrupted\n", HVO_K_TREE);
 }
@@ -52,6 +58,40 @@ static void print_findings(const char *name, const struct hvo_opstream *s, const
 	printf("\n");
 	for (unsigned i = 0; i < r->nr_findings; i++)
 		printf("  %s: %s\n", r->findings[i].id, r->findings[i].msg);
+}
+
+static bool diff_mode;
+static long expect_diverge = -1;   /* diff --expect-diverge N: a known, named divergence */
+
+static int diff_one(const char *name, const struct hvo_opstream *s)
+{
+	struct kdiff_result r;
+
+	kdiff_stream(s, &r);
+	if (r.status == 2) {
+		printf("ERROR %s: %s\n", name, r.reason);
+		return 2;
+	}
+	if (r.status == 1) {
+		bool expected = expect_diverge >= 0 && r.op == (size_t)expect_diverge && !r.finding;
+
+		printf("%s %s: after op %zu (", expected ? "PASS" : "DIVERGE", name, r.op);
+		if (r.op < s->nr_ops)
+			hvo_ops_print_op(s, &s->ops[r.op], stdout);
+		printf("): %s%s\n", r.reason, expected ? " (the divergence the stream names)" : "");
+		return expected ? 0 : 1;
+	}
+	if (expect_diverge >= 0) {
+		printf("FAIL %s: expected a divergence after op %ld, but the two agree\n", name, expect_diverge);
+		return 1;
+	}
+	if (!r.compared) {
+		printf("NOTHING %s: no op both sides run (%" PRIu64 " skipped)\n", name, r.skipped);
+		return 3;
+	}
+	printf("AGREE %s: %zu ops compared, %" PRIu64 " skipped%s\n", name, r.compared, r.skipped,
+	       r.capacity_stop ? " (stopped where the lane's machine ran out of folio memory)" : "");
+	return 0;
 }
 
 /* 0 pass, 1 finding/mismatch, 2 refused, 3 nothing checked */
@@ -143,20 +183,22 @@ static int run_path(const char *path, const char *expect, bool verbose, unsigned
 		return 2;
 	}
 	(*nr)++;
-	rc = run_one(path, &s, expect, verbose);
+	rc = diff_mode ? diff_one(path, &s) : run_one(path, &s, expect, verbose);
 	hvo_ops_free(&s);
 	return rc;
 }
 
 /* A random stream of what the lane can run: 2 MiB folios on node 0, the
  * file's entry points, the sysctl, failures at the file's allocation sites. */
+static bool no_fail;
+
 static int random_stream(uint64_t seed, unsigned nr_ops, struct hvo_opstream *s)
 {
 	uint64_t st = seed;
 
 	hvo_ops_init(s);
 	s->config.hvo_enabled = true;
-	for (unsigned r = 0; r < 2; r++) {
+	for (unsigned r = 0; r < (no_fail ? 0u : 2u); r++) {
 		uint64_t x = hvo_splitmix64(&st);
 		static const int sites[] = { HVO_SITE_HEAD_COPY, HVO_SITE_PTE_TABLE, HVO_SITE_RESTORE_PAGE,
 					     HVO_SITE_HUGETLB_FOLIO };
@@ -231,6 +273,9 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "random")) {
 		random_mode = true;
 		i = 2;
+	} else if (argc > 1 && !strcmp(argv[1], "diff")) {
+		diff_mode = true;
+		i = 2;
 	}
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -242,6 +287,16 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--tree")) {
 			printf("%s\n", HVO_K_TREE);
 			return 0;
+		} else if (diff_mode && i + 1 < argc && !strcmp(a, "--expect-diverge")) {
+			expect_diverge = strtol(argv[++i], &end, 0);
+			if (*end || expect_diverge < 0) {
+				fprintf(stderr, "hvo-kernel: --expect-diverge needs an op index\n");
+				return 2;
+			}
+		} else if (!strcmp(a, "--no-fail")) {
+			no_fail = true;
+		} else if (diff_mode && !strcmp(a, "--random")) {
+			random_mode = true;
 		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
 			verbose = true;
 		} else if (i + 1 < argc && !strcmp(a, "--expect")) {
@@ -280,7 +335,7 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			snprintf(name, sizeof(name), "random-seed-%" PRIu64, seed + k);
-			int r = run_one(name, &s, NULL, verbose);
+			int r = diff_mode ? diff_one(name, &s) : run_one(name, &s, NULL, verbose);
 			if (r == 1 && save) {
 				if (hvo_ops_save(&s, save, err, sizeof(err))) {
 					fprintf(stderr, "hvo-kernel: %s\n", err);

@@ -53,7 +53,7 @@ echo "libFuzzer (clang-19, ASan+UBSan, -seed=1)"
 base=$(libfuzzer_rate "$lf/stress/bench_fuzz_empty" bench_fuzz_empty)
 printf '  %-16s %10s exec/s  baseline\n' empty "$base"
 for t in $targets; do
-	r=$(libfuzzer_rate "$lf/fuzz/$t" "$t")
+	r=$(libfuzzer_rate "$lf/$("$top/fuzz/target-path.sh" "$t")" "$t")
 	printf '  %-16s %10s exec/s  %s x empty\n' "$t" "$r" "$(ratio "$r" "$base")"
 done
 echo
@@ -61,6 +61,6 @@ echo "AFL++ 4.04c (persistent, clang-19 LLVM-NATIVE, ASan+UBSan, one instance)"
 read -r base bstab <<<"$(afl_stats "$afl/stress/bench_fuzz_empty" bench_fuzz_empty)"
 printf '  %-16s %10s exec/s  baseline          stability %s\n' empty "$base" "$bstab"
 for t in $targets; do
-	read -r r stab <<<"$(afl_stats "$afl/fuzz/$t" "$t")"
+	read -r r stab <<<"$(afl_stats "$afl/$("$top/fuzz/target-path.sh" "$t")" "$t")"
 	printf '  %-16s %10s exec/s  %s x empty  stability %s\n' "$t" "$r" "$(ratio "$r" "$base")" "$stab"
 done
