@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "kadapter.h"
 #include "krun.h"
 
 #define FK_MAX_OPS 64
@@ -37,8 +38,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	char err[256];
+
 	(void)argc, (void)argv;
 	kmach_keep_host(true);
+	/* both layouts' host memory made before the first input, so every
+	 * input takes the same (reuse) path: AFL++ stability */
+	for (int big = 0; big < 2; big++) {
+		if (ka_boot(big, err, sizeof(err))) {
+			fprintf(stderr, "fuzz_kernel: %s\n", err);
+			exit(2);
+		}
+		ka_shutdown();
+	}
 	return 0;
 }
 
