@@ -31,7 +31,8 @@ static bool g1(const struct hvo_machine *m)
  * (concurrent batches and an injected racer's batch each have their own). */
 struct batch {
 	unsigned flags;
-	unsigned gp, work;
+	unsigned gp, work;   /* gp: counted by the sync seam (batch_begin) */
+	unsigned *prev_gp;   /* the registration batch_begin replaced */
 };
 
 /* The batch's grace period: once, and only when the batch has work (I19).
@@ -40,22 +41,34 @@ static void g1_sync_rcu(struct hvo_machine *m, struct batch *b)
 {
 	if (g1(m) && (b->flags & SYNCHRONIZE_RCU)) {
 		synchronize_rcu(m);
-		b->gp++;
 		b->flags &= ~SYNCHRONIZE_RCU;
 	}
 }
 
-static void b3_sync_rcu(struct hvo_machine *m, struct batch *b)
+static void b3_sync_rcu(struct hvo_machine *m)
 {
-	if (mut(m, HVO_MUT_B3) && g1(m)) {
+	if (mut(m, HVO_MUT_B3) && g1(m))
 		synchronize_rcu(m);
-		b->gp++;
-	}
 }
 
-/* I19: at most one grace period per batch (or single call), none without work. */
+/* Register the batch with the sync seam, which then counts every grace
+ * period this CPU waits for at this nesting depth into b->gp: the count
+ * does not depend on the model's own code paths calling it (B3). */
+static void batch_begin(struct hvo_machine *m, struct batch *b)
+{
+	unsigned **slot = gp_slot(m);
+
+	b->gp = 0;
+	b->prev_gp = *slot;
+	*slot = &b->gp;
+}
+
+/* I19: at most one grace period per batch (or single call), none without
+ * work.  It stays here rather than in check.c: a batch is the unit the
+ * invariant speaks of, and only its end knows that one has ended. */
 static void batch_end(struct hvo_machine *m, const struct batch *b)
 {
+	*gp_slot(m) = b->prev_gp;
 	if (!g1(m))
 		return;
 	if (b->gp > 1)
@@ -425,7 +438,7 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 
 	if (!folio_precheck(m, f, id))
 		return -HVO_EINVAL;
-	b3_sync_rcu(m, b);
+	b3_sync_rcu(m);
 	if (!should_optimize(m, f))
 		return 0;
 	b->work++;
@@ -476,8 +489,11 @@ out:
 int g2_optimize_folio(struct hvo_machine *m, struct folio *f)
 {
 	struct pagelist list = { 0 };
-	struct batch b = { SYNCHRONIZE_RCU, 0, 0 };
-	int rc = optimize_one(m, f, &list, &b);
+	struct batch b = { SYNCHRONIZE_RCU, 0, 0, NULL };
+	int rc;
+
+	batch_begin(m, &b);
+	rc = optimize_one(m, f, &list, &b);
 
 	batch_end(m, &b);
 	free_vmemmap_pages(m, &list, f->node);
@@ -519,7 +535,7 @@ static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 
 	if (!folio_precheck(m, f, id))
 		return -HVO_EINVAL;
-	b3_sync_rcu(m, b);
+	b3_sync_rcu(m);
 	if (!folio_optimized(m, f))
 		return 0;
 	b->work++;
@@ -576,8 +592,11 @@ static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 
 int g2_restore_folio(struct hvo_machine *m, struct folio *f)
 {
-	struct batch b = { SYNCHRONIZE_RCU, 0, 0 };
-	int rc = restore_one(m, f, &b);
+	struct batch b = { SYNCHRONIZE_RCU, 0, 0, NULL };
+	int rc;
+
+	batch_begin(m, &b);
+	rc = restore_one(m, f, &b);
 
 	batch_end(m, &b);
 	return rc;
@@ -604,11 +623,12 @@ static int split_folio(struct hvo_machine *m, struct folio *f)
 void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 {
 	struct pagelist list = { 0 };
-	struct batch b = { REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU, 0, 0 };
+	struct batch b = { REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU, 0, 0, NULL };
 	unsigned node = n ? fs[0]->node : 0;
 
 	if (!n)
 		return;
+	batch_begin(m, &b);
 	/* One split pass without flushes, one flush for all of them. */
 	for (unsigned i = 0; i < n; i++)
 		if (split_folio(m, fs[i]) == -HVO_ENOMEM)
@@ -636,10 +656,11 @@ void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 
 int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored)
 {
-	struct batch b = { REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU, 0, 0 };
+	struct batch b = { REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU, 0, 0, NULL };
 	int rc = 0;
 
 	*restored = 0;
+	batch_begin(m, &b);
 	for (unsigned i = 0; i < n; i++) {
 		if (!folio_optimized(m, fs[i]) && !(mut(m, HVO_MUT_B3) && g1(m)))
 			continue;

@@ -95,6 +95,8 @@ struct shadow;
 struct track;
 #define SNAP_POOL 8   /* reusable I8/I9 snapshot buffers per machine */
 #define API_SLOTS 4   /* nesting counters, by CPU */
+#define GP_CPUS 64    /* I19 batch registrations, by CPU (the stress maximum) */
+#define GP_DEPTHS 4
 
 struct hvo_machine {
 	struct hvo_config cfg;
@@ -153,6 +155,11 @@ struct hvo_machine {
 	 * slot, a line of its own, so CPUs share no counter; the sum is
 	 * api_depth().  has_viol and the pointers above are read. */
 	struct { unsigned n; } __attribute__((aligned(64))) depth[API_SLOTS];
+	/* I19's count: the grace-period counter of the batch running on each
+	 * CPU (modulo GP_CPUS) at each API nesting depth, registered by the
+	 * batch and bumped by the sync seam's synchronize_rcu(), so that no
+	 * code path of the model counts its own grace periods (hvo_g2.c). */
+	unsigned *gp_count[GP_CPUS][GP_DEPTHS];
 	struct track *track;      /* what changed since the last check (track.c); NULL unless cfg.track_changes */
 	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
 	unsigned nr_snap_pool;
@@ -175,6 +182,13 @@ static inline unsigned *api_slot(struct hvo_machine *m)
 }
 #define API_CALL(m, call) ({ int _rc; unsigned *_d = api_slot(m); __atomic_fetch_add(_d, 1, __ATOMIC_RELAXED); \
 	_rc = (call); __atomic_fetch_sub(_d, 1, __ATOMIC_RELAXED); _rc; })
+/* Where synchronize_rcu() counts for the running CPU and nesting depth. */
+static inline unsigned **gp_slot(struct hvo_machine *m)
+{
+	unsigned cpu = mach_cpu(m);
+
+	return &m->gp_count[cpu % GP_CPUS][__atomic_load_n(&m->depth[cpu % API_SLOTS].n, __ATOMIC_RELAXED) % GP_DEPTHS];
+}
 static inline unsigned api_depth(const struct hvo_machine *m)
 {
 	unsigned n = 0;

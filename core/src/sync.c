@@ -107,6 +107,10 @@ void synchronize_rcu(struct hvo_machine *m)
 		hvo_violate(m, 12, UINT64_MAX, -1, "synchronize_rcu() with %u reader(s) in progress on the only CPU: "
 			    "the grace period can never end", m->rcu_readers);
 	__atomic_fetch_add(&m->rcu_gp, 1, __ATOMIC_RELAXED);
+	/* the batch running here, if any, counts it (I19) */
+	unsigned *gp = *gp_slot(m);
+	if (gp)
+		(*gp)++;
 }
 
 /* A lock of the model's own bookkeeping (the TLB model's stale list): the
