@@ -260,7 +260,7 @@ static void boot_init_tails(struct hvo_machine *m)
 				uint8_t *bytes;
 
 				if (t && (bytes = phys_frame(m->phys, t - 1, false)) != NULL)
-					check_init_tail_image(m, n, z, m->geo.tail_min_order + i, 0, bytes);
+					model_tail_image(m, n, z, m->geo.tail_min_order + i, 0, bytes);
 			}
 }
 

@@ -10,16 +10,6 @@
 
 #include "internal.h"
 
-void check_init_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
-			   uint8_t *page)
-{
-	unsigned sps = m->geo.struct_page_size;
-
-	memset(page, 0, m->geo.page_size);
-	for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
-		canonical_tail_page(m, node, zone, order, head_vaddr, page + off);
-}
-
 /* ------------------------------------------------ shared tails: I4, I5 */
 
 static bool tail_published(const struct hvo_machine *m, uint64_t pfn)
@@ -66,7 +56,7 @@ static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
 					return 5;
 				}
 				b = phys_frame(m->phys, t - 1, false);
-				check_init_tail_image(m, n, z, order, 0, img);
+				oracle_tail_image(m, n, z, order, 0, img);
 				if (!b || memcmp(b, img, m->geo.page_size)) {
 					hvo_violate(m, 4, t - 1, -1, "shared tail (node %u %s order %u) differs from the "
 						    "canonical tail image", n, hvo_zone_name(z), order);
@@ -397,7 +387,7 @@ static bool canonical_slot(struct hvo_machine *m, const struct folio *f, uint64_
 		*img = malloc(psz);
 		if (!*img)
 			return false;
-		check_init_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), *img);
+		oracle_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), *img);
 	}
 	b = vm_page_bytes(m, page_vaddr(m, f->pfn) + i * psz, &frame, &rw);
 	return b && !memcmp(b, *img, psz);

@@ -133,7 +133,7 @@ static void check_restored(struct hvo_machine *m, const struct folio *f, int32_t
 	img = malloc(psz);
 	if (!img)
 		return;
-	check_init_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), img);
+	oracle_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), img);
 	/* the optimized flag is the one byte restore is meant to change in slot 0 */
 	memcpy(&priv, s->bytes + PO_PRIVATE, 8);
 	priv &= ~(1ull << HPG_VMEMMAP_OPTIMIZED);

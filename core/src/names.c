@@ -58,6 +58,8 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B2] = { "B2", "G1 speculative get tests for a fake head before the acquire read of the refcount (I10)", true },
 	[HVO_MUT_B17E] = { "B17e", "get_tail publishes with a relaxed cmpxchg and reads the slot relaxed: "
 			   "a reader may see the tail before its contents (TSan)", true },
+	[HVO_MUT_X1] = { "X1", "experiment (issue 14): the model's shared tail-image helper writes _mapcount 0, B14's "
+			       "symptom in code every writer shares; the checker's own image must catch it", false },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true },
 };

@@ -90,7 +90,19 @@ void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, u
 	put64(buf, PO_FLAGS, page_flags_nodezone(node, zone) | (uint64_t)(zone == HVO_ZONE_DEVICE) << PG_RESERVED);
 	put64(buf, PO_INFO, tail_info(m, head_vaddr, order));
 	put64(buf, PO_MAPPING, TAIL_MAPPING);
-	put32(buf, PO_MAPCOUNT, (uint32_t)-1);
+	/* X1: the experiment of tracker issue 14, B14's symptom planted in
+	 * this helper the model shares by all its writers */
+	put32(buf, PO_MAPCOUNT, mut(m, HVO_MUT_X1) ? 0 : (uint32_t)-1);
+}
+
+void model_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
+		      uint8_t *page)
+{
+	unsigned sps = m->geo.struct_page_size;
+
+	memset(page, 0, m->geo.page_size);
+	for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
+		canonical_tail_page(m, node, zone, order, head_vaddr, page + off);
 }
 
 /* B24: prep/free as two fields, first_page then (after smp_wmb) the tail
@@ -127,7 +139,7 @@ static bool b24_write_head_first(struct hvo_machine *m, uint64_t pva, uint64_t l
  * translation per vmemmap page (a struct page may straddle two pages when
  * its size is not a power of two).  tails: fn writes f's canonical tail
  * (hugetlb_page_img) from index 4 on, so a vmemmap page holding only those
- * is one image, composed once (check_init_tail_image). */
+ * is one image, composed once (model_tail_image). */
 static bool write_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn, const struct folio *f,
 			bool tails)
 {
@@ -139,7 +151,7 @@ static bool write_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_i
 
 	tails = ok && tails && psz % sps == 0;
 	if (tails)
-		check_init_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), stage + psz);
+		model_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), stage + psz);
 	for (uint64_t pva = va & ~(psz - 1); ok && pva < vend; pva += psz) {
 		uint64_t lo = pva > va ? pva : va, hi = pva + psz < vend ? pva + psz : vend;
 		const uint8_t *src = stage;

@@ -191,6 +191,8 @@ enum hvo_mutant {
 	HVO_MUT_B2,   /* G1 speculative get tests for a fake head before reading the refcount */
 	HVO_MUT_B17E, /* get_tail publishes and reads the slot relaxed (no release/acquire) */
 	HVO_MUT_B24,  /* compound_head as two fields (tail flag, head pointer), each its own access */
+	/* experiments on the oracle (issue 14), not catalogue bugs */
+	HVO_MUT_X1,   /* the shared tail-image helper writes _mapcount 0 */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
