@@ -93,8 +93,14 @@ static void bench_cycle(unsigned order, unsigned rounds)
 	memset(b, 2, bytes);
 	t0 = now();
 	for (unsigned i = 0; i < rounds; i++) {
-		hvo_folio_restore(m, id);
-		hvo_folio_optimize(m, id);
+		/* a cycle that did not restore and re-optimize would time nothing */
+		int rr = hvo_folio_restore(m, id), ro = hvo_folio_optimize(m, id);
+		struct hvo_folio_info fi;
+
+		if (rr || ro || hvo_folio_info(m, id, &fi) || !fi.optimized) {
+			fprintf(stderr, "bench: cycle %u of order %u failed: restore %d, optimize %d\n", i, order, rr, ro);
+			exit(1);
+		}
 	}
 	t1 = now();
 	for (unsigned i = 0; i < rounds; i++) {
@@ -102,8 +108,11 @@ static void bench_cycle(unsigned order, unsigned rounds)
 		sink += a[i % bytes];
 	}
 	t2 = now();
-	if (hvo_check(m))
-		fprintf(stderr, "bench: checker failed after the cycles\n");
+	if (hvo_check(m)) {
+		fprintf(stderr, "bench: the checker failed after the cycles (I%d): %s\n", hvo_violation(m)->inv,
+			hvo_violation(m)->msg);
+		exit(1);
+	}
 	printf("optimize_restore_order%u_us=%.1f memcpy_%lluKiB_us=%.1f ratio=%.2f goal_ratio<=3\n", order,
 	       (t1 - t0) * 1e6 / rounds, (unsigned long long)(bytes >> 10), (t2 - t1) * 1e6 / rounds,
 	       (t1 - t0) / (t2 - t1));
