@@ -31,6 +31,7 @@ static const char usage_text[] =
 	"usage: hvo-cli <command> [options]\n"
 	"  geometry [--page-shift N] [--struct-page-size N]   derived constants (spec 1.4)\n"
 	"  mutants                                            the bug catalogue: name, seq|conc, description\n"
+	"  variants                                           named kernel revisions beside the baseline (--mutant NAME)\n"
 	"  run [--seed X] [--ops N] [--gen g1|g2|g3] [--mutant NAME]... [--save FILE]\n"
 	"                                                     run a random workload\n"
 	"  replay [--mutant NAME]... [--expect-fail] FILE|DIR...\n"
@@ -217,7 +218,24 @@ static int cmd_mutants(int argc, char **argv)
 	for (int i = 0; i < HVO_NR_MUTANTS; i++) {
 		const struct hvo_mutant_info *mi = hvo_mutant_info(i);
 
-		printf("%s\t%s\t%s\n", mi->name, mi->concurrent ? "conc" : "seq", mi->desc);
+		if (!mi->variant)
+			printf("%s\t%s\t%s\n", mi->name, mi->concurrent ? "conc" : "seq", mi->desc);
+	}
+	return 0;
+}
+
+/* Variants: named kernel revisions the baseline differs from, switched on
+ * like a mutant (--mutant NAME) and held against the real trees by the
+ * kernel lane's lockstep (./hvo kernel diff --variant NAME). */
+static int cmd_variants(int argc, char **argv)
+{
+	if (argc)
+		return usage_error("variants: unexpected argument '%s'", argv[0]);
+	for (int i = 0; i < HVO_NR_MUTANTS; i++) {
+		const struct hvo_mutant_info *mi = hvo_mutant_info(i);
+
+		if (mi->variant)
+			printf("%s\t%s\n", mi->name, mi->desc);
 	}
 	return 0;
 }
@@ -585,6 +603,9 @@ static int cmd_zoo_check(int argc, char **argv)
 		bool listed = argc == 1, tagged = false;
 		FILE *f;
 
+		if (hvo_mutant_info(i)->variant)
+			continue;   /* a kernel revision, not a bug: its test is the kernel lane's lockstep */
+
 		for (int a = 1; a < argc; a++)
 			listed |= !strcmp(argv[a], name);
 		if (!listed) {
@@ -764,7 +785,7 @@ static int cmd_diff(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{ "geometry", cmd_geometry }, { "mutants", cmd_mutants }, { "run", cmd_run },
+	{ "geometry", cmd_geometry }, { "mutants", cmd_mutants }, { "variants", cmd_variants }, { "run", cmd_run },
 	{ "replay", cmd_replay }, { "explain", cmd_explain }, { "zoo-check", cmd_zoo_check }, { "diff", cmd_diff },
 	{ "bytes2text", cmd_bytes2text }, { "text2bytes", cmd_text2bytes },
 };

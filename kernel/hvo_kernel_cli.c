@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"                --no-fail: without failure rules\n"
 		"  diff          each stream in lockstep with the model's G1: the first op after\n"
 		"                which what kernel code sees differs (exit 1), or AGREE;\n"
+		"                --variant NAME: run the model with that variant (./hvo variants);\n"
 		"                --expect-diverge N: pass only if they part after op N (a named\n"
 		"                difference between the tree and the model, not a finding)\n"
 		"exit: 0 clean / as expected, 1 finding or witness mismatch, 2 usage or input\n"
@@ -61,13 +62,14 @@ static void print_findings(const char *name, const struct hvo_opstream *s, const
 }
 
 static bool diff_mode;
-static long expect_diverge = -1;   /* diff --expect-diverge N: a known, named divergence */
+static long expect_diverge = -1;
+static uint64_t model_variants;     /* diff --variant NAME */   /* diff --expect-diverge N: a known, named divergence */
 
 static int diff_one(const char *name, const struct hvo_opstream *s)
 {
 	struct kdiff_result r;
 
-	kdiff_stream(s, &r);
+	kdiff_stream(s, model_variants, &r);
 	if (r.status == 2) {
 		printf("ERROR %s: %s\n", name, r.reason);
 		return 2;
@@ -84,6 +86,13 @@ static int diff_one(const char *name, const struct hvo_opstream *s)
 	if (expect_diverge >= 0) {
 		printf("FAIL %s: expected a divergence after op %ld, but the two agree\n", name, expect_diverge);
 		return 1;
+	}
+	if (r.both_found) {
+		printf("AGREE %s: after op %zu (", name, r.op);
+		if (r.op < s->nr_ops)
+			hvo_ops_print_op(s, &s->ops[r.op], stdout);
+		printf("): %s\n", r.reason);
+		return 0;
 	}
 	if (!r.compared) {
 		printf("NOTHING %s: no op both sides run (%" PRIu64 " skipped)\n", name, r.skipped);
@@ -293,6 +302,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "hvo-kernel: --expect-diverge needs an op index\n");
 				return 2;
 			}
+		} else if (diff_mode && i + 1 < argc && !strcmp(a, "--variant")) {
+			int v = hvo_mutant_by_name(argv[++i]);
+
+			if (v < 0 || !hvo_mutant_info(v)->variant) {
+				fprintf(stderr, "hvo-kernel: unknown model variant '%s' (./hvo variants lists them)\n", argv[i]);
+				return 2;
+			}
+			model_variants |= 1ull << v;
 		} else if (!strcmp(a, "--no-fail")) {
 			no_fail = true;
 		} else if (diff_mode && !strcmp(a, "--random")) {

@@ -374,6 +374,10 @@ int ka_free(struct kfolio *f)
 
 	if (rc)
 		return rc;   /* the folio stays in the pool (add_hugetlb_folio) */
+	/* the oracle looks at the restored folio before the buddy takes it
+	 * (I8), as it does after a restore op */
+	if (ka.after_restore)
+		ka.after_restore();
 	for (unsigned long i = 1; i < n; i++) {
 		struct page *p = head + i;
 		const char *why = tail_bad(head, p, i);

@@ -87,7 +87,21 @@ static int compare(struct hvo_machine *m, long lane0, long model0, char *diff, s
 	return 0;
 }
 
-int kdiff_stream(const struct hvo_opstream *s0, struct kdiff_result *res)
+/* Does the lane report the invariant the model's violation names? */
+static bool same_finding(const struct hvo_run_result *mr)
+{
+	char id[16];
+
+	if (!mr->has_violation)
+		return false;
+	snprintf(id, sizeof(id), "I%d", mr->violation.inv);
+	for (unsigned i = 0; i < kmach.nr_findings; i++)
+		if (!strcmp(kmach.findings[i].id, id))
+			return true;
+	return false;
+}
+
+int kdiff_stream(const struct hvo_opstream *s0, uint64_t model_variants, struct kdiff_result *res)
 {
 	struct hvo_opstream s = *s0;   /* shallow: the same ops, gen=g1 */
 	struct krun_result kr;
@@ -108,7 +122,7 @@ int kdiff_stream(const struct hvo_opstream *s0, struct kdiff_result *res)
 	c.s = &s;
 	c.policy = s.fail;   /* the executor counts down its own copy */
 	c.res = &mr;
-	if (exec_setup(&c, 0) || !c.m) {
+	if (exec_setup(&c, model_variants) || !c.m) {
 		res->status = 2;
 		snprintf(res->reason, sizeof(res->reason), "model: %s", mr.reason);
 		krun_finish();
@@ -131,6 +145,14 @@ int kdiff_stream(const struct hvo_opstream *s0, struct kdiff_result *res)
 		kmach.huge_full = false;
 		mfail = exec_step(&c, i);
 		res->op = i;
+		if (kfail && mfail && same_finding(&mr)) {
+			/* both oracles report the same invariant after the same op:
+			 * the model (with the tree's variants) reproduces the tree */
+			res->both_found = true;
+			snprintf(res->reason, sizeof(res->reason), "both report I%d after this op: %s",
+				 mr.violation.inv, mr.reason);
+			break;
+		}
 		if (kfail || mfail) {
 			res->status = 1;
 			res->finding = true;
@@ -158,7 +180,7 @@ int kdiff_stream(const struct hvo_opstream *s0, struct kdiff_result *res)
 			res->status = 1;
 		res->compared++;
 	}
-	if (res->status == 0)
+	if (res->status == 0 && !res->both_found)
 		res->op = SIZE_MAX;
 	krun_finish();
 	exec_cleanup(&c);

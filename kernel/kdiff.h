@@ -14,10 +14,13 @@ struct kdiff_result {
 	size_t compared;     /* ops run on both and compared */
 	uint64_t skipped;    /* ops the file has no entry point for (not run on either side) */
 	bool finding;        /* the divergence is a finding of either side's oracle */
+	bool both_found;     /* agree: both oracles report the same invariant after the same op (reason says) */
 	bool capacity_stop;  /* ended early, as agreeing: the lane's machine ran out of folio memory */
 	char reason[768];
 };
 
-int kdiff_stream(const struct hvo_opstream *s, struct kdiff_result *res);
+/* model_variants: bits of the model's variants (hvo_mutant_info()->variant)
+ * to run the model with, e.g. the revision the tree is. */
+int kdiff_stream(const struct hvo_opstream *s, uint64_t model_variants, struct kdiff_result *res);
 
 #endif

@@ -48,6 +48,11 @@ static struct {
 	enum kcheck_op last_kop;
 } run;
 
+static void check_restored_folio(void)
+{
+	kcheck_after(KC_RESTORE);
+}
+
 int krun_setup(const struct hvo_opstream *s, struct krun_result *res, FILE *log)
 {
 	char err[256];
@@ -74,6 +79,7 @@ int krun_setup(const struct hvo_opstream *s, struct krun_result *res, FILE *log)
 	run.last_kop = KC_OTHER;
 	kmach.fail = fail_hook;
 	kmach.fail_ctx = &run.policy;
+	ka.after_restore = check_restored_folio;
 	ka_set_enabled(s->config.hvo_enabled);
 	kmach_install_fault_handler();
 	return 0;

@@ -314,6 +314,10 @@ static int remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint
 static int g1_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr, uint64_t dst)
 {
 	unsigned sps = m->geo.struct_page_size, nr = mut(m, HVO_MUT_B7G1) ? 3 : NR_RESET_STRUCT_PAGE;
+
+	/* the variant resets nothing: what Debian's 6.12.115+ does */
+	if (mut(m, HVO_MUT_V612_RESTORE))
+		nr = 0;
 	uint64_t frame;
 	bool rw;
 	const uint8_t *from = vm_cpu_page_bytes(m, w->slot0, &frame, &rw);
@@ -337,7 +341,7 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 
 	/* Keep what is not the shared tail: the head copy at slot 0 (B8 drops this).
 	 * In G1 slot 0 maps the very page the tails alias. */
-	if (w->tail_only && (src != w->tail || (g1(m) && addr == w->slot0)))
+	if (w->tail_only && (src != w->tail || (g1(m) && addr == w->slot0 && !mut(m, HVO_MUT_V612_ROLLBACK))))
 		return 0;
 	if (mach_should_fail(m, HVO_SITE_PTE_UPDATE))
 		return -HVO_EAGAIN;
@@ -456,8 +460,9 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 	if (!mut(m, HVO_MUT_B22))
 		folio_set_optimized(m, f, true);
 	rc = mach_alloc_frame(m, HVO_SITE_HEAD_COPY, f->node, false, &head_copy);
-	if (rc && g1(m)) {
-		/* G1 reuses the old slot 0 page for every slot and leaves slot 0 alone. */
+	if (rc && g1(m) && !mut(m, HVO_MUT_V612_HEADCOPY)) {
+		/* G1 reuses the old slot 0 page for every slot and leaves slot 0 alone
+		 * (mainline to 6.12.113; the variant is what 6.12.115+ does). */
 		head_copy = UINT64_MAX;
 		vm_translate(m, vstart, &tail, &rw);
 		start = vstart + m->geo.page_size;

@@ -60,6 +60,17 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 			   "a reader may see the tail before its contents (TSan)", true },
 	[HVO_MUT_X1] = { "X1", "experiment (issue 14): the model's shared tail-image helper writes _mapcount 0, B14's "
 			       "symptom in code every writer shares; the checker's own image must catch it", false },
+	/* variants */
+	[HVO_MUT_V612_HEADCOPY] = { "V6.12.115-headcopy", "Debian 6.12.115+ (backport 'mm/hugetlb: refactor code around "
+				    "vmemmap_walk'): a failed head-copy allocation ends the optimize with -ENOMEM; the G1 "
+				    "baseline (mainline to 6.12.113) falls back to the mapped head page", false, true },
+	[HVO_MUT_V612_RESTORE] = { "V6.12.115-restore", "Debian 6.12.115+ (backport 'mm/hugetlb_vmemmap: fix incorrect "
+				   "vmemmap restore in rollback'): G1 restore copies the page the PTE maps and resets no "
+				   "struct page, so head and folio metadata land in tails (reports/findings.md K1)",
+				   false, true },
+	[HVO_MUT_V612_ROLLBACK] = { "V6.12.115-rollback", "Debian 6.12.115+: the rollback restores every PTE that maps "
+				    "the tail page, and in G1 the tail page is the head copy, so slot 0 is restored as a "
+				    "tail (reports/findings.md K2)", false, true },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true },
 };

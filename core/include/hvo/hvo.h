@@ -193,12 +193,17 @@ enum hvo_mutant {
 	HVO_MUT_B24,  /* compound_head as two fields (tail flag, head pointer), each its own access */
 	/* experiments on the oracle (issue 14), not catalogue bugs */
 	HVO_MUT_X1,   /* the shared tail-image helper writes _mapcount 0 */
+	/* variants: named kernel revisions beside the baseline, same switches */
+	HVO_MUT_V612_HEADCOPY, /* Debian 6.12.115+: no fallback when the head copy cannot be allocated */
+	HVO_MUT_V612_RESTORE,  /* Debian 6.12.115+: restore copies the mapped page and resets nothing (K1) */
+	HVO_MUT_V612_ROLLBACK, /* Debian 6.12.115+: the rollback cannot tell slot 0 from the tails (K2) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
 	const char *name;   /* catalogue ID, e.g. "B17c" */
 	const char *desc;   /* one line */
 	bool concurrent;    /* needs a schedule to show */
+	bool variant;       /* not a bug: a named revision of the kernel the baseline differs from */
 };
 const struct hvo_mutant_info *hvo_mutant_info(int mutant);
 int hvo_mutant_by_name(const char *name); /* -1 when unknown (case-insensitive) */
