@@ -120,11 +120,12 @@ vm_build_agent() {
 	fi
 }
 
-# vm_initramfs OUT STREAM_FILE... : busybox + agent as /agent + the streams as
-# /streams/NNNN-NAME.ops (run in that order), cpio newc + gzip.
+# vm_initramfs OUT FIRST STREAM_FILE... : busybox + agent as /agent + the
+# streams as /streams/NNNN-NAME.ops, NNNN counting from FIRST (run in that
+# order), cpio newc + gzip.
 vm_initramfs() {
-	local out=$1 root i=0 f
-	shift
+	local out=$1 i=$2 root f
+	shift 2
 	root=$(mktemp -d "$vm_build/initramfs.XXXXXX") || vm_die "cannot create a staging directory in $vm_build"
 	VM_TMP+=("$root")
 	mkdir -p "$root"/{bin,proc,sys,dev,streams}
