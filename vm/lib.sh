@@ -181,7 +181,7 @@ vm_probe_accel() {
 # Sets VM_BOOT_STATUS (exited|timeout|stopped) and VM_BOOT_SECONDS.
 vm_boot() {
 	local kernel=$1 initrd=$2 con=$3 timeout=$4 mem=$5 numa=$6 append=$7 stop=${8:-} start now i
-	local args=() numa_args=() mib per
+	local args=() numa_args=() mib per smp=2
 	# shellcheck disable=SC2207
 	args=($(vm_accel_args))
 	if [ "$numa" -gt 0 ] 2>/dev/null; then
@@ -193,10 +193,11 @@ vm_boot() {
 			else numa_args+=(-numa "node,nodeid=$i,memdev=m$i"); fi
 		done
 		mem=$((per * numa))M
+		smp=2,sockets=2,cores=1,threads=1   # one CPU per socket: nodes do not split a package
 	fi
 	start=$(vm_now_ms)
 	: >"$con" || vm_die "cannot write $con"
-	setsid qemu-system-x86_64 "${args[@]}" -m "$mem" -smp 2 "${numa_args[@]}" -nographic -no-reboot \
+	setsid qemu-system-x86_64 "${args[@]}" -m "$mem" -smp "$smp" "${numa_args[@]}" -nographic -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null >"$con" 2>&1 &
 	VM_QEMU_PID=$!
 	VM_BOOT_STATUS=exited

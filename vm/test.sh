@@ -70,6 +70,9 @@ for k in control old; do
 		"$c/pool-cycle-2m.ops" "$c/pool-cycle-2m-hvo-runtime.ops"
 done
 
+echo "-- $(vm_pinned control) (control), 2 NUMA nodes: per-node pools clean"
+boot control-numa2 --kernel control --numa 2 --mem 1G "$c/numa-2m.ops"
+
 echo "-- K2 (1 GiB optimize rollback): needs fail_page_alloc"
 have=
 for k in current control old; do
