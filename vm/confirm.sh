@@ -33,6 +33,8 @@ done
 vm_traps
 c=$vm_top/corpus/vm
 rc=0
+mkdir -p "$vm_build" && tmp=$(mktemp -d "$vm_build/confirm.XXXXXX") || vm_die "cannot write in $vm_build"
+VM_TMP+=("$tmp")
 w=(restore-2m-one.ops pool-cycle-2m.ops gigantic-1g.ops)
 
 if [ "$which" != K2 ]; then
@@ -47,9 +49,10 @@ if [ "$which" != K2 ]; then
 			fi
 		done
 		# gigantic first: it needs a free 1 GiB-aligned range the 2 MiB leaks could break up
-		out=$("$vm_top/vm/run.sh" --kernel "$k" --hvo on --mem 3G --label "confirm K1" $verbose "${args[@]}" \
-			"$c/gigantic-1g.ops" "$c/restore-2m-one.ops" "$c/pool-cycle-2m.ops" 2>&1)
+		vm_sub "$tmp/out" "$vm_top/vm/run.sh" --kernel "$k" --hvo on --mem 3G --label "confirm K1" $verbose \
+			"${args[@]}" "$c/gigantic-1g.ops" "$c/restore-2m-one.ops" "$c/pool-cycle-2m.ops"
 		r=$?
+		out=$(cat "$tmp/out")
 		echo "$out"
 		[ $r = 130 ] && exit 130
 		if [ $r = 0 ]; then

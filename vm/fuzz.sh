@@ -55,9 +55,11 @@ while :; do
 	for ((i = idx; i < idx + batch; i++)); do
 		"$vm_build/agent" --gen "$seed" "$i" "$cap" $gig >"$dir/$(printf 's%06d' $i).ops"
 	done
-	out=$("$vm_top/vm/run.sh" --kernel "$kernel" --hvo "$hvo" --mem "$mem" --timeout $((left + 60)) \
-		--budget "$left" --label "fuzz seed=$seed" --reports "$reports" "$dir" 2>&1)
+	VM_TMP+=("$dir.out")
+	vm_sub "$dir.out" "$vm_top/vm/run.sh" --kernel "$kernel" --hvo "$hvo" --mem "$mem" --timeout $((left + 60)) \
+		--budget "$left" --label "fuzz seed=$seed" --reports "$reports" "$dir"
 	r=$?
+	out=$(cat "$dir.out")
 	boots=$((boots + 1))
 	[ $r = 130 ] && exit 130
 	if [ $r = 2 ] || [ $r = 3 ]; then echo "$out" >&2; exit $r; fi

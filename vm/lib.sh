@@ -7,6 +7,7 @@ vm_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 vm_build=${HVO_BUILD_ROOT:-$vm_top/build}/vm
 vm_pkgs=(qemu-system-x86 busybox-static libc6-dev gcc python3)
 VM_QEMU_PID=
+VM_CHILD=
 VM_TMP=()
 
 vm_die() { echo "hvo vm: $*" >&2; exit 2; }
@@ -42,8 +43,28 @@ vm_kill_qemu() {
 	VM_QEMU_PID=
 }
 
-# ... and remove the temporaries.
+# vm_sub OUT CMD... : run a vm/ script in the background with its output in
+# OUT and wait, so that a signal reaches our trap at once (a foreground
+# child would delay it) and the trap can pass it on (vm_cleanup).
+vm_sub() {
+	local out=$1 rc
+	shift
+	"$@" >"$out" 2>&1 &
+	VM_CHILD=$!
+	wait "$VM_CHILD"
+	rc=$?
+	VM_CHILD=
+	return $rc
+}
+
+# ... and stop a vm/ script we wait for (it kills its own QEMU), and remove
+# the temporaries.
 vm_cleanup() {
+	if [ -n "$VM_CHILD" ] && kill -0 "$VM_CHILD" 2>/dev/null; then
+		kill -TERM "$VM_CHILD" 2>/dev/null
+		wait "$VM_CHILD" 2>/dev/null
+	fi
+	VM_CHILD=
 	vm_kill_qemu
 	[ ${#VM_TMP[@]} = 0 ] || rm -rf "${VM_TMP[@]}"
 	VM_TMP=()

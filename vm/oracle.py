@@ -373,13 +373,12 @@ def main():
             rep.append(f"- {n}")
         if s.findings:
             rep.append("\n| tag | where | detail |\n|---|---|---|")
-            seen = 0
-            for t, w, d in s.findings:
-                seen += 1
-                if seen > 40:
-                    rep.append(f"| ... | | {len(s.findings) - 40} more findings |")
-                    break
-                rep.append(f"| {t} | {w} | `{d[:200].replace('|', '/')}` |")
+            for tag in s.tags():  # the first 10 of each tag, then how many more
+                of = [f for f in s.findings if f[0] == tag]
+                for t, w, d in of[:10]:
+                    rep.append(f"| {t} | {w} | `{d[:200].replace('|', '/')}` |")
+                if len(of) > 10:
+                    rep.append(f"| {tag} | | {len(of) - 10} more |")
             # the kernel log of the first failing op, in full
             fw = s.findings[0][1]
             for r in s.records:

@@ -21,8 +21,9 @@ bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 boot() {
 	local name=$1 out rc p f
 	shift
-	out=$("$run" --reports "$vm_build/test-reports" "$@" 2>&1)
+	vm_sub "$tmp/out" "$run" --reports "$vm_build/test-reports" "$@"
 	rc=$?
+	out=$(cat "$tmp/out")
 	echo "$out" | sed -n 's/^\(PASS\|FAIL\|NOTRUN\) /  \1 /p'
 	p=$(grep -c '^PASS ' <<<"$out")
 	f=$(grep -c '^\(FAIL\|NOTRUN\) ' <<<"$out")
@@ -43,13 +44,16 @@ boot() {
 expect_rc() {
 	local name=$1 want=$2 out rc
 	shift 2
-	out=$("$@" 2>&1)
+	vm_sub "$tmp/out" "$@"
 	rc=$?
+	out=$(cat "$tmp/out")
 	if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else bad "$name: exit $rc, expected $want: $(tail -2 <<<"$out" | tr '\n' ' ')"; fi
 }
 
 rm -rf "$vm_build/test-reports"
 mkdir -p "$vm_build/test-reports"
+tmp=$(mktemp -d "$vm_build/test.XXXXXX") || vm_die "cannot write in $vm_build"
+VM_TMP+=("$tmp")
 for k in current control old; do vm_resolve_kernel "$k" >/dev/null; done
 
 echo "-- 6.12 current, HVO on: clean controls first, then the K1 witnesses (the bug taints the kernel)"
@@ -58,8 +62,10 @@ boot current-hvo-on --kernel current --hvo on --mem 3G \
 	--expect "restore-2m-one.ops=$K1_TAGS" --expect-text "restore-2m-one.ops=$K1_TEXT" \
 	--expect "pool-cycle-2m.ops=$K1_TAGS" --expect-text "pool-cycle-2m.ops=$K1_TEXT" \
 	--expect "pool-cycle-2m-hvo-runtime.ops=$K1_TAGS" --expect-text "pool-cycle-2m-hvo-runtime.ops=$K1_TEXT" \
+	--expect "demote-1g.ops=$K1_TAGS,memmap,warning" --expect-text "demote-1g.ops=$K1_TEXT" \
+	--expect-text "demote-1g.ops=WARNING: .* at kernel/jump_label.c" \
 	"$c/pool-cycle-2m-hvo-off.ops" "$c/get-put.ops" "$c/gigantic-1g.ops" "$c/restore-2m-one.ops" \
-	"$c/pool-cycle-2m.ops" "$c/pool-cycle-2m-hvo-runtime.ops"
+	"$c/pool-cycle-2m.ops" "$c/pool-cycle-2m-hvo-runtime.ops" "$c/demote-1g.ops"
 echo "-- 6.12 current, HVO off at boot: clean"
 boot current-hvo-off --kernel current --hvo off --mem 1G \
 	"$c/pool-cycle-2m.ops" "$c/restore-2m-one.ops" "$c/get-put.ops"
@@ -67,7 +73,7 @@ for k in control old; do
 	echo "-- $(vm_pinned $k) ($k), HVO on: every stream clean (K1 not caught)"
 	boot "$k-hvo-on" --kernel "$k" --hvo on --mem 3G \
 		"$c/pool-cycle-2m-hvo-off.ops" "$c/get-put.ops" "$c/gigantic-1g.ops" "$c/restore-2m-one.ops" \
-		"$c/pool-cycle-2m.ops" "$c/pool-cycle-2m-hvo-runtime.ops"
+		"$c/pool-cycle-2m.ops" "$c/pool-cycle-2m-hvo-runtime.ops" "$c/demote-1g.ops"
 done
 
 echo "-- $(vm_pinned control) (control), 2 NUMA nodes: per-node pools clean"
@@ -90,7 +96,6 @@ expect_rc "vm fuzz --time 20 --kernel control is clean" 0 "$vm_top/vm/fuzz.sh" -
 	--reports "$vm_build/test-reports"
 
 echo "-- exit codes"
-tmp=$(mktemp -d "$vm_build/test.XXXXXX"); VM_TMP+=("$tmp")
 printf 'hvo-ops 1\nops\nalloc_batch order=9 n=1000\n' >"$tmp/too-big.ops"
 printf 'hvo-ops 1\nops\nfrobnicate f=0\n' >"$tmp/bad.ops"
 mkdir "$tmp/empty"
@@ -102,25 +107,32 @@ expect_rc "stream larger than the VM, refused before boot" 2 "$run" --mem 1G "$t
 expect_rc "malformed stream" 2 "$run" "$tmp/bad.ops"
 expect_rc "unknown option" 2 "$run" --frob "$c/get-put.ops"
 expect_rc "no streams in a directory" 3 "$run" "$tmp/empty"
-out=$("$run" --kernel control --reports /etc/hostname/vm "$c/restore-2m-one.ops" 2>&1); rc=$?
+vm_sub "$tmp/out" "$run" --kernel control --reports /etc/hostname/vm "$c/restore-2m-one.ops"; rc=$?
+out=$(cat "$tmp/out")
 if [ $rc = 2 ] && grep -q '^PASS restore-2m-one.ops' <<<"$out" && grep -q 'cannot write a report' <<<"$out"; then
 	ok "unwritable report folder: verdict printed, exit 2"
 else
 	bad "unwritable report folder: exit $rc: $(tr '\n' ' ' <<<"$out")"
 fi
-# SIGTERM while QEMU runs: exit 130 and no QEMU left behind
-"$run" --kernel control --reports "$vm_build/test-reports" "$c/pool-cycle-2m.ops" >/dev/null 2>&1 &
-rpid=$!
-for _ in $(seq 1 80); do pgrep -f -- "-initrd $vm_build/run\." >/dev/null && break; sleep 0.25; done
-sleep 1
-kill -TERM "$rpid"
-wait "$rpid"; rc=$?
-sleep 0.5
-if [ $rc = 130 ] && ! pgrep -f -- "-initrd $vm_build/run\." >/dev/null; then
-	ok "SIGTERM: exit 130, no QEMU left"
-else
-	bad "SIGTERM: exit $rc, QEMU left: $(pgrep -f -- "-initrd $vm_build/run\." | tr '\n' ' ')"
-fi
+# SIGTERM while QEMU runs (under run and under fuzz): exit 130, no QEMU left behind
+for what in run fuzz; do
+	if [ $what = run ]; then
+		"$run" --kernel control --reports "$vm_build/test-reports" "$c/pool-cycle-2m.ops" >/dev/null 2>&1 &
+	else
+		"$vm_top/vm/fuzz.sh" --kernel control --time 60 --reports "$vm_build/test-reports" >/dev/null 2>&1 &
+	fi
+	rpid=$!
+	for _ in $(seq 1 80); do pgrep -f -- "-initrd $vm_build/run\." >/dev/null && break; sleep 0.25; done
+	sleep 1
+	kill -TERM "$rpid"
+	wait "$rpid"; rc=$?
+	sleep 0.5
+	if [ $rc = 130 ] && ! pgrep -f -- "-initrd $vm_build/run\." >/dev/null; then
+		ok "SIGTERM to vm $what: exit 130, no QEMU left"
+	else
+		bad "SIGTERM to vm $what: exit $rc, QEMU left: $(pgrep -f -- "-initrd $vm_build/run\." | tr '\n' ' ')"
+	fi
+done
 
 now=$(vm_now_ms)
 echo "vm step took $(( (now - t0) / 1000 )) s"
