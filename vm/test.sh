@@ -107,6 +107,18 @@ expect_rc "stream larger than the VM, refused before boot" 2 "$run" --mem 1G "$t
 expect_rc "malformed stream" 2 "$run" "$tmp/bad.ops"
 expect_rc "unknown option" 2 "$run" --frob "$c/get-put.ops"
 expect_rc "no streams in a directory" 3 "$run" "$tmp/empty"
+printf 'hvo-ops 1\nops\nwalk pfn=0\ninject at=cmpxchg alloc order=9\n' >"$tmp/nothing.ops"
+expect_rc "a stream with no op the kernel can do: nothing checked" 3 "$run" --kernel control "$tmp/nothing.ops"
+# a stream far longer than the timeout: a hang with the last op record, then the next stream in a new boot
+{ printf 'hvo-ops 1\nops\n'; for _ in $(seq 1 3000); do printf 'alloc order=9\nfree f=0\n'; done; } >"$tmp/long.ops"
+vm_sub "$tmp/out" "$run" --kernel control --timeout 8 "$tmp/long.ops" "$c/get-put.ops"; rc=$?
+out=$(cat "$tmp/out")
+if [ $rc = 1 ] && grep -q '^FAIL long.ops .* hang -- first: hang last record: op [0-9]' <<<"$out" &&
+	grep -q '^PASS get-put.ops' <<<"$out"; then
+	ok "hang: FAIL with the last op, exit 1, the next stream still run"
+else
+	bad "hang: exit $rc: $(tr '\n' ' ' <<<"$out")"
+fi
 vm_sub "$tmp/out" "$run" --kernel control --reports /etc/hostname/vm "$c/restore-2m-one.ops"; rc=$?
 out=$(cat "$tmp/out")
 if [ $rc = 2 ] && grep -q '^PASS restore-2m-one.ops' <<<"$out" && grep -q 'cannot write a report' <<<"$out"; then
