@@ -69,6 +69,12 @@ boot current-hvo-on --kernel current --hvo on --mem 3G \
 echo "-- 6.12 current, HVO off at boot: clean"
 boot current-hvo-off --kernel current --hvo off --mem 1G \
 	"$c/pool-cycle-2m.ops" "$c/restore-2m-one.ops" "$c/get-put.ops"
+echo "-- 6.12 current, HVO on, init_on_alloc=0: the free path's page checks are off, K1's 2 MiB free is"
+echo "   silent (a pinned blind spot); demote still shows it (memmap, the static key WARNING, lost vmemmap pages)"
+boot current-ioa0 --kernel current --hvo on --init-on-alloc 0 --mem 3G \
+	--expect "restore-2m-one.ops=clean" \
+	--expect "demote-1g.ops=memfree-lost,memmap,warning" --expect-text "demote-1g.ops=WARNING: .* at kernel/jump_label.c" \
+	"$c/restore-2m-one.ops" "$c/demote-1g.ops"
 for k in control old; do
 	echo "-- $(vm_pinned $k) ($k), HVO on: every stream clean (K1 not caught)"
 	boot "$k-hvo-on" --kernel "$k" --hvo on --mem 3G \
