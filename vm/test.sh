@@ -115,8 +115,8 @@ expect_rc "unknown option" 2 "$run" --frob "$c/get-put.ops"
 expect_rc "no streams in a directory" 3 "$run" "$tmp/empty"
 printf 'hvo-ops 1\nops\nwalk pfn=0\ninject at=cmpxchg alloc order=9\n' >"$tmp/nothing.ops"
 expect_rc "a stream with no op the kernel can do: nothing checked" 3 "$run" --kernel control "$tmp/nothing.ops"
-# a stream far longer than the timeout: a hang with the last op record, then the next stream in a new boot
-{ printf 'hvo-ops 1\nops\n'; for _ in $(seq 1 3000); do printf 'alloc order=9\nfree f=0\n'; done; } >"$tmp/long.ops"
+# a stream far longer than the timeout (3000 ops): a hang with the last op record, then the next stream in a new boot
+{ printf 'hvo-ops 1\nops\n'; for _ in $(seq 1 1500); do printf 'alloc order=9\nfree f=0\n'; done; } >"$tmp/long.ops"
 vm_sub "$tmp/out" "$run" --kernel control --timeout 8 "$tmp/long.ops" "$c/get-put.ops"; rc=$?
 out=$(cat "$tmp/out")
 if [ $rc = 1 ] && grep -q '^FAIL long.ops .* hang -- first: hang last record: op [0-9]' <<<"$out" &&
