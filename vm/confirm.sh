@@ -7,6 +7,7 @@
 # Exit: 0 every witness behaved as the table says, 1 one did not,
 # 2 usage/IO error, 130 interrupted.
 set -uo pipefail
+# shellcheck source=vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {

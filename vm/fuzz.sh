@@ -7,6 +7,7 @@
 # kernel (the agent stops there) or crashed it.  A failing stream is saved
 # under reports/vm/ next to the boot's report.
 set -uo pipefail
+# shellcheck source=vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
@@ -21,7 +22,7 @@ usage: ./hvo vm fuzz [--time S] [--kernel V|ROLE|PATH] [--seed X] [--hvo on|off]
 USAGE
 }
 
-budget=60 kernel=current seed=$(( $(date +%s%N) % 1000000007 )) hvo=on mem=1G gig= reports=$vm_top/reports/vm
+budget=60 kernel=current seed=$(( $(date +%s%N) % 1000000007 )) hvo=on mem=1G gig="" reports=$vm_top/reports/vm
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h|--help) usage; exit 0 ;;

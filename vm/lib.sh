@@ -1,4 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the scripts that source this file read VM_KERNEL, VM_KLABEL,
+# VM_BOOT_STATUS, VM_BOOT_SECONDS and VM_ACCEL.)
 # vm/lib.sh - sourced by the vm/ scripts: packages, kernel images, the agent,
 # the initramfs, one boot of QEMU with no orphan ever.  Exit codes follow the
 # project's rule (2 = usage/input/IO error, 130 = interrupted).

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # vm/run.sh - ./hvo vm run: replay op streams on a real kernel in QEMU, one boot.
 set -uo pipefail
+# shellcheck source=vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
@@ -31,7 +32,7 @@ exit: 0 clean, 1 a finding, 2 usage/input/IO error (or an unbootable kernel), 3 
 USAGE
 }
 
-kernel=current hvo=on ioa=1 mem=1G numa=0 timeout=300 verbose= label= reports=$vm_top/reports/vm budget=
+kernel=current hvo=on ioa=1 mem=1G numa=0 timeout=300 verbose="" label="" reports=$vm_top/reports/vm budget=
 files=() oracle_args=()
 while [ $# -gt 0 ]; do
 	case "$1" in

@@ -4,6 +4,7 @@
 # streams per boot, every verdict a test; then the runner's exit codes.
 # Last line: "vm lane: N passed, N failed, N skipped".  No retries.
 set -uo pipefail
+# shellcheck source=vm/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 vm_traps
 
