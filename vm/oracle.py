@@ -308,6 +308,7 @@ def main():
     statuses = a.boot_status.split(",")
     agent, streams, summary, bootlog, stop, lines = None, [], None, [], None, []
     last_of_boot = {}
+    ups = []
     for i, con in enumerate(a.console):
         ag, st, su, bl, sp, ln = parse(con)
         status = statuses[i] if i < len(statuses) else statuses[-1]
@@ -315,6 +316,7 @@ def main():
             lines = ln
             break
         agent = agent or ag
+        ups.append(ag.get("up", "?"))
         if st and su is None:
             last_of_boot[id(st[-1])] = status
         streams += st
@@ -425,7 +427,7 @@ def main():
         rc = 3 if rc == 0 else rc
     head = [f"# VM lane report: {a.kernel}{(' ' + a.label) if a.label else ''}\n",
             f"- options: {a.options}",
-            f"- agent: up at {agent.get('up')} s after boot, HVO at boot {agent.get('hvo')}, "
+            f"- agent: up at {', '.join(ups)} s after boot ({len(ups)} boot(s)), HVO at boot {agent.get('hvo')}, "
             f"fail_page_alloc {agent.get('fail_page_alloc')}, memmap vmstat {agent.get('memmap_stat')}",
             f"- summary: {summary if summary else 'none (the VM did not finish: ' + a.boot_status + ')'}"]
     if stop:
