@@ -50,7 +50,7 @@ if [ "$which" != K2 ]; then
 			fi
 		done
 		# gigantic first: it needs a free 1 GiB-aligned range the 2 MiB leaks could break up
-		vm_sub "$tmp/out" "$vm_top/vm/run.sh" --kernel "$k" --hvo on --mem 3G --label "confirm K1" $verbose \
+		vm_sub "$tmp/out" "$vm_top/vm/run.sh" --kernel "$k" --hvo on --mem 5G --label "confirm K1" $verbose \
 			"${args[@]}" "$c/gigantic-1g.ops" "$c/restore-2m-one.ops" "$c/pool-cycle-2m.ops"
 		r=$?
 		out=$(cat "$tmp/out")
