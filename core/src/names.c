@@ -20,46 +20,46 @@ static const char *const sp_names[HVO_NR_SYNC_POINTS] = {
 
 /* Each entry cites its catalogue ID in spec section 4. */
 static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
-	[HVO_MUT_B7] = { "B7", "restore fills tail slots from slot 0, so folio metadata lands in tail struct pages", false },
-	[HVO_MUT_B8] = { "B8", "rollback rebuilds every walked slot, slot 0 included, from the tail template", false },
-	[HVO_MUT_B12A] = { "B12a", "memmap stat updated after the vmemmap page was freed (reads a freed page)", false },
-	[HVO_MUT_B12B] = { "B12b", "restore accounts the new vmemmap pages even when allocating them failed", false },
-	[HVO_MUT_B12C] = { "B12c", "memmap accounted to the node of the described memory, not where the page lives", false },
-	[HVO_MUT_B17B] = { "B17b", "get_tail loser does not free its page (leak)", false },
-	[HVO_MUT_B17C] = { "B17c", "get_tail publishes the tail page before initialising it", false },
-	[HVO_MUT_B18] = { "B18", "orders above MAX_FOLIO_ORDER only warn; runtime get_tail indexes past vmemmap_tails[]", false },
-	[HVO_MUT_B19] = { "B19", "vmemmap base not checked for MAX_FOLIO_VMEMMAP_ALIGN with the mask encoding", false },
-	[HVO_MUT_B22] = { "B22", "optimized flag set after the head copy, so the new head never carries it", false },
-	[HVO_MUT_B27] = { "B27", "optimized flag cleared although the rollback walk failed (partially optimized)", false },
-	[HVO_MUT_B5] = { "B5", "PMD split reads the leaf before taking page_table_lock and does not re-check it", true },
-	[HVO_MUT_B17A] = { "B17a", "get_tail loser frees its page and returns it instead of the winner's", true },
-	[HVO_MUT_B17D] = { "B17d", "get_tail publishes with a plain store instead of cmpxchg", true },
-	[HVO_MUT_B23] = { "B23", "batch optimize frees the old vmemmap pages before flush_tlb_all()", true },
+	[HVO_MUT_B7] = { "B7", "restore fills tail slots from slot 0, so folio metadata lands in tail struct pages", false, false },
+	[HVO_MUT_B8] = { "B8", "rollback rebuilds every walked slot, slot 0 included, from the tail template", false, false },
+	[HVO_MUT_B12A] = { "B12a", "memmap stat updated after the vmemmap page was freed (reads a freed page)", false, false },
+	[HVO_MUT_B12B] = { "B12b", "restore accounts the new vmemmap pages even when allocating them failed", false, false },
+	[HVO_MUT_B12C] = { "B12c", "memmap accounted to the node of the described memory, not where the page lives", false, false },
+	[HVO_MUT_B17B] = { "B17b", "get_tail loser does not free its page (leak)", false, false },
+	[HVO_MUT_B17C] = { "B17c", "get_tail publishes the tail page before initialising it", false, false },
+	[HVO_MUT_B18] = { "B18", "orders above MAX_FOLIO_ORDER only warn; runtime get_tail indexes past vmemmap_tails[]", false, false },
+	[HVO_MUT_B19] = { "B19", "vmemmap base not checked for MAX_FOLIO_VMEMMAP_ALIGN with the mask encoding", false, false },
+	[HVO_MUT_B22] = { "B22", "optimized flag set after the head copy, so the new head never carries it", false, false },
+	[HVO_MUT_B27] = { "B27", "optimized flag cleared although the rollback walk failed (partially optimized)", false, false },
+	[HVO_MUT_B5] = { "B5", "PMD split reads the leaf before taking page_table_lock and does not re-check it", true, false },
+	[HVO_MUT_B17A] = { "B17a", "get_tail loser frees its page and returns it instead of the winner's", true, false },
+	[HVO_MUT_B17D] = { "B17d", "get_tail publishes with a plain store instead of cmpxchg", true, false },
+	[HVO_MUT_B23] = { "B23", "batch optimize frees the old vmemmap pages before flush_tlb_all()", true, false },
 	/* G1 and boot */
-	[HVO_MUT_B7G1] = { "B7-G1", "G1 restore resets 3 struct pages per rebuilt page, leaving page[3] metadata in tails", false },
-	[HVO_MUT_B3] = { "B3", "G1 synchronize_rcu() once per folio and even without HVO work", false },
-	[HVO_MUT_B4] = { "B4", "a fresh folio is optimized before it is typed hugetlb", false },
-	[HVO_MUT_B13] = { "B13", "shared tails per node (v6): a movable folio maps the normal zone's tail", false },
-	[HVO_MUT_B14] = { "B14", "shared tail initialised by prep_compound_tail only: node/zone 0, mapcount 0", false },
-	[HVO_MUT_B9] = { "B9", "boot: shared tails initialised after gather, which reads them (late_initcall)", false },
-	[HVO_MUT_B10] = { "B10", "boot: pre-HVO write-protect ends at start + pages_per_huge_page (bytes for pages)", false },
-	[HVO_MUT_B11] = { "B11", "boot: zone contiguity scanned before gather initialised the bootmem memmap", false },
-	[HVO_MUT_B16] = { "B16", "boot: HVO population derives the order from the vmemmap length (v6)", false },
-	[HVO_MUT_B26] = { "B26", "restore allocates its vmemmap pages __GFP_THISNODE (fails on movable-only nodes)", false },
+	[HVO_MUT_B7G1] = { "B7-G1", "G1 restore resets 3 struct pages per rebuilt page, leaving page[3] metadata in tails", false, false },
+	[HVO_MUT_B3] = { "B3", "G1 synchronize_rcu() once per folio and even without HVO work", false, false },
+	[HVO_MUT_B4] = { "B4", "a fresh folio is optimized before it is typed hugetlb", false, false },
+	[HVO_MUT_B13] = { "B13", "shared tails per node (v6): a movable folio maps the normal zone's tail", false, false },
+	[HVO_MUT_B14] = { "B14", "shared tail initialised by prep_compound_tail only: node/zone 0, mapcount 0", false, false },
+	[HVO_MUT_B9] = { "B9", "boot: shared tails initialised after gather, which reads them (late_initcall)", false, false },
+	[HVO_MUT_B10] = { "B10", "boot: pre-HVO write-protect ends at start + pages_per_huge_page (bytes for pages)", false, false },
+	[HVO_MUT_B11] = { "B11", "boot: zone contiguity scanned before gather initialised the bootmem memmap", false, false },
+	[HVO_MUT_B16] = { "B16", "boot: HVO population derives the order from the vmemmap length (v6)", false, false },
+	[HVO_MUT_B26] = { "B26", "restore allocates its vmemmap pages __GFP_THISNODE (fails on movable-only nodes)", false, false },
 	/* G3 DAX */
-	[HVO_MUT_B20A] = { "B20a", "DAX populate maps the shared tail without get_page: hot-remove frees it under other users", false },
-	[HVO_MUT_B20B] = { "B20b", "DAX populate takes an extra shared-tail reference per mapping (leak)", false },
-	[HVO_MUT_B21] = { "B21", "memmap_init_zone_device initialises every struct page, writing into the RO shared tail", false },
-	[HVO_MUT_B12D] = { "B12d", "hot-add populate error un-accounts the failing section that was never accounted", false },
-	[HVO_MUT_B25] = { "B25", "self-hosted (altmap) DAX vmemmap is optimized", false },
+	[HVO_MUT_B20A] = { "B20a", "DAX populate maps the shared tail without get_page: hot-remove frees it under other users", false, false },
+	[HVO_MUT_B20B] = { "B20b", "DAX populate takes an extra shared-tail reference per mapping (leak)", false, false },
+	[HVO_MUT_B21] = { "B21", "memmap_init_zone_device initialises every struct page, writing into the RO shared tail", false, false },
+	[HVO_MUT_B12D] = { "B12d", "hot-add populate error un-accounts the failing section that was never accounted", false, false },
+	[HVO_MUT_B25] = { "B25", "self-hosted (altmap) DAX vmemmap is optimized", false, false },
 	/* concurrency (issue 5) */
-	[HVO_MUT_B28] = { "B28", "speculative page_ref_add_unless adds first and checks after (lock-bit refcount scheme)", true },
-	[HVO_MUT_B1] = { "B1", "G1 speculative get without the RCU read side and the fake-head test: writes to a fake head (I10)", true },
-	[HVO_MUT_B2] = { "B2", "G1 speculative get tests for a fake head before the acquire read of the refcount (I10)", true },
+	[HVO_MUT_B28] = { "B28", "speculative page_ref_add_unless adds first and checks after (lock-bit refcount scheme)", true, false },
+	[HVO_MUT_B1] = { "B1", "G1 speculative get without the RCU read side and the fake-head test: writes to a fake head (I10)", true, false },
+	[HVO_MUT_B2] = { "B2", "G1 speculative get tests for a fake head before the acquire read of the refcount (I10)", true, false },
 	[HVO_MUT_B17E] = { "B17e", "get_tail publishes with a relaxed cmpxchg and reads the slot relaxed: "
-			   "a reader may see the tail before its contents (TSan)", true },
+			   "a reader may see the tail before its contents (TSan)", true, false },
 	[HVO_MUT_X1] = { "X1", "experiment (issue 14): the model's shared tail-image helper writes _mapcount 0, B14's "
-			       "symptom in code every writer shares; the checker's own image must catch it", false },
+			       "symptom in code every writer shares; the checker's own image must catch it", false, false },
 	/* variants */
 	[HVO_MUT_V612_HEADCOPY] = { "V6.12.115-headcopy", "Debian 6.12.115+ (backport 'mm/hugetlb: refactor code around "
 				    "vmemmap_walk'): a failed head-copy allocation ends the optimize with -ENOMEM; the G1 "
@@ -72,7 +72,7 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 				    "the tail page, and in G1 the tail page is the head copy, so slot 0 is restored as a "
 				    "tail (reports/findings.md K2)", false, true },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
-			  "a stale head with a fresh flag (I1)", true },
+			  "a stale head with a fresh flag (I1)", true, false },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }
