@@ -534,6 +534,34 @@ static unsigned drain_kmsg(const char *prefix)
 	return n;
 }
 
+/* A folio freed through put_page (the last unmap of a surplus page) goes
+ * to buddy from a workqueue (6.12 free_huge_folio -> hpage_freelist ->
+ * free_hpage_workfn), so its vmemmap restore and the memmap counters lag
+ * the op that freed it.  After such ops, wait until the counters and
+ * MemFree hold still: three equal reads 10 ms apart, at most 1 s. */
+static void settle(const char *kind)
+{
+	long long last = -2;
+	int same = 0;
+
+	if (strcmp(kind, "put") && strcmp(kind, "get") && strcmp(kind, "reset"))
+		return;
+	for (int i = 0; i < 100 && same < 3; i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+		long long v;
+
+		nanosleep(&ts, NULL);
+		v = read_key("/proc/vmstat", "nr_memmap_pages") + read_key("/proc/vmstat", "nr_memmap_boot_pages") +
+		    read_key("/proc/meminfo", "MemFree") + pcp_kb();
+		if (v == last) {
+			same++;
+		} else {
+			same = 0;
+			last = v;
+		}
+	}
+}
+
 /* Print the record for op idx and its kernel log lines. */
 static void record(const char *idx, const char *kind, const char *st, long long rc, const char *text)
 {
@@ -543,9 +571,11 @@ static void record(const char *idx, const char *kind, const char *st, long long 
 	FILE *mem = open_memstream(&lines, &len);
 	FILE *saved = stdout;
 	unsigned k;
-	long long mm = read_key("/proc/vmstat", "nr_memmap_pages");
-	long long mmb = read_key("/proc/vmstat", "nr_memmap_boot_pages");
+	long long mm, mmb;
 
+	settle(kind);
+	mm = read_key("/proc/vmstat", "nr_memmap_pages");
+	mmb = read_key("/proc/vmstat", "nr_memmap_boot_pages");
 	stdout = mem;
 	k = drain_kmsg("@@dmesg");
 	fclose(mem);

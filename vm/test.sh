@@ -103,7 +103,7 @@ else
 fi
 
 echo "-- fuzz smoke (20 s, control kernel)"
-expect_rc "vm fuzz --time 20 --kernel control is clean" 0 "$vm_top/vm/fuzz.sh" --time 20 --kernel control \
+expect_rc "vm fuzz --time 20 --kernel control is clean" 0 "$vm_top/vm/fuzz.sh" --time 20 --kernel control --seed 1 \
 	--reports "$vm_build/test-reports"
 
 echo "-- exit codes"
