@@ -383,10 +383,13 @@ static void churn_end(struct stress *st)
 
 /* ------------------------------------------------------------ the run */
 
+#define USAGE "usage: hvo-stress [tail-storm|churn|dax-churn|gather] [--threads N] [--time S | --ops N] " \
+	"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n" \
+	"exit: 0 clean, 1 a violation, 2 usage or setup error, 3 nothing was checked (no op ran), 130 interrupted\n"
+
 static int usage(const char *msg)
 {
-	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn|dax-churn|gather] [--threads N] [--time S | --ops N] "
-		"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n", msg);
+	fprintf(stderr, "hvo-stress: %s\n" USAGE, msg);
 	return 2;
 }
 
@@ -411,6 +414,10 @@ static int parse(int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(USAGE, stdout);
+			return -1;
+		}
 		if (a[0] != '-') {
 			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn") && strcmp(a, "gather"))
 				return usage("unknown scenario (tail-storm, churn, dax-churn, gather)");
@@ -630,15 +637,17 @@ static bool should_stop(struct stress *st, double t0, double *last)
 int main(int argc, char **argv)
 {
 	struct stress st = { 0 };
-	bool storm;
+	bool storm, setup_failed = false, no_work = false;
 	double t0, last, secs;
 	int rc = parse(argc, argv, &st.o);
 	bool dax = !strcmp(st.o.scenario, "dax-churn"), gather = !strcmp(st.o.scenario, "gather");
 	pthread_rwlockattr_t ra;
 
 	if (rc)
-		return rc;
+		return rc < 0 ? 0 : rc;  /* -1: --help */
 	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+	signal(SIGHUP, on_sigint);
 	storm = !strcmp(st.o.scenario, "tail-storm") || gather;  /* epochs of a fresh machine */
 	st.nw = st.o.threads;
 	st.w = aligned_alloc(_Alignof(struct worker), st.nw * sizeof(*st.w));
@@ -658,6 +667,7 @@ int main(int argc, char **argv)
 	if (gather ? gather_setup(&st) : !storm && (dax ? dax_setup(&st) : churn_setup(&st))) {
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		st.nw = 0;
+		setup_failed = true;
 	}
 	for (unsigned i = 0; i < st.nw; i++) {
 		st.w[i] = (struct worker){ .st = &st, .idx = i, .walker = i >= st.nw - st.o.walkers,
@@ -701,9 +711,12 @@ int main(int argc, char **argv)
 	secs = now() - t0;
 	if (!storm && st.m && !st.fail[0] && !interrupted)
 		(dax ? dax_end : churn_end)(&st);
-	if (!st.fail[0] && !interrupted && (total_ops(&st) == 0 || (st.o.walkers && total_views(&st) == 0)))
-		failf(&st, "the run did no work (%" PRIu64 " ops, %" PRIu64 " walker views): nothing was tested",
-		      total_ops(&st), total_views(&st));
+	if (!st.fail[0] && !interrupted && !setup_failed &&
+	    (total_ops(&st) == 0 || (st.o.walkers && total_views(&st) == 0))) {
+		fprintf(stderr, "hvo-stress: the run did no work (%" PRIu64 " ops, %" PRIu64 " walker views): nothing was "
+			"checked\n", total_ops(&st), total_views(&st));
+		no_work = true;
+	}
 #ifdef STRESS_SANITIZED
 	dying = NULL;  /* from here the normal path writes them */
 #endif
@@ -718,5 +731,15 @@ int main(int argc, char **argv)
 	tsync_destroy(&st.sync);
 	pthread_rwlock_destroy(&st.quiesce);
 	free(st.w);
-	return st.fail[0] ? 1 : 0;
+	if (setup_failed && !st.fail[0]) {
+		fprintf(stderr, "hvo-stress: %s: the machine could not be set up\n", st.o.scenario);
+		return 2;
+	}
+	if (st.fail[0])
+		return 1;
+	if (interrupted) {
+		fprintf(stderr, "hvo-stress: interrupted after %.1f s; the reports say so\n", secs);
+		return 130;
+	}
+	return no_work ? 3 : 0;
 }
