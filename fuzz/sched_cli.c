@@ -386,6 +386,17 @@ static int cmd_bench(int argc, char **argv)
 	return reuse_end(&keep, 0);
 }
 
+/* A witness log's expect-fail line against the violation its replay found. */
+static void print_oplog_expect(const struct oplog *log, const char *reason)
+{
+	char got[16];
+
+	if (!log->expect[0])
+		return;
+	failure_id(reason, got, sizeof(got));
+	printf("expect-fail %s: %s\n", log->expect, strcmp(got, log->expect) ? "NOT as expected" : "as expected");
+}
+
 static int cmd_oplog(int argc, char **argv)
 {
 	static struct oplog log;
@@ -437,6 +448,8 @@ static int cmd_oplog(int argc, char **argv)
 
 		rc = oplog_run(&log, &sc, reason, sizeof(reason), sched_str, sizeof(sched_str));
 		printf("%s: %s\n", rc == 0 ? "clean" : rc == 1 ? "VIOLATION" : "setup error", rc ? reason : argv[0]);
+		if (rc == 1)
+			print_oplog_expect(&log, reason);
 		return rc == 0 || rc == 1 ? rc : 2;
 	}
 	{	/* PCT's k: the steps of a run without preemption (as in explore) */
@@ -456,6 +469,7 @@ static int cmd_oplog(int argc, char **argv)
 			continue;
 		printf("reproduced after %" PRIu64 " runs (seed %" PRIu64 "): %s\n", run + 1, seed + run, reason);
 		printf("deterministic witness: hvo-sched oplog %s --schedule %s\n", argv[0], sched_str);
+		print_oplog_expect(&log, reason);
 		return 1;  /* a finding */
 	}
 	printf("not reproduced in %" PRIu64 " runs (%s)\n", runs, policy == SCHED_PCT ? "pct" : "random");
