@@ -41,9 +41,9 @@ grep -v '^expect-fail' "$zoo/B8.ops" >"$tmp/B8-noexpect.ops"
 printf 'hvo-ops 1\nops\nbogus op\n' >"$tmp/bad.ops"
 printf 'hvo-sched 1\nscenario nope\n' >"$tmp/bad.sched"
 
-# --- --help: usage on stdout, exit 0, nothing run (33)
-planned=$((planned + 12))
-for v in setup test run fuzz stress sched replay explain diff bench geometry mutants; do
+# --- --help: usage on stdout, exit 0, nothing run (34)
+planned=$((planned + 13))
+for v in setup test run fuzz stress sched replay explain diff bench geometry mutants invariants; do
 	check 0 "usage: \./hvo $v" "$src/hvo" "$v" --help
 done
 planned=$((planned + 3))
@@ -126,6 +126,17 @@ check 130 'interrupted' interrupted
 # --- ./hvo fuzz refusals (1)
 planned=$((planned + 1))
 check 2 'unknown target' "$src/fuzz/campaign.sh" nope
+
+# --- ./hvo invariants (3): I0..I19 each on a line, a missing spec is 2
+planned=$((planned + 3))
+if [ -r "$src/../shared/spec/hvo-kernel-spec.md" ]; then
+	check 0 '^I0 +model ' "$src/hvo" invariants
+	check 0 '^I19 +G1 .*\(spec 3\)' "$src/hvo" invariants
+else
+	check 2 'cannot read the spec' "$src/hvo" invariants
+	check 2 'cannot read the spec' "$src/hvo" invariants "$src/../shared/spec/hvo-kernel-spec.md"
+fi
+check 2 'cannot read the spec' "$src/hvo" invariants "$tmp/missing.md"
 
 echo "test_exit_codes: $ran of $planned planned checks ran, $failed failed"
 [ "$ran" = "$planned" ] && [ "$failed" = 0 ]
