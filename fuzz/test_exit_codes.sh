@@ -122,6 +122,12 @@ interrupted() {
 	return $rc
 }
 check 130 'interrupted' interrupted
+# reports: never overwritten, an interrupted run's say so, an unwritable folder is 2 naming the path (3)
+planned=$((planned + 3))
+check 0 'PASS churn' "$stress" churn --threads 2 --time 0.2 --reports "$tmp/reports"
+reports_of_seed1() { ls "$tmp/reports"/stress-churn-g2-1-*.txt | wc -l; grep -l 'interrupted' "$tmp/reports"/*.txt; }
+check 0 '^3$' reports_of_seed1
+check 2 "cannot write reports in $src/README.md" "$stress" churn --time 0.2 --reports "$src/README.md"
 
 # --- ./hvo fuzz refusals (1)
 planned=$((planned + 1))

@@ -40,6 +40,7 @@
  */
 #define _GNU_SOURCE  /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -481,8 +482,40 @@ static uint64_t total_views(const struct stress *st)
 
 static void report_path(const struct stress *st, const char *ext, char *path, size_t len)
 {
-	snprintf(path, len, "%s/stress-%s-g%d-%" PRIu64 ".%s", st->o.reports, st->o.scenario, (int)st->o.gen,
-		 st->o.seed, ext);
+	snprintf(path, len, "%s.%s", st->report_base, ext);
+}
+
+/* Reserve this run's report names before it starts: the first free
+ * REPORTS/stress-SCEN-gG-SEED-N.txt, created exclusively, so two runs (the
+ * same seed, or at once) never overwrite each other's reports, and a
+ * folder that cannot be written is an error before any work.  0 or -1. */
+static int reserve_reports(struct stress *st)
+{
+	char path[4200];
+
+	if (mkdir(st->o.reports, 0777) && errno != EEXIST) {
+		fprintf(stderr, "hvo-stress: cannot create the reports folder %s: %s\n", st->o.reports, strerror(errno));
+		return -1;
+	}
+	for (unsigned n = 1; n < 100000; n++) {
+		int fd;
+
+		snprintf(st->report_base, sizeof(st->report_base), "%s/stress-%s-g%d-%" PRIu64 "-%u", st->o.reports,
+			 st->o.scenario, (int)st->o.gen, st->o.seed, n);
+		snprintf(path, sizeof(path), "%s.txt", st->report_base);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (errno != EEXIST) {
+			fprintf(stderr, "hvo-stress: cannot write reports in %s: %s: %s\n", st->o.reports, path,
+				strerror(errno));
+			return -1;
+		}
+	}
+	fprintf(stderr, "hvo-stress: no free report name in %s\n", st->o.reports);
+	return -1;
 }
 
 static bool replayable(const struct stress *st)
@@ -511,7 +544,7 @@ static void print_failure(const struct stress *st, FILE *f)
 /* The op logs as one file hvo-sched oplog replays (fuzz/sched_oplog.h has
  * the format): the machine, the folios in allocation order, and each
  * thread's last ops, one fiber per thread. */
-static void write_oplog(const struct stress *st)
+static void write_oplog(struct stress *st)
 {
 	char path[4096], tmp[4200];
 	FILE *f;
@@ -521,8 +554,11 @@ static void write_oplog(const struct stress *st)
 	report_path(st, "oplog", path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
-	if (!f)
+	if (!f) {
+		fprintf(stderr, "hvo-stress: cannot write %s: %s\n", tmp, strerror(errno));
+		st->report_error = true;
 		return;
+	}
 	fprintf(f, "hvo-oplog 1\n# hvo-stress %s --threads %u --seed %" PRIu64 ": %s\nscenario %s\ngen g%d\n",
 		st->o.scenario, st->o.threads, st->o.seed, st->fail[0] ? st->fail : "pass", st->o.scenario,
 		(int)st->o.gen);
@@ -548,25 +584,28 @@ static void write_oplog(const struct stress *st)
 			fprintf(f, "op %s %d 0x%" PRIx64 " %d\n", l->op[k % LOG_LEN], l->folio[k % LOG_LEN],
 				l->idx[k % LOG_LEN], l->rc[k % LOG_LEN]);
 	}
-	if (fclose(f) == 0)
-		rename(tmp, path);
-	else
+	if (fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "hvo-stress: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
+		st->report_error = true;
+	}
 }
 
 /* Write through a temp file and rename: a report is whole or absent. */
-static void write_report(const struct stress *st, double secs, const char *ext)
+static void write_report(struct stress *st, double secs, const char *ext)
 {
 	char path[4096], tmp[4200];
 	FILE *f;
 	uint64_t ops = total_ops(st);
 
-	mkdir(st->o.reports, 0777);
 	report_path(st, ext, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
-	if (!f)
+	if (!f) {
+		fprintf(stderr, "hvo-stress: cannot write %s: %s\n", tmp, strerror(errno));
+		st->report_error = true;
 		return;
+	}
 	if (!strcmp(ext, "json")) {
 		fprintf(f, "{\"scenario\":\"%s\",\"gen\":%d,\"threads\":%u,\"walkers\":%u,\"seed\":%" PRIu64 ",\"seconds\":%.3f,"
 			"\"ops\":%" PRIu64 ",\"ops_per_s\":%.0f,\"walker_views\":%" PRIu64 ",\"epochs\":%" PRIu64
@@ -585,13 +624,14 @@ static void write_report(const struct stress *st, double secs, const char *ext)
 		else
 			fprintf(f, "result: pass\n");
 	}
-	if (fclose(f) == 0)
-		rename(tmp, path);
-	else
+	if (fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "hvo-stress: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
+		st->report_error = true;
+	}
 }
 
-static void write_reports(const struct stress *st, double secs)
+static void write_reports(struct stress *st, double secs)
 {
 	write_report(st, secs, "json");
 	write_report(st, secs, "txt");
@@ -645,6 +685,8 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;  /* -1: --help */
+	if (reserve_reports(&st))
+		return 2;
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 	signal(SIGHUP, on_sigint);
@@ -737,6 +779,8 @@ int main(int argc, char **argv)
 	}
 	if (st.fail[0])
 		return 1;
+	if (st.report_error)
+		return 2;
 	if (interrupted) {
 		fprintf(stderr, "hvo-stress: interrupted after %.1f s; the reports say so\n", secs);
 		return 130;
