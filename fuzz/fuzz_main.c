@@ -92,7 +92,8 @@ static int add_dir(struct list *l, const char *dir)
 		}
 	}
 	closedir(d);
-	qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_str);
+	if (l->n > first)  /* l->v may still be NULL */
+		qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_str);
 	return 0;
 }
 
