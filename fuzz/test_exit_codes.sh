@@ -133,9 +133,12 @@ reports_of_seed1() { ls "$tmp/reports"/stress-churn-g2-1-*.txt | wc -l; grep -l 
 check 0 '^3$' reports_of_seed1
 check 2 "cannot write reports in $src/README.md" "$stress" churn --time 0.2 --reports "$src/README.md"
 
-# --- ./hvo fuzz refusals (1)
-planned=$((planned + 1))
+# --- ./hvo fuzz (2): a refusal; a command failing mid-campaign (here the
+# engine build, in a build root that cannot be created) is 2, not 1
+planned=$((planned + 2))
 check 2 'unknown target' "$src/fuzz/campaign.sh" nope
+check 2 'a command failed .*I/O error' env HVO_BUILD_ROOT="$src/README.md/build" "$src/fuzz/campaign.sh" fuzz_ops \
+	--time 1 --reports "$tmp/campaigns"
 
 # --- ./hvo invariants (3): I0..I19 each on a line, a missing spec is 2
 planned=$((planned + 3))
