@@ -6,8 +6,9 @@
  *       rerun scenario witnesses with their recorded schedules; PASS/FAIL
  *       per file.  A run that leaves its recorded schedule (diverged)
  *       fails.  --expect-fail: a file passes when the run fails with the
- *       invariant of its 'expect-fail ID' line (--expect ID overrides);
- *       any other failure (another invariant, a crash) does not count
+ *       invariant of its 'expect-fail ID' line (--expect ID overrides),
+ *       after exactly the recorded decisions; any other failure (another
+ *       invariant, a crash, the failure on another path) does not count
  *   hvo-sched explore SCENARIO [--cpus N] [--param P] [--mutant NAME]...
  *       [--policy pct|random] [--depth D] [--runs N] [--seed X] [--save FILE]
  *       run seeded schedules until one fails; print (and save) it as a witness
@@ -173,6 +174,12 @@ static int replay_file(const char *path, uint64_t mutants, bool expect_fail, con
 	} else if (!expect_fail) {
 		verdict = status == 0 ? "PASS" : "FAIL";
 		rc = status != 0;
+	} else if (status == 1 && !strcmp(got, want) && strcmp(res.schedule, in.schedule)) {
+		/* the expected failure, but not on the recorded path: the run took
+		 * other decisions than the witness records (fewer, or more) */
+		verdict = "FAIL";
+		rc = 1;
+		printf("FAIL %s: the failure came after other decisions than the recorded schedule\n", path);
 	} else if (status == 1 && !strcmp(got, want)) {
 		verdict = "PASS";
 		rc = 0;

@@ -42,6 +42,8 @@ printf 'hvo-ops 1\nops\nbogus op\n' >"$tmp/bad.ops"
 printf 'hvo-sched 1\nscenario nope\n' >"$tmp/bad.sched"
 # a decision for a CPU the scenario does not have: the replay leaves its schedule
 sed 's/^schedule 2:.*$/schedule 2:2222/' "$zoo/sched/B5.sched" >"$tmp/B5-diverges.sched"
+# decisions past the failure: the witness does not record the path the failure took
+sed 's/^\(schedule 2:.*\)$/\10000000000/' "$zoo/sched/B5.sched" >"$tmp/B5-longer.sched"
 
 # --- --help: usage on stdout, exit 0, nothing run (34)
 planned=$((planned + 13))
@@ -91,8 +93,9 @@ check 0 ' 9 scheduler witnesses' "$cli" replay "$zoo/sched"
 check 1 '1 text op streams, [1-9][0-9]* binary op streams, 1 scheduler witnesses, 1 stress op logs' "$cli" replay "$tmp/mixed"
 check 0 'expect-fail I13: as expected' "$cli" replay --expect-fail "$zoo/stress/B28.oplog"
 
-# --- hvo-sched (11)
-planned=$((planned + 11))
+# --- hvo-sched (12)
+planned=$((planned + 12))
+check 1 'FAIL .*other decisions than the recorded schedule' "$sched" replay --expect-fail --mutant B5 "$tmp/B5-longer.sched"
 check 1 'FAIL .*schedule diverged' "$sched" replay "$tmp/B5-diverges.sched"
 check 1 'FAIL .*schedule diverged' "$sched" replay --expect-fail --mutant B5 "$tmp/B5-diverges.sched"
 check 0 'PASS .*B5.sched: clean' "$sched" replay "$zoo/sched/B5.sched"
