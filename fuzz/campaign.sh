@@ -15,21 +15,34 @@
 # libFuzzer: one process, or -fork=N with -ignore_crashes=1 for --jobs N.
 # AFL++: one main (-M) and N-1 secondaries (-S) over one sync folder; afl-fuzz
 # exits 0 even when it saved crashes, so the crashes folders decide.
-# Exit status: 0 no crash, 1 crashes found (reports written) or a report
-# could not be written, 2 bad options or a setup failure.
+# Exit status (README "Exit codes"): 0 no crash, 1 crashes found (reports
+# written or not), 2 bad options, a setup failure or an I/O error (a full
+# disk: any command failing unexpectedly), 130 interrupted.  --help: the
+# usage on stdout, exit 0.
 set -euo pipefail
+# set -e alone would pass on the failing command's status (often 1, which
+# reads as "crashes found"); an unexpected failure is an error.
+trap 'echo "hvo fuzz: line $LINENO: a command failed (exit $?): an I/O error (disk full?) or a setup failure" >&2; exit 2' ERR
+trap 'echo "hvo fuzz: interrupted" >&2; exit 130' INT TERM
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 builds=${HVO_BUILD_ROOT:-$top/build}
 cli=$builds/gcc/fuzz/hvo-cli
 
 die() { echo "hvo fuzz: $*" >&2; exit 2; }
-usage() {
-	echo "usage: ./hvo fuzz TARGET [--engine libfuzzer|afl] [--time S] [--jobs N] [--mutant NAME]..." >&2
-	echo "                         [--seed N] [--merge-into-corpus] [--reports DIR]" >&2
-	exit 2
+usage_text() {
+	echo "usage: ./hvo fuzz TARGET [--engine libfuzzer|afl] [--time S] [--jobs N] [--mutant NAME]..."
+	echo "                         [--seed N] [--merge-into-corpus] [--reports DIR]"
 }
+usage() { usage_text >&2; exit 2; }
 posint() { [[ $2 =~ ^[1-9][0-9]{0,6}$ ]] || die "$1 needs a positive integer, not '$2'"; }
 
+for a in "$@"; do
+	case "$a" in -h|--help)
+		usage_text
+		echo "exit: 0 no crash, 1 crashes found, 2 bad options or I/O error, 130 interrupted"
+		exit 0 ;;
+	esac
+done
 [ $# -ge 1 ] || usage
 target=$1
 shift
@@ -91,10 +104,8 @@ if [ "$engine" = libfuzzer ]; then
 	[ -z "$seed" ] || args+=(-seed="$seed")
 	[ "$jobs" = 1 ] || args+=(-fork="$jobs" -ignore_crashes=1)
 	mkdir "$camp/work"
-	set +e
-	"$bin" "${args[@]}" "$camp/work" "$camp/seeds" >"$camp/engine.log" 2>&1
-	rc=$?
-	set -e
+	rc=0
+	"$bin" "${args[@]}" "$camp/work" "$camp/seeds" >"$camp/engine.log" 2>&1 || rc=$?
 	crashes=("$camp"/crashes/{crash,leak,timeout,oom}-*)
 	[ "$rc" = 0 ] || [ -f "${crashes[0]}" ] || compgen -G "$camp/crashes/*-*" >/dev/null ||
 		die "libFuzzer exited $rc without a crash file; see $camp/engine.log"
@@ -153,7 +164,7 @@ if [ "$merge" = 1 ]; then
 	"$top/fuzz/merge-into-corpus.sh" "$target" "$camp/corpus" || die "merge into corpus/$target failed"
 fi
 
-{
+summary=$({
 	echo "target: $target"
 	echo "engine: $engine, ${time}s, $jobs job(s), seed ${seed:-random}"
 	echo "mutants: ${HVO_MUTANTS:-none}"
@@ -162,7 +173,13 @@ fi
 	echo "crashes: $found${first:+, first after ${first}s}"
 	for r in "${reported[@]}"; do echo "report: $r"; done
 	[ "$failed" = 0 ] || echo "UNREPORTED: $failed crash(es) left in the engine folders under $camp"
-} | tee "$camp/summary.txt"
+})
+echo "$summary"
+# a summary that cannot be written is an I/O error, whatever was found
+if ! echo "$summary" >"$camp/summary.txt"; then
+	[ "$found" = 0 ] && die "cannot write $camp/summary.txt (disk full?)"
+	echo "hvo fuzz: cannot write $camp/summary.txt (disk full?)" >&2
+fi
 [ "$failed" = 0 ] || exit 1
 [ "$found" = 0 ] || exit 1
 exit 0

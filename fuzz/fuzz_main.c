@@ -12,9 +12,10 @@
  * the command line always runs.  LLVMFuzzerInitialize runs once, before the
  * inputs (as under libFuzzer); each input runs in a forked child, because a
  * target reports a failure by aborting.  One line per input, PASS or FAIL,
- * then a summary; the exit status is 1 when any input failed or could not
- * be read, 2 on a usage error (an empty directory is no error: a crash
- * directory usually is).
+ * then a summary.  Exit status (README "Exit codes"): 0 every input ran
+ * clean, 1 an input failed, 2 a usage error or an input that could not be
+ * read (a missing file), 3 no input at all (an empty directory: nothing was
+ * checked).  --help prints the usage, exit 0.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -91,7 +92,8 @@ static int add_dir(struct list *l, const char *dir)
 		}
 	}
 	closedir(d);
-	qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_str);
+	if (l->n > first)  /* l->v may still be NULL */
+		qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_str);
 	return 0;
 }
 
@@ -143,6 +145,12 @@ int main(int argc, char **argv)
 	size_t failed = 0, errors = 0;
 	struct stat st;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: %s FILE|DIR...  (DIR: its files, one level, but not *.ops)\n"
+			       "exit: 0 clean, 1 an input failed, 2 usage error or unreadable input, 3 no input\n", argv[0]);
+			return 0;
+		}
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s FILE|DIR...  (DIR: its files, one level, but not *.ops)\n", argv[0]);
 		return 2;
@@ -165,5 +173,7 @@ int main(int argc, char **argv)
 	free(in.v);
 	printf("replay: %zu inputs, %zu passed, %zu failed, %zu unreadable\n", in.n, in.n - failed - errors, failed,
 	       errors);
-	return failed || errors ? 1 : 0;
+	if (!in.n)
+		fprintf(stderr, "%s: no inputs: nothing was checked\n", argv[0]);
+	return errors ? 2 : failed ? 1 : in.n ? 0 : 3;
 }

@@ -3,9 +3,11 @@
  * hvo_cli.c - hvo-cli, the program behind the ./hvo front door verbs
  * geometry, mutants, run, replay and explain.
  *
- * Exit status: 0 success (or every input as expected), 1 a check failed
- * (violation, failed expect, uncaught mutant), 2 usage error, unreadable or
- * malformed input, or a config the model refuses.
+ * Exit status (README "Exit codes"): 0 checked and clean (or every input
+ * as expected), 1 a finding (violation, failed expect, crash, a witness
+ * not caught or caught as another failure than it names), 2 usage error,
+ * unreadable or malformed input, a config the model refuses, 3 nothing was
+ * checked (no input, --ops 0).  "COMMAND --help" prints the usage, exit 0.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,11 +36,17 @@ static const char usage_text[] =
 	"  variants                                           named kernel revisions beside the baseline (--mutant NAME)\n"
 	"  run [--seed X] [--ops N] [--gen g1|g2|g3] [--mutant NAME]... [--save FILE]\n"
 	"                                                     run a random workload\n"
-	"  replay [--mutant NAME]... [--expect-fail] FILE|DIR...\n"
-	"                                                     run op-stream files (DIR: its *.ops files)\n"
+	"  replay [--mutant NAME]... [--expect-fail | --expect ID] FILE|DIR...\n"
+	"                                                     replay inputs, each recognised by content: text op\n"
+	"                                                     streams (hvo-ops 1), scheduler witnesses (hvo-sched 1,\n"
+	"                                                     run by hvo-sched), stress op logs (hvo-oplog 1), anything\n"
+	"                                                     else a binary op stream (fuzz_ops, crash-*); DIR: its\n"
+	"                                                     files.  --expect-fail: each must fail with the invariant\n"
+	"                                                     of its 'expect-fail ID' line (--expect ID overrides)\n"
 	"  explain FILE [--mutant NAME]...                    run one file with a full trace\n"
 	"  zoo-check DIR [NAME...]                            every mutant has DIR/<NAME>.ops (or DIR/sched/<NAME>.sched,\n"
-	"                                                     DIR/stress/<NAME>.stress) naming it;\n"
+	"                                                     DIR/stress/<NAME>.stress) naming it, with an\n"
+	"                                                     'expect-fail' line (what it must fail with);\n"
 	"                                                     NAMEs given must be exactly the mutant set\n"
 "  diff [--gens g1,g2,...] [--seed X] [--ops N] [--mutant NAME]... [FILE]\n"
 	"                                                     one stream (FILE or a random workload) on several\n"
@@ -293,11 +301,13 @@ static void print_run_summary(const struct hvo_opstream *s, const struct hvo_run
 	printf("digest=%016" PRIx64 "\n", res->digest);
 }
 
-static void print_run_repro(const struct run_args *a)
+static void print_run_repro(const struct run_args *a, const struct hvo_run_result *res)
 {
 	fputs("reproduce: ./hvo ", stdout);
 	if (a->save) {
-		fputs(a->mutants ? "replay --expect-fail" : "replay", stdout);
+		fputs("replay", stdout);
+		if (a->mutants && res->has_violation)
+			printf(" --expect I%d", res->violation.inv);
 		print_mutant_args(a->mutants, stdout);
 		fputc(' ', stdout);
 		print_shell_word(a->save, stdout);
@@ -334,11 +344,16 @@ static int cmd_run(int argc, char **argv)
 	}
 	printf("run: seed=0x%016" PRIx64 " ops=%zu%s%s\n", a.seed, s.nr_ops, a.save ? " saved=" : "",
 	       a.save ? a.save : "");
+	if (!a.ops) {
+		fputs("hvo-cli: run: --ops 0: no op runs, nothing was checked\n", stderr);
+		hvo_ops_free(&s);
+		return 3;
+	}
 	rc = hvo_ops_run(&s, a.mutants, &res, stdout);
 	print_run_summary(&s, &res);
 	printf("result: %s%s%s\n", rc == 0 ? "PASS" : rc == 1 ? "FAIL" : "ERROR", rc ? ": " : "", rc ? res.reason : "");
 	if (rc == 1)
-		print_run_repro(&a);
+		print_run_repro(&a, &res);
 	hvo_ops_free(&s);
 	return rc;
 }
@@ -381,38 +396,34 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool is_ops_file(const char *dir, const char *name, char *path, size_t len)
-{
-	size_t n = strlen(name);
-	struct stat st;
-
-	if (n < 5 || strcmp(name + n - 4, ".ops"))
-		return false;
-	snprintf(path, len, "%s/%s", dir, name);
-	return !stat(path, &st) && S_ISREG(st.st_mode);
-}
-
-/* Every regular *.ops file in dir, sorted by name. */
+/* Every regular file in dir but hidden ones, sorted by name: replay
+ * recognises each by its content (input_kind). */
 static int add_dir(struct inputs *in, const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	size_t first = in->n;
 	char path[4096];
+	struct stat st;
 
 	if (!d) {
 		fprintf(stderr, "hvo-cli: %s: cannot open directory: %s\n", dir, strerror(errno));
 		return -1;
 	}
-	while ((e = readdir(d)))
-		if (is_ops_file(dir, e->d_name, path, sizeof(path)) && add_input(in, path)) {
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!stat(path, &st) && S_ISREG(st.st_mode) && add_input(in, path)) {
 			closedir(d);
 			return -1;
 		}
+	}
 	closedir(d);
-	qsort(in->path + first, in->n - first, sizeof(*in->path), cmp_str);
+	if (in->n > first)  /* in->path may still be NULL */
+		qsort(in->path + first, in->n - first, sizeof(*in->path), cmp_str);
 	if (in->n == first)
-		fprintf(stderr, "hvo-cli: %s: no .ops files\n", dir);
+		fprintf(stderr, "hvo-cli: %s: no input files\n", dir);
 	return 0;
 }
 
@@ -427,110 +438,311 @@ static int add_arg(struct inputs *in, const char *arg)
 
 /* ------------------------------------------------------------ replay */
 
+/* What an input is, by its content: the first line that is neither blank
+ * nor a comment names a text format; anything else is the binary op
+ * stream fuzz_ops mutates (every byte string decodes). */
+enum input_kind { IN_OPS_TEXT, IN_OPS_BYTES, IN_SCHED, IN_OPLOG, IN_STRESS };
+
+static enum input_kind input_kind(const uint8_t *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t j = i, k;
+
+		while (j < len && data[j] != '\n')
+			j++;
+		for (k = i; k < j && (data[k] == ' ' || data[k] == '\t' || data[k] == '\r'); k++)
+			;
+		if (k < j && data[k] != '#') {
+			static const struct { const char *word; enum input_kind kind; } words[] = {
+				{ "hvo-ops", IN_OPS_TEXT }, { "hvo-sched", IN_SCHED }, { "hvo-oplog", IN_OPLOG },
+				/* a stress witness (corpus/zoo/stress/<ID>.stress) */
+				{ "expect-fail", IN_STRESS }, { "tail-storm", IN_STRESS }, { "churn", IN_STRESS },
+				{ "dax-churn", IN_STRESS }, { "gather", IN_STRESS },
+			};
+
+			for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+				size_t n = strlen(words[w].word);
+
+				if (j - k > n && !memcmp(data + k, words[w].word, n) && (data[k + n] == ' ' || data[k + n] == '\t'))
+					return words[w].kind;
+			}
+			return IN_OPS_BYTES;
+		}
+		i = j + 1;
+	}
+	return IN_OPS_BYTES;
+}
+
 struct replay_args {
 	uint64_t mutants;
 	bool expect_fail;
+	int expect_inv;     /* --expect I<N>: overrides a stream's expect-fail line; -1 none */
 	struct inputs in;
 };
 
-/* One input.  Returns 0 as expected, 1 not, 2 unreadable/malformed. */
-static int replay_inproc(const char *path, const struct replay_args *a)
+/* A parsed stream, in the child.  Returns 0 as expected, 1 not, 2 a setup error. */
+static int replay_inproc(const char *path, const struct hvo_opstream *s, int want, const struct replay_args *a)
 {
-	struct hvo_opstream s;
 	struct hvo_run_result res;
-	char err[HVO_ERR_LEN + 64];
-	int rc;
+	int rc = hvo_ops_run(s, a->mutants, &res, NULL);
 
-	if (hvo_ops_load(path, &s, err, sizeof(err))) {
-		fprintf(stderr, "ERROR %s\n", err);
-		return 2;
-	}
-	rc = hvo_ops_run(&s, a->mutants, &res, NULL);
-	hvo_ops_free(&s);
 	if (rc == 2) {
 		fprintf(stderr, "ERROR %s: %s\n", path, res.reason);
 		return 2;
 	}
-	if (rc == 0 && !a->expect_fail)
+	if (rc == 0 && !a->expect_fail) {
 		printf("PASS %s digest=%016" PRIx64 "\n", path, res.digest);
-	else if (rc == 0)
-		printf("NOT-CAUGHT %s digest=%016" PRIx64 "\n", path, res.digest);
-	else if (a->expect_fail)
-		printf("CAUGHT %s: %s\n", path, res.reason);
-	else
+		return 0;
+	}
+	if (rc == 0) {
+		printf("NOT-CAUGHT %s: expected I%d, the run is clean (digest=%016" PRIx64 ")\n", path, want, res.digest);
+		return 1;
+	}
+	if (!a->expect_fail) {
 		printf("FAIL %s: %s\n", path, res.reason);
-	return (rc == 0) == a->expect_fail;
+		return 1;
+	}
+	if (res.has_violation && res.violation.inv == want) {
+		printf("CAUGHT %s: I%d as expected: %s\n", path, want, res.reason);
+		return 0;
+	}
+	printf("WRONG-FAILURE %s: expected I%d, got: %s\n", path, want, res.reason);
+	return 1;
 }
 
-/* Each input runs in a child, so an input that crashes the process (a
- * sanitizer report, a fault on a sealed page) is reported, not lost, and
- * the rest still run.  A crash is a failure, which --expect-fail wants. */
-static int replay_one(const char *path, const struct replay_args *a)
+/* Copy the child's stderr to ours; true when it holds a sanitizer report
+ * naming func. */
+static bool pass_stderr(FILE *f, const char *func)
 {
-	int st;
+	char line[1024];
+	bool report = false, named = false;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		fputs(line, stderr);
+		report |= strstr(line, "ERROR: AddressSanitizer") || strstr(line, "runtime error:") ||
+			  strstr(line, "WARNING: ThreadSanitizer");
+		named |= report && func[0] && strstr(line, func);
+	}
+	fclose(f);
+	return report && named;
+}
+
+/* A text or binary op stream.  It runs in a child, so an input that
+ * crashes the process (a sanitizer report, a fault on a sealed page) is
+ * reported, not lost, and the rest still run.  A crash is a failure, and
+ * never the violation an --expect-fail witness names, except a sanitizer
+ * report naming the function of its 'sanitizer:FUNC' (the mutant's own bad
+ * host access, which a sanitizer stops before the checker reports it).
+ * Returns 0 as expected, 1 not, 2 unreadable or malformed, or
+ * --expect-fail without an expected ID. */
+static int replay_ops(const char *path, const uint8_t *data, size_t len, bool text, const struct replay_args *a)
+{
+	struct hvo_opstream s;
+	char err[HVO_ERR_LEN + 64], func[sizeof(s.expect_sanitizer)];
+	int st, want;
+	FILE *errf;
 	pid_t pid;
 
+	if (text ? hvo_ops_parse((const char *)data, len, path, &s, err, sizeof(err)) : hvo_ops_decode(data, len, &s)) {
+		fprintf(stderr, "ERROR %s\n", text ? err : "out of memory");
+		return 2;
+	}
+	want = a->expect_inv >= 0 ? a->expect_inv : s.expect_fail_inv;
+	snprintf(func, sizeof(func), "%s", a->expect_inv >= 0 ? "" : s.expect_sanitizer);
+	if (a->expect_fail && want < 0) {
+		hvo_ops_free(&s);
+		fprintf(stderr, "ERROR %s: --expect-fail, but no 'expect-fail ID' line in the stream and no --expect ID\n",
+			path);
+		return 2;
+	}
+	errf = tmpfile();
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "ERROR %s: fork: %s\n", path, strerror(errno));
+		hvo_ops_free(&s);
+		if (errf)
+			fclose(errf);
 		return 2;
 	}
 	if (pid == 0) {
-		int rc = replay_inproc(path, a);
+		int rc;
 
+		if (errf)
+			dup2(fileno(errf), 2);
+		rc = replay_inproc(path, &s, want, a);
 		fflush(NULL);
 		_exit(rc);
 	}
+	hvo_ops_free(&s);
 	if (waitpid(pid, &st, 0) != pid) {
 		fprintf(stderr, "ERROR %s: waitpid: %s\n", path, strerror(errno));
 		return 2;
 	}
+	if (errf && pass_stderr(errf, func) && a->expect_fail && !(WIFEXITED(st) && WEXITSTATUS(st) <= 2)) {
+		printf("CAUGHT %s: a sanitizer report in %s as expected (sanitizer exit %d)\n", path, func,
+		       WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return 0;
+	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) <= 2)
 		return WEXITSTATUS(st);
-	printf("%s %s: crashed (%s %d)\n", a->expect_fail ? "CAUGHT" : "FAIL", path,
-	       WIFSIGNALED(st) ? "signal" : "sanitizer exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-	return !a->expect_fail;
+	printf("%s %s: crashed (%s %d)%s\n", a->expect_fail ? "WRONG-FAILURE" : "FAIL", path,
+	       WIFSIGNALED(st) ? "signal" : "sanitizer exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+	       a->expect_fail ? ", not the expected violation" : "");
+	return 1;
+}
+
+/* hvo-sched, the sibling of this program, runs scheduler witnesses and
+ * stress op logs; its exit status follows the same rule. */
+static int replay_sched(const char *path, enum input_kind kind, const struct replay_args *a)
+{
+	char self[4096], tool[4200], expect[16], *argv[2 * HVO_NR_MUTANTS + 16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int argc = 0, st;
+	pid_t pid;
+
+	if (n <= 0) {
+		fprintf(stderr, "ERROR %s: cannot find hvo-sched: /proc/self/exe: %s\n", path, strerror(errno));
+		return 2;
+	}
+	self[n] = '\0';
+	snprintf(tool, sizeof(tool), "%.*s/hvo-sched", (int)(strrchr(self, '/') - self), self);
+	argv[argc++] = tool;
+	argv[argc++] = kind == IN_SCHED ? "replay" : "oplog";
+	if (kind == IN_SCHED) {
+		for (int i = 0; i < HVO_NR_MUTANTS; i++)
+			if (a->mutants >> i & 1) {
+				argv[argc++] = "--mutant";
+				argv[argc++] = (char *)hvo_mutant_info(i)->name;
+			}
+		if (a->expect_fail)
+			argv[argc++] = "--expect-fail";
+		if (a->expect_inv >= 0) {
+			snprintf(expect, sizeof(expect), "I%d", a->expect_inv);
+			argv[argc++] = "--expect";
+			argv[argc++] = expect;
+		}
+	} else if (a->mutants) {
+		printf("NOTE %s: an op log names its own mutants; --mutant does not apply\n", path);
+	}
+	argv[argc++] = (char *)path;
+	argv[argc] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		execv(tool, argv);
+		fprintf(stderr, "ERROR %s: cannot run %s: %s\n", path, tool, strerror(errno));
+		_exit(2);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+		fprintf(stderr, "ERROR %s: cannot run %s: %s\n", path, tool, strerror(errno));
+		return 2;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 3) {
+		printf("FAIL %s: %s crashed\n", path, tool);
+		return 1;
+	}
+	st = WEXITSTATUS(st);
+	if (kind == IN_OPLOG && a->expect_fail && st <= 1)
+		st = !st;  /* an op log replayed to a violation is what --expect-fail wants */
+	return st;
+}
+
+static int replay_one(const char *path, const struct replay_args *a, enum input_kind *kind)
+{
+	size_t len;
+	uint8_t *data = hvo_read_file(path, &len);
+	int rc;
+
+	if (!data) {
+		fprintf(stderr, "ERROR %s: cannot read: %s\n", path, strerror(errno));
+		return 2;
+	}
+	*kind = input_kind(data, len);
+	if (*kind == IN_STRESS) {
+		/* real threads under TSan: not a replay (stress/zoo_stress.sh runs it in the tsan build) */
+		printf("SKIP %s: a stress witness; its oracle is TSan on real threads (stress/zoo_stress.sh)\n", path);
+		rc = 3;
+	} else if (*kind == IN_OPS_TEXT || *kind == IN_OPS_BYTES)
+		rc = replay_ops(path, data, len, *kind == IN_OPS_TEXT, a);
+	else
+		rc = replay_sched(path, *kind, a);
+	free(data);
+	return rc;
+}
+
+static int parse_invariant(const char *v, int *inv)
+{
+	uint64_t n;
+
+	if (v[0] != 'I' || !cli_num(v + 1, 19, &n))
+		return usage_error("--expect: want an invariant ID I0..I19, got '%s'", v);
+	*inv = (int)n;
+	return 0;
 }
 
 static int parse_replay_args(int argc, char **argv, struct replay_args *a)
 {
 	for (int i = 0; i < argc; i++) {
+		const char *v;
 		int k = opt_mutant(argc, argv, &i, &a->mutants);
 
 		if (k == 1)
 			continue;
 		if (k)
 			return k;
-		if (!strcmp(argv[i], "--expect-fail"))
+		k = opt_value(argc, argv, &i, "--expect", &v);
+		if (k < 0)
+			return usage_error("--expect needs an invariant ID");
+		if (k) {
+			if (parse_invariant(v, &a->expect_inv))
+				return 2;
 			a->expect_fail = true;
-		else if (argv[i][0] == '-' && argv[i][1])
+		} else if (!strcmp(argv[i], "--expect-fail")) {
+			a->expect_fail = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return usage_error("replay: unknown option '%s'", argv[i]);
-		else if (add_arg(&a->in, argv[i]))
+		} else if (add_arg(&a->in, argv[i])) {
 			return 2;
+		}
 	}
 	return 0;
 }
 
+/* Exit: 2 any error, else 1 any input not as expected, else 3 no input, else 0. */
 static int cmd_replay(int argc, char **argv)
 {
-	struct replay_args a = { 0 };
-	size_t bad = 0, errors = 0;
+	static const char *const kind_name[] = { "text op streams", "binary op streams", "scheduler witnesses",
+						 "stress op logs", "stress witnesses skipped" };
+	struct replay_args a = { .expect_inv = -1 };
+	size_t bad = 0, errors = 0, skipped = 0, per_kind[5] = { 0 };
 	int rc = parse_replay_args(argc, argv, &a);
 
 	if (!rc && !argc)
 		rc = usage_error("replay: no input files");
 	for (size_t i = 0; !rc && i < a.in.n; i++) {
-		int r = replay_one(a.in.path[i], &a);
+		enum input_kind kind = IN_OPS_BYTES;
+		int r = replay_one(a.in.path[i], &a, &kind);
 
+		per_kind[kind] += r != 2;
 		bad += r == 1;
+		skipped += r == 3;
 		errors += r == 2;
 	}
-	if (!rc)
-		printf("replay: %zu inputs, %zu as expected, %zu not, %zu errors\n", a.in.n, a.in.n - bad - errors, bad,
-		       errors);
+	if (!rc) {
+		printf("replay: %zu inputs, %zu as expected, %zu not, %zu errors (", a.in.n,
+		       a.in.n - bad - errors - skipped, bad, errors);
+		for (int k = 0; k < 5; k++)
+			printf("%s%zu %s", k ? ", " : "", per_kind[k], kind_name[k]);
+		printf(")\n");
+		if (a.in.n == skipped)
+			fputs("hvo-cli: replay: no input to replay: nothing was checked\n", stderr);
+	}
 	free_inputs(&a.in);
-	return rc ? rc : errors ? 2 : bad ? 1 : 0;
+	return rc ? rc : errors ? 2 : bad ? 1 : a.in.n > skipped ? 0 : 3;
 }
 
 /* ------------------------------------------------------------ explain */
@@ -553,11 +765,11 @@ static int parse_explain_args(int argc, char **argv, uint64_t *mutants, const ch
 	return *file ? 0 : usage_error("explain: no input file");
 }
 
-static void print_explain_repro(const char *file, uint64_t mutants, int rc)
+static void print_explain_repro(const char *file, uint64_t mutants, const struct hvo_run_result *res)
 {
 	fputs("reproduce: ./hvo replay", stdout);
-	if (rc == 1 && mutants)
-		fputs(" --expect-fail", stdout);
+	if (res->status == 1 && mutants && res->has_violation)
+		printf(" --expect I%d", res->violation.inv);
 	print_mutant_args(mutants, stdout);
 	fputc(' ', stdout);
 	print_shell_word(file, stdout);
@@ -582,7 +794,7 @@ static int cmd_explain(int argc, char **argv)
 	printf("# explain %s: %zu ops\n", file, s.nr_ops);
 	rc = hvo_ops_run_flags(&s, mutants, HVO_RUN_VERBOSE, &res, stdout);
 	printf("result: %s%s%s\n", rc == 0 ? "PASS" : rc == 1 ? "FAIL" : "ERROR", rc ? ": " : "", rc ? res.reason : "");
-	print_explain_repro(file, mutants, rc);
+	print_explain_repro(file, mutants, &res);
 	hvo_ops_free(&s);
 	return rc;
 }
@@ -600,7 +812,7 @@ static int cmd_zoo_check(int argc, char **argv)
 	for (int i = 0; i < HVO_NR_MUTANTS; i++) {
 		const char *name = hvo_mutant_info(i)->name;
 		char path[4096], line[256], tag[64];
-		bool listed = argc == 1, tagged = false;
+		bool listed = argc == 1, tagged = false, expects = false;
 		FILE *f;
 
 		if (hvo_mutant_info(i)->variant)
@@ -625,12 +837,17 @@ static int cmd_zoo_check(int argc, char **argv)
 			snprintf(path, sizeof(path), "%s/stress/%s.stress", argv[0], name);
 			f = fopen(path, "r");
 		}
-		while (f && fgets(line, sizeof(line), f))
+		while (f && fgets(line, sizeof(line), f)) {
 			tagged |= !strncmp(line, tag, strlen(tag));
+			expects |= !strncmp(line, "expect-fail ", 12);
+		}
 		if (f)
 			fclose(f);
 		if (!tagged) {
 			printf("zoo-check: %s missing or without a '# witness: %s' line\n", path, name);
+			bad = 1;
+		} else if (!expects) {
+			printf("zoo-check: %s has no 'expect-fail' line (what it must fail with)\n", path);
 			bad = 1;
 		}
 	}
@@ -781,6 +998,10 @@ static int cmd_diff(int argc, char **argv)
 	       rc ? ": " : res.oom_stop ? " (" : "", rc || res.oom_stop ? res.reason : "",
 	       !rc && res.oom_stop ? "; the rest not compared)" : "");
 	hvo_ops_free(&s);
+	if (rc == 0 && !res.ops_compared) {
+		fputs("hvo-cli: diff: no op compared: nothing was checked\n", stderr);
+		return 3;
+	}
 	return rc;
 }
 
@@ -799,7 +1020,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			for (int k = 2; k < argc; k++)
+				if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+					fputs(usage_text, stdout);
+					return 0;
+				}
 			return commands[i].fn(argc - 2, argv + 2);
+		}
 	return usage_error("unknown command '%s'", argv[1]);
 }

@@ -32,6 +32,13 @@
  * - The header line "expect setup-error" turns a refused config into the
  *   pass and an accepted one into the failure (unless an op fails first):
  *   the witness form of a check that lives in config validation (B19).
+ * - The header line "expect-fail ID" (ID: I0..I19) says what a witness
+ *   catches: run with its mutant, the run must stop at a violation of that
+ *   invariant.  It changes nothing in a run; replay --expect-fail checks
+ *   it.  Streams without it stay valid; it has no binary form.  A second
+ *   word "sanitizer:FUNC" also accepts a sanitizer report naming FUNC: a
+ *   mutant whose bad host access (B18's read past vmemmap_tails[]) a
+ *   sanitizer build stops before the checker reports.
  */
 #ifndef HVO_FUZZ_OPS_H
 #define HVO_FUZZ_OPS_H
@@ -95,6 +102,8 @@ struct hvo_inject {
 struct hvo_opstream {
 	struct hvo_config config;   /* fail, sync and log hooks unused (NULL) */
 	bool expect_setup_error;    /* header "expect setup-error": the config must be refused */
+	int expect_fail_inv;        /* header "expect-fail I<N>": N, or -1 when absent */
+	char expect_sanitizer[48];  /* "expect-fail I<N> sanitizer:FUNC": FUNC, or "" */
 	struct hvo_fail_policy fail;
 	struct hvo_op *ops;
 	size_t nr_ops, cap_ops;

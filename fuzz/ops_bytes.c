@@ -876,7 +876,7 @@ int hvo_ops_encode_err(const struct hvo_opstream *s, uint8_t **out, size_t *len,
 	*len = 0;
 	if (err && errlen)
 		err[0] = '\0';
-	rc = enc_header(&e);
+	rc = s->expect_fail_inv >= 0 ? enc_err(&e, "'expect-fail' has no binary form") : enc_header(&e);
 	if (!rc && config_orders(&s->config, &e.ord))
 		rc = enc_err(&e, "invalid geometry");
 	if (!rc)

@@ -52,6 +52,7 @@ void hvo_ops_init(struct hvo_opstream *s)
 	s->config.log = NULL;
 	s->config.log_ctx = NULL;
 	s->fail.budget = -1;
+	s->expect_fail_inv = -1;
 }
 
 void hvo_ops_free(struct hvo_opstream *s)
@@ -562,6 +563,25 @@ static int parse_expect_setup(struct pstate *ps, char **t, unsigned n)
 	return 0;
 }
 
+/* "expect-fail I<N>": the invariant a witness fails with under its mutant. */
+static int parse_expect_fail(struct pstate *ps, char **t, unsigned n)
+{
+	uint64_t v;
+
+	const char *f = n == 3 ? t[2] + 10 : "";
+
+	if ((n != 2 && n != 3) || t[1][0] != 'I' || !parse_u64(t[1] + 1, &v) || v > 19 || (t[1][1] == '0' && t[1][2]))
+		return perr(ps, "'expect-fail' takes an invariant ID, I0..I19, and optionally sanitizer:FUNCTION");
+	if (n == 3 && (strncmp(t[2], "sanitizer:", 10) || !*f || strlen(f) >= sizeof(ps->s->expect_sanitizer) ||
+		       strspn(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(f)))
+		return perr(ps, "'expect-fail': the second word must be sanitizer:FUNCTION");
+	if (ps->s->expect_fail_inv >= 0)
+		return perr(ps, "duplicate 'expect-fail' line");
+	ps->s->expect_fail_inv = (int)v;
+	snprintf(ps->s->expect_sanitizer, sizeof(ps->s->expect_sanitizer), "%s", f);
+	return 0;
+}
+
 static int parse_ops_line(struct pstate *ps, char **t, unsigned n)
 {
 	(void)t;
@@ -579,6 +599,7 @@ struct directive {
 static const struct directive header_directives[] = {
 	{ "config", parse_config }, { "node", parse_node }, { "bootmem", parse_bootmem }, { "mutant", parse_mutant },
 	{ "fail", parse_fail }, { "budget", parse_budget }, { "expect", parse_expect_setup },
+	{ "expect-fail", parse_expect_fail },
 	{ "ops", parse_ops_line },
 };
 
@@ -932,6 +953,9 @@ void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, 
 	print_policy(&s->fail, f);
 	if (s->expect_setup_error)
 		fputs("expect setup-error\n", f);
+	if (s->expect_fail_inv >= 0)
+		fprintf(f, "expect-fail I%d%s%s\n", s->expect_fail_inv, s->expect_sanitizer[0] ? " sanitizer:" : "",
+			s->expect_sanitizer);
 	fputs("ops\n", f);
 }
 
@@ -1083,7 +1107,8 @@ static bool op_equal(const struct hvo_opstream *sa, const struct hvo_op *a,
 bool hvo_ops_equal(const struct hvo_opstream *a, const struct hvo_opstream *b)
 {
 	if (!config_equal(&a->config, &b->config) || !policy_equal(&a->fail, &b->fail) || a->nr_ops != b->nr_ops ||
-	    a->expect_setup_error != b->expect_setup_error)
+	    a->expect_setup_error != b->expect_setup_error || a->expect_fail_inv != b->expect_fail_inv ||
+	    strcmp(a->expect_sanitizer, b->expect_sanitizer))
 		return false;
 	for (size_t i = 0; i < a->nr_ops; i++)
 		if (!op_equal(a, &a->ops[i], b, &b->ops[i]))

@@ -2,9 +2,13 @@
 /*
  * sched_cli.c - hvo-sched, the deterministic scheduler's command line:
  *
- *   hvo-sched replay [--mutant NAME]... [--expect-fail] FILE...
+ *   hvo-sched replay [--mutant NAME]... [--expect-fail | --expect ID] FILE...
  *       rerun scenario witnesses with their recorded schedules; PASS/FAIL
- *       per file (with --expect-fail a file passes when the run fails)
+ *       per file.  A run that leaves its recorded schedule (diverged)
+ *       fails.  --expect-fail: a file passes when the run fails with the
+ *       invariant of its 'expect-fail ID' line (--expect ID overrides),
+ *       after exactly the recorded decisions; any other failure (another
+ *       invariant, a crash, the failure on another path) does not count
  *   hvo-sched explore SCENARIO [--cpus N] [--param P] [--mutant NAME]...
  *       [--policy pct|random] [--depth D] [--runs N] [--seed X] [--save FILE]
  *       run seeded schedules until one fails; print (and save) it as a witness
@@ -14,10 +18,13 @@
  *       [--schedule S] [--expect-clean]
  *       replay an hvo-stress op log, one fiber per thread (sched_oplog.h),
  *       under seeded schedules until a run fails, and print the schedule
- *       that replays that failure exactly (--schedule S); --expect-clean:
- *       succeed when no run fails
+ *       that replays that failure exactly (--schedule S); --expect-clean
+ *       is the default rule, accepted for old scripts
  *
- * Exit status: 0 as expected, 1 otherwise, 2 usage error.
+ * Exit status (README "Exit codes"): 0 checked and clean (replay: every
+ * file as expected), 1 a finding (explore found a failing schedule, oplog
+ * reproduced a violation, a replay not as expected), 2 usage, input or
+ * setup error.  "--help" prints the usage, exit 0.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -30,14 +37,18 @@
 #include "sched_oplog.h"
 #include "sched_scen.h"
 
+static const char usage_text[] = "usage: hvo-sched replay [--mutant NAME]... [--expect-fail | --expect ID] FILE...\n"
+	"       hvo-sched explore SCENARIO [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
+	"                         [--depth D] [--runs N] [--seed X] [--save FILE]\n"
+	"       hvo-sched bench [--runs N]\n"
+	"       hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N] [--seed X] [--schedule S]\n"
+	"                       [--expect-clean]\n"
+	"exit: 0 clean (or as expected), 1 a finding (a failing schedule found, a violation reproduced, a replay\n"
+	"      not as expected), 2 usage/input error\n";
+
 static int usage(const char *msg)
 {
-	fprintf(stderr, "hvo-sched: %s\nusage: hvo-sched replay [--mutant NAME]... [--expect-fail] FILE...\n"
-		"       hvo-sched explore SCENARIO [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
-		"                         [--depth D] [--runs N] [--seed X] [--save FILE]\n"
-		"       hvo-sched bench [--runs N]\n"
-		"       hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N] [--seed X] [--schedule S]\n"
-		"                       [--expect-clean]\n", msg);
+	fprintf(stderr, "hvo-sched: %s\n%s", msg, usage_text);
 	return 2;
 }
 
@@ -119,19 +130,82 @@ static int run_child(const struct scen_input *in, const struct sched_cfg *sc, ui
 	return WEXITSTATUS(wst) == res->status ? res->status : 3;
 }
 
+/* The invariant a failure names: "I12 pfn=..." or "oracle: I1: ..." -> "I12" / "I1"; "" if none. */
+static void failure_id(const char *reason, char *id, size_t len)
+{
+	size_t n;
+
+	if (!strncmp(reason, "oracle: ", 8))
+		reason += 8;
+	n = reason[0] == 'I' ? 1 + strspn(reason + 1, "0123456789") : 0;
+	if (n < 2 || n >= len)
+		n = 0;
+	memcpy(id, reason, n);
+	id[n] = '\0';
+}
+
+/* One witness: 0 as expected, 1 not, 2 unreadable or a setup error. */
+static int replay_file(const char *path, uint64_t mutants, bool expect_fail, const char *expect)
+{
+	struct scen_input in;
+	struct scen_result res;
+	struct sched_cfg sc = { .policy = SCHED_REPLAY };
+	char got[16];
+	const char *want, *verdict;
+	int status, rc;
+
+	if (load(path, &in))
+		return 2;
+	want = expect ? expect : in.expect;
+	if (expect_fail && !want[0]) {
+		fprintf(stderr, "hvo-sched: %s: --expect-fail, but no 'expect-fail ID' line and no --expect ID\n", path);
+		return 2;
+	}
+	sc.replay = in.schedule;
+	status = run_child(&in, &sc, mutants, &res);
+	failure_id(res.reason, got, sizeof(got));
+	if (status == 2) {
+		fprintf(stderr, "hvo-sched: %s: setup error: %s\n", path, res.reason);
+		return 2;
+	}
+	if (res.diverged) {
+		verdict = "FAIL";   /* the run is not the one recorded: it shows nothing about the witness */
+		rc = 1;
+	} else if (!expect_fail) {
+		verdict = status == 0 ? "PASS" : "FAIL";
+		rc = status != 0;
+	} else if (status == 1 && !strcmp(got, want) && strcmp(res.schedule, in.schedule)) {
+		/* the expected failure, but not on the recorded path: the run took
+		 * other decisions than the witness records (fewer, or more) */
+		verdict = "FAIL";
+		rc = 1;
+		printf("FAIL %s: the failure came after other decisions than the recorded schedule\n", path);
+	} else if (status == 1 && !strcmp(got, want)) {
+		verdict = "PASS";
+		rc = 0;
+	} else {
+		verdict = status == 0 ? "NOT-CAUGHT" : "WRONG-FAILURE";
+		rc = 1;
+	}
+	printf("%s %s: %s%s", verdict, path,
+	       status == 0 ? "clean" : status == 3 ? "crashed (sanitizer or signal; see above)" : res.reason,
+	       res.diverged ? " (schedule diverged from the recorded one)" : "");
+	if (expect_fail && !res.diverged)
+		printf(" (expected %s%s)", want, rc ? "" : ", as expected");
+	putchar('\n');
+	if (rc)
+		scen_print(&in, res.schedule, mutants, stdout);
+	return rc;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	uint64_t mutants = 0;
 	bool expect_fail = false;
-	int bad = 0, files = 0;
+	const char *expect = NULL;
+	int bad = 0, errors = 0, files = 0;
 
 	for (int i = 0; i < argc; i++) {
-		struct scen_input in;
-		struct scen_result res;
-		struct sched_cfg sc = { .policy = SCHED_REPLAY };
-		bool ok;
-		int status;
-
 		if (!strcmp(argv[i], "--mutant")) {
 			if (!add_mutant(i + 1 < argc ? argv[++i] : NULL, &mutants))
 				return usage("--mutant needs a mutant name (./hvo mutants)");
@@ -141,25 +215,26 @@ static int cmd_replay(int argc, char **argv)
 			expect_fail = true;
 			continue;
 		}
-		files++;
-		if (load(argv[i], &in)) {
-			bad = 1;
+		if (!strcmp(argv[i], "--expect")) {
+			expect = i + 1 < argc ? argv[++i] : "";
+			if (expect[0] != 'I' || !expect[1] || strspn(expect + 1, "0123456789") != strlen(expect + 1) ||
+			    strlen(expect) > 4)
+				return usage("--expect needs an invariant ID (I12)");
+			expect_fail = true;
 			continue;
 		}
-		sc.replay = in.schedule;
-		status = run_child(&in, &sc, mutants, &res);
-		ok = expect_fail ? status != 0 && status != 2 : status == 0;
-		printf("%s %s: %s%s\n", ok ? "PASS" : "FAIL", argv[i],
-		       status == 0 ? "clean" : status == 3 ? "crashed (sanitizer or signal; see above)" : res.reason,
-		       res.diverged ? " (schedule diverged)" : "");
-		if (!ok) {
-			bad = 1;
-			scen_print(&in, res.schedule, mutants, stdout);
+		if (argv[i][0] == '-')
+			return usage("replay: unknown option");
+		files++;
+		switch (replay_file(argv[i], mutants, expect_fail, expect)) {
+		case 0: break;
+		case 1: bad++; break;
+		default: errors++; break;
 		}
 	}
 	if (!files)
 		return usage("replay: no file");
-	return bad;
+	return errors ? 2 : bad ? 1 : 0;
 }
 
 struct explore_opts {
@@ -260,10 +335,10 @@ static int cmd_explore(int argc, char **argv)
 			scen_print(&o.in, res.schedule, 0, f);
 			fclose(f);
 		}
-		return reuse_end(&keep, 0);
+		return reuse_end(&keep, 1);  /* a finding */
 	}
 	printf("explore: no failing schedule in %" PRIu64 " runs\n", o.runs);
-	return reuse_end(&keep, 1);
+	return reuse_end(&keep, 0);
 }
 
 static double now(void)
@@ -318,6 +393,17 @@ static int cmd_bench(int argc, char **argv)
 	return reuse_end(&keep, 0);
 }
 
+/* A witness log's expect-fail line against the violation its replay found. */
+static void print_oplog_expect(const struct oplog *log, const char *reason)
+{
+	char got[16];
+
+	if (!log->expect[0])
+		return;
+	failure_id(reason, got, sizeof(got));
+	printf("expect-fail %s: %s\n", log->expect, strcmp(got, log->expect) ? "NOT as expected" : "as expected");
+}
+
 static int cmd_oplog(int argc, char **argv)
 {
 	static struct oplog log;
@@ -325,7 +411,6 @@ static int cmd_oplog(int argc, char **argv)
 	const char *fixed = NULL;
 	uint64_t runs = 10000, seed = 1, depth = 3;
 	enum sched_policy policy = SCHED_PCT;
-	bool expect_clean = false;
 	size_t len;
 	uint8_t *buf;
 	unsigned k;
@@ -337,7 +422,7 @@ static int cmd_oplog(int argc, char **argv)
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--expect-clean"))
-			expect_clean = true;
+			;  /* the default rule: 0 clean, 1 a violation */
 		else if (!strcmp(a, "--policy") && val && (!strcmp(val, "pct") || !strcmp(val, "random")) && ++i)
 			policy = !strcmp(val, "pct") ? SCHED_PCT : SCHED_RANDOM;
 		else if (!strcmp(a, "--runs") && parse_u64(val, &runs) && ++i) {
@@ -370,7 +455,9 @@ static int cmd_oplog(int argc, char **argv)
 
 		rc = oplog_run(&log, &sc, reason, sizeof(reason), sched_str, sizeof(sched_str));
 		printf("%s: %s\n", rc == 0 ? "clean" : rc == 1 ? "VIOLATION" : "setup error", rc ? reason : argv[0]);
-		return expect_clean ? rc != 0 : rc != 1;
+		if (rc == 1)
+			print_oplog_expect(&log, reason);
+		return rc == 0 || rc == 1 ? rc : 2;
 	}
 	{	/* PCT's k: the steps of a run without preemption (as in explore) */
 		struct sched_cfg probe = { .policy = SCHED_REPLAY };
@@ -389,14 +476,20 @@ static int cmd_oplog(int argc, char **argv)
 			continue;
 		printf("reproduced after %" PRIu64 " runs (seed %" PRIu64 "): %s\n", run + 1, seed + run, reason);
 		printf("deterministic witness: hvo-sched oplog %s --schedule %s\n", argv[0], sched_str);
-		return expect_clean;
+		print_oplog_expect(&log, reason);
+		return 1;  /* a finding */
 	}
 	printf("not reproduced in %" PRIu64 " runs (%s)\n", runs, policy == SCHED_PCT ? "pct" : "random");
-	return !expect_clean;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || (i == 1 && !strcmp(argv[i], "help"))) {
+			fputs(usage_text, stdout);
+			return 0;
+		}
 	if (argc < 2)
 		return usage("no command");
 	if (!strcmp(argv[1], "replay"))

@@ -55,6 +55,9 @@ int oplog_parse(const char *text, struct oplog *log, char *err, size_t errlen)
 			log->storm = !strcmp(w[1], "tail-storm");
 		} else if (n == 2 && !strcmp(w[0], "gen") && (!strcmp(w[1], "g1") || !strcmp(w[1], "g2"))) {
 			log->gen = w[1][1] == '1' ? HVO_G1 : HVO_G2;
+		} else if (n == 2 && !strcmp(w[0], "expect-fail") && w[1][0] == 'I' && w[1][1] &&
+			   strspn(w[1] + 1, "0123456789") == strlen(w[1] + 1) && strlen(w[1]) < sizeof(log->expect)) {
+			snprintf(log->expect, sizeof(log->expect), "%s", w[1]);
 		} else if (n == 2 && !strcmp(w[0], "mutant") && hvo_mutant_by_name(w[1]) >= 0) {
 			log->mutants |= 1ull << hvo_mutant_by_name(w[1]);
 		} else if (n == 5 && !strcmp(w[0], "folio")) {

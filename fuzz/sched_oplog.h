@@ -42,6 +42,7 @@ struct oplog {
 	bool storm;                   /* tail-storm: every folio optimized, one shared tail at the end */
 	enum hvo_gen gen;
 	uint64_t mutants;
+	char expect[16];              /* "expect-fail I<N>" (a witness log): what its replay fails with; "" none */
 	unsigned nr_folios, nr_threads;
 	struct { int32_t id; unsigned order, node; int zone; } folio[OPLOG_MAX_FOLIOS];
 	unsigned nr_ops[SCHED_MAX_CPUS];

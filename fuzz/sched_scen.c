@@ -405,6 +405,13 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 			in->param = (unsigned)strtoul(val, NULL, 10);
 		} else if (!strcmp(word, "schedule")) {
 			snprintf(in->schedule, sizeof(in->schedule), "%s", val);
+		} else if (!strcmp(word, "expect-fail")) {
+			if (val[0] != 'I' || !val[1] || strspn(val + 1, "0123456789") != strlen(val + 1) ||
+			    strlen(val) >= sizeof(in->expect)) {
+				snprintf(err, errlen, "line %u: 'expect-fail' takes an invariant ID (I12)", lineno);
+				return -1;
+			}
+			snprintf(in->expect, sizeof(in->expect), "%s", val);
 		} else {
 			snprintf(err, errlen, "line %u: unknown key '%s'", lineno, word);
 			return -1;
@@ -426,6 +433,9 @@ void scen_print(const struct scen_input *in, const char *schedule, uint64_t muta
 				fprintf(f, " %s", hvo_mutant_info(i)->name);
 		fputc('\n', f);
 	}
-	fprintf(f, "hvo-sched 1\nscenario %s\ncpus %u\nparam %u\nschedule %s\n", scen_name(in->scen), in->ncpus,
+	fprintf(f, "hvo-sched 1\n");
+	if (in->expect[0])
+		fprintf(f, "expect-fail %s\n", in->expect);
+	fprintf(f, "scenario %s\ncpus %u\nparam %u\nschedule %s\n", scen_name(in->scen), in->ncpus,
 		in->param, schedule);
 }

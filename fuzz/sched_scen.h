@@ -37,6 +37,7 @@ struct scen_input {
 	unsigned ncpus;     /* 2..SCHED_MAX_CPUS */
 	unsigned param;     /* scenario knob (optimize_race: order 9 or the next, walk, reprep: rounds) */
 	char schedule[4096];
+	char expect[16];    /* "expect-fail I<N>": what a witness fails with under its mutant; "" none */
 };
 
 struct scen_result {

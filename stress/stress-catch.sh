@@ -92,7 +92,12 @@ while IFS=$'\t' read -r id kind _; do
 	read -r rc secs line <<<"$(run "$v" $sc --mutant "$id")"
 	# shellcheck disable=SC2086
 	read -r crc _ cline <<<"$(run "$v" $sc)"
-	caught=no; [ "$rc" != 0 ] && caught=yes
+	# a catch is a checker violation (exit 1) or a sanitizer report (TSan's
+	# exit 66); a usage error (2), a run that checked nothing (3) or a crash
+	# of another kind is not one
+	caught=no
+	case "$rc:$line" in 1:VIOLATION*|66:*ThreadSanitizer*|*:*AddressSanitizer*) caught=yes ;; esac
+	[ "$caught" = yes ] || [ "$rc" = 0 ] || line="not a catch (exit $rc): $line"
 	clean=yes; [ "$crc" = 0 ] || { clean="**no**: $cline"; fails=$((fails + 1)); }
 	[ "$caught" = yes ] || fails=$((fails + 1))
 	echo "| $id | $v | $sc | $caught | $secs | ${line:-} | $clean |" >>"$out"

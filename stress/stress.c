@@ -40,6 +40,7 @@
  */
 #define _GNU_SOURCE  /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -383,10 +384,13 @@ static void churn_end(struct stress *st)
 
 /* ------------------------------------------------------------ the run */
 
+#define USAGE "usage: hvo-stress [tail-storm|churn|dax-churn|gather] [--threads N] [--time S | --ops N] " \
+	"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n" \
+	"exit: 0 clean, 1 a violation, 2 usage or setup error, 3 nothing was checked (no op ran), 130 interrupted\n"
+
 static int usage(const char *msg)
 {
-	fprintf(stderr, "hvo-stress: %s\nusage: hvo-stress [tail-storm|churn|dax-churn|gather] [--threads N] [--time S | --ops N] "
-		"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n", msg);
+	fprintf(stderr, "hvo-stress: %s\n" USAGE, msg);
 	return 2;
 }
 
@@ -411,6 +415,10 @@ static int parse(int argc, char **argv, struct opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(USAGE, stdout);
+			return -1;
+		}
 		if (a[0] != '-') {
 			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn") && strcmp(a, "gather"))
 				return usage("unknown scenario (tail-storm, churn, dax-churn, gather)");
@@ -474,8 +482,40 @@ static uint64_t total_views(const struct stress *st)
 
 static void report_path(const struct stress *st, const char *ext, char *path, size_t len)
 {
-	snprintf(path, len, "%s/stress-%s-g%d-%" PRIu64 ".%s", st->o.reports, st->o.scenario, (int)st->o.gen,
-		 st->o.seed, ext);
+	snprintf(path, len, "%s.%s", st->report_base, ext);
+}
+
+/* Reserve this run's report names before it starts: the first free
+ * REPORTS/stress-SCEN-gG-SEED-N.txt, created exclusively, so two runs (the
+ * same seed, or at once) never overwrite each other's reports, and a
+ * folder that cannot be written is an error before any work.  0 or -1. */
+static int reserve_reports(struct stress *st)
+{
+	char path[4200];
+
+	if (mkdir(st->o.reports, 0777) && errno != EEXIST) {
+		fprintf(stderr, "hvo-stress: cannot create the reports folder %s: %s\n", st->o.reports, strerror(errno));
+		return -1;
+	}
+	for (unsigned n = 1; n < 100000; n++) {
+		int fd;
+
+		snprintf(st->report_base, sizeof(st->report_base), "%s/stress-%s-g%d-%" PRIu64 "-%u", st->o.reports,
+			 st->o.scenario, (int)st->o.gen, st->o.seed, n);
+		snprintf(path, sizeof(path), "%s.txt", st->report_base);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (errno != EEXIST) {
+			fprintf(stderr, "hvo-stress: cannot write reports in %s: %s: %s\n", st->o.reports, path,
+				strerror(errno));
+			return -1;
+		}
+	}
+	fprintf(stderr, "hvo-stress: no free report name in %s\n", st->o.reports);
+	return -1;
 }
 
 static bool replayable(const struct stress *st)
@@ -504,7 +544,7 @@ static void print_failure(const struct stress *st, FILE *f)
 /* The op logs as one file hvo-sched oplog replays (fuzz/sched_oplog.h has
  * the format): the machine, the folios in allocation order, and each
  * thread's last ops, one fiber per thread. */
-static void write_oplog(const struct stress *st)
+static void write_oplog(struct stress *st)
 {
 	char path[4096], tmp[4200];
 	FILE *f;
@@ -514,8 +554,11 @@ static void write_oplog(const struct stress *st)
 	report_path(st, "oplog", path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
-	if (!f)
+	if (!f) {
+		fprintf(stderr, "hvo-stress: cannot write %s: %s\n", tmp, strerror(errno));
+		st->report_error = true;
 		return;
+	}
 	fprintf(f, "hvo-oplog 1\n# hvo-stress %s --threads %u --seed %" PRIu64 ": %s\nscenario %s\ngen g%d\n",
 		st->o.scenario, st->o.threads, st->o.seed, st->fail[0] ? st->fail : "pass", st->o.scenario,
 		(int)st->o.gen);
@@ -541,25 +584,28 @@ static void write_oplog(const struct stress *st)
 			fprintf(f, "op %s %d 0x%" PRIx64 " %d\n", l->op[k % LOG_LEN], l->folio[k % LOG_LEN],
 				l->idx[k % LOG_LEN], l->rc[k % LOG_LEN]);
 	}
-	if (fclose(f) == 0)
-		rename(tmp, path);
-	else
+	if (fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "hvo-stress: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
+		st->report_error = true;
+	}
 }
 
 /* Write through a temp file and rename: a report is whole or absent. */
-static void write_report(const struct stress *st, double secs, const char *ext)
+static void write_report(struct stress *st, double secs, const char *ext)
 {
 	char path[4096], tmp[4200];
 	FILE *f;
 	uint64_t ops = total_ops(st);
 
-	mkdir(st->o.reports, 0777);
 	report_path(st, ext, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
-	if (!f)
+	if (!f) {
+		fprintf(stderr, "hvo-stress: cannot write %s: %s\n", tmp, strerror(errno));
+		st->report_error = true;
 		return;
+	}
 	if (!strcmp(ext, "json")) {
 		fprintf(f, "{\"scenario\":\"%s\",\"gen\":%d,\"threads\":%u,\"walkers\":%u,\"seed\":%" PRIu64 ",\"seconds\":%.3f,"
 			"\"ops\":%" PRIu64 ",\"ops_per_s\":%.0f,\"walker_views\":%" PRIu64 ",\"epochs\":%" PRIu64
@@ -578,13 +624,14 @@ static void write_report(const struct stress *st, double secs, const char *ext)
 		else
 			fprintf(f, "result: pass\n");
 	}
-	if (fclose(f) == 0)
-		rename(tmp, path);
-	else
+	if (fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "hvo-stress: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
+		st->report_error = true;
+	}
 }
 
-static void write_reports(const struct stress *st, double secs)
+static void write_reports(struct stress *st, double secs)
 {
 	write_report(st, secs, "json");
 	write_report(st, secs, "txt");
@@ -630,15 +677,19 @@ static bool should_stop(struct stress *st, double t0, double *last)
 int main(int argc, char **argv)
 {
 	struct stress st = { 0 };
-	bool storm;
+	bool storm, setup_failed = false, no_work = false;
 	double t0, last, secs;
 	int rc = parse(argc, argv, &st.o);
 	bool dax = !strcmp(st.o.scenario, "dax-churn"), gather = !strcmp(st.o.scenario, "gather");
 	pthread_rwlockattr_t ra;
 
 	if (rc)
-		return rc;
+		return rc < 0 ? 0 : rc;  /* -1: --help */
+	if (reserve_reports(&st))
+		return 2;
 	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+	signal(SIGHUP, on_sigint);
 	storm = !strcmp(st.o.scenario, "tail-storm") || gather;  /* epochs of a fresh machine */
 	st.nw = st.o.threads;
 	st.w = aligned_alloc(_Alignof(struct worker), st.nw * sizeof(*st.w));
@@ -658,6 +709,7 @@ int main(int argc, char **argv)
 	if (gather ? gather_setup(&st) : !storm && (dax ? dax_setup(&st) : churn_setup(&st))) {
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		st.nw = 0;
+		setup_failed = true;
 	}
 	for (unsigned i = 0; i < st.nw; i++) {
 		st.w[i] = (struct worker){ .st = &st, .idx = i, .walker = i >= st.nw - st.o.walkers,
@@ -701,9 +753,12 @@ int main(int argc, char **argv)
 	secs = now() - t0;
 	if (!storm && st.m && !st.fail[0] && !interrupted)
 		(dax ? dax_end : churn_end)(&st);
-	if (!st.fail[0] && !interrupted && (total_ops(&st) == 0 || (st.o.walkers && total_views(&st) == 0)))
-		failf(&st, "the run did no work (%" PRIu64 " ops, %" PRIu64 " walker views): nothing was tested",
-		      total_ops(&st), total_views(&st));
+	if (!st.fail[0] && !interrupted && !setup_failed &&
+	    (total_ops(&st) == 0 || (st.o.walkers && total_views(&st) == 0))) {
+		fprintf(stderr, "hvo-stress: the run did no work (%" PRIu64 " ops, %" PRIu64 " walker views): nothing was "
+			"checked\n", total_ops(&st), total_views(&st));
+		no_work = true;
+	}
 #ifdef STRESS_SANITIZED
 	dying = NULL;  /* from here the normal path writes them */
 #endif
@@ -718,5 +773,17 @@ int main(int argc, char **argv)
 	tsync_destroy(&st.sync);
 	pthread_rwlock_destroy(&st.quiesce);
 	free(st.w);
-	return st.fail[0] ? 1 : 0;
+	if (setup_failed && !st.fail[0]) {
+		fprintf(stderr, "hvo-stress: %s: the machine could not be set up\n", st.o.scenario);
+		return 2;
+	}
+	if (st.fail[0])
+		return 1;
+	if (st.report_error)
+		return 2;
+	if (interrupted) {
+		fprintf(stderr, "hvo-stress: interrupted after %.1f s; the reports say so\n", secs);
+		return 130;
+	}
+	return no_work ? 3 : 0;
 }

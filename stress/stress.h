@@ -31,6 +31,8 @@ struct opts {
 struct worker;
 struct stress {
 	struct opts o;
+	char report_base[3968];      /* REPORTS/stress-SCEN-gG-SEED-N: this run's reports, reserved at start */
+	bool report_error;           /* a report could not be written */
 	struct tsync sync;
 	struct hvo_machine *m;
 	pthread_barrier_t start, done;
