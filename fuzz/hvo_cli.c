@@ -856,7 +856,11 @@ static int cmd_zoo_check(int argc, char **argv)
 			printf("zoo-check: '%s' is not a mutant\n", argv[a]);
 			bad = 1;
 		}
-	printf("zoo-check: %d mutants, %s\n", HVO_NR_MUTANTS, bad ? "INCOMPLETE" : "every one has a witness");
+	int nr = 0;
+
+	for (int i = 0; i < HVO_NR_MUTANTS; i++)
+		nr += !hvo_mutant_info(i)->variant;
+	printf("zoo-check: %d mutants (variants aside), %s\n", nr, bad ? "INCOMPLETE" : "every one has a witness");
 	return bad;
 }
 
