@@ -219,34 +219,29 @@ static int cmd_geometry(int argc, char **argv)
 
 /* ------------------------------------------------------------ mutants */
 
-static int cmd_mutants(int argc, char **argv)
+/* The catalogue, mutants (bugs: name, seq|conc, description) or variants
+ * (named kernel revisions the baseline differs from, switched on like a
+ * mutant with --mutant NAME and held against the real trees by the kernel
+ * lane's lockstep, ./hvo kernel diff --variant NAME: name, description). */
+static int list_catalogue(const char *verb, bool variants, int argc, char **argv)
 {
 	if (argc)
-		return usage_error("mutants: unexpected argument '%s'", argv[0]);
+		return usage_error("%s: unexpected argument '%s'", verb, argv[0]);
 	for (int i = 0; i < HVO_NR_MUTANTS; i++) {
 		const struct hvo_mutant_info *mi = hvo_mutant_info(i);
 
-		if (!mi->variant)
+		if (mi->variant != variants)
+			continue;
+		if (variants)
+			printf("%s\t%s\n", mi->name, mi->desc);
+		else
 			printf("%s\t%s\t%s\n", mi->name, mi->concurrent ? "conc" : "seq", mi->desc);
 	}
 	return 0;
 }
 
-/* Variants: named kernel revisions the baseline differs from, switched on
- * like a mutant (--mutant NAME) and held against the real trees by the
- * kernel lane's lockstep (./hvo kernel diff --variant NAME). */
-static int cmd_variants(int argc, char **argv)
-{
-	if (argc)
-		return usage_error("variants: unexpected argument '%s'", argv[0]);
-	for (int i = 0; i < HVO_NR_MUTANTS; i++) {
-		const struct hvo_mutant_info *mi = hvo_mutant_info(i);
-
-		if (mi->variant)
-			printf("%s\t%s\n", mi->name, mi->desc);
-	}
-	return 0;
-}
+static int cmd_mutants(int argc, char **argv) { return list_catalogue("mutants", false, argc, argv); }
+static int cmd_variants(int argc, char **argv) { return list_catalogue("variants", true, argc, argv); }
 
 /* ------------------------------------------------------------ run */
 
