@@ -46,9 +46,6 @@ int ka_boot(bool big, char *err, size_t errlen)
 #ifdef HVO_K_MEMMAP_ACCT
 	ka.has_memmap_acct = true;
 #endif
-#ifdef HVO_K_BATCH_API
-	ka.has_batch = true;
-#endif
 	if (kmach_create(&l, err, errlen))
 		return -1;
 	atomic_set(&hugetlb_optimize_vmemmap_key.enabled, 0);
@@ -113,6 +110,19 @@ static unsigned long nodezone_flags(void)
 	return (0UL << KG_NODE_SHIFT) | (KG_ZONE_NORMAL << KG_ZONE_SHIFT);
 }
 
+/* The words a plain tail and a free page share: node/zone flags, the
+ * mapping given, index and private 0, _mapcount -1, _refcount 0. */
+static void set_page_words(struct page *p, void *mapping)
+{
+	p->flags = nodezone_flags();
+	p->mapping = mapping;
+	p->index = 0;
+	p->private = 0;
+	atomic_set(&p->_mapcount, -1);
+	atomic_set(&p->_refcount, 0);
+	p->memcg_data = 0;
+}
+
 /* prep_compound_page / prep_compound_gigantic_folio + init_new_hugetlb_folio
  * of the tree: head typed hugetlb, frozen (refcount 0) in the pool; tails
  * with compound_head = head | 1 and TAIL_MAPPING. */
@@ -125,13 +135,7 @@ static void prep_folio(uint64_t pfn, unsigned order)
 	for (unsigned long i = 1; i < n; i++) {
 		struct page *p = head + i;
 
-		p->flags = nodezone_flags();
-		p->mapping = TAIL_MAPPING;
-		p->index = 0;
-		p->private = 0;
-		atomic_set(&p->_mapcount, -1);
-		atomic_set(&p->_refcount, 0);
-		p->memcg_data = 0;
+		set_page_words(p, TAIL_MAPPING);
 		WRITE_ONCE(p->compound_head, (unsigned long)head | 1);
 	}
 	head->flags = nodezone_flags() | BIT(PG_head);
@@ -168,19 +172,15 @@ static void prep_folio(uint64_t pfn, unsigned order)
 #endif
 }
 
-int ka_alloc(unsigned order, struct kfolio **out, void (*before_optimize)(const struct kfolio *))
+/* only_alloc_fresh_hugetlb_folio and its prep: a new folio, not optimized. */
+static int alloc_prepped(unsigned order, struct kfolio **out)
 {
-	struct hstate *h = ka_hstate(order);
 	int64_t pfn;
 
 	*out = NULL;
-	if (!h)
+	if (!ka_hstate(order))
 		return -EINVAL;
-	if (ka.nr_folios == KA_MAX_FOLIOS)
-		return -ENOMEM;
-	kmach.site_calls[KS_HUGETLB_FOLIO]++;
-	kmach.calls++;
-	if (kmach.fail && kmach.fail(kmach.fail_ctx, KS_HUGETLB_FOLIO, kmach.site_calls[KS_HUGETLB_FOLIO], kmach.calls))
+	if (ka.nr_folios == KA_MAX_FOLIOS || kmach_should_fail(KS_HUGETLB_FOLIO))
 		return -ENOMEM;
 	pfn = kmach_alloc_huge(order);
 	if (pfn < 0)
@@ -190,14 +190,21 @@ int ka_alloc(unsigned order, struct kfolio **out, void (*before_optimize)(const 
 	*f = (struct kfolio){ .id = (int32_t)ka.nr_folios, .pfn = (uint64_t)pfn, .order = order, .live = true };
 	ka.nr_folios++;
 	*out = f;
+	return 0;
+}
+
+int ka_alloc(unsigned order, struct kfolio **out, void (*before_optimize)(const struct kfolio *))
+{
+	int rc = alloc_prepped(order, out);
+
+	if (rc)
+		return rc;
 	if (before_optimize)
-		before_optimize(f);
-	if (ka.no_optimize)
-		return 0;
+		before_optimize(*out);
 	/* alloc_fresh_hugetlb_folio: the single entry point (6.12
 	 * hugetlb_vmemmap_optimize_folio, 6.1 prep_new_huge_page's
 	 * hugetlb_vmemmap_optimize); the pool's bulk growth is alloc_batch */
-	return ka_optimize(f);
+	return ka_optimize(*out);
 }
 
 int ka_alloc_batch(unsigned order, unsigned n)
@@ -205,20 +212,9 @@ int ka_alloc_batch(unsigned order, unsigned n)
 	struct kfolio *fs[16];
 	unsigned got = 0;
 
-	for (unsigned i = 0; i < n && i < 16; i++) {
-		struct kfolio *f;
-		bool opt = ka.has_batch;
-
-		/* allocate and prep only; the batch below optimizes */
-		ka.has_batch = false;
-		ka.no_optimize = true;
-		int rc = ka_alloc(order, &f, NULL);
-		ka.no_optimize = false;
-		ka.has_batch = opt;
-		if (rc || !f)
-			break;
-		fs[got++] = f;
-	}
+	/* alloc_pool_huge_folios: allocate and prep, then one batch */
+	while (got < n && got < 16 && alloc_prepped(order, &fs[got]) == 0)
+		got++;
 	if (got)
 		ka_optimize_batch(fs, got);
 	return (int)got;
@@ -394,15 +390,9 @@ int ka_free(struct kfolio *f)
 	for (unsigned long i = 0; i < n; i++) {
 		struct page *p = head + i;
 
-		p->flags = nodezone_flags();
+		set_page_words(p, NULL);
 		p->compound_head = 0;
 		p->__pad_prev = 0;
-		p->mapping = NULL;
-		p->index = 0;
-		p->private = 0;
-		atomic_set(&p->_mapcount, -1);
-		atomic_set(&p->_refcount, 0);
-		p->memcg_data = 0;
 	}
 	kmach_free_huge(f->pfn, f->order);
 	f->live = false;

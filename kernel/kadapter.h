@@ -26,8 +26,6 @@ struct kadapter {
 	struct kfolio folios[KA_MAX_FOLIOS];
 	unsigned nr_folios;       /* slots used (ids are never reused) */
 	bool has_memmap_acct;     /* the tree has NR_MEMMAP_PAGES */
-	bool has_batch;           /* the tree has hugetlb_vmemmap_optimize_folios */
-	bool no_optimize;         /* ka_alloc_batch: prep only */
 	void (*after_restore)(void); /* ka_free: between the restore and the free to buddy */
 	const char *tree_api;     /* "folio (6.12)" or "page (6.1)" */
 };

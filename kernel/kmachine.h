@@ -118,6 +118,10 @@ void kmach_keep_host(bool keep);
 /* Record a finding; one per ID (the first), at most KMACH_MAX_FINDINGS. */
 void kmach_report(const char *id, uint64_t pfn, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* One call at an allocation site: counted, and true if the failure rules
+ * say it fails (kmach.fail). */
+bool kmach_should_fail(int site);
+
 /* HugeTLB folio frames (the adapter's): an aligned free range, or -1. */
 int64_t kmach_alloc_huge(unsigned order);
 void kmach_free_huge(uint64_t pfn, unsigned order);

@@ -4,6 +4,7 @@
  * and the file, drive every op through the adapter, the oracle after each,
  * stop at the first op that produced a finding.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,10 +32,15 @@ static bool needs_big(const struct hvo_opstream *s)
 }
 
 /* The lane's refusals: one clear line, status 2. */
-static int refuse(struct krun_result *res, const char *fmt, const char *what)
+static int refuse(struct krun_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(struct krun_result *res, const char *fmt, ...)
 {
+	va_list ap;
+
 	res->status = 2;
-	snprintf(res->reason, sizeof(res->reason), fmt, what);
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
 	return 2;
 }
 
@@ -60,13 +66,13 @@ int krun_setup(const struct hvo_opstream *s, struct krun_result *res, FILE *log)
 	memset(res, 0, sizeof(*res));
 	res->fail_op = SIZE_MAX;
 	if (s->config.page_shift != 12)
-		return refuse(res, "unsupported page size: the kernel lane builds 4 KiB pages only (config page_shift=%s)",
-			      s->config.page_shift == 14 ? "14" : "16");
+		return refuse(res, "unsupported page size: the kernel lane builds 4 KiB pages only (config page_shift=%u)",
+			      s->config.page_shift);
 	if (s->config.struct_page_size != 64)
-		return refuse(res, "unsupported struct page size: the kernel lane builds the 64-byte struct page only%s",
-			      "");
+		return refuse(res, "unsupported struct page size: the kernel lane builds the 64-byte struct page only "
+			      "(config struct_page_size=%u)", s->config.struct_page_size);
 	if (s->expect_setup_error)
-		return refuse(res, "%s", "the stream expects a setup error of the model; the kernel lane has no such config");
+		return refuse(res, "the stream expects a setup error of the model; the kernel lane has no such config");
 	if (ka_boot(needs_big(s), err, sizeof(err)))
 		return refuse(res, "machine: %s", err);
 	kcheck_reset(ka.tree_api[0] == 'f' ? 4 : 3);
@@ -113,25 +119,18 @@ bool krun_step(size_t i, bool *skipped_out, int64_t *rc_out)
 	}
 	switch (op->kind) {
 	case HVO_OP_ALLOC:
+	case HVO_OP_ALLOC_BATCH:
+		/* node 0 and ZONE_NORMAL are the machine's only ones */
 		if (op->node != 0 || (op->zone != -1 && op->zone != 1) || !ka_hstate(op->order)) {
 			skipped = true;
-			break;
+		} else if (op->kind == HVO_OP_ALLOC) {
+			kop = KC_OPTIMIZE;
+			rc = ka_alloc(op->order, &f, kcheck_before);
+		} else {
+			/* alloc_pool_huge_folios: allocate, then one batch */
+			rc = ka_alloc_batch(op->order, op->n < HVO_OPS_MAX_BATCH ? op->n : HVO_OPS_MAX_BATCH);
 		}
-		kop = KC_OPTIMIZE;
-		rc = ka_alloc(op->order, &f, kcheck_before);
 		break;
-	case HVO_OP_ALLOC_BATCH: {
-		unsigned n = 0;
-
-		if (op->node != 0 || (op->zone != -1 && op->zone != 1) || !ka_hstate(op->order)) {
-			skipped = true;
-			break;
-		}
-		/* alloc_pool_huge_folios: allocate, then one batch */
-		(void)n;
-		rc = ka_alloc_batch(op->order, op->n < HVO_OPS_MAX_BATCH ? op->n : HVO_OPS_MAX_BATCH);
-		break;
-	}
 	case HVO_OP_OPTIMIZE:
 	case HVO_OP_RESTORE:
 	case HVO_OP_FREE:

@@ -314,7 +314,7 @@ again:
 
 /* ------------------------------------------------- allocator [machine] */
 
-static bool inject_fail(int site)
+bool kmach_should_fail(int site)
 {
 	uint64_t sc = ++kmach.site_calls[site], c = ++kmach.calls;
 
@@ -323,7 +323,7 @@ static bool inject_fail(int site)
 
 static struct page *alloc_frame(int site)
 {
-	if (inject_fail(site) || kmach.nr_free == 0)
+	if (kmach_should_fail(site) || kmach.nr_free == 0)
 		return NULL;
 	uint64_t pfn = kmach.freelist[--kmach.nr_free];
 	struct page *p = pfn_to_page(pfn);

@@ -154,30 +154,50 @@ def solve(dm, grows, ranges):
     return None
 
 
+class PoolBook:
+    """How many folios of each order (9: 2 MiB, 18: 1 GiB) in the pools are
+    optimized and how many plain, op by op, shared by the two memmap checks.
+    step() gives an op's pool changes, whether HVO was on for it, and per
+    order the range of optimized folios a shrink can have removed; commit()
+    books what the check decided the shrink removed (None: as many
+    optimized ones as possible, to resynchronise after a finding)."""
+
+    def __init__(self):
+        self.opt = {9: 0, 18: 0}
+        self.plain = {9: 0, 18: 0}
+
+    def step(self, prev, r):
+        d = {9: r["h2m"] - prev["h2m"], 18: r["h1g"] - prev["h1g"]}
+        hvo = r["hvo"] == 1 if r["kind"] != "reset" else prev["hvo"] == 1
+        ranges = []
+        for o in (9, 18):
+            k = -d[o]
+            ranges.append((max(0, k - self.plain[o]), min(k, self.opt[o])) if k > 0 else (0, 0))
+        return d, hvo, ranges
+
+    def commit(self, d, hvo, removed=None):
+        for i, o in enumerate((9, 18)):
+            if d[o] > 0:
+                (self.opt if hvo else self.plain)[o] += d[o]
+            elif d[o] < 0:
+                k = -d[o]
+                rr = min(k, self.opt[o]) if removed is None else removed[i]
+                self.opt[o] -= rr
+                self.plain[o] = max(0, self.plain[o] - (k - rr))
+
+
 def check_memmap(s):
     recs = [r for r in s.records if r["memmap"] >= 0 and r["memmap_boot"] >= 0]
     if len(recs) != len(s.records) or not recs:
         check_free_arith(s)
         return
-    opt = {9: 0, 18: 0}
-    plain = {9: 0, 18: 0}
+    book = PoolBook()
     checked = 0
     for prev, r in zip(recs, recs[1:]):
-        d = {9: r["h2m"] - prev["h2m"], 18: r["h1g"] - prev["h1g"]}
+        d, hvo, ranges = book.step(prev, r)
         dm = (r["memmap"] + r["memmap_boot"]) - (prev["memmap"] + prev["memmap_boot"])
-        hvo = r["hvo"] == 1 if r["kind"] != "reset" else prev["hvo"] == 1
-        grows, ranges, gain = 0, [], {}
-        for o in (9, 18):
-            if d[o] > 0:
-                gain[o] = d[o]
-                if hvo:
-                    grows -= PER_FOLIO[o] * d[o]
-                ranges.append((0, 0))
-            elif d[o] < 0:
-                k = -d[o]
-                ranges.append((max(0, k - plain[o]), min(k, opt[o])))
-            else:
-                ranges.append((0, 0))
+        # growth: HVO frees 7 / 4095 vmemmap pages per new folio when on
+        grows = sum(-PER_FOLIO[o] * d[o] for o in (9, 18) if d[o] > 0 and hvo)
         # demote: the 2 MiB pages appear with the 1 GiB page gone, optimized when HVO is on
         sol = solve(dm, grows, ranges)
         if sol is None:
@@ -186,23 +206,10 @@ def check_memmap(s):
             s.findings.append(("memmap", where(r),
                                f"nr_memmap_pages+nr_memmap_boot_pages moved by {dm:+d}, expected {exp} "
                                f"(2 MiB pool {d[9]:+d}, 1 GiB pool {d[18]:+d}, hvo={int(hvo)})"))
-            # resynchronise on the pool sizes: assume what HVO would have done
-            for o in (9, 18):
-                if d[o] > 0:
-                    (opt if hvo else plain)[o] += d[o]
-                elif d[o] < 0:
-                    k = -d[o]
-                    take = min(k, opt[o])
-                    opt[o] -= take
-                    plain[o] = max(0, plain[o] - (k - take))
+            book.commit(d, hvo)   # resynchronise on the pool sizes: assume what HVO would have done
             continue
         checked += 1
-        for o, rr in zip((9, 18), sol):
-            if d[o] > 0:
-                (opt if hvo else plain)[o] += d[o]
-            elif d[o] < 0:
-                opt[o] -= rr
-                plain[o] -= (-d[o]) - rr
+        book.commit(d, hvo, sol)
     s.notes.append(f"memmap check: {checked} op transitions agreed with 7 per 2 MiB / 4095 per 1 GiB folio")
 
 
@@ -217,25 +224,12 @@ def check_free_arith(s):
     noise).  One 2 MiB folio's 28 kB is inside that tolerance, so the check is
     exact only for batches; a grossly wrong restore or a leak shows."""
     recs = [r for r in s.records if r["memfree"] >= 0]
-    opt = {9: 0, 18: 0}
-    plain = {9: 0, 18: 0}
+    book = PoolBook()
     checked = 0
     for prev, r in zip(recs, recs[1:]):
-        d = {9: r["h2m"] - prev["h2m"], 18: r["h1g"] - prev["h1g"]}
+        d, hvo, ranges = book.step(prev, r)
         df = (r["memfree"] + r["pcp"]) - (prev["memfree"] + prev["pcp"])
-        hvo = r["hvo"] == 1 if r["kind"] != "reset" else prev["hvo"] == 1
-        base, ranges = 0, []
-        for o in (9, 18):
-            base -= SIZE_KB[o] * d[o]
-            if d[o] > 0:
-                if hvo:
-                    base += 4 * PER_FOLIO[o] * d[o]
-                ranges.append((0, 0))
-            elif d[o] < 0:
-                k = -d[o]
-                ranges.append((max(0, k - plain[o]), min(k, opt[o])))
-            else:
-                ranges.append((0, 0))
+        base = sum(-SIZE_KB[o] * d[o] + (4 * PER_FOLIO[o] * d[o] if d[o] > 0 and hvo else 0) for o in (9, 18))
         best = None
         for r18 in range(ranges[1][0], ranges[1][1] + 1):
             for r9 in range(ranges[0][0], ranges[0][1] + 1):
@@ -250,12 +244,7 @@ def check_free_arith(s):
                                f"(tolerance {tol} kB)"))
         else:
             checked += 1
-        for o, rr in zip((9, 18), best[1:]):
-            if d[o] > 0:
-                (opt if hvo else plain)[o] += d[o]
-            elif d[o] < 0:
-                opt[o] -= rr
-                plain[o] -= (-d[o]) - rr
+        book.commit(d, hvo, best[1:])
     s.notes.append("memmap check: no nr_memmap_pages/nr_memmap_boot_pages in /proc/vmstat (this kernel); "
                    f"MemFree arithmetic instead: {checked} op transitions agreed within {ARITH_TOL_KB} kB")
 

@@ -393,50 +393,12 @@ static bool canonical_slot(struct hvo_machine *m, const struct folio *f, uint64_
 	return b && !memcmp(b, *img, psz);
 }
 
-/* I10, asked directly (G2/G3; G1's read-only slots alias the head by
- * design, which is why G1 needed RCU): every struct page reachable through
- * a read-only PTE has refcount 0 and mapcount -1, so a speculative
- * get_page_unless_zero never writes, and its compound_info leads to this
- * folio's head from every address it is seen at.  All of this folio's
- * read-only slots map the one frame, so its bytes are read once; the
- * decode is checked at the first and the last tail struct page (every
- * address between them shares the bits the mask keeps).  Today I4, which
- * runs first and compares the whole frame with the checker's own image,
- * reports a wrong refcount or mapcount there before this does; the decode
- * at the folio's own addresses is what I4 cannot see. */
-static int check_ro_reachable(struct hvo_machine *m, const struct folio *f, int32_t id, uint64_t frame)
-{
-	uint64_t psz = m->geo.page_size, hv = page_vaddr(m, f->pfn);
-	uint64_t last = page_vaddr(m, f->pfn + (1ull << f->order) - 1);
-	unsigned sps = m->geo.struct_page_size;
-	const uint8_t *b = phys_frame(m->phys, frame, false);
-
-	if (!b)
-		return 0;
-	for (uint64_t off = 0; off + sps <= psz; off += sps) {
-		int32_t ref, map;
-
-		memcpy(&ref, b + off + PO_REFCOUNT, 4);
-		memcpy(&map, b + off + PO_MAPCOUNT, 4);
-		if (ref != 0 || map != -1) {
-			hvo_violate(m, 10, f->pfn, id, "struct page %" PRIu64 " of the read-only tail frame 0x%" PRIx64
-				    " has refcount %d, mapcount %d: a speculative get could write through it",
-				    off / sps, frame, ref, map);
-			return 10;
-		}
-	}
-	for (int k = 0; k < 2; k++) {
-		uint64_t va = k ? last : hv + psz, info = vm_read64(m, va + PO_INFO);
-
-		if (!(info & 1) || (va & info & ~1ull) != hv) {
-			hvo_violate(m, 10, f->pfn, id, "read-only struct page at 0x%" PRIx64 " (compound_info 0x%" PRIx64
-				    ") does not lead to the head 0x%" PRIx64, va, info, hv);
-			return 10;
-		}
-	}
-	return 0;
-}
-
+/* I10 (every struct page a read-only PTE reaches has refcount 0 and
+ * mapcount -1, and leads to its folio's head) needs no check of its own in
+ * G2/G3: every read-only slot maps the published tail, whose bytes I4
+ * compares in full with the checker's own image (refcount 0, mapcount -1,
+ * the mask), and the walk below resolves one struct page of every tail
+ * slot (I1).  G1's read-only slots alias the head by design. */
 static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 {
 	uint64_t hv = page_vaddr(m, f->pfn), psz = m->geo.page_size, n = folio_vmemmap_pages(m, f);
@@ -509,8 +471,6 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 	}
 	free(img);
 	if (rc)
-		return rc;
-	if (nt && m->cfg.gen != HVO_G1 && (rc = check_ro_reachable(m, f, id, tail - 1)) != 0)
 		return rc;
 	/* I7: the flag says whether any slot maps the tail (partial only after an
 	 * incomplete rollback, which keeps the flag). */

@@ -414,8 +414,6 @@ uint64_t dax_digest(struct hvo_machine *m, uint64_t h, uint64_t (*mix)(uint64_t 
 /* check.c */
 
 /* oracle_image.c: the checker's own tail image (never the model's helper). */
-void oracle_tail_struct_page(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
-			     uint64_t head_vaddr, uint8_t *sp);
 void oracle_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
 		       uint8_t *page);
 /* page.c: the model's own page of canonical tails (what prep writes). */

@@ -43,8 +43,8 @@ static uint64_t expected_info(const struct hvo_machine *m, unsigned order, uint6
 	return (order + log2sps >= 64 ? 0 : ~0ull << (order + log2sps)) | 1;
 }
 
-void oracle_tail_struct_page(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
-			     uint64_t head_vaddr, uint8_t *sp)
+static void oracle_tail_struct_page(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
+				    uint64_t head_vaddr, uint8_t *sp)
 {
 	/* I4: flags = node and zone bits only (+ PG_reserved in ZONE_DEVICE),
 	 * compound_info, mapping = TAIL_MAPPING, index = private = 0,
