@@ -160,7 +160,8 @@ uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsig
 /* init_compound_tail() on every struct page of the new page, one at a time:
  * set_compound_head() is a WRITE_ONCE, so each entry starts with a
  * scheduling point at which a racer may look at the page (B17c). */
-static void init_tail_page(struct hvo_machine *m, uint8_t *bytes, unsigned node, int zone, unsigned order)
+static void init_tail_page(struct hvo_machine *m, uint64_t pfn, uint8_t *bytes, unsigned node, int zone,
+			   unsigned order)
 {
 	unsigned sps = m->geo.struct_page_size;
 	uint8_t img[256];
@@ -180,6 +181,8 @@ static void init_tail_page(struct hvo_machine *m, uint8_t *bytes, unsigned node,
 		memcpy(bytes + off, img, PO_INFO);
 		memcpy(bytes + off + PO_INFO + 8, img + PO_INFO + 8, sps - PO_INFO - 8);
 	}
+	/* the page's plain stores, as one weak-memory location (issue 17) */
+	frame_publish(m, pfn);
 }
 
 /* vmemmap_get_tail(order, zone): lock-free publication with cmpxchg (2.2). */
@@ -200,9 +203,11 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 		(void)read_once(m, slot, "get_tail.fast");
 		return -HVO_EINVAL;
 	}
-	/* B17e: a plain (relaxed) reader: nothing orders the tail's contents
-	 * before this CPU's later reads through its mapping (spec 5.3). */
-	t = mut(m, HVO_MUT_B17E) ? read_once(m, slot, "get_tail.fast") : load_acquire(m, slot, "get_tail.fast");
+	/* B17e, B17f: a plain (relaxed) reader: nothing orders the tail's
+	 * contents before this CPU's later reads through its mapping, nor
+	 * before the PTEs it then points at the tail (spec 5.3). */
+	t = mut(m, HVO_MUT_B17E) || mut(m, HVO_MUT_B17F) ? read_once(m, slot, "get_tail.fast") :
+							   load_acquire(m, slot, "get_tail.fast");
 	if (t) {
 		*out = t - 1;
 		return 0;
@@ -212,17 +217,15 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 		return rc;
 	bytes = phys_frame(m->phys, pfn, false);
 	if (!mut(m, HVO_MUT_B17C))
-		init_tail_page(m, bytes, node, zone, order);
+		init_tail_page(m, pfn, bytes, node, zone, order);
 	if (mut(m, HVO_MUT_B17D)) {
 		/* B17d: a plain store; whoever stores last wins, silently */
 		sync_point(m, HVO_SP_CMPXCHG, "get_tail.publish");
-		__atomic_store_n(slot, pfn + 1, __ATOMIC_RELAXED);
+		weak_store(m, slot, __atomic_exchange_n(slot, pfn + 1, __ATOMIC_RELAXED), pfn + 1, HVO_MO_RELAXED);
 		t = 0;
 	} else if (mut(m, HVO_MUT_B17E)) {
 		/* B17e: a relaxed publish; the init stores above may be seen after it */
-		sync_point(m, HVO_SP_CMPXCHG, "get_tail.publish");
-		t = 0;
-		__atomic_compare_exchange_n(slot, &t, pfn + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		t = cmpxchg_relaxed(m, slot, 0, pfn + 1, "get_tail.publish");
 	} else {
 		t = cmpxchg(m, slot, 0, pfn + 1, "get_tail.publish");
 	}
@@ -234,7 +237,7 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 		return 0;
 	}
 	if (mut(m, HVO_MUT_B17C))
-		init_tail_page(m, bytes, node, zone, order);
+		init_tail_page(m, pfn, bytes, node, zone, order);
 	/* Published tails never change again: make stray writes fault. */
 	phys_frame_seal(m->phys, pfn);
 	*out = pfn;
@@ -327,6 +330,7 @@ static int g1_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot,
 		return -HVO_ENOMEM;
 	memcpy(to, from, m->geo.page_size);
 	memcpy(to, to + (size_t)nr * sps, (size_t)nr * sps);
+	frame_publish(m, dst);
 	vm_set_pte(m, slot, addr, mk_pte(dst, true));
 	return 0;
 }
@@ -362,6 +366,7 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 	if (!to || !from)
 		return -HVO_ENOMEM;
 	memcpy(to, from, m->geo.page_size);
+	frame_publish(m, dst);
 	vm_set_pte(m, slot, addr, mk_pte(dst, true));
 	return 0;
 }
@@ -473,6 +478,7 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 		from = vm_cpu_page_bytes(m, vstart, &frame, &rw);
 		to = phys_frame(m->phys, head_copy, false);
 		memcpy(to, from, m->geo.page_size);
+		frame_publish(m, head_copy);
 		if (g1(m))
 			tail = head_copy;
 		pl_push(list, head_copy);

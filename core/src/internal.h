@@ -237,6 +237,18 @@ uint64_t read_once(struct hvo_machine *m, const uint64_t *p, const char *where);
 uint64_t load_acquire(struct hvo_machine *m, const uint64_t *p, const char *where);
 void write_once(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *where);
 uint64_t cmpxchg(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where);
+uint64_t cmpxchg_relaxed(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where);
+void smp_wmb(struct hvo_machine *m);
+void smp_rmb(struct hvo_machine *m);
+void smp_mb(struct hvo_machine *m);
+/* Weak memory (issue 17): a backend's view of a seam access (no backend:
+ * cur, nothing).  A page's contents written with plain stores before a
+ * publication count as one location (fuzz/WEAK.md). */
+uint64_t weak_load(const struct hvo_machine *m, const void *p, uint64_t cur, unsigned mo);
+void weak_store(const struct hvo_machine *m, const void *p, uint64_t old, uint64_t v, unsigned mo);
+void frame_publish(const struct hvo_machine *m, uint64_t pfn);
+static inline bool weak_mode(const struct hvo_machine *m) { return m->cfg.sync && m->cfg.sync->load; }
+bool frame_contents_seen(const struct hvo_machine *m, uint64_t pfn);
 void mlock(struct hvo_machine *m, enum hvo_lock l);
 void munlock(struct hvo_machine *m, enum hvo_lock l);
 void rcu_read_lock(struct hvo_machine *m);

@@ -57,7 +57,7 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B1] = { "B1", "G1 speculative get without the RCU read side and the fake-head test: writes to a fake head (I10)", true, false },
 	[HVO_MUT_B2] = { "B2", "G1 speculative get tests for a fake head before the acquire read of the refcount (I10)", true, false },
 	[HVO_MUT_B17E] = { "B17e", "get_tail publishes with a relaxed cmpxchg and reads the slot relaxed: "
-			   "a reader may see the tail before its contents (TSan)", true, false },
+			   "a reader may see the tail before its contents (TSan, weak memory)", true, false },
 	[HVO_MUT_X1] = { "X1", "experiment (issue 14): the model's shared tail-image helper writes _mapcount 0, B14's "
 			       "symptom in code every writer shares; the checker's own image must catch it", false, false },
 	/* variants */
@@ -73,6 +73,12 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 				    "tail (reports/findings.md K2)", false, true },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
+	/* weak memory (issue 17) */
+	[HVO_MUT_B17F] = { "B17f", "get_tail's fast path reads vmemmap_tails[] relaxed (no acquire) while the publishing "
+			   "cmpxchg stays fully ordered: a CPU maps a tail whose init it has not seen (weak memory)",
+			   true, false },
+	[HVO_MUT_B6] = { "B6", "no smp_wmb() before set_pte_at(): a CPU that sees the new PTE may read the page's "
+			 "contents from before the copy or init (weak memory)", true, false },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }

@@ -19,30 +19,108 @@ void sync_point(struct hvo_machine *m, enum hvo_sync_point sp, const char *where
 		ops->sched(ops->ctx, sp, where);
 }
 
+/* The weak-memory backend, when there is one (issue 17). */
+static const struct hvo_sync_ops *weak(const struct hvo_machine *m)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	return ops && ops->load ? ops : NULL;
+}
+
+uint64_t weak_load(const struct hvo_machine *m, const void *p, uint64_t cur, unsigned mo)
+{
+	const struct hvo_sync_ops *ops = weak(m);
+
+	return ops ? ops->load(ops->ctx, p, cur, mo) : cur;
+}
+
+void weak_store(const struct hvo_machine *m, const void *p, uint64_t old, uint64_t v, unsigned mo)
+{
+	const struct hvo_sync_ops *ops = weak(m);
+
+	if (ops)
+		ops->store(ops->ctx, p, old, v, mo);
+}
+
 uint64_t read_once(struct hvo_machine *m, const uint64_t *p, const char *where)
 {
 	sync_point(m, HVO_SP_READ_ONCE, where);
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
+	return weak_load(m, p, __atomic_load_n(p, __ATOMIC_RELAXED), HVO_MO_RELAXED);
 }
 
 uint64_t load_acquire(struct hvo_machine *m, const uint64_t *p, const char *where)
 {
 	sync_point(m, HVO_SP_READ_ONCE, where);
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	return weak_load(m, p, __atomic_load_n(p, __ATOMIC_ACQUIRE), HVO_MO_ACQUIRE);
 }
 
 void write_once(struct hvo_machine *m, uint64_t *p, uint64_t v, const char *where)
 {
+	uint64_t old;
+
 	sync_point(m, HVO_SP_WRITE_ONCE, where);
-	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	old = __atomic_exchange_n(p, v, __ATOMIC_RELAXED);
+	weak_store(m, p, old, v, HVO_MO_RELAXED);
+}
+
+static uint64_t cmpxchg_mo(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, unsigned mo)
+{
+	uint64_t exp = old;
+	bool ok = __atomic_compare_exchange_n(p, &exp, new_, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+
+	if (mo == HVO_MO_FULL)
+		smp_mb(m);
+	/* an RMW reads the latest store; a failed one is only that load */
+	(void)weak_load(m, p, exp, (mo & HVO_MO_ACQUIRE) | HVO_MO_RMW);
+	if (ok)
+		weak_store(m, p, old, new_, (mo & HVO_MO_RELEASE) | HVO_MO_RMW);
+	if (mo == HVO_MO_FULL)
+		smp_mb(m);
+	return exp;
 }
 
 /* Kernel cmpxchg: fully ordered, returns the old value. */
 uint64_t cmpxchg(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where)
 {
 	sync_point(m, HVO_SP_CMPXCHG, where);
-	__atomic_compare_exchange_n(p, &old, new_, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-	return old;
+	return cmpxchg_mo(m, p, old, new_, HVO_MO_FULL);
+}
+
+/* cmpxchg_relaxed(): no ordering at all (B17e). */
+uint64_t cmpxchg_relaxed(struct hvo_machine *m, uint64_t *p, uint64_t old, uint64_t new_, const char *where)
+{
+	sync_point(m, HVO_SP_CMPXCHG, where);
+	return cmpxchg_mo(m, p, old, new_, HVO_MO_RELAXED);
+}
+
+/* smp_wmb, smp_rmb, smp_mb: fences for a weak-memory backend; the host
+ * accesses are sequentially consistent anyway. */
+static void fence(const struct hvo_machine *m, enum hvo_mo mo)
+{
+	const struct hvo_sync_ops *ops = weak(m);
+
+	if (ops)
+		ops->fence(ops->ctx, mo);
+}
+
+void smp_wmb(struct hvo_machine *m) { fence(m, HVO_MO_RELEASE); }
+void smp_rmb(struct hvo_machine *m) { fence(m, HVO_MO_ACQUIRE); }
+void smp_mb(struct hvo_machine *m) { fence(m, HVO_MO_FULL); }
+
+/* A page's contents, written with plain stores, as one weak location. */
+void frame_publish(const struct hvo_machine *m, uint64_t pfn)
+{
+	const struct hvo_sync_ops *ops = weak(m);
+
+	if (ops)
+		ops->publish(ops->ctx, pfn);
+}
+
+bool frame_contents_seen(const struct hvo_machine *m, uint64_t pfn)
+{
+	const struct hvo_sync_ops *ops = weak(m);
+
+	return !ops || ops->contents_seen(ops->ctx, pfn);
 }
 
 void mlock(struct hvo_machine *m, enum hvo_lock l)

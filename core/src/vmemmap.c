@@ -332,6 +332,26 @@ uint8_t *vm_cpu_page_bytes(struct hvo_machine *m, uint64_t vaddr, uint64_t *fram
 	return page_bytes(m, vaddr, frame, rw, tlb_cpu_enabled(m));
 }
 
+/* Weak memory (issue 17; fuzz/WEAK.md): a read through the vmemmap reads
+ * its PTE (the page-table walk, then an address dependency: ordered like an
+ * acquire of the latest PTE), then the page's contents, which a CPU that
+ * has not seen their publication reads as before it: the zeroed page the
+ * allocator handed out (the frames the model publishes are fresh). */
+static uint8_t stale_page[1u << 16];
+
+static bool weak_view(struct hvo_machine *m, uint64_t page_va, uint64_t frame)
+{
+	const uint64_t *slot = vm_pte_slot(m, page_va);
+
+	if (slot) {
+		uint64_t pte = __atomic_load_n(slot, __ATOMIC_RELAXED);
+
+		if ((pte & PTE_PRESENT) && pte_pfn(pte) == frame)
+			(void)weak_load(m, slot, pte, HVO_MO_ACQUIRE | HVO_MO_LATEST);
+	}
+	return m->geo.page_size > sizeof(stale_page) || frame_contents_seen(m, frame);
+}
+
 /* The bytes of the struct page at vaddr through the running CPU's view,
  * checked for the access.  whole: the caller overwrites the whole vmemmap
  * page, so a never-touched frame is made without what memmap_init wrote
@@ -354,6 +374,8 @@ static uint8_t *field_for(struct hvo_machine *m, uint64_t vaddr, bool write, boo
 			    (unsigned long long)vaddr);
 		return NULL;
 	}
+	if (!write && weak_mode(m) && !weak_view(m, page_va, *frame))
+		return stale_page + (vaddr & (m->geo.page_size - 1));
 	if (write && (!rw || phys_frame_sealed(m->phys, *frame))) {
 		if (fresh)
 			materialise(m, page_va, b);
@@ -395,7 +417,10 @@ uint32_t vm_load_acquire32(struct hvo_machine *m, uint64_t vaddr)
 
 	sync_point(m, HVO_SP_READ_ONCE, "page_ref.acquire");
 	p = field(m, vaddr, false, &frame);
-	return p ? __atomic_load_n((uint32_t *)(void *)p, __ATOMIC_ACQUIRE) : 0;
+	if (!p)
+		return 0;
+	return (uint32_t)weak_load(m, p, __atomic_load_n((uint32_t *)(void *)p, __ATOMIC_ACQUIRE),
+				   HVO_MO_ACQUIRE | HVO_MO_LATEST);
 }
 
 bool vm_write64(struct hvo_machine *m, uint64_t vaddr, uint64_t v)
@@ -429,7 +454,7 @@ bool vm_store_release32(struct hvo_machine *m, uint64_t vaddr, uint32_t v, const
 	sync_point(m, HVO_SP_ATOMIC, where);
 	p = field(m, vaddr, true, &frame);
 	if (p)
-		__atomic_store_n((uint32_t *)(void *)p, v, __ATOMIC_RELEASE);
+		weak_store(m, p, __atomic_exchange_n((uint32_t *)(void *)p, v, __ATOMIC_RELEASE), v, HVO_MO_RELEASE);
 	return p != NULL;
 }
 
@@ -511,8 +536,13 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 		model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 	}
 	track_vaddrs(m, vaddr & ~(m->geo.page_size - 1), (vaddr & ~(m->geo.page_size - 1)) + m->geo.page_size);
-	/* smp_wmb() before set_pte_at: contents first, then the entry (B6). */
-	__atomic_store_n(slot, pte, __ATOMIC_RELEASE);
+	/* smp_wmb() before set_pte_at: contents first, then the entry (B6).
+	 * The kernel has one barrier before the walk's first PTE that needs it;
+	 * the model one before each (the same for the stores it orders). */
+	if (!mut(m, HVO_MUT_B6))
+		smp_wmb(m);
+	weak_store(m, slot, __atomic_exchange_n(slot, pte, mut(m, HVO_MUT_B6) ? __ATOMIC_RELAXED : __ATOMIC_RELEASE),
+		   pte, HVO_MO_RELAXED);
 }
 
 /* Drop shard s's entries inside [start, end); a shard whose span misses

@@ -121,6 +121,14 @@ enum hvo_lock {
 	HVO_LOCK_ZONE = HVO_LOCK_TLB + HVO_MAX_NODES,
 	HVO_NR_LOCKS = HVO_LOCK_ZONE + HVO_MAX_NODES
 };
+/* Memory orders of the seam's accesses (weak-memory backends, issue 17):
+ * READ_ONCE/WRITE_ONCE and plain stores are relaxed; smp_load_acquire,
+ * smp_store_release; value-returning RMWs (cmpxchg) are fully ordered. */
+enum hvo_mo {
+	HVO_MO_RELAXED = 0, HVO_MO_ACQUIRE = 1, HVO_MO_RELEASE = 2, HVO_MO_FULL = 3,
+	HVO_MO_RMW = 4,     /* or-ed in: part of a read-modify-write (reads the latest store) */
+	HVO_MO_LATEST = 8,  /* or-ed in: a load the model keeps coherent-latest (see fuzz/WEAK.md) */
+};
 struct hvo_sync_ops {
 	void (*sched)(void *ctx, enum hvo_sync_point sp, const char *where);
 	void (*lock)(void *ctx, enum hvo_lock lock);   /* NULL: plain single-thread lock */
@@ -145,6 +153,21 @@ struct hvo_sync_ops {
 	 * which would hide a missing acquire (B17e).  NULL: nothing to do. */
 	void (*model_begin)(void *ctx);
 	void (*model_end)(void *ctx);
+	/* Weak memory (issue 17; fuzz/WEAK.md), all NULL or all set.  The
+	 * model's memory always holds the latest store; the backend keeps each
+	 * location's recent stores and decides which one a load reads.
+	 *   load: memory holds cur; returns the value this CPU reads.
+	 *   store: after a store (or a successful RMW) of v over old.
+	 *   fence: smp_wmb (RELEASE), smp_rmb (ACQUIRE), smp_mb (FULL).
+	 *   publish / contents_seen: a page's contents, written with plain
+	 *   stores before a publication (a shared tail's init, a head copy, a
+	 *   restored page), as one location: contents_seen is false when this
+	 *   CPU reads the page as it was before those stores. */
+	uint64_t (*load)(void *ctx, const void *loc, uint64_t cur, unsigned mo);
+	void (*store)(void *ctx, const void *loc, uint64_t old, uint64_t v, unsigned mo);
+	void (*fence)(void *ctx, enum hvo_mo mo);
+	void (*publish)(void *ctx, uint64_t pfn);
+	bool (*contents_seen)(void *ctx, uint64_t pfn);
 	void *ctx;
 };
 
@@ -191,6 +214,9 @@ enum hvo_mutant {
 	HVO_MUT_B2,   /* G1 speculative get tests for a fake head before reading the refcount */
 	HVO_MUT_B17E, /* get_tail publishes and reads the slot relaxed (no release/acquire) */
 	HVO_MUT_B24,  /* compound_head as two fields (tail flag, head pointer), each its own access */
+	/* weak memory (issue 17) */
+	HVO_MUT_B17F, /* get_tail fast path reads the slot relaxed; the cmpxchg stays fully ordered */
+	HVO_MUT_B6,   /* no smp_wmb() before set_pte_at(): the PTE store does not order the page's contents */
 	/* experiments on the oracle (issue 14), not catalogue bugs */
 	HVO_MUT_X1,   /* the shared tail-image helper writes _mapcount 0 */
 	/* variants: named kernel revisions beside the baseline, same switches */
