@@ -21,6 +21,7 @@
 #include <ucontext.h>
 
 #include "sched.h"
+#include "sched_weak.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -98,10 +99,12 @@ struct sched {
 	const char *replay;       /* past the "<n>:" prefix */
 	bool diverged;
 	unsigned pct_change[16], nr_change, pct_low;
-	char *trace;
-	size_t trace_len, trace_cap;
+	struct trace { char *buf; size_t len, cap; } trace, reads;  /* CPU decisions, weak loads' choices */
+	size_t reads_pos;         /* replay: the next weak choice in cfg.replay_reads */
 	enum sched_status status;
 	char reason[256];
+	struct wm *wm;            /* weak mode */
+	unsigned in_model;        /* inside the model's own bookkeeping: its locks order nothing */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -132,21 +135,23 @@ static void fail(struct sched *s, enum sched_status st, const char *msg)
 	}
 }
 
-static bool trace_push(struct sched *s, char ch)
+static bool push(struct trace *t, char ch)
 {
-	if (s->trace_len + 2 > s->trace_cap) {
-		size_t cap = s->trace_cap ? 2 * s->trace_cap : 256;
-		char *n = realloc(s->trace, cap);
+	if (t->len + 2 > t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 256;
+		char *n = realloc(t->buf, cap);
 
 		if (!n)
 			return false;
-		s->trace = n;
-		s->trace_cap = cap;
+		t->buf = n;
+		t->cap = cap;
 	}
-	s->trace[s->trace_len++] = ch;
-	s->trace[s->trace_len] = '\0';
+	t->buf[t->len++] = ch;
+	t->buf[t->len] = '\0';
 	return true;
 }
+
+static bool trace_push(struct sched *s, char ch) { return push(&s->trace, ch); }
 
 /* ------------------------------------------------------------ runnability */
 
@@ -237,6 +242,42 @@ static int pick(struct sched *s)
 	if (!trace_push(s, (char)('0' + c)))
 		fail(s, SCHED_MISUSE, "out of memory recording the schedule");
 	return (int)c;
+}
+
+/* Weak mode: which of a location's kept stores a load reads (sched_weak.h),
+ * recorded in the reads string, 'a' the newest.  A replay takes its
+ * choices from cfg.replay_reads in order; past their end, or for a load
+ * the recorded run did not make, the newest store (a read stream out of
+ * step reads other stores, it is no divergence: every answer is one the
+ * run at hand allows).  A letter past the kept stores reads the oldest
+ * readable one. */
+static unsigned weak_pick(void *ctx, unsigned n_ok, unsigned n_kept)
+{
+	struct sched *s = ctx;
+	unsigned k = 0;
+
+	(void)n_kept;
+	switch (s->cfg.policy) {
+	case SCHED_BYTES:
+		if (n_ok > 1 && s->byte_pos < s->cfg.nbytes)
+			k = s->cfg.bytes[s->byte_pos++] % n_ok;
+		break;
+	case SCHED_PCT:
+	case SCHED_RANDOM:
+		if (n_ok > 1)
+			k = (unsigned)(next_rand(&s->rng) % n_ok);
+		break;
+	default: {
+		const char *r = s->cfg.replay_reads;
+
+		if (r && r[s->reads_pos] >= 'a' && r[s->reads_pos] <= 'z')
+			k = (unsigned)(r[s->reads_pos++] - 'a');
+		break;
+	}
+	}
+	if (!push(&s->reads, (char)('a' + k)))
+		fail(s, SCHED_MISUSE, "out of memory recording the schedule");
+	return k;
 }
 
 /* ------------------------------------------------------------ switching */
@@ -365,9 +406,21 @@ static void op_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 	if (s->cur == MAIN)
 		return;  /* setup and checks run outside the CPUs */
 	s->cpu[s->cur].site = site_hash(sp, where);
+	/* flush_tlb_*: an IPI to every CPU and back, a full barrier */
+	if (s->wm && sp == HVO_SP_TLB_FLUSH)
+		wm_fence(s->wm, s->cur, HVO_MO_FULL);
 	if (++s->points > s->cfg.max_steps)
 		fail(s, SCHED_STEP_LIMIT, "step limit: livelock, or a run far longer than its scenario");
 	reschedule(s);
+}
+
+/* Weak mode: the locks that order memory.  Not the model's bookkeeping
+ * (model_begin), nor zone->lock: the model takes it for its frame records
+ * and seals too, and for order-0 pages the kernel's pcp lists take no lock
+ * another CPU shares (WEAK.md). */
+static bool orders(const struct sched *s, enum hvo_lock l)
+{
+	return !s->in_model && l < HVO_LOCK_ZONE;
 }
 
 static void op_lock(void *ctx, enum hvo_lock l)
@@ -388,6 +441,8 @@ static void op_lock(void *ctx, enum hvo_lock l)
 	}
 	c->wait_lock = NO_LOCK;
 	s->lock_owner[l] = (int)s->cur;
+	if (s->wm && orders(s, l))
+		wm_lock(s->wm, s->cur, l);
 }
 
 static void op_unlock(void *ctx, enum hvo_lock l)
@@ -400,6 +455,8 @@ static void op_unlock(void *ctx, enum hvo_lock l)
 		fail(s, SCHED_MISUSE, "unlock of a lock this CPU does not hold");
 		switch_to(s, MAIN, false);
 	}
+	if (s->wm && orders(s, l))
+		wm_unlock(s->wm, s->cur, l);
 	s->lock_owner[l] = NO_LOCK;
 }
 
@@ -413,6 +470,8 @@ static void op_rcu_read_lock(void *ctx)
 	c = &s->cpu[s->cur];
 	if (!c->rcu_nest++)
 		c->rcu_begin = ++s->rcu_clock;
+	if (s->wm)
+		wm_fence(s->wm, s->cur, HVO_MO_FULL);  /* stronger than RCU: WEAK.md */
 }
 
 static void op_rcu_read_unlock(void *ctx)
@@ -425,6 +484,8 @@ static void op_rcu_read_unlock(void *ctx)
 		fail(s, SCHED_MISUSE, "rcu_read_unlock without rcu_read_lock");
 		switch_to(s, MAIN, false);
 	}
+	if (s->wm)
+		wm_fence(s->wm, s->cur, HVO_MO_FULL);
 	s->cpu[s->cur].rcu_nest--;
 }
 
@@ -445,11 +506,58 @@ static void op_synchronize_rcu(void *ctx)
 	}
 	c->gp_stamp = ++s->rcu_clock;
 	c->wait_gp = true;
+	if (s->wm)
+		wm_fence(s->wm, s->cur, HVO_MO_FULL);
 	while (readers_block(s, c))
 		reschedule(s);
 	c->wait_gp = false;
+	if (s->wm)
+		wm_fence(s->wm, s->cur, HVO_MO_FULL);
 	s->gps++;
 }
+
+/* Weak memory: the seam's accesses by CPUs (setup and checks, outside
+ * them, see the latest stores and record nothing). */
+static uint64_t op_load(void *ctx, const void *loc, uint64_t cur, unsigned mo)
+{
+	struct sched *s = ctx;
+
+	return s->cur == MAIN ? cur : wm_load(s->wm, s->cur, loc, cur, mo, weak_pick, s);
+}
+
+static void op_store(void *ctx, const void *loc, uint64_t old, uint64_t v, unsigned mo)
+{
+	struct sched *s = ctx;
+
+	if (s->cur != MAIN)
+		wm_store(s->wm, s->cur, loc, old, v, mo);
+}
+
+static void op_fence(void *ctx, enum hvo_mo mo)
+{
+	struct sched *s = ctx;
+
+	if (s->cur != MAIN)
+		wm_fence(s->wm, s->cur, mo);
+}
+
+static void op_publish(void *ctx, uint64_t pfn)
+{
+	struct sched *s = ctx;
+
+	if (s->cur != MAIN)
+		wm_publish(s->wm, s->cur, pfn);
+}
+
+static bool op_contents_seen(void *ctx, uint64_t pfn)
+{
+	struct sched *s = ctx;
+
+	return s->cur == MAIN || wm_contents_seen(s->wm, s->cur, pfn, weak_pick, s);
+}
+
+static void op_model_begin(void *ctx) { ((struct sched *)ctx)->in_model++; }
+static void op_model_end(void *ctx) { ((struct sched *)ctx)->in_model--; }
 
 static unsigned op_cpu(void *ctx)
 {
@@ -517,6 +625,20 @@ int sched_create(const struct sched_cfg *cfg, struct sched **out)
 		.rcu_read_lock = op_rcu_read_lock, .rcu_read_unlock = op_rcu_read_unlock,
 		.synchronize_rcu = op_synchronize_rcu, .cpu = op_cpu, .cpu_tlb = true, .ctx = s,
 	};
+	if (cfg->weak) {
+		s->wm = wm_create(cfg->ncpus);
+		if (!s->wm) {
+			sched_destroy(s);
+			return -1;
+		}
+		s->ops.load = op_load;
+		s->ops.store = op_store;
+		s->ops.fence = op_fence;
+		s->ops.publish = op_publish;
+		s->ops.contents_seen = op_contents_seen;
+		s->ops.model_begin = op_model_begin;
+		s->ops.model_end = op_model_end;
+	}
 	if (!trace_push(s, (char)('0' + cfg->ncpus)) || !trace_push(s, ':')) {
 		sched_destroy(s);
 		return -1;
@@ -531,7 +653,9 @@ void sched_destroy(struct sched *s)
 		return;
 	if (s->own_fib)
 		sched_fibers_destroy(s->fib);
-	free(s->trace);
+	wm_destroy(s->wm);
+	free(s->trace.buf);
+	free(s->reads.buf);
 	free(s);
 }
 
@@ -620,11 +744,13 @@ enum sched_status sched_run(struct sched *s)
 }
 
 const char *sched_reason(const struct sched *s) { return s->reason; }
-const char *sched_schedule(const struct sched *s) { return s->trace; }
+const char *sched_schedule(const struct sched *s) { return s->trace.buf; }
+const char *sched_reads(const struct sched *s) { return s->reads.buf ? s->reads.buf : ""; }
 bool sched_diverged(const struct sched *s) { return s->diverged; }
 uint64_t sched_switches(const struct sched *s) { return s->switches; }
 uint64_t sched_points(const struct sched *s) { return s->points; }
 uint64_t sched_grace_periods(const struct sched *s) { return s->gps; }
+uint64_t sched_stale_reads(const struct sched *s) { return s->wm ? wm_stale_reads(s->wm) : 0; }
 unsigned sched_cpu(const struct sched *s) { return s->cur == MAIN ? 0 : s->cur; }
 
 void sched_first_failure(char *buf, size_t len, const char *fmt, ...)

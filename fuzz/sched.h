@@ -53,9 +53,11 @@ struct sched_cfg {
 	const uint8_t *bytes;       /* BYTES */
 	size_t nbytes;
 	const char *replay;         /* REPLAY: a schedule string from sched_schedule() */
+	const char *replay_reads;   /* REPLAY, weak: the loads' choices from sched_reads() (NULL: newest) */
 	uint64_t max_steps;         /* switch points before SCHED_STEP_LIMIT (0: 1,000,000) */
 	uint8_t *cov;               /* SCHED_COV_SIZE interleaving counters, or NULL */
 	struct sched_fibers *fibers; /* kept across runs (sched_fibers_create), or NULL */
+	bool weak;                  /* weak memory (sched_weak.h, WEAK.md): loads may read older stores */
 };
 
 struct sched;
@@ -84,10 +86,14 @@ const char *sched_reason(const struct sched *s);
 
 /* The recorded decisions: "<ncpus>:" then one character per step ('0'..'7'). */
 const char *sched_schedule(const struct sched *s);
+/* Weak mode: one letter per load of a location with more than one kept
+ * store: 'a' it read the newest, 'b' the one before, ... ("" none). */
+const char *sched_reads(const struct sched *s);
 bool sched_diverged(const struct sched *s);
 uint64_t sched_switches(const struct sched *s);      /* CPU changes */
 uint64_t sched_points(const struct sched *s);        /* switch points reached */
 uint64_t sched_grace_periods(const struct sched *s); /* completed synchronize_rcu calls */
+uint64_t sched_stale_reads(const struct sched *s);   /* weak mode: loads that read an older store */
 /* The CPU running now (also the seam's cpu callback); valid inside a job. */
 unsigned sched_cpu(const struct sched *s);
 

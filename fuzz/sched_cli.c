@@ -2,18 +2,22 @@
 /*
  * sched_cli.c - hvo-sched, the deterministic scheduler's command line:
  *
- *   hvo-sched replay [--mutant NAME]... [--expect-fail | --expect ID] FILE...
+ *   hvo-sched replay [--weak] [--mutant NAME]... [--expect-fail | --expect ID] FILE...
  *       rerun scenario witnesses with their recorded schedules; PASS/FAIL
  *       per file.  A run that leaves its recorded schedule (diverged)
  *       fails.  --expect-fail: a file passes when the run fails with the
  *       invariant of its 'expect-fail ID' line (--expect ID overrides),
  *       after exactly the recorded decisions; any other failure (another
- *       invariant, a crash, the failure on another path) does not count
- *   hvo-sched explore SCENARIO [--cpus N] [--param P] [--mutant NAME]...
+ *       invariant, a crash, the failure on another path) does not count.
+ *       --weak: weak memory (fuzz/WEAK.md) for files without 'memory weak'
+ *       (an SC schedule then reads the newest store everywhere: the SC run)
+ *   hvo-sched explore SCENARIO [--weak] [--cpus N] [--param P] [--mutant NAME]...
  *       [--policy pct|random] [--depth D] [--runs N] [--seed X] [--save FILE]
- *       run seeded schedules until one fails; print (and save) it as a witness
+ *       run seeded schedules until one fails; print (and save) it as a witness;
+ *       --weak: in the weak-memory mode (recorded as 'memory weak')
  *   hvo-sched bench [--runs N]
- *       switch points and CPU switches per second, runs per second
+ *       switch points and CPU switches per second, runs per second, and the
+ *       weak-memory mode's runs per second next to the SC mode's
  *   hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N] [--seed X]
  *       [--schedule S] [--expect-clean]
  *       replay an hvo-stress op log, one fiber per thread (sched_oplog.h),
@@ -37,8 +41,8 @@
 #include "sched_oplog.h"
 #include "sched_scen.h"
 
-static const char usage_text[] = "usage: hvo-sched replay [--mutant NAME]... [--expect-fail | --expect ID] FILE...\n"
-	"       hvo-sched explore SCENARIO [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
+static const char usage_text[] = "usage: hvo-sched replay [--weak] [--mutant NAME]... [--expect-fail | --expect ID] FILE...\n"
+	"       hvo-sched explore SCENARIO [--weak] [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
 	"                         [--depth D] [--runs N] [--seed X] [--save FILE]\n"
 	"       hvo-sched bench [--runs N]\n"
 	"       hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N] [--seed X] [--schedule S]\n"
@@ -145,7 +149,7 @@ static void failure_id(const char *reason, char *id, size_t len)
 }
 
 /* One witness: 0 as expected, 1 not, 2 unreadable or a setup error. */
-static int replay_file(const char *path, uint64_t mutants, bool expect_fail, const char *expect)
+static int replay_file(const char *path, uint64_t mutants, bool expect_fail, const char *expect, bool weak)
 {
 	struct scen_input in;
 	struct scen_result res;
@@ -162,6 +166,8 @@ static int replay_file(const char *path, uint64_t mutants, bool expect_fail, con
 		return 2;
 	}
 	sc.replay = in.schedule;
+	sc.replay_reads = in.reads;
+	sc.weak = weak;
 	status = run_child(&in, &sc, mutants, &res);
 	failure_id(res.reason, got, sizeof(got));
 	if (status == 2) {
@@ -174,7 +180,8 @@ static int replay_file(const char *path, uint64_t mutants, bool expect_fail, con
 	} else if (!expect_fail) {
 		verdict = status == 0 ? "PASS" : "FAIL";
 		rc = status != 0;
-	} else if (status == 1 && !strcmp(got, want) && strcmp(res.schedule, in.schedule)) {
+	} else if (status == 1 && !strcmp(got, want) &&
+		   (strcmp(res.schedule, in.schedule) || (in.reads[0] && strcmp(res.reads, in.reads)))) {
 		/* the expected failure, but not on the recorded path: the run took
 		 * other decisions than the witness records (fewer, or more) */
 		verdict = "FAIL";
@@ -194,18 +201,22 @@ static int replay_file(const char *path, uint64_t mutants, bool expect_fail, con
 		printf(" (expected %s%s)", want, rc ? "" : ", as expected");
 	putchar('\n');
 	if (rc)
-		scen_print(&in, res.schedule, mutants, stdout);
+		scen_print(&in, res.schedule, res.reads, mutants, stdout);
 	return rc;
 }
 
 static int cmd_replay(int argc, char **argv)
 {
 	uint64_t mutants = 0;
-	bool expect_fail = false;
+	bool expect_fail = false, weak = false;
 	const char *expect = NULL;
 	int bad = 0, errors = 0, files = 0;
 
 	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--weak")) {
+			weak = true;
+			continue;
+		}
 		if (!strcmp(argv[i], "--mutant")) {
 			if (!add_mutant(i + 1 < argc ? argv[++i] : NULL, &mutants))
 				return usage("--mutant needs a mutant name (./hvo mutants)");
@@ -226,7 +237,7 @@ static int cmd_replay(int argc, char **argv)
 		if (argv[i][0] == '-')
 			return usage("replay: unknown option");
 		files++;
-		switch (replay_file(argv[i], mutants, expect_fail, expect)) {
+		switch (replay_file(argv[i], mutants, expect_fail, expect, weak)) {
 		case 0: break;
 		case 1: bad++; break;
 		default: errors++; break;
@@ -250,13 +261,16 @@ static int parse_explore(int argc, char **argv, struct explore_opts *o)
 	uint64_t v;
 
 	if (id < 0)
-		return usage("explore: unknown or missing scenario (optimize_race, walk, batch)");
+		return usage("explore: unknown or missing scenario (optimize_race, walk, batch, walk_g1, reprep, publish)");
 	*o = (struct explore_opts){ .in = { .scen = (enum scen_id)id, .ncpus = 2 }, .runs = 10000, .seed = 1,
 				    .depth = 3, .policy = SCHED_PCT };
 	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(a, "--mutant")) {
+		if (!strcmp(a, "--weak")) {
+			o->in.weak = true;
+			i--;  /* a flag without a value */
+		} else if (!strcmp(a, "--mutant")) {
 			if (!add_mutant(val, &o->mutants))
 				return usage("--mutant needs a mutant name");
 		} else if (!strcmp(a, "--policy") && val && (!strcmp(val, "pct") || !strcmp(val, "random"))) {
@@ -311,6 +325,7 @@ static int cmd_explore(int argc, char **argv)
 	struct sched_cfg probe = { .policy = SCHED_REPLAY };
 	struct scen_result res;
 	struct reuse keep;
+	uint64_t stale = 0;
 	unsigned k;
 
 	if (rc)
@@ -320,7 +335,7 @@ static int cmd_explore(int argc, char **argv)
 	/* PCT's k: the steps of a run without preemption (as Shuttle learns it) */
 	scen_run(&o.in, &probe, o.mutants, NULL, &res);
 	k = res.steps ? (unsigned)res.steps : 1;
-	for (uint64_t run = 0; run < o.runs; run++) {
+	for (uint64_t run = 0; run < o.runs; run++, stale += res.stale_reads) {
 		struct sched_cfg sc = { .policy = o.policy, .seed = o.seed + run, .pct_depth = (unsigned)o.depth,
 					.pct_steps = k, .fibers = keep.fibers };
 
@@ -329,15 +344,19 @@ static int cmd_explore(int argc, char **argv)
 		if (scen_run(&o.in, &sc, o.mutants, keep.pool, &res) == 0)
 			continue;
 		printf("# found after %" PRIu64 " runs (seed %" PRIu64 "): %s\n", run + 1, o.seed + run, res.reason);
-		scen_print(&o.in, res.schedule, o.mutants, stdout);
+		scen_print(&o.in, res.schedule, res.reads, o.mutants, stdout);
 		if (o.save && (f = fopen(o.save, "w")) != NULL) {
 			fprintf(f, "# %s\n", res.reason);
-			scen_print(&o.in, res.schedule, 0, f);
+			scen_print(&o.in, res.schedule, res.reads, 0, f);
 			fclose(f);
 		}
 		return reuse_end(&keep, 1);  /* a finding */
 	}
-	printf("explore: no failing schedule in %" PRIu64 " runs\n", o.runs);
+	if (o.in.weak)
+		printf("explore: no failing schedule in %" PRIu64 " runs (weak memory: %" PRIu64 " loads read an older "
+		       "store)\n", o.runs, stale);
+	else
+		printf("explore: no failing schedule in %" PRIu64 " runs\n", o.runs);
 	return reuse_end(&keep, 0);
 }
 
@@ -365,14 +384,16 @@ static int cmd_bench(int argc, char **argv)
 	for (int scen = 0; scen < NR_SCEN; scen++) {
 		double base = 0;
 
-		for (int pol = 0; pol < 2; pol++) {
-			uint64_t points = 0, switches = 0;
+		double sc_random = 0;
+
+		for (int pol = 0; pol < 3; pol++) {
+			uint64_t points = 0, switches = 0, stale = 0;
 			double t0 = now(), dt;
 
 			for (uint64_t r = 0; r < runs; r++) {
 				struct scen_input in = { .scen = (enum scen_id)scen, .ncpus = 3 };
 				struct sched_cfg sc = { .policy = pol ? SCHED_RANDOM : SCHED_REPLAY, .seed = r,
-							.fibers = keep.fibers };
+							.fibers = keep.fibers, .weak = pol == 2 };
 				struct scen_result res;
 
 				if (scen_run(&in, &sc, 0, keep.pool, &res)) {
@@ -381,10 +402,19 @@ static int cmd_bench(int argc, char **argv)
 				}
 				points += res.points;
 				switches += res.switches;
+				stale += res.stale_reads;
 			}
 			dt = now() - t0;
 			if (!pol)
 				base = runs / dt;
+			if (pol == 1)
+				sc_random = runs / dt;
+			if (pol == 2) {
+				printf("sched %-14s %-8s runs/s=%.0f (%.2fx of SC random) stale-reads/run=%.2f\n",
+				       scen_name((enum scen_id)scen), "weak", runs / dt, runs / dt / sc_random,
+				       (double)stale / runs);
+				continue;
+			}
 			printf("sched %-14s %-8s runs/s=%.0f (%.2fx of no-preemption) points/s=%.0f switches/s=%.0f "
 			       "switches/run=%.1f\n", scen_name((enum scen_id)scen), pol ? "random" : "none", runs / dt,
 			       runs / dt / base, points / dt, switches / dt, (double)switches / runs);

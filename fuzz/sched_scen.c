@@ -14,7 +14,7 @@
 
 #define MAX_FOLIOS (SCHED_MAX_CPUS * 2)
 
-static const char *const names[NR_SCEN] = { "optimize_race", "walk", "batch", "walk_g1", "reprep" };
+static const char *const names[NR_SCEN] = { "optimize_race", "walk", "batch", "walk_g1", "reprep", "publish" };
 
 const char *scen_name(enum scen_id id) { return (unsigned)id < NR_SCEN ? names[id] : "?"; }
 
@@ -82,8 +82,8 @@ static void walk_folio(struct run *r, unsigned cpu, int32_t id)
 		 * mapping the walker can meet (spec 5.5), and the frozen head never
 		 * hands out a reference (I13). */
 		if (v.head_pfn != fi.pfn || v.head != (idx[k] == 0) || v.tail != (idx[k] != 0) || v.got_ref)
-			oracle_fail(r, "cpu%u: walker at pfn 0x%" PRIx64 " saw head 0x%" PRIx64 " head=%d tail=%d got_ref=%d",
-				    cpu, v.pfn, v.head_pfn, v.head, v.tail, v.got_ref);
+			oracle_fail(r, "%scpu%u: walker at pfn 0x%" PRIx64 " saw head 0x%" PRIx64 " head=%d tail=%d got_ref=%d",
+				    v.head_pfn != fi.pfn ? "I1: " : "", cpu, v.pfn, v.head_pfn, v.head, v.tail, v.got_ref);
 	}
 }
 
@@ -193,6 +193,20 @@ static void job_walk_reprep(void *arg)
 		}
 }
 
+/* The publish walker: every other CPU's folio, last first, head, first, middle and
+ * last tail, while they are optimized.  What it reads through a tail PTE
+ * is the shared tail (or, for slot 0, the head copy); pre-init contents
+ * show as a page that is neither head nor tail (I1). */
+static void job_walk_all(void *arg)
+{
+	struct job *j = arg;
+	struct run *r = j->r;
+
+	for (unsigned i = 0; i < 2 + r->in->param % 3; i++)
+		for (unsigned f = r->nr_ids; f-- > 0;)  /* the last optimizer's first: not the tail's publisher */
+			walk_folio(r, j->cpu, r->ids[f]);
+}
+
 static void job_batch(void *arg)
 {
 	struct job *j = arg;
@@ -235,6 +249,13 @@ static int setup(struct run *r, struct sched *s)
 
 	r->order = 9 + (in->scen == SCEN_OPTIMIZE_RACE ? in->param % 2 : 0);
 	switch (in->scen) {
+	case SCEN_PUBLISH:
+		if (alloc_plain(r, in->ncpus - 1))
+			return -1;
+		for (unsigned c = 0; c + 1 < in->ncpus; c++)
+			sched_spawn(s, c, job_optimize, &r->jobs[c]);
+		sched_spawn(s, in->ncpus - 1, job_walk_all, &r->jobs[in->ncpus - 1]);
+		return 0;
 	case SCEN_OPTIMIZE_RACE:
 		if (alloc_plain(r, in->ncpus))
 			return -1;
@@ -279,10 +300,12 @@ static void oracle_end(struct run *r)
 	struct hvo_counters c;
 
 	hvo_counters(r->m, &c);
-	if (r->in->scen == SCEN_OPTIMIZE_RACE && (c.shared_tails != 1 || c.nr_optimized != r->nr_ids))
+	if ((r->in->scen == SCEN_OPTIMIZE_RACE || r->in->scen == SCEN_PUBLISH) &&
+	    (c.shared_tails != 1 || c.nr_optimized != r->nr_ids))
 		oracle_fail(r, "B29: %" PRIu64 " shared tails and %" PRIu64 " of %u folios optimized after the race",
 			    c.shared_tails, c.nr_optimized, r->nr_ids);
-	if ((r->in->scen == SCEN_WALK || r->in->scen == SCEN_WALK_G1 || r->in->scen == SCEN_REPREP) && r->walks == 0)
+	if ((r->in->scen == SCEN_WALK || r->in->scen == SCEN_WALK_G1 || r->in->scen == SCEN_REPREP ||
+	     r->in->scen == SCEN_PUBLISH) && r->walks == 0)
 		oracle_fail(r, "the walkers checked no view");
 	if (r->in->scen == SCEN_REPREP) {
 		struct hvo_folio_info fi;
@@ -309,6 +332,7 @@ int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t m
 	memset(res, 0, sizeof(*res));
 	res->status = 2;
 	cfg.ncpus = in->ncpus;
+	cfg.weak = cfg.weak || in->weak;
 	if (in->scen >= NR_SCEN || in->ncpus < 2 || in->ncpus > SCHED_MAX_CPUS || sched_create(&cfg, &s)) {
 		snprintf(res->reason, sizeof(res->reason), "bad scenario input or out of memory");
 		return res->status;
@@ -339,9 +363,15 @@ int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t m
 	}
 out:
 	snprintf(res->schedule, sizeof(res->schedule), "%s", sched_schedule(s));
+	snprintf(res->reads, sizeof(res->reads), "%s", sched_reads(s));
+	if (strlen(sched_schedule(s)) >= sizeof(res->schedule) || strlen(sched_reads(s)) >= sizeof(res->reads)) {
+		res->status = 2;  /* a witness that could not replay the run */
+		snprintf(res->reason, sizeof(res->reason), "the run's decisions do not fit a witness");
+	}
 	res->diverged = sched_diverged(s);
 	res->switches = sched_switches(s);
 	res->points = sched_points(s);
+	res->stale_reads = sched_stale_reads(s);
 	res->steps = strlen(sched_schedule(s)) - 2;
 	hvo_machine_destroy(r.m);
 	sched_destroy(s);
@@ -360,7 +390,7 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 	for (const char *p = text; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char line[4200], word[32], val[4096];
+		char line[SCEN_SCHEDULE_MAX + 128], word[32], val[SCEN_SCHEDULE_MAX];
 		int n;
 
 		lineno++;
@@ -373,7 +403,7 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 		p += len + (nl != NULL);
 		if (!line[0] || line[0] == '#')
 			continue;
-		n = sscanf(line, "%31s %4095s", word, val);
+		n = sscanf(line, "%31s %16383s", word, val);
 		if (!header) {
 			if (n != 2 || strcmp(word, "hvo-sched") || strcmp(val, "1")) {
 				snprintf(err, errlen, "line %u: want the header 'hvo-sched 1'", lineno);
@@ -403,6 +433,18 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 			}
 		} else if (!strcmp(word, "param")) {
 			in->param = (unsigned)strtoul(val, NULL, 10);
+		} else if (!strcmp(word, "memory")) {
+			if (strcmp(val, "weak") && strcmp(val, "sc")) {
+				snprintf(err, errlen, "line %u: 'memory' is 'sc' or 'weak'", lineno);
+				return -1;
+			}
+			in->weak = !strcmp(val, "weak");
+		} else if (!strcmp(word, "reads")) {
+			if (strspn(val, "abcdefghijklmnopqrstuvwxyz") != strlen(val)) {
+				snprintf(err, errlen, "line %u: 'reads' takes letters a-z", lineno);
+				return -1;
+			}
+			snprintf(in->reads, sizeof(in->reads), "%s", val);
 		} else if (!strcmp(word, "schedule")) {
 			snprintf(in->schedule, sizeof(in->schedule), "%s", val);
 		} else if (!strcmp(word, "expect-fail")) {
@@ -424,7 +466,7 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 	return 0;
 }
 
-void scen_print(const struct scen_input *in, const char *schedule, uint64_t mutants, FILE *f)
+void scen_print(const struct scen_input *in, const char *schedule, const char *reads, uint64_t mutants, FILE *f)
 {
 	if (mutants) {
 		fprintf(f, "# mutants:");
@@ -436,6 +478,8 @@ void scen_print(const struct scen_input *in, const char *schedule, uint64_t muta
 	fprintf(f, "hvo-sched 1\n");
 	if (in->expect[0])
 		fprintf(f, "expect-fail %s\n", in->expect);
-	fprintf(f, "scenario %s\ncpus %u\nparam %u\nschedule %s\n", scen_name(in->scen), in->ncpus,
-		in->param, schedule);
+	fprintf(f, "scenario %s\ncpus %u\nparam %u\n%sschedule %s\n", scen_name(in->scen), in->ncpus,
+		in->param, in->weak ? "memory weak\n" : "", schedule);
+	if (reads && reads[0])
+		fprintf(f, "reads %s\n", reads);
 }

@@ -12,12 +12,18 @@
  *     scenario optimize_race
  *     cpus 2
  *     param 0
+ *     memory weak
  *     schedule 2:0101...
+ *     reads aab...
  *
+ * 'memory weak' (optional; 'memory sc' is the default) runs the scheduler's
+ * weak-memory mode; 'reads' records which store each load read (sched.h).
  * with '#' comments; the schedule line is optional (empty: no preemption).
  */
 #ifndef HVO_FUZZ_SCHED_SCEN_H
 #define HVO_FUZZ_SCHED_SCEN_H
+
+#define SCEN_SCHEDULE_MAX 16384  /* a weak-memory schedule also records its loads' choices */
 
 #include <stdio.h>
 
@@ -29,6 +35,8 @@ enum scen_id {
 	SCEN_BATCH,         /* CPU 0 batch-allocates, the others optimize/restore: B23 */
 	SCEN_WALK_G1,       /* G1: CPU 0 restores/optimizes/gets/puts, the others isolate fake-head pfns: B1, B2 */
 	SCEN_REPREP,        /* CPU 0 dissolves a folio and preps a new one over it, the others walk its pfns: B24 */
+	SCEN_PUBLISH,       /* CPUs 0..n-2 optimize a folio each (one shared tail), the last walks them all:
+			     * weak memory (B17e, B17f, B6) */
 	NR_SCEN
 };
 
@@ -36,26 +44,30 @@ struct scen_input {
 	enum scen_id scen;
 	unsigned ncpus;     /* 2..SCHED_MAX_CPUS */
 	unsigned param;     /* scenario knob (optimize_race: order 9 or the next, walk, reprep: rounds) */
-	char schedule[4096];
+	bool weak;          /* 'memory weak': the scheduler's weak-memory mode (WEAK.md) */
+	char schedule[SCEN_SCHEDULE_MAX];
+	char reads[SCEN_SCHEDULE_MAX];  /* weak: the loads' choices (sched_reads) */
 	char expect[16];    /* "expect-fail I<N>": what a witness fails with under its mutant; "" none */
 };
 
 struct scen_result {
 	int status;          /* 0 pass, 1 failure, 2 setup error */
 	char reason[512];
-	char schedule[4096]; /* the decisions taken (replays the run) */
+	char schedule[SCEN_SCHEDULE_MAX]; /* the decisions taken (replays the run) */
+	char reads[SCEN_SCHEDULE_MAX];    /* weak: the loads' choices */
 	bool diverged;       /* a replayed schedule did not fit */
-	uint64_t switches, points, steps;
+	uint64_t switches, points, steps, stale_reads;
 };
 
 const char *scen_name(enum scen_id id);
 int scen_by_name(const char *name);  /* -1 when unknown */
-/* Run one input; sc gives the policy (its ncpus is taken from in).  The
+/* Run one input; sc gives the policy (its ncpus is taken from in, weak is
+ * in->weak or sc->weak).  The
  * machine takes its host memory from pool (NULL: none; hvo.h). */
 int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t mutants, struct hvo_host_pool *pool,
 	     struct scen_result *res);
 /* Parse / print the text form.  0, or -1 with err set. */
 int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen);
-void scen_print(const struct scen_input *in, const char *schedule, uint64_t mutants, FILE *f);
+void scen_print(const struct scen_input *in, const char *schedule, const char *reads, uint64_t mutants, FILE *f);
 
 #endif
