@@ -29,7 +29,7 @@ target_of() {
 	B20a|B20b|B21|B12d|B25) echo fuzz_dax ;;
 	B7-G1|B3) echo fuzz_diff ;;          # G1-only: the G1 lane of the lockstep diff
 	B1|B2|B24|B28) echo fuzz_sched ;;     # need the scheduler's interleavings
-	B17e) ;;                              # a weak-memory race: TSan in stress mode only
+	B17e|B17f|B6) ;;                      # weak memory: hvo-sched --weak (fuzz_sched is SC), TSan
 	*) echo fuzz_ops ;;
 	esac
 }
