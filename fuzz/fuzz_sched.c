@@ -6,8 +6,10 @@
  * 4.9).  Interleaving coverage - pairs of (switch site left, switch site
  * resumed) - goes to libFuzzer as extra counters.
  *
- *   byte 0  scenario (modulo NR_SCEN)     byte 1  cpus = 2 + b % 3
- *   byte 2  param                         rest    one byte per contended decision
+ *   byte 0  scenario (modulo NR_SCEN)     byte 1  cpus = 2 + (b & 0x7f) % 3, bit 7:
+ *   byte 2  param                                 weak memory (fuzz/WEAK.md)
+ *   rest    one byte per contended decision and, in weak memory, per load
+ *           with more than one store it may read
  *
  * A failure aborts after printing the reason and the input as the text form
  * with the schedule actually taken, which `hvo-sched replay` reruns exactly.
@@ -67,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct scen_result res;
 
 	in.scen = (enum scen_id)(size > 0 ? data[0] % NR_SCEN : 0);
-	in.ncpus = 2 + (size > 1 ? data[1] % (MAX_CPUS - 1) : 0);
+	in.ncpus = 2 + (size > 1 ? (data[1] & 0x7f) % (MAX_CPUS - 1) : 0);
+	in.weak = size > 1 && data[1] & 0x80;
 	in.param = size > 2 ? data[2] : 0;
 	sc.bytes = size > 3 ? data + 3 : NULL;
 	sc.nbytes = size > 3 ? size - 3 : 0;
