@@ -89,21 +89,27 @@ static void walk_folio(struct run *r, unsigned cpu, int32_t id)
 
 /* CPU 0 restores and re-optimizes the folio, each round leaving it
  * optimized and free.  On G1 (spec 2.4, 5.2) the refcount matters, so it
- * also takes the folio into use and gives it back. */
+ * also takes the folio into use and gives it back (param bit 3: not after
+ * the last round). */
 static void job_churn(void *arg)
 {
 	struct job *j = arg;
 	int32_t id = j->r->ids[0];
 	bool g1 = j->r->in->scen == SCEN_WALK_G1;
 
-	for (unsigned i = 0; i < 1 + j->r->in->param % 3; i++) {
+	unsigned rounds = 1 + j->r->in->param % 3;
+
+	for (unsigned i = 0; i < rounds; i++) {
 		int rc = hvo_folio_restore(j->r->m, id);
 
 		if (!rc)
 			rc = hvo_folio_optimize(j->r->m, id);
 		if (!rc && g1)
 			rc = hvo_folio_get(j->r->m, id);
-		if (!rc && g1)
+		/* param bit 3 (walk_g1): the folio stays in use after the last
+		 * round, so an optimized folio's fake heads show a live refcount
+		 * for the rest of the run (B1-gp) */
+		if (!rc && g1 && !(j->r->in->param & 8 && i + 1 == rounds))
 			rc = hvo_folio_put(j->r->m, id);
 		if (rc)
 			oracle_fail(j->r, "cpu%u: restore/optimize%s of folio %d returned %d", j->cpu,
@@ -264,7 +270,10 @@ static int setup(struct run *r, struct sched *s)
 		return 0;
 	case SCEN_WALK:
 	case SCEN_WALK_G1:
-		if (hvo_folio_alloc(r->m, r->order, 0, HVO_ZONE_NORMAL, &r->ids[r->nr_ids++]))
+		/* walk_g1, param bit 3: the folio starts plain, the static key off,
+		 * so walkers can begin their RCU sections before it goes up (B1-gp) */
+		if (in->scen == SCEN_WALK_G1 && in->param & 8 ? alloc_plain(r, 1) :
+		    hvo_folio_alloc(r->m, r->order, 0, HVO_ZONE_NORMAL, &r->ids[r->nr_ids++]))
 			return -1;
 		sched_spawn(s, 0, job_churn, &r->jobs[0]);
 		for (unsigned c = 1; c < in->ncpus; c++)

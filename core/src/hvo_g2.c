@@ -452,9 +452,11 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 		return 0;
 	b->work++;
 	if (g1(m)) {
-		/* The key first, so readers after the grace period check for fake heads. */
+		/* The key first, so readers after the grace period check for fake
+		 * heads; B1-gp remaps without waiting for the readers before it. */
 		__atomic_fetch_add(&m->g1_key, 1, __ATOMIC_RELAXED);
-		g1_sync_rcu(m, b);
+		if (!mut(m, HVO_MUT_B1GP))
+			g1_sync_rcu(m, b);
 	} else {
 		rc = g2_get_tail(m, f->node, f->zone, f->order, &tail);
 		if (rc)

@@ -139,6 +139,10 @@ struct hvo_machine {
 	int g1_key;
 	unsigned rcu_readers;
 	uint64_t rcu_gp;
+	/* ...and the key each CPU's RCU read-side section saw when it began:
+	 * a static branch is patched under stop_machine, and a reader keeps
+	 * acting on what it saw until its section ends (issue 17; page.c). */
+	struct rcu_cpu { unsigned nest; int key; } __attribute__((aligned(64))) rcu_cpu[GP_CPUS];
 
 	/* seams */
 	uint64_t fail_calls, site_calls[HVO_NR_SITES];

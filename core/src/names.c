@@ -79,6 +79,9 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 			   true, false },
 	[HVO_MUT_B6] = { "B6", "no smp_wmb() before set_pte_at(): a CPU that sees the new PTE may read the page's "
 			 "contents from before the copy or init (weak memory)", true, false },
+	[HVO_MUT_B1GP] = { "B1-gp", "G1 optimize raises the static key and remaps without synchronize_rcu(): a walker "
+			   "whose RCU section began with the key off reads a fake head uncorrected and writes to it (I10)",
+			   true, false },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }

@@ -8,6 +8,17 @@
 
 #include "internal.h"
 
+/* hugetlb_optimize_vmemmap_enabled() as this CPU sees it: inside an RCU
+ * read-side section, what the key was when the section began (the
+ * optimizer's synchronize_rcu() after raising it waits for such readers
+ * before any remap; B1-gp drops that wait). */
+static bool g1_key_on(struct hvo_machine *m)
+{
+	const struct rcu_cpu *r = &m->rcu_cpu[mach_cpu(m) % GP_CPUS];
+
+	return r->nest ? r->key != 0 : __atomic_load_n(&m->g1_key, __ATOMIC_RELAXED) != 0;
+}
+
 /* G1 page_fixed_fake_head(): a PAGE_SIZE-aligned struct page with PG_head
  * may be an alias of the head page (slots 1..N-1 of an optimized folio map
  * slot 0).  Then page[1] is a real tail and names the real head.  Only
@@ -16,7 +27,7 @@ static uint64_t fixed_fake_head(struct hvo_machine *m, uint64_t vaddr, uint64_t 
 {
 	uint64_t w1;
 
-	if (m->cfg.gen != HVO_G1 || !__atomic_load_n(&m->g1_key, __ATOMIC_RELAXED) ||
+	if (m->cfg.gen != HVO_G1 || !g1_key_on(m) ||
 	    vaddr % m->geo.page_size || !(flags >> PG_HEAD & 1))
 		return vaddr;
 	sync_point(m, HVO_SP_READ_ONCE, "page_fixed_fake_head");

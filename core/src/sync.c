@@ -156,11 +156,16 @@ void rcu_read_lock(struct hvo_machine *m)
 {
 	const struct hvo_sync_ops *ops = m->cfg.sync;
 
+	struct rcu_cpu *r;
+
 	sync_point(m, HVO_SP_RCU_READ_LOCK, "rcu_read_lock");
 	if (ops && ops->rcu_read_lock)
 		ops->rcu_read_lock(ops->ctx);
 	else
 		m->rcu_readers++;
+	r = &m->rcu_cpu[mach_cpu(m) % GP_CPUS];
+	if (!r->nest++)
+		r->key = __atomic_load_n(&m->g1_key, __ATOMIC_RELAXED);
 }
 
 void rcu_read_unlock(struct hvo_machine *m)
@@ -168,6 +173,7 @@ void rcu_read_unlock(struct hvo_machine *m)
 	const struct hvo_sync_ops *ops = m->cfg.sync;
 
 	sync_point(m, HVO_SP_RCU_READ_UNLOCK, "rcu_read_unlock");
+	m->rcu_cpu[mach_cpu(m) % GP_CPUS].nest--;
 	if (ops && ops->rcu_read_unlock)
 		ops->rcu_read_unlock(ops->ctx);
 	else

@@ -217,6 +217,7 @@ enum hvo_mutant {
 	/* weak memory (issue 17) */
 	HVO_MUT_B17F, /* get_tail fast path reads the slot relaxed; the cmpxchg stays fully ordered */
 	HVO_MUT_B6,   /* no smp_wmb() before set_pte_at(): the PTE store does not order the page's contents */
+	HVO_MUT_B1GP, /* G1 optimize remaps without synchronize_rcu() after raising the static key */
 	/* experiments on the oracle (issue 14), not catalogue bugs */
 	HVO_MUT_X1,   /* the shared tail-image helper writes _mapcount 0 */
 	/* variants: named kernel revisions beside the baseline, same switches */
