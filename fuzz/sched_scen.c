@@ -58,8 +58,9 @@ static void job_optimize(void *arg)
 		oracle_fail(j->r, "cpu%u: optimize of folio %d returned %d", j->cpu, j->r->ids[j->cpu], rc);
 }
 
-/* A speculative PFN walker over head, first tail, a middle and the last tail. */
-static void walk_folio(struct run *r, unsigned cpu, int32_t id)
+/* A speculative PFN walker over head, first tail, a middle and the last tail.
+ * inuse: the folio is in use (refcount >= 1) for the whole walk. */
+static void walk_folio_as(struct run *r, unsigned cpu, int32_t id, bool inuse)
 {
 	struct hvo_folio_info fi;
 	uint64_t idx[4];
@@ -81,11 +82,20 @@ static void walk_folio(struct run *r, unsigned cpu, int32_t id)
 		/* G2: every struct page of a pool folio reads the same through any
 		 * mapping the walker can meet (spec 5.5), and the frozen head never
 		 * hands out a reference (I13). */
-		if (v.head_pfn != fi.pfn || v.head != (idx[k] == 0) || v.tail != (idx[k] != 0) || v.got_ref)
-			oracle_fail(r, "%scpu%u: walker at pfn 0x%" PRIx64 " saw head 0x%" PRIx64 " head=%d tail=%d got_ref=%d",
-				    v.head_pfn != fi.pfn ? "I1: " : "", cpu, v.pfn, v.head_pfn, v.head, v.tail, v.got_ref);
+		if (v.head_pfn != fi.pfn || v.head != (idx[k] == 0) || v.tail != (idx[k] != 0) || v.got_ref != inuse)
+			oracle_fail(r, "%scpu%u: walker at pfn 0x%" PRIx64 " saw head 0x%" PRIx64 " head=%d tail=%d got_ref=%d%s",
+				    v.head_pfn != fi.pfn ? "I1: " : v.got_ref != inuse ? "I20: " : "", cpu, v.pfn,
+				    v.head_pfn, v.head, v.tail, v.got_ref, inuse ? " (folio in use)" : "");
+		/* I20: a reference is taken on the head compound_head named, the
+		 * live folio's, and dropped on the same page */
+		else if (v.got_ref && (v.ref_pfn != fi.pfn || v.put_pfn != v.ref_pfn))
+			oracle_fail(r, "I20: cpu%u: walker at pfn 0x%" PRIx64 " took its reference on pfn 0x%" PRIx64
+				    " and dropped it on 0x%" PRIx64 ", not on the head 0x%" PRIx64, cpu, v.pfn, v.ref_pfn,
+				    v.put_pfn, fi.pfn);
 	}
 }
+
+static void walk_folio(struct run *r, unsigned cpu, int32_t id) { walk_folio_as(r, cpu, id, false); }
 
 /* CPU 0 restores and re-optimizes the folio, each round leaving it
  * optimized and free.  On G1 (spec 2.4, 5.2) the refcount matters, so it
@@ -117,12 +127,16 @@ static void job_churn(void *arg)
 	}
 }
 
+/* walk, param bit 3: also a second folio, in use the whole run (I20). */
 static void job_walk(void *arg)
 {
 	struct job *j = arg;
 
-	for (unsigned i = 0; i < 2 + j->r->in->param % 3; i++)
+	for (unsigned i = 0; i < 2 + j->r->in->param % 3; i++) {
 		walk_folio(j->r, j->cpu, j->r->ids[0]);
+		if (j->r->nr_ids > 1)
+			walk_folio_as(j->r, j->cpu, j->r->ids[1], true);
+	}
 }
 
 /* The compaction walker over the struct pages at the start of tail vmemmap
@@ -274,6 +288,11 @@ static int setup(struct run *r, struct sched *s)
 		 * so walkers can begin their RCU sections before it goes up (B1-gp) */
 		if (in->scen == SCEN_WALK_G1 && in->param & 8 ? alloc_plain(r, 1) :
 		    hvo_folio_alloc(r->m, r->order, 0, HVO_ZONE_NORMAL, &r->ids[r->nr_ids++]))
+			return -1;
+		/* walk, param bit 3: a second folio, taken into use for good */
+		if (in->scen == SCEN_WALK && in->param & 8 &&
+		    (hvo_folio_alloc(r->m, r->order, 0, HVO_ZONE_NORMAL, &r->ids[r->nr_ids]) ||
+		     hvo_folio_get(r->m, r->ids[r->nr_ids++])))
 			return -1;
 		sched_spawn(s, 0, job_churn, &r->jobs[0]);
 		for (unsigned c = 1; c < in->ncpus; c++)

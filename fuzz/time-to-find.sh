@@ -28,7 +28,7 @@ target_of() {
 	B9|B10|B11|B16) echo fuzz_boot ;;
 	B20a|B20b|B21|B12d|B25) echo fuzz_dax ;;
 	B7-G1|B3) echo fuzz_diff ;;          # G1-only: the G1 lane of the lockstep diff
-	B1|B2|B24|B28|B1-gp) echo fuzz_sched ;; # need the scheduler's interleavings
+	B1|B2|B24|B28|B1-gp|W1) echo fuzz_sched ;; # the scheduler's scenarios
 	B17e|B17f|B6) ;;                      # weak memory: hvo-sched --weak (fuzz_sched is SC), TSan
 	*) echo fuzz_ops ;;
 	esac

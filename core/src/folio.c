@@ -635,14 +635,19 @@ static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, bool own, struct hvo
 	v->mapcount = (int32_t)vm_read32(m, va + PO_MAPCOUNT);
 	v->node = (int)(flags >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
 	v->zone = (int)(flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK);
-	ref_va = own ? va : hva;
+	/* W1: folio_try_get() on the page the walker was handed, not on the
+	 * head compound_head() named (issue 17, item 5) */
+	ref_va = own || mut(m, HVO_MUT_W1) ? va : hva;
 	if (!own) {
-		if (!vm_translate(m, hva, &frame, &rw))
+		if (!vm_translate(m, ref_va, &frame, &rw))
 			return 0;  /* a bogus head: I1 reports it */
-		v->got_ref = get_page_unless_zero(m, hva);
+		v->got_ref = get_page_unless_zero(m, ref_va);
 	}
-	if (v->got_ref)  /* and put it back */
+	if (v->got_ref) {  /* and put it back */
+		v->ref_pfn = (ref_va - m->vbase) / m->geo.struct_page_size;
 		vm_add_unless32(m, ref_va + PO_REFCOUNT, -1, INT32_MIN);
+		v->put_pfn = v->ref_pfn;
+	}
 	return 0;
 }
 

@@ -82,6 +82,9 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B1GP] = { "B1-gp", "G1 optimize raises the static key and remaps without synchronize_rcu(): a walker "
 			   "whose RCU section began with the key off reads a fake head uncorrected and writes to it (I10)",
 			   true, false },
+	[HVO_MUT_W1] = { "W1", "walker results (issue 17): the speculative walker's folio_try_get() takes its reference "
+			 "on the page it was handed, not on the head compound_head() named; it gets none on a tail of a "
+			 "folio in use (I20)", true, false },
 };
 
 const char *hvo_zone_name(int zone) { return LOOKUP(zone_names, zone); }

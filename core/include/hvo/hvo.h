@@ -218,6 +218,7 @@ enum hvo_mutant {
 	HVO_MUT_B17F, /* get_tail fast path reads the slot relaxed; the cmpxchg stays fully ordered */
 	HVO_MUT_B6,   /* no smp_wmb() before set_pte_at(): the PTE store does not order the page's contents */
 	HVO_MUT_B1GP, /* G1 optimize remaps without synchronize_rcu() after raising the static key */
+	HVO_MUT_W1,   /* speculative walker takes its reference on the page it was handed, not the head */
 	/* experiments on the oracle (issue 14), not catalogue bugs */
 	HVO_MUT_X1,   /* the shared tail-image helper writes _mapcount 0 */
 	/* variants: named kernel revisions beside the baseline, same switches */
@@ -405,6 +406,7 @@ struct hvo_page_view {
 	int refcount, mapcount;
 	int node, zone;       /* page_to_nid / page_zonenum from the page's own flags */
 	bool got_ref;         /* speculative get_page_unless_zero succeeded (and was put) */
+	uint64_t ref_pfn, put_pfn; /* got_ref: the page the reference was taken on, and dropped on (I20) */
 };
 /* The speculative PFN walker: read flags, compound_head, get_page_unless_zero
  * on the head.  Never writes to read-only memory in the correct model. */
