@@ -155,7 +155,6 @@ void munlock(struct hvo_machine *m, enum hvo_lock l)
 void rcu_read_lock(struct hvo_machine *m)
 {
 	const struct hvo_sync_ops *ops = m->cfg.sync;
-
 	struct rcu_cpu *r;
 
 	sync_point(m, HVO_SP_RCU_READ_LOCK, "rcu_read_lock");
@@ -163,6 +162,7 @@ void rcu_read_lock(struct hvo_machine *m)
 		ops->rcu_read_lock(ops->ctx);
 	else
 		m->rcu_readers++;
+	/* the static key as this reader will see it until its section ends */
 	r = &m->rcu_cpu[mach_cpu(m) % GP_CPUS];
 	if (!r->nest++)
 		r->key = __atomic_load_n(&m->g1_key, __ATOMIC_RELAXED);
