@@ -117,7 +117,7 @@ check 2 'usage' "$ops_replay"
 
 # --- hvo-stress (3): usage error, a clean short run, an interrupted run
 planned=$((planned + 3))
-check 2 'bad option' "$stress" churn --threads x
+check 2 '--threads x: a thread count from 1 to 64' "$stress" churn --threads x
 check 0 'PASS churn' "$stress" churn --threads 2 --time 0.5 --reports "$tmp/reports"
 interrupted() {
 	local pid rc=0
@@ -129,6 +129,14 @@ interrupted() {
 	return $rc
 }
 check 130 'interrupted' interrupted
+# limits named, refused before the run (no reports folder made): threads, walkers, a negative count (3)
+planned=$((planned + 3))
+check 2 '--threads 65: a thread count from 1 to 64' "$stress" dax-churn --threads 65 --reports "$tmp/never"
+check 2 '--walkers 64: a walker count from 0 to 64' "$stress" churn --walkers 64 --reports "$tmp/never"
+check 2 '--ops -1: an op count' "$stress" gather --ops -1 --reports "$tmp/never"
+planned=$((planned + 1))
+nothing_started() { [ ! -e "$tmp/never" ] && echo "no reports folder"; }
+check 0 'no reports folder' nothing_started
 # reports: never overwritten, an interrupted run's say so, an unwritable folder is 2 naming the path (3)
 planned=$((planned + 3))
 check 0 'PASS churn' "$stress" churn --threads 2 --time 0.2 --reports "$tmp/reports"
