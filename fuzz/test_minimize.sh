@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# test_minimize.sh SRC CLI - ./hvo minimize (fuzz/minimize.py) on a zoo
+# witness padded with ops that change nothing: the result must be smaller
+# than the padded stream and no larger than the witness, and still fail
+# exactly as the witness names (hvo-cli replay --expect) at the same kind of
+# op; an input that does not fail is 3, a missing one 2.  Counted plan.
+set -uo pipefail
+src=$1 cli=$2
+min=$src/fuzz/minimize.py
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+planned=7 ran=0 failed=0
+check() {  # check NAME COND...
+	local name=$1
+	shift
+	ran=$((ran + 1))
+	if "$@"; then echo "ok $ran - $name"; else failed=$((failed + 1)); echo "not ok $ran - $name"; fi
+}
+ops() { grep -cvE '^(#|hvo-ops|ops$|expect|config|node|fail|$)' "$1"; }
+
+# B12d (I11, G3 DAX): pad before, between and after its two dax_add ops
+w=$src/corpus/zoo/B12d.ops
+awk '/^dax_add/ { for (i = 0; i < 6; i++) print "walk f=" i " index=" i * 3; print "enable 1" }
+	{ print } END { print "walk f=0 index=1"; print "enable 0" }' "$w" >"$tmp/padded.ops"
+rc=0
+python3 "$min" "$cli" "$tmp/padded.ops" --mutant B12d --out "$tmp/min.ops" >"$tmp/out" 2>&1 || rc=$?
+cat "$tmp/out"
+check "exit 0" [ "$rc" = 0 ]
+check "the same invariant at the same kind of op" grep -q 'still I11 at dax_add' "$tmp/out"
+check "smaller than the padded stream ($(ops "$tmp/padded.ops") ops), no larger than the witness ($(ops "$w"))" \
+	[ "$(ops "$tmp/min.ops" 2>/dev/null || echo 99)" -lt "$(ops "$tmp/padded.ops")" ] && [ "$(ops "$tmp/min.ops")" -le "$(ops "$w")" ]
+check "the result still fails exactly as I11" "$cli" replay --expect I11 --mutant B12d "$tmp/min.ops"
+check "and passes without the mutant" "$cli" replay "$tmp/min.ops"
+rc=0; python3 "$min" "$cli" "$w" --out "$tmp/x.ops" >/dev/null 2>&1 || rc=$?
+check "an input that does not fail (no mutant): exit 3" [ "$rc" = 3 ]
+rc=0; python3 "$min" "$cli" "$tmp/missing.ops" >/dev/null 2>&1 || rc=$?
+check "a missing input: exit 2" [ "$rc" = 2 ]
+echo "test_minimize: $ran of $planned planned checks ran, $failed failed"
+[ "$ran" = "$planned" ] && [ "$failed" = 0 ]
