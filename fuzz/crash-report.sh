@@ -99,7 +99,7 @@ rel_replay=$rel_builds/gcc/$("$top/fuzz/target-path.sh" "${target}_replay")
 	echo "cd \"\$REPORT/$rel_top\" || exit 2"
 	echo "ninja -C '$rel_builds/gcc' $("$top/fuzz/target-path.sh" "${target}_replay") >/dev/null || exit 2"
 	echo "HVO_MUTANTS='$mutants' './$rel_replay' \"\$REPORT/crash.bin\""
-	[ -z "$explain" ] || echo "HVO_BUILD_ROOT=\"\$PWD/$rel_builds\" ${explain//REPORT/\"\$REPORT\"}"
+	[ -z "$explain" ] || echo "HVO_BUILD_ROOT=\"\$PWD/$rel_builds\" ${explain//REPORT\/input.ops/\"\$REPORT/input.ops\"}"
 	[ ! -s "$tmp/minimized.ops" ] || echo "# the minimized stream: ./hvo replay ${mut_args[*]} \"\$REPORT/minimized.ops\""
 } >"$tmp/reproduce.sh"
 chmod +x "$tmp/reproduce.sh"

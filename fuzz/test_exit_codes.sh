@@ -144,6 +144,18 @@ reports_of_seed1() { ls "$tmp/reports"/stress-churn-g2-1-*.txt | wc -l; grep -l 
 check 0 '^3$' reports_of_seed1
 check 2 "cannot write reports in $src/README.md" "$stress" churn --time 0.2 --reports "$src/README.md"
 
+# --- issue 15 item 10's small refusals (7): bytes2text of a text file; oplog
+# naming an undeclared folio, a garbage schedule, a negative run count;
+# explore's usage names all five scenarios; run --ops 0 checks nothing
+planned=$((planned + 6))
+check 2 'is a text file' "$cli" bytes2text "$zoo/B8.ops"
+printf 'hvo-oplog 1\nscenario churn\ngen g2\nfolio 0 9 0 1\nthread 0\nop optimize 7 0x0 0\n' >"$tmp/undeclared.oplog"
+check 2 'line 6: an op on a folio no folio line' "$sched" oplog "$tmp/undeclared.oplog" --runs 10
+check 2 'oplog: bad option or value' "$sched" oplog "$zoo/stress/B28.oplog" --schedule garbage
+check 2 'oplog: bad option or value' "$sched" oplog "$zoo/stress/B28.oplog" --runs -1
+check 0 'SCENARIO: optimize_race, walk, batch, walk_g1, reprep' "$sched" explore --help
+check 3 '.' "$cli" run --ops 0
+
 # --- ./hvo fuzz (2): a refusal; a command failing mid-campaign (here the
 # engine build, in a build root that cannot be created) is 2, not 1
 planned=$((planned + 2))

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# test_minimize.sh SRC CLI - ./hvo minimize (fuzz/minimize.py) on a zoo
+# test_minimize.sh SRC BUILD - ./hvo minimize (fuzz/minimize.py) on a zoo
 # witness padded with ops that change nothing: the result must be smaller
 # than the padded stream and no larger than the witness, and still fail
 # exactly as the witness names (hvo-cli replay --expect) at the same kind of
-# op; an input that does not fail is 3, a missing one 2.  Counted plan.
+# op; an input that does not fail is 3, a missing one 2.  A crash report
+# (fuzz/crash-report.sh) of the witness as a binary fuzz_ops input carries
+# the minimized stream, is 0755, and its reproduce.sh uses paths relative
+# to the report and a quoted $REPORT, and reproduces.  Counted plan.
 set -uo pipefail
-src=$1 cli=$2
+src=$1 build=$2 cli=$2/fuzz/hvo-cli
 min=$src/fuzz/minimize.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-planned=7 ran=0 failed=0
+planned=11 ran=0 failed=0
 check() {  # check NAME COND...
 	local name=$1
 	shift
@@ -36,5 +39,21 @@ rc=0; python3 "$min" "$cli" "$w" --out "$tmp/x.ops" >/dev/null 2>&1 || rc=$?
 check "an input that does not fail (no mutant): exit 3" [ "$rc" = 3 ]
 rc=0; python3 "$min" "$cli" "$tmp/missing.ops" >/dev/null 2>&1 || rc=$?
 check "a missing input: exit 2" [ "$rc" = 2 ]
+# A crash report of B8's witness as a binary input, under mutant B8
+mkdir -p "$tmp/root" "$tmp/reports"
+ln -s "$build" "$tmp/root/gcc"
+grep -v "^expect" "$src/corpus/zoo/B8.ops" >"$tmp/b8.ops"   # no binary form for expect lines
+"$cli" text2bytes "$tmp/b8.ops" "$tmp/crash-b8" >/dev/null
+r=$(HVO_BUILD_ROOT=$tmp/root "$src/fuzz/crash-report.sh" fuzz_ops "$tmp/crash-b8" "$tmp/reports" libfuzzer B8 "test" 2>&1)
+check "the report has minimized.ops, still I9" grep -qs '^# minimized from input.ops by ./hvo minimize --mutant B8: I9' "$r/minimized.ops"
+check "the report folder is 0755" [ "$(stat -c %a "$r" 2>/dev/null)" = 755 ]
+check "reproduce.sh: relative paths, quoted \$REPORT" \
+	bash -c '! grep -Eq "(^|[ '\''\"=])/[a-z]" "$1/reproduce.sh" && grep -q "\"\$REPORT/crash.bin\"" "$1/reproduce.sh"' _ "$r"
+# its build and replay lines (not ./hvo explain: ./hvo would reconfigure the
+# build it finds through this test's build root)
+grep -v '^HVO_BUILD_ROOT=' "$r/reproduce.sh" >"$r/replay-only.sh"
+rc=0; sh "$r/replay-only.sh" >/dev/null 2>&1 || rc=$?
+check "reproduce.sh reproduces (replay exit 1)" [ "$rc" = 1 ]
+
 echo "test_minimize: $ran of $planned planned checks ran, $failed failed"
 [ "$ran" = "$planned" ] && [ "$failed" = 0 ]
