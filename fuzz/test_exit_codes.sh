@@ -46,14 +46,18 @@ sed 's/^schedule 2:.*$/schedule 2:2222/' "$zoo/sched/B5.sched" >"$tmp/B5-diverge
 sed 's/^\(schedule 2:.*\)$/\10000000000/' "$zoo/sched/B5.sched" >"$tmp/B5-longer.sched"
 
 # --- --help: usage on stdout, exit 0, nothing run (34)
-planned=$((planned + 13))
-for v in setup test run fuzz stress sched replay explain diff bench geometry mutants invariants; do
+planned=$((planned + 15))
+for v in setup test run fuzz stress sched replay explain diff bench geometry mutants invariants coverage minimize; do
 	check 0 "usage: \./hvo $v" "$src/hvo" "$v" --help
 done
 planned=$((planned + 3))
 check 0 'usage: \./hvo' "$src/hvo" --help
 check 0 'usage: \./hvo kernel' "$src/hvo" kernel --help
 check 2 "unknown command 'nope'" "$src/hvo" nope
+# the scripts behind ./hvo coverage and ./hvo minimize print their own usage too (2)
+planned=$((planned + 2))
+check 0 'usage: \./hvo coverage TARGET' "$src/fuzz/coverage.sh" --help
+check 0 'usage: \./hvo minimize FILE' env HVO_CLI="$cli" "$src/fuzz/minimize.sh" --help
 planned=$((planned + 11))
 for v in run replay explain diff geometry mutants zoo-check bytes2text text2bytes; do
 	check 0 'usage: hvo-cli' "$cli" "$v" --help
