@@ -12,8 +12,18 @@ I13)); a harness error keeps its message instead of an invariant.  With
 --mutant, when the input passes without the mutants, so must the result
 (a witness stays clean on the correct model).  The
 structure lines (hvo-ops 1, ops) and an expect-fail line stay.
-Writes FILE.min.ops (or --out) and prints one line.  Exit: 0 written,
-2 usage or input error, 3 the input does not fail (nothing to minimize).
+Writes FILE.min.ops (or --out) and prints one line.
+
+A scheduler witness (hvo-sched 1) keeps its scenario and shrinks its
+schedule to the fewest switches, then the fewest steps: runs of one CPU
+merged into their neighbour or dropped, and the shortest prefix (past its
+end the run goes on without preemption), each kept only while hvo-sched
+replay --expect ID still fails with the same invariant, without diverging
+(and with --mutant, while it still passes without them when the input
+did).  Writes FILE.min.sched.
+
+Exit: 0 written, 2 usage or input error, 3 the input does not fail
+(nothing to minimize).
 """
 import os
 import re
@@ -118,6 +128,86 @@ def ddmin(units, fails):
     return units
 
 
+SCHED_FAIL = re.compile(r'\b(I\d+)\b')
+
+
+def switches(d):
+    return sum(1 for a, b in zip(d, d[1:]) if a != b)
+
+
+def minimize_sched(cli, path, text, mutants, out):
+    """Fewest switches, then fewest steps, of a scheduler witness."""
+    sched = os.path.join(os.path.dirname(cli), 'hvo-sched')
+    lines = text.splitlines()
+    at = [i for i, l in enumerate(lines) if l.split()[:1] == ['schedule']]
+    if len(at) != 1 or ':' not in lines[at[0]]:
+        die(f"{path}: no 'schedule N:DIGITS' line")
+    prefix, digits = lines[at[0]].split(None, 1)[1].split(':', 1)
+    tmp = tempfile.NamedTemporaryFile('w', suffix='.sched', delete=False)
+    tmp.close()
+    runs = [0]
+
+    def render(d, expect=True):
+        body = [l for i, l in enumerate(lines) if i != at[0] and (expect or l.split()[:1] != ['expect-fail'])]
+        body.insert(at[0] if expect else len(body), f"schedule {prefix}:{d}")
+        return '\n'.join(body) + '\n'
+
+    def replay(d, args, expect=True):
+        runs[0] += 1
+        with open(tmp.name, 'w') as f:
+            f.write(render(d, expect))
+        p = subprocess.run([sched, 'replay'] + args + [tmp.name], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        return p.returncode, p.stdout
+    margs = [a for m in mutants for a in ('--mutant', m)]
+    try:
+        rc, txt = replay(digits, margs, expect=False)
+        m = SCHED_FAIL.search(txt) if rc == 1 else None
+        if not m:
+            die(f"{path} does not fail{' with ' + ','.join(mutants) if mutants else ''}: nothing to minimize", 3)
+        inv = m.group(1)
+        clean = bool(mutants) and replay(digits, [], expect=False)[0] == 0
+
+        def fails(d):
+            return replay(d, margs + ['--expect', inv])[0] == 0 and (not clean or replay(d, [], expect=False)[0] == 0)
+        best = digits
+        changed = True
+        while changed:   # merge or drop whole runs of one CPU
+            changed = False
+            groups = [(c, len(list(g))) for c, g in __import__('itertools').groupby(best)]
+            for i in range(len(groups)):
+                cands = ['']
+                if i > 0:
+                    cands.append(groups[i - 1][0])
+                if i + 1 < len(groups):
+                    cands.append(groups[i + 1][0])
+                for c in cands:
+                    cand = ''.join(x * n for x, n in groups[:i]) + c * groups[i][1] + \
+                        ''.join(x * n for x, n in groups[i + 1:])
+                    if switches(cand) < switches(best) and fails(cand):
+                        best, changed = cand, True
+                        break
+                if changed:
+                    break
+        for n in range(len(best) + 1):   # the shortest prefix
+            if switches(best[:n]) <= switches(best) and fails(best[:n]):
+                best = best[:n]
+                break
+    finally:
+        os.unlink(tmp.name)
+    out = out or re.sub(r'(\.sched)?$', '', path, count=1) + '.min.sched'
+    head = (f"# minimized from {os.path.basename(path)} by ./hvo minimize: {inv}, {switches(best)} switches "
+            f"and {len(best)} steps (from {switches(digits)} and {len(digits)}; {runs[0]} runs)\n")
+    try:
+        with open(out, 'w') as f:
+            f.write(head + render(best))
+    except OSError as e:
+        die(f"cannot write {out}: {e.strerror}")
+    print(f"minimize: {path}: schedule of {len(digits)} steps, {switches(digits)} switches -> {len(best)} steps, "
+          f"{switches(best)} switches, still {inv} ({runs[0]} runs); written to {out}")
+    return 0
+
+
 def main(argv):
     cli, args = argv[1], argv[2:]
     if '--help' in args or '-h' in args:
@@ -153,8 +243,9 @@ def main(argv):
         if p.returncode != 0:
             die(f"{path}: neither a text op stream nor a binary one hvo-cli bytes2text decodes: {p.stderr.strip()}")
         text = p.stdout
-    if 'hvo-sched' in text.split('\n', 1)[0]:
-        die(f"{path}: a schedule; ./hvo minimize shrinks op streams only")
+    first = next((l.split()[0] for l in text.splitlines() if l.strip() and not l.lstrip().startswith('#')), '')
+    if first == 'hvo-sched':
+        return minimize_sched(cli, path, text, mutants, out)
     stream = Stream(text)
     run = Runner(cli, mutants)
     try:

@@ -4,7 +4,8 @@
 # witness padded with ops that change nothing: the result must be smaller
 # than the padded stream and no larger than the witness, and still fail
 # exactly as the witness names (hvo-cli replay --expect) at the same kind of
-# op; an input that does not fail is 3, a missing one 2.  A crash report
+# op; an input that does not fail is 3, a missing one 2.  A padded
+# scheduler witness shrinks to fewer switches and replays exactly.  A crash report
 # (fuzz/crash-report.sh) of the witness as a binary fuzz_ops input carries
 # the minimized stream, is 0755, and its reproduce.sh uses paths relative
 # to the report and a quoted $REPORT, and reproduces.  Counted plan.
@@ -13,7 +14,7 @@ src=$1 build=$2 cli=$2/fuzz/hvo-cli
 min=$src/fuzz/minimize.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-planned=11 ran=0 failed=0
+planned=14 ran=0 failed=0
 check() {  # check NAME COND...
 	local name=$1
 	shift
@@ -39,6 +40,18 @@ rc=0; python3 "$min" "$cli" "$w" --out "$tmp/x.ops" >/dev/null 2>&1 || rc=$?
 check "an input that does not fail (no mutant): exit 3" [ "$rc" = 3 ]
 rc=0; python3 "$min" "$cli" "$tmp/missing.ops" >/dev/null 2>&1 || rc=$?
 check "a missing input: exit 2" [ "$rc" = 2 ]
+# A schedule: B5's witness (2 switches) with 12 more switches padded at its
+# end, which make its replay diverge; the minimized one must fail as I12
+# again, exactly (no divergence), with fewer switches
+sed 's/^schedule 2:\(.*\)$/schedule 2:\1010101010101/' "$src/corpus/zoo/sched/B5.sched" >"$tmp/b5.sched"
+rc=0
+python3 "$min" "$cli" "$tmp/b5.sched" --mutant B5 --out "$tmp/b5.min.sched" >"$tmp/sout" 2>&1 || rc=$?
+cat "$tmp/sout"
+check "schedule: exit 0, still I12" bash -c '[ "$0" = 0 ] && grep -q "still I12" "$1"' "$rc" "$tmp/sout"
+check "schedule: fewer switches than the padded 13" \
+	bash -c 'n=$(sed -n "s/.*-> [0-9]* steps, \([0-9]*\) switches.*/\1/p" "$0"); [ -n "$n" ] && [ "$n" -lt 13 ]' "$tmp/sout"
+check "schedule: replays exactly as I12" "$build/fuzz/hvo-sched" replay --mutant B5 --expect-fail "$tmp/b5.min.sched"
+
 # A crash report of B8's witness as a binary input, under mutant B8
 mkdir -p "$tmp/root" "$tmp/reports"
 ln -s "$build" "$tmp/root/gcc"
