@@ -10,7 +10,11 @@
 #   explain.txt    fuzz_ops, fuzz_boot, fuzz_dax: hvo-cli explain (trace,
 #                  violated invariant, state dump); fuzz_diff: hvo-cli diff;
 #                  fuzz_geometry: the failed check and state dump
-#   reproduce.sh   the exact commands that reproduce it
+#   minimized.ops  op-stream targets (not fuzz_diff): the smallest stream
+#                  that still fails the same way (./hvo minimize), and
+#                  minimize.txt, its one-line result
+#   reproduce.sh   the exact commands that reproduce it (paths relative to
+#                  the report, so the tree can move)
 #   found.txt      engine, mutants, NOTE (campaign, time to find)
 # The report is written in a temporary folder under REPORTS and renamed onto
 # its reserved name, so a report either exists whole or not at all; on any write error
@@ -73,18 +77,35 @@ fuzz_boot|fuzz_dax|fuzz_diff)
 	;;
 esac
 
+# The smallest stream that still fails the same way (./hvo minimize): the
+# same invariant at the same kind of op, clean without the mutants.
+if [ -n "$explain" ] && [ "$target" != fuzz_diff ] && [ -s "$tmp/input.ops" ]; then
+	set +e
+	timeout 300 python3 "$top/fuzz/minimize.py" "$cli" "$tmp/input.ops" "${mut_args[@]}" --out "$tmp/minimized.ops" \
+		>"$tmp/minimize.txt" 2>&1
+	set -e
+	sed -i "s#$tmp#$final#g" "$tmp/minimize.txt"
+fi
+
+# Paths relative to the report folder, so the report can move with the tree
+# (reports/ inside it) and be read by anyone (0755).
+rel_top=$(realpath -m --relative-to="$final" "$top")
+rel_builds=$(realpath -m --relative-to="$top" "$builds")
+rel_replay=$rel_builds/gcc/$("$top/fuzz/target-path.sh" "${target}_replay")
 {
 	echo "#!/bin/sh"
 	echo "# Reproduces this report (replay exit status when written: $replay_rc)."
 	echo "REPORT=\$(cd \"\$(dirname \"\$0\")\" && pwd)"
-	echo "cd '$top' || exit 2"
-	echo "ninja -C '$builds/gcc' $("$top/fuzz/target-path.sh" "${target}_replay") >/dev/null || exit 2"
-	echo "HVO_MUTANTS='$mutants' '$replay' \"\$REPORT/crash.bin\""
-	[ -z "$explain" ] || echo "HVO_BUILD_ROOT='$builds' ${explain//REPORT/\$REPORT}"
+	echo "cd \"\$REPORT/$rel_top\" || exit 2"
+	echo "ninja -C '$rel_builds/gcc' $("$top/fuzz/target-path.sh" "${target}_replay") >/dev/null || exit 2"
+	echo "HVO_MUTANTS='$mutants' './$rel_replay' \"\$REPORT/crash.bin\""
+	[ -z "$explain" ] || echo "HVO_BUILD_ROOT=\"\$PWD/$rel_builds\" ${explain//REPORT\/input.ops/\"\$REPORT/input.ops\"}"
+	[ ! -s "$tmp/minimized.ops" ] || echo "# the minimized stream: ./hvo replay ${mut_args[*]} \"\$REPORT/minimized.ops\""
 } >"$tmp/reproduce.sh"
 chmod +x "$tmp/reproduce.sh"
 printf 'target: %s\nengine: %s\nmutants: %s\n%s\nreplay exit status: %s\n' \
 	"$target" "$engine" "${mutants:-none}" "$note" "$replay_rc" >"$tmp/found.txt"
+chmod 755 "$tmp"
 # rename(2) onto the reserved, still empty folder: the report appears whole.
 mv -T "$tmp" "$final" || lost
 trap - EXIT

@@ -877,6 +877,13 @@ static int cmd_bytes2text(int argc, char **argv)
 		fprintf(stderr, "hvo-cli: bytes2text: %s: cannot read: %s\n", argv[0], strerror(errno));
 		return 2;
 	}
+	/* a text file would decode as some binary stream: refuse it */
+	if (input_kind(data, len) != IN_OPS_BYTES) {
+		fprintf(stderr, "hvo-cli: bytes2text: %s is a text file (an op stream, schedule or op log), not a "
+			"binary input: nothing to decode\n", argv[0]);
+		free(data);
+		return 2;
+	}
 	version = hvo_ops_bytes_version(data, len);
 	if (len && version != HVO_OPS_VERSION)
 		fprintf(stderr, "hvo-cli: bytes2text: %s claims format version %u; decoded as version %d\n", argv[0],

@@ -41,10 +41,22 @@
  *            bit  5   movable_only (node i > 0 only: node 0 always has kernel
  *                     memory, as the core requires of some node)
  *            bits 6-7 both set: a big node (2-16 sections)
- *   huge     (mode 6) the node bytes are read and ignored: one node from 4 GiB
- *            (all Normal) of 2^(MAX_FOLIO_ORDER + 2) pages, big enough for a
- *            folio of MAX_FOLIO_ORDER + 1, which only B18 lets through (the
- *            machine costs memory only where it is touched)
+ *   huge     (mode 6) the node bytes are read and ignored, the page shift
+ *            is 16 whatever G says: one node from 4 GiB (all Normal) of
+ *            2^(MAX_FOLIO_ORDER + 2) = 2^20 pages, big enough for a folio of
+ *            MAX_FOLIO_ORDER + 1, which only B18 lets through (the machine
+ *            costs memory only where it is touched; with 4 KiB pages that
+ *            folio's struct pages alone were 512 MiB, see the cap below)
+ *
+ * Memory cap (what one input can make the model allocate): the struct
+ * pages of a machine are its host memory, allocated as ops touch them.  A
+ * decoded machine describes at most 3 nodes of 2 GiB plus, in G3, 3 device
+ * ranges of 1 GiB: 9 GiB, 2.36M struct pages of 4 KiB pages, at most
+ * 288 MiB at 128 bytes each; the huge node 2^20 struct pages (64 KiB
+ * pages) and in G3 its 1 GiB device range, at most 130 MiB (test_ops_bytes
+ * checks both bounds over every header byte).  The model's other allocations (folio records,
+ * the checker's per-op copies of what changed) are small beside them.
+ * `./hvo bench fuzz` checks a campaign's peak RSS against 512 MiB.
  *   base     (mode 7 only) one byte k: base = 0xffffea0000000000 +
  *            (1 + k % 255) pages.  That is never MAX_FOLIO_VMEMMAP_ALIGN
  *            aligned: with a power-of-two struct page the correct model
@@ -381,6 +393,7 @@ static void huge_node(struct hvo_config *c)
 
 	memset(c->node, 0, sizeof(c->node));
 	c->nr_nodes = 1;
+	c->page_shift = 16;   /* the memory cap: 2^20 struct pages, not 2^24 */
 	if (hvo_geometry_init(&g, c->page_shift, c->struct_page_size, err, sizeof(err)))
 		return;
 	c->node[0].start_pfn = (4ull << 30) >> c->page_shift;
@@ -392,7 +405,7 @@ static bool is_huge_node(const struct hvo_config *c)
 	struct hvo_config h = *c;
 
 	huge_node(&h);
-	return c->nr_nodes == 1 && c->node[0].start_pfn == h.node[0].start_pfn &&
+	return c->nr_nodes == 1 && c->page_shift == h.page_shift && c->node[0].start_pfn == h.node[0].start_pfn &&
 	       c->node[0].nr_pages == h.node[0].nr_pages && !c->node[0].movable_start_pfn && !c->node[0].movable_only;
 }
 

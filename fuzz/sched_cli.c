@@ -30,6 +30,7 @@
  * reproduced a violation, a replay not as expected), 2 usage, input or
  * setup error.  "--help" prints the usage, exit 0.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +45,14 @@
 static const char usage_text[] = "usage: hvo-sched replay [--weak] [--mutant NAME]... [--expect-fail | --expect ID] FILE...\n"
 	"       hvo-sched explore SCENARIO [--weak] [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
 	"                         [--depth D] [--runs N] [--seed X] [--save FILE]\n"
+	"                         SCENARIO: optimize_race, walk, batch, walk_g1, reprep\n"
 	"       hvo-sched bench [--runs N]\n"
-	"       hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N] [--seed X] [--schedule S]\n"
+	"       hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N>=1] [--seed X] [--schedule N:DIGITS]\n"
 	"                       [--expect-clean]\n"
 	"exit: 0 clean (or as expected), 1 a finding (a failing schedule found, a violation reproduced, a replay\n"
 	"      not as expected), 2 usage/input error\n";
+
+_Static_assert(NR_SCEN == 5, "the usage lists every scenario");
 
 static int usage(const char *msg)
 {
@@ -60,10 +64,11 @@ static bool parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
 
-	if (!s || !*s)
+	if (!s || !*s || *s == '-' || *s == ' ')   /* strtoull takes "-1" as 2^64-1 */
 		return false;
+	errno = 0;
 	*out = strtoull(s, &end, 0);
-	return *end == '\0';
+	return *end == '\0' && !errno;
 }
 
 static bool add_mutant(const char *name, uint64_t *mutants)
@@ -438,6 +443,14 @@ static void print_oplog_expect(const struct oplog *log, const char *reason)
 	printf("expect-fail %s: %s\n", log->expect, strcmp(got, log->expect) ? "NOT as expected" : "as expected");
 }
 
+/* A schedule as oplog prints it: "<steps>:" then one CPU digit a step. */
+static bool schedule_syntax(const char *s)
+{
+	size_t n = s ? strspn(s, "0123456789") : 0;
+
+	return n > 0 && s[n] == ':' && s[n + 1 + strspn(s + n + 1, "0123456789")] == '\0';
+}
+
 static int cmd_oplog(int argc, char **argv)
 {
 	static struct oplog log;
@@ -459,10 +472,10 @@ static int cmd_oplog(int argc, char **argv)
 			;  /* the default rule: 0 clean, 1 a violation */
 		else if (!strcmp(a, "--policy") && val && (!strcmp(val, "pct") || !strcmp(val, "random")) && ++i)
 			policy = !strcmp(val, "pct") ? SCHED_PCT : SCHED_RANDOM;
-		else if (!strcmp(a, "--runs") && parse_u64(val, &runs) && ++i) {
+		else if (!strcmp(a, "--runs") && parse_u64(val, &runs) && runs >= 1 && ++i) {
 		} else if (!strcmp(a, "--seed") && parse_u64(val, &seed) && ++i) {
 		} else if (!strcmp(a, "--depth") && parse_u64(val, &depth) && depth >= 1 && depth <= 16 && ++i) {
-		} else if (!strcmp(a, "--schedule") && val && ++i) {
+		} else if (!strcmp(a, "--schedule") && schedule_syntax(val) && ++i) {
 			fixed = val;
 		} else {
 			return usage("oplog: bad option or value");

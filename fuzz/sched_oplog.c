@@ -85,8 +85,8 @@ int oplog_parse(const char *text, struct oplog *log, char *err, size_t errlen)
 			o->kind = (enum oplog_kind)k;
 			o->folio = (int32_t)strtol(w[2], NULL, 0);
 			o->idx = strtoull(w[3], NULL, 0);
-			if (o->kind >= OPK_WALK && !folio_logged(log, o->folio))
-				return perr(err, errlen, lineno, "a walk of a folio the log does not list");
+			if (!folio_logged(log, o->folio))
+				return perr(err, errlen, lineno, "an op on a folio no folio line (before it) declares");
 		} else {
 			return perr(err, errlen, lineno, "unknown line");
 		}

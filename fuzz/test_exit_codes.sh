@@ -46,14 +46,18 @@ sed 's/^schedule 2:.*$/schedule 2:2222/' "$zoo/sched/B5.sched" >"$tmp/B5-diverge
 sed 's/^\(schedule 2:.*\)$/\10000000000/' "$zoo/sched/B5.sched" >"$tmp/B5-longer.sched"
 
 # --- --help: usage on stdout, exit 0, nothing run (34)
-planned=$((planned + 13))
-for v in setup test run fuzz stress sched replay explain diff bench geometry mutants invariants; do
+planned=$((planned + 15))
+for v in setup test run fuzz stress sched replay explain diff bench geometry mutants invariants coverage minimize; do
 	check 0 "usage: \./hvo $v" "$src/hvo" "$v" --help
 done
 planned=$((planned + 3))
 check 0 'usage: \./hvo' "$src/hvo" --help
 check 0 'usage: \./hvo kernel' "$src/hvo" kernel --help
 check 2 "unknown command 'nope'" "$src/hvo" nope
+# the scripts behind ./hvo coverage and ./hvo minimize print their own usage too (2)
+planned=$((planned + 2))
+check 0 'usage: \./hvo coverage TARGET' "$src/fuzz/coverage.sh" --help
+check 0 'usage: \./hvo minimize FILE' env HVO_CLI="$cli" "$src/fuzz/minimize.sh" --help
 planned=$((planned + 11))
 for v in run replay explain diff geometry mutants zoo-check bytes2text text2bytes; do
 	check 0 'usage: hvo-cli' "$cli" "$v" --help
@@ -117,7 +121,7 @@ check 2 'usage' "$ops_replay"
 
 # --- hvo-stress (3): usage error, a clean short run, an interrupted run
 planned=$((planned + 3))
-check 2 'bad option' "$stress" churn --threads x
+check 2 '--threads x: a thread count from 1 to 64' "$stress" churn --threads x
 check 0 'PASS churn' "$stress" churn --threads 2 --time 0.5 --reports "$tmp/reports"
 interrupted() {
 	local pid rc=0
@@ -129,12 +133,32 @@ interrupted() {
 	return $rc
 }
 check 130 'interrupted' interrupted
+# limits named, refused before the run (no reports folder made): threads, walkers, a negative count (3)
+planned=$((planned + 3))
+check 2 '--threads 65: a thread count from 1 to 64' "$stress" dax-churn --threads 65 --reports "$tmp/never"
+check 2 '--walkers 64: a walker count from 0 to 64' "$stress" churn --walkers 64 --reports "$tmp/never"
+check 2 '--ops -1: an op count' "$stress" gather --ops -1 --reports "$tmp/never"
+planned=$((planned + 1))
+nothing_started() { [ ! -e "$tmp/never" ] && echo "no reports folder"; }
+check 0 'no reports folder' nothing_started
 # reports: never overwritten, an interrupted run's say so, an unwritable folder is 2 naming the path (3)
 planned=$((planned + 3))
 check 0 'PASS churn' "$stress" churn --threads 2 --time 0.2 --reports "$tmp/reports"
 reports_of_seed1() { ls "$tmp/reports"/stress-churn-g2-1-*.txt | wc -l; grep -l 'interrupted' "$tmp/reports"/*.txt; }
 check 0 '^3$' reports_of_seed1
 check 2 "cannot write reports in $src/README.md" "$stress" churn --time 0.2 --reports "$src/README.md"
+
+# --- issue 15 item 10's small refusals (7): bytes2text of a text file; oplog
+# naming an undeclared folio, a garbage schedule, a negative run count;
+# explore's usage names all five scenarios; run --ops 0 checks nothing
+planned=$((planned + 6))
+check 2 'is a text file' "$cli" bytes2text "$zoo/B8.ops"
+printf 'hvo-oplog 1\nscenario churn\ngen g2\nfolio 0 9 0 1\nthread 0\nop optimize 7 0x0 0\n' >"$tmp/undeclared.oplog"
+check 2 'line 6: an op on a folio no folio line' "$sched" oplog "$tmp/undeclared.oplog" --runs 10
+check 2 'oplog: bad option or value' "$sched" oplog "$zoo/stress/B28.oplog" --schedule garbage
+check 2 'oplog: bad option or value' "$sched" oplog "$zoo/stress/B28.oplog" --runs -1
+check 0 'SCENARIO: optimize_race, walk, batch, walk_g1, reprep' "$sched" explore --help
+check 3 '.' "$cli" run --ops 0
 
 # --- ./hvo fuzz (2): a refusal; a command failing mid-campaign (here the
 # engine build, in a build root that cannot be created) is 2, not 1

@@ -314,6 +314,47 @@ static void test_op_cap(void)
 	hvo_ops_free(&a);
 }
 
+/* The memory cap of ops_bytes.c's header: for every G and F byte and the
+ * largest node bytes, the struct pages a decoded machine describes (its
+ * nodes and device ranges) stay within 288 MiB, the huge node's within
+ * 130 MiB (its device range in G3 included). */
+static void test_memory_cap(void)
+{
+	static const uint8_t n0s[] = { 0x0e, 0xfe, 0xff }, n1s[] = { 0xc0, 0xdf, 0xff };
+	uint64_t worst = 0, worst_huge = 0;
+	unsigned bad = 0;
+
+	for (unsigned g = 0; g < 256; g++)
+		for (unsigned f = 0; f < 0x88; f += f == 7 ? 0x79 : 1)   /* modes 0-7, with and without G3 */
+			for (unsigned a = 0; a < sizeof(n0s); a++)
+				for (unsigned b = 0; b < sizeof(n1s); b++) {
+					uint8_t buf[16] = { 1, (uint8_t)g, (uint8_t)f };
+					struct hvo_opstream st;
+					const struct hvo_config *c = &st.config;
+					uint64_t pages = 0, bytes;
+
+					for (unsigned i = 3; i + 1 < sizeof(buf); i += 2) {
+						buf[i] = n0s[a];
+						buf[i + 1] = n1s[b];
+					}
+					if (decode(buf, sizeof(buf), &st))
+						continue;
+					for (unsigned i = 0; i < c->nr_nodes && i < HVO_MAX_NODES; i++)
+						pages += c->node[i].nr_pages + c->node[i].dax_nr_pages;
+					bytes = pages * c->struct_page_size;
+					if ((f & 7) == 6) {
+						worst_huge = bytes > worst_huge ? bytes : worst_huge;
+						bad += bytes > (130ull << 20);
+					} else {
+						worst = bytes > worst ? bytes : worst;
+						bad += bytes > (288ull << 20);
+					}
+					hvo_ops_free(&st);
+				}
+	check(!bad && worst && worst_huge, "memory cap: struct pages at most 288 MiB (worst %" PRIu64 " MiB), "
+	      "the huge node's at most 130 MiB (worst %" PRIu64 " MiB); %u over", worst >> 20, worst_huge >> 20, bad);
+}
+
 /* Truncation: missing argument bytes read as 0. */
 static void test_truncation(void)
 {
@@ -603,6 +644,7 @@ int main(int argc, char **argv)
 {
 	test_empty_and_version();
 	test_op_cap();
+	test_memory_cap();
 	test_truncation();
 	test_representable();
 	test_each_kind();

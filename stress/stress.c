@@ -38,7 +38,6 @@
  * deterministic scheduler until the violation reproduces (sched_oplog.h);
  * the op log is written for every run, clean ones too.
  */
-#define _GNU_SOURCE  /* pthread_rwlockattr_setkind_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -135,11 +134,18 @@ int make_machine(struct stress *st)
 	char err[HVO_ERR_LEN];
 
 	stress_config(st, &cfg);
-	if (cfg.gen == HVO_G3)
+	if (cfg.gen == HVO_G3) {
+		struct hvo_geometry g;
+
+		if (hvo_geometry_init(&g, cfg.page_shift, cfg.struct_page_size, err, sizeof(err))) {
+			failf(st, "geometry: %s", err);
+			return -1;
+		}
 		for (unsigned n = 0; n < STRESS_NODES; n++) {
 			cfg.node[n].dax_start_pfn = dax_start_pfn(n, cfg.page_shift);
-			cfg.node[n].dax_nr_pages = (1ull << 30) >> cfg.page_shift;
+			cfg.node[n].dax_nr_pages = (uint64_t)DAX_SECTIONS << (g.section_shift - g.page_shift);
 		}
+	}
 	if (hvo_machine_create(&cfg, &st->m, err, sizeof(err))) {
 		failf(st, "machine creation: %s", err);
 		return -1;
@@ -201,11 +207,21 @@ static void *storm_thread(void *arg)
 			failf(st, "thread %u: optimize of folio %d returned %d", w->idx, w->ids[0], rc);
 		else
 			storm_read_tail(w, &w->fi[0], st->epochs + w->idx);
-		__atomic_fetch_add(&st->storm_done, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->storm_epoch, st->epochs + 1, __ATOMIC_RELEASE);
 		pthread_barrier_wait(&st->done);
 	}
 	tsync_thread_stop();
 	return NULL;
+}
+
+/* Every storm thread has finished this epoch: each says so in its own
+ * line, so the storm threads share no counter. */
+static bool storms_done(struct stress *st, unsigned storms)
+{
+	for (unsigned i = 0; i < storms; i++)
+		if (__atomic_load_n(&st->w[i].storm_epoch, __ATOMIC_ACQUIRE) != st->epochs + 1)
+			return false;
+	return true;
 }
 
 /* Walk random storm folios' tail pfns until every storm thread is done,
@@ -222,7 +238,7 @@ static void *storm_walk_thread(void *arg)
 		pthread_barrier_wait(&st->start);
 		if (__atomic_load_n(&st->stop, __ATOMIC_RELAXED))
 			break;
-		while (__atomic_load_n(&st->storm_done, __ATOMIC_RELAXED) < storms) {
+		while (!storms_done(st, storms)) {
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 			storm_read_tail(w, &st->w[(rng >> 33) % storms].fi[0], rng >> 40);
 		}
@@ -249,7 +265,6 @@ static void storm_epoch(struct stress *st)
 			return;
 		}
 	hvo_set_enabled(st->m, true);
-	st->storm_done = 0;
 	pthread_barrier_wait(&st->start);
 	pthread_barrier_wait(&st->done);
 	st->epochs++;
@@ -384,8 +399,11 @@ static void churn_end(struct stress *st)
 
 /* ------------------------------------------------------------ the run */
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define USAGE "usage: hvo-stress [tail-storm|churn|dax-churn|gather] [--threads N] [--time S | --ops N] " \
 	"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n" \
+	"--threads: 1 to " STR(MAX_THREADS) " in every scenario (default: the online CPUs, at most " STR(MAX_THREADS) ")\n" \
 	"exit: 0 clean, 1 a violation, 2 usage or setup error, 3 nothing was checked (no op ran), 130 interrupted\n"
 
 static int usage(const char *msg)
@@ -394,11 +412,18 @@ static int usage(const char *msg)
 	return 2;
 }
 
+/* A bad value of one option: name it and what it takes. */
+static int bad(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, "hvo-stress: %s %s: %s\n" USAGE, opt, val ? val : "(missing)", want);
+	return 2;
+}
+
 static bool num(const char *s, uint64_t *v)
 {
 	char *end;
 
-	if (!s || !*s)
+	if (!s || !*s || *s == '-')
 		return false;
 	errno = 0;
 	*v = strtoull(s, &end, 0);
@@ -410,10 +435,13 @@ static int parse(int argc, char **argv, struct opts *o)
 	uint64_t v;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-	*o = (struct opts){ .scenario = "tail-storm", .reports = "reports", .threads = ncpu > 0 ? (unsigned)ncpu : 2,
+	/* one thread per online CPU, at most MAX_THREADS */
+	*o = (struct opts){ .scenario = "tail-storm", .reports = "reports",
+			    .threads = ncpu < 1 ? 2 : ncpu > MAX_THREADS ? MAX_THREADS : (unsigned)ncpu,
 			    .time_s = 10, .seed = 1, .walkers = UINT32_MAX, .gen = HVO_G2 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		char *end;
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			fputs(USAGE, stdout);
@@ -426,24 +454,41 @@ static int parse(int argc, char **argv, struct opts *o)
 			continue;
 		}
 		i++;
-		if (!strcmp(a, "--threads") && num(val, &v) && v >= 1 && v <= MAX_THREADS)
+		if (!strcmp(a, "--threads")) {
+			if (!num(val, &v) || v < 1 || v > MAX_THREADS)
+				return bad(a, val, "a thread count from 1 to " STR(MAX_THREADS));
 			o->threads = (unsigned)v;
-		else if (!strcmp(a, "--time") && val && atof(val) > 0)
-			o->time_s = atof(val);
-		else if (!strcmp(a, "--ops") && num(val, &v) && v > 0)
+		} else if (!strcmp(a, "--time")) {
+			if (!val || (o->time_s = strtod(val, &end), *end) || !(o->time_s > 0 && o->time_s <= 1e9))
+				return bad(a, val, "seconds, more than 0");
+		} else if (!strcmp(a, "--ops")) {
+			if (!num(val, &v) || v == 0)
+				return bad(a, val, "an op count from 1 to 2^64-1");
 			o->max_ops = v;
-		else if (!strcmp(a, "--seed") && num(val, &v))
+		} else if (!strcmp(a, "--seed")) {
+			if (!num(val, &v))
+				return bad(a, val, "a number from 0 to 2^64-1");
 			o->seed = v;
-		else if (!strcmp(a, "--gen") && val && (!strcmp(val, "g1") || !strcmp(val, "g2")))
+		} else if (!strcmp(a, "--gen")) {
+			if (!val || (strcmp(val, "g1") && strcmp(val, "g2")))
+				return bad(a, val, "g1 or g2");
 			o->gen = val[1] == '1' ? HVO_G1 : HVO_G2;
-		else if (!strcmp(a, "--walkers") && num(val, &v) && v < MAX_THREADS)
+		} else if (!strcmp(a, "--walkers")) {
+			if (!num(val, &v) || v >= MAX_THREADS)
+				return bad(a, val, "a walker count from 0 to " STR(MAX_THREADS) " - 1, fewer than --threads");
 			o->walkers = (unsigned)v;
-		else if (!strcmp(a, "--reports") && val)
+		} else if (!strcmp(a, "--reports")) {
+			if (!val)
+				return bad(a, val, "a folder");
 			o->reports = val;
-		else if (!strcmp(a, "--mutant") && val && hvo_mutant_by_name(val) >= 0)
+		} else if (!strcmp(a, "--mutant")) {
+			if (!val || hvo_mutant_by_name(val) < 0)
+				return bad(a, val, "a mutant name (hvo-cli mutants lists them)");
 			o->mutants |= 1ull << hvo_mutant_by_name(val);
-		else
-			return usage("bad option or value");
+		} else {
+			fprintf(stderr, "hvo-stress: unknown option %s\n" USAGE, a);
+			return 2;
+		}
 	}
 	if (o->walkers == UINT32_MAX)
 		o->walkers = (!strcmp(o->scenario, "churn") || !strcmp(o->scenario, "dax-churn")) && o->threads >= 2 ?
@@ -453,7 +498,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (!strcmp(o->scenario, "tail-storm") && o->gen == HVO_G1)
 		return usage("tail-storm races the G2 shared tail: --gen g1 is for churn");
 	if (o->walkers >= o->threads)
-		return usage("--walkers must leave at least one churn thread");
+		return usage("--walkers must leave at least one churn thread (fewer walkers than --threads)");
 	if (!strcmp(o->scenario, "dax-churn")) {
 		if (o->gen == HVO_G1)
 			return usage("dax-churn is device DAX: G3 (--gen is not for it)");
@@ -611,14 +656,14 @@ static void write_report(struct stress *st, double secs, const char *ext)
 			"\"ops\":%" PRIu64 ",\"ops_per_s\":%.0f,\"walker_views\":%" PRIu64 ",\"epochs\":%" PRIu64
 			",\"checks\":%" PRIu64 ",\"grace_periods\":%lu,\"interrupted\":%s,\"result\":\"%s\"}\n",
 			st->o.scenario, (int)st->o.gen, st->o.threads, st->o.walkers, st->o.seed, secs, ops, ops / secs, total_views(st),
-			st->epochs, st->checks, st->sync.grace_periods, interrupted ? "true" : "false",
+			st->epochs, st->checks, tsync_grace_periods(&st->sync), interrupted ? "true" : "false",
 			st->fail[0] ? "violation" : "pass");
 	} else {
 		fprintf(f, "scenario %s, %u threads (%u walkers), seed %" PRIu64 ", %.1f s%s\n", st->o.scenario,
 			st->o.threads, st->o.walkers, st->o.seed, secs, interrupted ? " (interrupted)" : "");
 		fprintf(f, "ops %" PRIu64 " (%.0f/s), walker views %" PRIu64 ", epochs %" PRIu64 ", checks %" PRIu64
 			", grace periods %lu\n", ops, ops / secs, total_views(st), st->epochs, st->checks,
-			st->sync.grace_periods);
+			tsync_grace_periods(&st->sync));
 		if (st->fail[0])
 			print_failure(st, f);
 		else
@@ -681,7 +726,6 @@ int main(int argc, char **argv)
 	double t0, last, secs;
 	int rc = parse(argc, argv, &st.o);
 	bool dax = !strcmp(st.o.scenario, "dax-churn"), gather = !strcmp(st.o.scenario, "gather");
-	pthread_rwlockattr_t ra;
 
 	if (rc)
 		return rc < 0 ? 0 : rc;  /* -1: --help */
@@ -698,10 +742,6 @@ int main(int argc, char **argv)
 	memset(st.w, 0, st.nw * sizeof(*st.w));
 	pthread_mutex_init(&st.fail_lock, NULL);
 	pthread_mutex_init(&st.hotplug, NULL);
-	/* writer first: the quiescent checks must not starve behind the threads */
-	pthread_rwlockattr_init(&ra);
-	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&st.quiesce, &ra);
 	tsync_init(&st.sync, st.o.walkers > 0);
 	pthread_barrier_init(&st.start, NULL, st.nw + 1);
 	pthread_barrier_init(&st.done, NULL, st.nw + 1);
@@ -740,9 +780,9 @@ int main(int argc, char **argv)
 		while (!should_stop(&st, t0, &last)) {
 			usleep(10000);
 			if (dax && now() - checked >= 0.5) {  /* a quiescent point */
-				pthread_rwlock_wrlock(&st.quiesce);
+				dax_quiesce(&st, true);
 				check_machine(&st);
-				pthread_rwlock_unlock(&st.quiesce);
+				dax_quiesce(&st, false);
 				checked = now();
 			}
 		}
@@ -771,7 +811,6 @@ int main(int argc, char **argv)
 	hvo_machine_destroy(st.m);
 	tsync_thread_stop();
 	tsync_destroy(&st.sync);
-	pthread_rwlock_destroy(&st.quiesce);
 	free(st.w);
 	if (setup_failed && !st.fail[0]) {
 		fprintf(stderr, "hvo-stress: %s: the machine could not be set up\n", st.o.scenario);

@@ -8,11 +8,15 @@
 #define HVO_STRESS_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 
 #include "stress_sync.h"
 
+/* The most threads a run takes (README "Stress"): one simulated CPU each,
+ * and the core keeps its I19 grace-period slots per CPU for 64 (GP_CPUS). */
 #define MAX_THREADS 64
+_Static_assert(MAX_THREADS < TSYNC_CPUS, "one grace-period counter per thread and the main thread");
 #define LOG_LEN 16
 #define CHURN_FOLIOS 2
 
@@ -36,13 +40,12 @@ struct stress {
 	struct tsync sync;
 	struct hvo_machine *m;
 	pthread_barrier_t start, done;
-	pthread_rwlock_t quiesce;    /* dax-churn: threads hold it for reading, checks for writing */
+	int pause;                   /* dax-churn: a check wants quiescence (read-mostly; quiesce_enter) */
 	pthread_mutex_t hotplug;     /* dax-churn: mem_hotplug_lock around hot-add/remove */
 	int stop;                    /* atomic */
 	struct worker *w;
 	unsigned nw;
 	uint64_t epochs, checks;
-	unsigned storm_done;         /* storm threads done this epoch (relaxed: orders nothing) */
 	char fail[600];
 	pthread_mutex_t fail_lock;
 };
@@ -63,6 +66,8 @@ struct worker {
 	struct hvo_folio_info fi[CHURN_FOLIOS]; /* as set up: walkers read pfn and order here */
 	struct dax_slot dax;
 	struct oplog log;
+	int in_op;                   /* dax-churn: inside an op, a check waits for it (quiesce_enter) */
+	uint64_t storm_epoch;        /* tail-storm: the last epoch this thread finished (release) */
 } __attribute__((aligned(64)));  /* its counters and log are written by its thread alone */
 
 void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc);
@@ -71,6 +76,25 @@ bool check_machine(struct stress *st);
 /* The config every scenario starts from: its mutants, generation and the threads backend. */
 void stress_config(struct stress *st, struct hvo_config *cfg);
 int make_machine(struct stress *st);
+/* dax-churn's quiescent points without a lock every thread takes per op:
+ * each thread says it is inside an op in its own line, a check raises the
+ * read-mostly pause flag and waits for every thread to be out (Dekker: both
+ * sides store, then load the other's flag, sequentially consistent). */
+static inline void quiesce_enter(struct stress *st, struct worker *w)
+{
+	for (;;) {
+		__atomic_store_n(&w->in_op, 1, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&st->pause, __ATOMIC_SEQ_CST))
+			return;
+		__atomic_store_n(&w->in_op, 0, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&st->pause, __ATOMIC_ACQUIRE))
+			sched_yield();
+	}
+}
+static inline void quiesce_exit(struct worker *w)
+{
+	__atomic_store_n(&w->in_op, 0, __ATOMIC_RELEASE);
+}
 static inline bool stopping(struct stress *st) { return __atomic_load_n(&st->stop, __ATOMIC_RELAXED); }
 static inline uint64_t rng_next(uint64_t *s)
 {
@@ -78,9 +102,12 @@ static inline uint64_t rng_next(uint64_t *s)
 	return *s >> 33;
 }
 
-/* The default config's two nodes; dax-churn gives each 1 GiB of device
- * pfns (8 sections) at 16 GiB << node, above the memory. */
+/* The default config's two nodes; dax-churn gives each DAX_SECTIONS
+ * sections of device pfns at 16 GiB << node, above the memory: one section
+ * per worker, so any thread count up to MAX_THREADS fits (4 GiB a node with
+ * 128 MiB sections, below the next node's range). */
 #define STRESS_NODES 2
+#define DAX_SECTIONS ((MAX_THREADS + STRESS_NODES - 1) / STRESS_NODES)
 static inline uint64_t dax_start_pfn(unsigned node, unsigned page_shift)
 {
 	return ((16ull << 30) << node) >> page_shift;
@@ -91,6 +118,8 @@ int dax_setup(struct stress *st);
 void *dax_thread(void *arg);
 void *dax_walk_thread(void *arg);
 void dax_end(struct stress *st);
+/* A quiescent point: stop every thread between ops (on), let them go (off). */
+void dax_quiesce(struct stress *st, bool on);
 
 /* stress_gather.c */
 int gather_setup(struct stress *st);

@@ -61,10 +61,6 @@ int dax_setup(struct stress *st)
 
 	if (make_machine(st))
 		return -1;
-	if (workers > STRESS_NODES * 8) {   /* 8 sections per node's device range */
-		failf(st, "dax-churn: at most 16 workers");
-		return -1;
-	}
 	for (unsigned i = 0; i < workers; i++) {
 		struct worker *w = &st->w[i];
 
@@ -92,7 +88,7 @@ void *dax_thread(void *arg)
 		uint64_t r = rng_next(&rng);
 		int rc;
 
-		pthread_rwlock_rdlock(&st->quiesce);
+		quiesce_enter(st, w);
 		/* memunmap_pages: no new readers, wait for the ones inside */
 		__atomic_fetch_or(&d->state, DAX_DEAD, __ATOMIC_ACQ_REL);
 		while (__atomic_load_n(&d->state, __ATOMIC_ACQUIRE) != DAX_DEAD)
@@ -105,7 +101,7 @@ void *dax_thread(void *arg)
 			failf(st, "thread %u: hot-remove of range %d returned %d", w->idx, d->id, rc);
 		else
 			add_range(w, dax_orders[r % 4], r % 5 == 4 ? HVO_DAX_ALTMAP : 0);
-		pthread_rwlock_unlock(&st->quiesce);
+		quiesce_exit(w);
 		__atomic_fetch_add(&w->ops, 2, __ATOMIC_RELAXED);
 		if (hvo_violation(st->m))
 			__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
@@ -131,11 +127,11 @@ void *dax_walk_thread(void *arg)
 		struct hvo_page_view v;
 		unsigned order, node;
 
-		pthread_rwlock_rdlock(&st->quiesce);
+		quiesce_enter(st, w);
 		/* get_dev_pagemap: a reference unless the range is going away */
 		if ((s & DAX_DEAD) || !__atomic_compare_exchange_n(&d->state, &s, s + 1, false, __ATOMIC_ACQUIRE,
 								   __ATOMIC_RELAXED)) {
-			pthread_rwlock_unlock(&st->quiesce);
+			quiesce_exit(w);
 			continue;
 		}
 		pfn = d->pfn + idx;
@@ -147,7 +143,7 @@ void *dax_walk_thread(void *arg)
 		tsync_walk_end(&st->sync);
 		record(w, "dax_walk", d->id, idx, rc);
 		__atomic_fetch_sub(&d->state, 1, __ATOMIC_RELEASE);
-		pthread_rwlock_unlock(&st->quiesce);
+		quiesce_exit(w);
 		__atomic_fetch_add(&w->views, 1, __ATOMIC_RELAXED);
 		if (rc || v.head_pfn != head || v.tail != (pfn != head) || v.zone != HVO_ZONE_DEVICE || v.node != (int)node)
 			failf(st, "walker %u: device pfn 0x%" PRIx64 " (order %u, node %u): rc %d head 0x%" PRIx64
@@ -157,15 +153,27 @@ void *dax_walk_thread(void *arg)
 	return NULL;
 }
 
+void dax_quiesce(struct stress *st, bool on)
+{
+	if (!on) {
+		__atomic_store_n(&st->pause, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	__atomic_store_n(&st->pause, 1, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < st->nw; i++)
+		while (__atomic_load_n(&st->w[i].in_op, __ATOMIC_SEQ_CST))
+			sched_yield();
+}
+
 /* Every worker's last op was a hot-add: its range is live. */
 void dax_end(struct stress *st)
 {
-	struct hvo_dax_info info[16];
+	struct hvo_dax_info info[MAX_THREADS];
 	unsigned workers = st->nw - st->o.walkers, live;
 
 	if (!check_machine(st))
 		return;
-	live = hvo_dax_list(st->m, info, 16);
+	live = hvo_dax_list(st->m, info, MAX_THREADS);
 	if (live != workers)
 		failf(st, "end: %u live DAX ranges, want one per worker (%u)", live, workers);
 }

@@ -54,7 +54,7 @@ static void ts_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 	if (sp == HVO_SP_TLB_FLUSH && t->flush_waits) {
 		tlb_flush_wait();
 		GP_WRITER_SYNCED(&t->tlb_token);
-		__atomic_fetch_add(&t->grace_periods, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&t->gp[this_cpu % TSYNC_CPUS].n, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -107,7 +107,7 @@ static void ts_synchronize_rcu(void *ctx)
 
 	urcu_memb_synchronize_rcu();
 	GP_WRITER_SYNCED(&t->rcu_token);
-	__atomic_fetch_add(&t->grace_periods, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&t->gp[this_cpu % TSYNC_CPUS].n, 1, __ATOMIC_RELAXED);
 }
 
 /* The model's bookkeeping is invisible to TSan: its lock orders nothing
@@ -144,7 +144,8 @@ void tsync_init(struct tsync *t, bool flush_waits)
 	for (int l = 0; l < HVO_NR_LOCKS; l++)
 		pthread_mutex_init(&t->lock[l].m, NULL);
 	t->flush_waits = flush_waits;
-	t->grace_periods = 0;
+	for (unsigned c = 0; c < TSYNC_CPUS; c++)
+		t->gp[c].n = 0;
 	t->ops = (struct hvo_sync_ops){
 		.sched = ts_sched, .lock = ts_lock, .unlock = ts_unlock,
 		.rcu_read_lock = ts_rcu_read_lock, .rcu_read_unlock = ts_rcu_read_unlock,
@@ -157,6 +158,15 @@ void tsync_destroy(struct tsync *t)
 {
 	for (int l = 0; l < HVO_NR_LOCKS; l++)
 		pthread_mutex_destroy(&t->lock[l].m);
+}
+
+unsigned long tsync_grace_periods(const struct tsync *t)
+{
+	unsigned long n = 0;
+
+	for (unsigned c = 0; c < TSYNC_CPUS; c++)
+		n += __atomic_load_n(&t->gp[c].n, __ATOMIC_RELAXED);
+	return n;
 }
 
 void tsync_thread_start(unsigned cpu)

@@ -22,18 +22,23 @@
 
 #include "hvo/hvo.h"
 
+/* The stress threads (CPUs 0..TSYNC_CPUS-2) and the main thread. */
+#define TSYNC_CPUS 65
+
 struct tsync {
 	/* a cache line each: the per-node zone locks must not share one */
 	struct { pthread_mutex_t m; } __attribute__((aligned(64))) lock[HVO_NR_LOCKS];
 	bool flush_waits;            /* walkers exist: flushes wait for them */
 	char rcu_token, tlb_token;    /* TSan: the two domains' grace periods */
 	struct hvo_sync_ops ops;
-	/* G1 synchronize_rcu and TLB shootdowns: apart from ops, which every call reads */
-	unsigned long grace_periods __attribute__((aligned(64)));
+	/* G1 synchronize_rcu and TLB shootdowns, counted per CPU (a line each:
+	 * no counter every thread writes); tsync_grace_periods() sums them */
+	struct { unsigned long n; } __attribute__((aligned(64))) gp[TSYNC_CPUS];
 };
 
 void tsync_init(struct tsync *t, bool flush_waits);
 void tsync_destroy(struct tsync *t);
+unsigned long tsync_grace_periods(const struct tsync *t);
 /* Each thread that calls the model: register with RCU, name its CPU. */
 void tsync_thread_start(unsigned cpu);
 void tsync_thread_stop(void);

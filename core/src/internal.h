@@ -94,7 +94,7 @@ struct bootmem {
 struct shadow;
 struct track;
 #define SNAP_POOL 8   /* reusable I8/I9 snapshot buffers per machine */
-#define API_SLOTS 4   /* nesting counters, by CPU */
+#define API_SLOTS 64  /* nesting counters, by CPU: one per stress thread (no shared line) */
 #define GP_CPUS 64    /* I19 batch registrations, by CPU (the stress maximum) */
 #define GP_DEPTHS 4
 
