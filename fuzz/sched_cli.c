@@ -45,14 +45,14 @@
 static const char usage_text[] = "usage: hvo-sched replay [--weak] [--mutant NAME]... [--expect-fail | --expect ID] FILE...\n"
 	"       hvo-sched explore SCENARIO [--weak] [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
 	"                         [--depth D] [--runs N] [--seed X] [--save FILE]\n"
-	"                         SCENARIO: optimize_race, walk, batch, walk_g1, reprep\n"
+	"                         SCENARIO: optimize_race, walk, batch, walk_g1, reprep, publish\n"
 	"       hvo-sched bench [--runs N]\n"
 	"       hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N>=1] [--seed X] [--schedule N:DIGITS]\n"
 	"                       [--expect-clean]\n"
 	"exit: 0 clean (or as expected), 1 a finding (a failing schedule found, a violation reproduced, a replay\n"
 	"      not as expected), 2 usage/input error\n";
 
-_Static_assert(NR_SCEN == 5, "the usage lists every scenario");
+_Static_assert(NR_SCEN == 6, "the usage lists every scenario");
 
 static int usage(const char *msg)
 {

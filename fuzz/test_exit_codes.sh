@@ -157,7 +157,7 @@ printf 'hvo-oplog 1\nscenario churn\ngen g2\nfolio 0 9 0 1\nthread 0\nop optimiz
 check 2 'line 6: an op on a folio no folio line' "$sched" oplog "$tmp/undeclared.oplog" --runs 10
 check 2 'oplog: bad option or value' "$sched" oplog "$zoo/stress/B28.oplog" --schedule garbage
 check 2 'oplog: bad option or value' "$sched" oplog "$zoo/stress/B28.oplog" --runs -1
-check 0 'SCENARIO: optimize_race, walk, batch, walk_g1, reprep' "$sched" explore --help
+check 0 'SCENARIO: optimize_race, walk, batch, walk_g1, reprep, publish' "$sched" explore --help
 check 3 '.' "$cli" run --ops 0
 
 # --- ./hvo fuzz (2): a refusal; a command failing mid-campaign (here the
