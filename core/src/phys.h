@@ -103,6 +103,9 @@ uint8_t *phys_frame(struct phys *p, uint64_t pfn, bool create);
 int phys_frame_seal(struct phys *p, uint64_t pfn);
 int phys_frame_unseal(struct phys *p, uint64_t pfn);
 bool phys_frame_sealed(const struct phys *p, uint64_t pfn);
+/* Host pages of the frame table now resident (mincore): a table page whose
+ * frames all lost their bytes goes back to the host.  For tests. */
+uint64_t phys_frame_table_resident(const struct phys *p);
 /* Is addr inside the host bytes of a sealed frame?  (for fault handlers) */
 bool phys_addr_in_sealed_frame(const struct phys *p, const void *addr, uint64_t *pfn);
 
