@@ -8,7 +8,8 @@
 #   AFL++ 4.04c persistent mode (clang-19 LLVM-NATIVE, ASan+UBSan), one
 #   instance, with its stability (100% means no state leaks across inputs).
 # A benchmark, not a test: it prints figures and judges nothing.
-# BENCH_FUZZ_TIME overrides the seconds per run (default 10).
+# BENCH_FUZZ_TIME overrides the seconds per run (default 10); BENCH_FUZZ_AFL=0
+# skips the AFL++ half.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export HVO_BUILD_ROOT=${HVO_BUILD_ROOT:-$top/build}
@@ -43,10 +44,23 @@ afl_stats() {  # BIN NAME -> "exec/s stability"
 	awk '/^execs_per_sec/{e=$3} /^stability/{s=$3} END{print e, s}' "$work/afl-$2/default/fuzzer_stats"
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.4f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.3g", a / b; else print "n/a" }'; }
+
+# Issue 16's goals (libFuzzer exec/s, ASan+UBSan, one core): op-stream
+# targets 10,000, fuzz_geometry 50,000, fuzz_sched 5,000, fuzz_kernel 2,000.
+goal() {
+	case "$1" in
+	fuzz_geometry) echo 50000 ;;
+	fuzz_sched) echo 5000 ;;
+	fuzz_kernel) echo 2000 ;;
+	*) echo 10000 ;;
+	esac
+}
+verdict() { awk -v a="$1" -v g="$2" 'BEGIN{ print (a + 0 >= g + 0) ? "met" : "not met" }'; }
 
 lf=$("$top/fuzz/fuzz-build.sh" libfuzzer $targets stress/bench_fuzz_empty)
-afl=$("$top/fuzz/fuzz-build.sh" afl $targets stress/bench_fuzz_empty)
+afl=
+[ "${BENCH_FUZZ_AFL:-1}" = 0 ] || afl=$("$top/fuzz/fuzz-build.sh" afl $targets stress/bench_fuzz_empty)
 echo "bench fuzz: ${secs} s per run, from the committed seeds, no mutants, on $(nproc) core(s) (shared)"
 echo
 echo "libFuzzer (clang-19, ASan+UBSan, -seed=1)"
@@ -54,8 +68,11 @@ base=$(libfuzzer_rate "$lf/stress/bench_fuzz_empty" bench_fuzz_empty)
 printf '  %-16s %10s exec/s  baseline\n' empty "$base"
 for t in $targets; do
 	r=$(libfuzzer_rate "$lf/$("$top/fuzz/target-path.sh" "$t")" "$t")
-	printf '  %-16s %10s exec/s  %s x empty\n' "$t" "$r" "$(ratio "$r" "$base")"
+	g=$(goal "$t")
+	printf '  %-16s %10s exec/s  %s x empty  goal %s: %s\n' "$t" "$r" "$(ratio "$r" "$base")" "$g" \
+		"$(verdict "$r" "$g")"
 done
+[ -n "$afl" ] || exit 0
 echo
 echo "AFL++ 4.04c (persistent, clang-19 LLVM-NATIVE, ASan+UBSan, one instance)"
 read -r base bstab <<<"$(afl_stats "$afl/stress/bench_fuzz_empty" bench_fuzz_empty)"
