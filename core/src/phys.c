@@ -971,6 +971,17 @@ int phys_node_of(const struct phys *p, uint64_t pfn)
 	return locate(p, pfn, &n, &z) ? -1 : (int)n;
 }
 
+int phys_node_zone(const struct phys *p, uint64_t pfn, int *zone)
+{
+	unsigned n;
+
+	if (locate(p, pfn, &n, zone)) {
+		*zone = -1;
+		return -1;
+	}
+	return (int)n;
+}
+
 int phys_zone_of(const struct phys *p, uint64_t pfn)
 {
 	unsigned n;

@@ -70,6 +70,8 @@ int phys_split_to(struct phys *p, uint64_t pfn, unsigned order, unsigned new_ord
 /* Queries.  pfn may be anywhere; holes answer -1 / false. */
 int phys_node_of(const struct phys *p, uint64_t pfn);
 int phys_zone_of(const struct phys *p, uint64_t pfn);
+/* Both in one lookup: the node (or -1) and *zone (or -1). */
+int phys_node_zone(const struct phys *p, uint64_t pfn, int *zone);
 bool phys_zone_present(const struct phys *p, unsigned node, int zone);
 /* The live allocation containing pfn: true and its fields, or false. */
 struct phys_alloc_info { uint64_t pfn; unsigned order; int site; enum phys_origin origin; };
