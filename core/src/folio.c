@@ -130,7 +130,7 @@ static void check_restored(struct hvo_machine *m, const struct folio *f, int32_t
 
 	if (!s->bytes)
 		return;
-	img = malloc(psz);
+	img = hpool_alloc(m->cfg.host_pool, psz, 16, false);
 	if (!img)
 		return;
 	oracle_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), img);
@@ -149,7 +149,7 @@ static void check_restored(struct hvo_machine *m, const struct folio *f, int32_t
 			hvo_violate(m, 8, f->pfn, id, "slot %llu differs from the canonical tail image after restore",
 				    (unsigned long long)i);
 	}
-	free(img);
+	hpool_free(m->cfg.host_pool, img, psz, 16);
 }
 
 /* ------------------------------------------------------------- helpers */

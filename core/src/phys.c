@@ -37,6 +37,7 @@
 #define PHYS_MAX_ORDER 40   /* orders must stay well inside a 64-bit pfn */
 #define PCP_MAX 32          /* order-0 pages parked per (node, zone) */
 #define ARENA_BUFS 16       /* frame buffers carved from one host allocation */
+#define RING_LOCAL 64       /* dropped frame buffers a node keeps to itself */
 
 /* ------------------------------------------------------------ hash table */
 
@@ -172,8 +173,21 @@ struct frame {
 
 #define FR_BITS 9
 #define FR_FAN (1u << FR_BITS)
+/* A leaf is FR_CHUNKS host pages of FR_CHUNK frames.  A chunk whose frames
+ * all lost their bytes goes back to the host (MADV_DONTNEED) and reads as
+ * zeroes, that is as frames without bytes, so readers without a lock stay
+ * safe and leaves still never move: without it every frame that ever had
+ * bytes kept 16 bytes of leaf, 64 MiB for the vmemmap of 1024 transiently
+ * unoptimized 1 GiB folios (bench core). */
+#define FR_CHUNK_BYTES 4096u
+#define FR_CHUNK (FR_CHUNK_BYTES / sizeof(struct frame))
+#define FR_CHUNKS (FR_FAN / FR_CHUNK)
 struct fr_leaf { struct frame f[FR_FAN]; };
-struct fr_dir { void *slot[FR_FAN]; };   /* children: dirs, or leaves one level down */
+struct fr_dir {
+	void *slot[FR_FAN];                 /* children: dirs, or leaves one level down */
+	uint16_t live[FR_FAN][FR_CHUNKS];   /* level 1 only: frames with bytes per leaf chunk */
+};
+_Static_assert(sizeof(struct fr_leaf) % FR_CHUNK_BYTES == 0, "a leaf is whole chunks");
 
 struct sealed { uint64_t pfn; const uint8_t *buf; };
 
@@ -221,6 +235,16 @@ struct phys {
 	uint64_t total, max_pfn;
 	void *froot;                  /* frame radix tree: fr_depth dir levels above the leaves */
 	unsigned fr_depth;
+	bool fr_give_back;            /* host pages are FR_CHUNK_BYTES: empty chunks go back */
+	/* Leaves are carved from slabs (page-aligned, each leaf on pages of its
+	 * own: an aligned allocation per leaf left a touched fragment page in
+	 * front of each); a leaf lives until phys_destroy, so no free. */
+	bool slab_lock;
+	void **slabs;
+	size_t nr_slabs, slab_left;   /* leaves left in the last slab */
+	struct fr_leaf *spare;        /* a leaf made by the loser of a publication race */
+	bool shared_lock;
+	struct bufcache shared;       /* dropped buffers beyond the nodes' RING_LOCAL (no arenas) */
 	uint64_t head[];              /* free-list heads [node][zone][order] */
 };
 
@@ -267,6 +291,51 @@ static int locate(const struct phys *p, uint64_t pfn, unsigned *node, int *zone)
 
 /* ------------------------------------------------------------ frame radix tree */
 
+#define SLAB_MIN_LEAVES 16u
+#define SLAB_MAX_LEAVES 256u
+static size_t slab_leaves(size_t i) { return i < 4 ? SLAB_MIN_LEAVES << i : SLAB_MAX_LEAVES; }
+
+static void slab_lock(struct phys *p)
+{
+	while (__atomic_test_and_set(&p->slab_lock, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void slab_unlock(struct phys *p)
+{
+	__atomic_clear(&p->slab_lock, __ATOMIC_RELEASE);
+}
+
+/* A zeroed leaf (any node lock may be held: the slab has a lock of its own). */
+static struct fr_leaf *leaf_new(struct phys *p)
+{
+	struct fr_leaf *l = NULL;
+
+	slab_lock(p);
+	if (p->spare) {
+		l = p->spare;
+		p->spare = NULL;
+	} else if (p->slab_left) {
+		l = (struct fr_leaf *)p->slabs[p->nr_slabs - 1] + slab_leaves(p->nr_slabs - 1) - p->slab_left--;
+	} else {
+		void **v = realloc(p->slabs, (p->nr_slabs + 1) * sizeof(*v));
+		size_t n = slab_leaves(p->nr_slabs);
+
+		if (v) {
+			p->slabs = v;
+			v[p->nr_slabs] = hpool_alloc(p->pool, n * sizeof(struct fr_leaf), FR_CHUNK_BYTES, false);
+			if (v[p->nr_slabs]) {
+				l = v[p->nr_slabs++];
+				p->slab_left = n - 1;
+			}
+		}
+	}
+	slab_unlock(p);
+	if (l)
+		memset(l, 0, sizeof(*l));
+	return l;
+}
+
 /* The slot of pfn's frame; with create, missing levels are made and
  * published with cmpxchg (two node locks may race for a shared dir).
  * NULL: pfn beyond the tree, no such slot yet, or host OOM. */
@@ -281,12 +350,19 @@ static struct frame *fr_slot(const struct phys *p, uint64_t pfn, bool create)
 		void *c = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *none = NULL;
 
 		if (!c) {
-			size_t size = l > 1 ? sizeof(struct fr_dir) : sizeof(struct fr_leaf);
-
-			if (!create || !(c = hpool_alloc(p->pool, size, 16, true)))
+			if (!create)
+				return NULL;
+			c = l > 1 ? hpool_alloc(p->pool, sizeof(struct fr_dir), 16, true) : leaf_new((struct phys *)p);
+			if (!c)
 				return NULL;
 			if (!__atomic_compare_exchange_n(slot, &none, c, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-				hpool_free(p->pool, c, size, 16);
+				if (l > 1) {
+					hpool_free(p->pool, c, sizeof(struct fr_dir), 16);
+				} else {
+					slab_lock((struct phys *)p);
+					((struct phys *)p)->spare = c;
+					slab_unlock((struct phys *)p);
+				}
 				c = none;
 			}
 		}
@@ -330,12 +406,29 @@ static void fr_for_range(struct phys *p, uint64_t lo, uint64_t hi, fr_fn fn, voi
 		fr_walk(p, p->froot, p->fr_depth, 0, lo, hi, fn, ctx);
 }
 
+/* The dirs under n (leaves go with their slabs). */
 static void fr_free(struct phys *p, void *n, unsigned level)
 {
-	for (unsigned i = 0; level && i < FR_FAN; i++)
+	for (unsigned i = 0; level > 1 && i < FR_FAN; i++)
 		if (((struct fr_dir *)n)->slot[i])
 			fr_free(p, ((struct fr_dir *)n)->slot[i], level - 1);
-	hpool_free(p->pool, n, level ? sizeof(struct fr_dir) : sizeof(struct fr_leaf), 16);
+	if (level)
+		hpool_free(p->pool, n, sizeof(struct fr_dir), 16);
+}
+
+/* The count of frames with bytes in pfn's leaf chunk, NULL when the tree
+ * is a single leaf (never given back) or pfn's leaf does not exist. */
+static uint16_t *fr_live(const struct phys *p, uint64_t pfn)
+{
+	void *n = p->froot;
+
+	if (!p->fr_depth || pfn >> 63 || pfn >> (FR_BITS * (p->fr_depth + 1)))
+		return NULL;
+	for (unsigned l = p->fr_depth; l > 1 && n; l--)
+		n = __atomic_load_n(&((struct fr_dir *)n)->slot[(pfn >> (FR_BITS * l)) & (FR_FAN - 1)],
+				    __ATOMIC_ACQUIRE);
+	return n ? &((struct fr_dir *)n)->live[(pfn >> FR_BITS) & (FR_FAN - 1)][(pfn & (FR_FAN - 1)) / FR_CHUNK]
+		 : NULL;
 }
 
 /* ------------------------------------------------------------ creation */
@@ -425,7 +518,8 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 	/* Radix levels for every pfn below max_pfn (FR_FAN^7 = 2^63 covers all). */
 	while (p->fr_depth < 6 && (p->max_pfn - 1) >> (FR_BITS * (p->fr_depth + 1)))
 		p->fr_depth++;
-	p->froot = hpool_alloc(p->pool, p->fr_depth ? sizeof(struct fr_dir) : sizeof(struct fr_leaf), 16, true);
+	p->fr_give_back = sysconf(_SC_PAGESIZE) == FR_CHUNK_BYTES;
+	p->froot = p->fr_depth ? hpool_alloc(p->pool, sizeof(struct fr_dir), 16, true) : (void *)leaf_new(p);
 	if (!p->froot) {
 		hpool_free(p->pool, p, p->size, _Alignof(struct phys));
 		if (err)
@@ -440,11 +534,13 @@ void phys_destroy(struct phys *p)
 {
 	if (!p)
 		return;
+	/* Every node first: a node's sealed buffer may sit in another's arena. */
+	for (unsigned n = 0; n < p->nr_nodes; n++)
+		for (size_t i = 0; i < p->node[n].nr_sealed; i++)
+			mprotect((void *)p->node[n].sealed[i].buf, p->buf_size, PROT_READ | PROT_WRITE);
 	for (unsigned n = 0; n < p->nr_nodes; n++) {
 		struct pnode *nd = &p->node[n];
 
-		for (size_t i = 0; i < nd->nr_sealed; i++)
-			mprotect((void *)nd->sealed[i].buf, p->buf_size, PROT_READ | PROT_WRITE);
 		for (size_t i = 0; i < nd->cache.nr_arenas; i++) {
 			UNPOISON(nd->cache.arenas[i], ARENA_BUFS * p->buf_size);
 			hpool_free(p->pool, nd->cache.arenas[i], ARENA_BUFS * p->buf_size, p->buf_align);
@@ -454,7 +550,11 @@ void phys_destroy(struct phys *p)
 		free(nd->recs.mem);
 		free(nd->sealed);
 	}
+	free(p->shared.ring);
 	fr_free(p, p->froot, p->fr_depth);
+	for (size_t i = 0; i < p->nr_slabs; i++)
+		hpool_free(p->pool, p->slabs[i], slab_leaves(i) * sizeof(struct fr_leaf), FR_CHUNK_BYTES);
+	free(p->slabs);
 	hpool_free(p->pool, p, p->size, _Alignof(struct phys));
 }
 
@@ -871,6 +971,17 @@ int phys_node_of(const struct phys *p, uint64_t pfn)
 	return locate(p, pfn, &n, &z) ? -1 : (int)n;
 }
 
+int phys_node_zone(const struct phys *p, uint64_t pfn, int *zone)
+{
+	unsigned n;
+
+	if (locate(p, pfn, &n, zone)) {
+		*zone = -1;
+		return -1;
+	}
+	return (int)n;
+}
+
 int phys_zone_of(const struct phys *p, uint64_t pfn)
 {
 	unsigned n;
@@ -993,9 +1104,13 @@ static int unseal(struct phys *p, struct pnode *nd, struct frame *f)
 /* Buffers come from arenas of ARENA_BUFS (glibc's posix_memalign of one
  * page wastes about another page per buffer) and go back to a FIFO ring,
  * poisoned under ASan, so a stale pointer into a dropped frame is caught
- * for as long as possible before the buffer is reused.  One cache per node,
- * under its lock. */
-static int cache_push(struct phys *p, struct bufcache *c, uint8_t *b)
+ * for as long as possible before the buffer is reused.  One ring per node,
+ * under its lock, of at most RING_LOCAL buffers; beyond, they go to the
+ * machine's shared ring (a spinlock of its own, taken under a node lock and
+ * never the other way), where any node takes them before it makes an arena:
+ * with rings per node only, each node kept the 4096 transient vmemmap
+ * buffers of a 1 GiB folio (16 MiB a node, bench core). */
+static int ring_put(struct bufcache *c, uint8_t *b)
 {
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? 2 * c->cap : 256;
@@ -1010,16 +1125,54 @@ static int cache_push(struct phys *p, struct bufcache *c, uint8_t *b)
 		c->head = 0;
 		c->cap = cap;
 	}
-	POISON(b, p->buf_size);
 	c->ring[(c->head + c->n++) % c->cap] = b;
 	return 0;
 }
 
+static uint8_t *ring_take(struct bufcache *c)
+{
+	uint8_t *b = c->ring[c->head];
+
+	c->head = (c->head + 1) % c->cap;
+	c->n--;
+	return b;
+}
+
+static void shared_lock(struct phys *p)
+{
+	while (__atomic_test_and_set(&p->shared_lock, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void shared_unlock(struct phys *p)
+{
+	__atomic_clear(&p->shared_lock, __ATOMIC_RELEASE);
+}
+
+static int cache_push(struct phys *p, struct bufcache *c, uint8_t *b)
+{
+	int r;
+
+	POISON(b, p->buf_size);
+	if (c->n < RING_LOCAL)
+		return ring_put(c, b);
+	shared_lock(p);
+	r = ring_put(&p->shared, b);
+	shared_unlock(p);
+	return r;
+}
+
 static uint8_t *cache_pop(struct phys *p, struct bufcache *c)
 {
-	uint8_t *b;
+	uint8_t *b = NULL;
 
 	if (!c->n) {
+		shared_lock(p);
+		if (p->shared.n)
+			b = ring_take(&p->shared);
+		shared_unlock(p);
+	}
+	if (!b && !c->n) {
 		uint8_t **arenas = realloc(c->arenas, (c->nr_arenas + 1) * sizeof(*arenas));
 		void *mem;
 
@@ -1029,28 +1182,37 @@ static uint8_t *cache_pop(struct phys *p, struct bufcache *c)
 		if (!(mem = hpool_alloc(p->pool, ARENA_BUFS * p->buf_size, p->buf_align, false)))
 			return NULL;
 		c->arenas[c->nr_arenas++] = mem;
-		for (size_t i = 0; i < ARENA_BUFS; i++)
-			if (cache_push(p, c, (uint8_t *)mem + i * p->buf_size))
+		for (size_t i = 0; i < ARENA_BUFS; i++) {
+			POISON((uint8_t *)mem + i * p->buf_size, p->buf_size);
+			if (ring_put(c, (uint8_t *)mem + i * p->buf_size))
 				return NULL;
+		}
 	}
-	b = c->ring[c->head];
-	c->head = (c->head + 1) % c->cap;
-	c->n--;
+	if (!b)
+		b = ring_take(c);
 	UNPOISON(b, p->buf_size);
 	return b;
 }
 
-/* Drop one frame's bytes into its node's FIFO ring (under that node's lock). */
+/* Drop one frame's bytes into its node's FIFO ring (under that node's
+ * lock).  The last frame with bytes of a leaf chunk gives the chunk back to
+ * the host when every pfn of the chunk is this node's, so every writer of
+ * the chunk holds this lock (a chunk across two nodes stays). */
 static void drop_frame(struct phys *p, uint64_t pfn, struct frame *f, void *ctx)
 {
 	struct pnode *nd = ctx;
 	uint8_t *b = f->buf;
+	uint16_t *live = fr_live(p, pfn);
+	uint64_t c0 = pfn & ~(uint64_t)(FR_CHUNK - 1);
 
-	(void)pfn;
 	unseal(p, nd, f);
 	__atomic_store_n(&f->buf, NULL, __ATOMIC_RELEASE);
 	if (cache_push(p, &nd->cache, b))
 		abort(); /* host OOM for a pointer ring */
+	if (live && __atomic_sub_fetch(live, 1, __ATOMIC_ACQ_REL) == 0 && p->fr_give_back &&
+	    ((c0 >= nd->start && c0 + FR_CHUNK <= nd->end) ||
+	     (c0 >= nd->zs[HVO_ZONE_DEVICE] && c0 + FR_CHUNK <= nd->ze[HVO_ZONE_DEVICE])))
+		madvise(f - (pfn - c0), FR_CHUNK_BYTES, MADV_DONTNEED);
 }
 
 /* Frames of [pfn, pfn + count), all in node n (locked). */
@@ -1071,6 +1233,7 @@ static uint8_t *frame_bytes(const struct phys *p, uint64_t pfn)
 static uint8_t *frame_create_nolock(struct phys *p, unsigned n, uint64_t pfn)
 {
 	struct frame *f;
+	uint16_t *live;
 	uint8_t *b;
 
 	if (!lookup_nolock(p, n, pfn, NULL) || !(f = fr_slot(p, pfn, true)))
@@ -1082,6 +1245,8 @@ static uint8_t *frame_create_nolock(struct phys *p, unsigned n, uint64_t pfn)
 		return NULL;
 	f->seal = NIL;
 	__atomic_store_n(&f->buf, b, __ATOMIC_RELEASE);
+	if ((live = fr_live(p, pfn)))
+		__atomic_add_fetch(live, 1, __ATOMIC_ACQ_REL);
 	return b;
 }
 
@@ -1116,6 +1281,22 @@ static int unseal_nolock(struct phys *p, struct pnode *nd, uint64_t pfn)
 	struct frame *f = fr_slot(p, pfn, false);
 
 	return f && f->buf ? unseal(p, nd, f) : -HVO_EINVAL;
+}
+
+uint64_t phys_frame_table_resident(const struct phys *p)
+{
+	uint64_t n = 0;
+	unsigned char v[SLAB_MAX_LEAVES * sizeof(struct fr_leaf) / FR_CHUNK_BYTES];
+
+	for (size_t i = 0; i < p->nr_slabs; i++) {
+		size_t pages = slab_leaves(i) * sizeof(struct fr_leaf) / FR_CHUNK_BYTES;
+
+		if (!p->fr_give_back || mincore(p->slabs[i], pages * FR_CHUNK_BYTES, v))
+			return UINT64_MAX;
+		for (size_t k = 0; k < pages; k++)
+			n += v[k] & 1;
+	}
+	return n;
 }
 
 /* No allocation, no locks: callable from a SIGSEGV handler. */

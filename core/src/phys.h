@@ -70,6 +70,8 @@ int phys_split_to(struct phys *p, uint64_t pfn, unsigned order, unsigned new_ord
 /* Queries.  pfn may be anywhere; holes answer -1 / false. */
 int phys_node_of(const struct phys *p, uint64_t pfn);
 int phys_zone_of(const struct phys *p, uint64_t pfn);
+/* Both in one lookup: the node (or -1) and *zone (or -1). */
+int phys_node_zone(const struct phys *p, uint64_t pfn, int *zone);
 bool phys_zone_present(const struct phys *p, unsigned node, int zone);
 /* The live allocation containing pfn: true and its fields, or false. */
 struct phys_alloc_info { uint64_t pfn; unsigned order; int site; enum phys_origin origin; };
@@ -103,6 +105,9 @@ uint8_t *phys_frame(struct phys *p, uint64_t pfn, bool create);
 int phys_frame_seal(struct phys *p, uint64_t pfn);
 int phys_frame_unseal(struct phys *p, uint64_t pfn);
 bool phys_frame_sealed(const struct phys *p, uint64_t pfn);
+/* Host pages of the frame table now resident (mincore): a table page whose
+ * frames all lost their bytes goes back to the host.  For tests. */
+uint64_t phys_frame_table_resident(const struct phys *p);
 /* Is addr inside the host bytes of a sealed frame?  (for fault handlers) */
 bool phys_addr_in_sealed_frame(const struct phys *p, const void *addr, uint64_t *pfn);
 

@@ -266,7 +266,7 @@ uint64_t *vm_pte_slot(struct hvo_machine *m, uint64_t vaddr)
 
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf)
 {
-	int node = phys_node_of(m->phys, pfn), zone = phys_zone_of(m->phys, pfn);
+	int zone, node = phys_node_zone(m->phys, pfn, &zone);  /* one lookup: a boot writes every page */
 	uint64_t flags = node >= 0 ? page_flags_nodezone((unsigned)node, zone) : 0;
 	int32_t mapcount = -1;
 

@@ -596,6 +596,55 @@ static void test_frames(void)
 	phys_destroy(p);
 }
 
+/* A frame-table page whose frames all lost their bytes goes back to the
+ * host and reads as frames without bytes; frames made there again work.  A
+ * buffer dropped on one node and taken by another (the shared ring) may be
+ * sealed there and still destroyed cleanly. */
+static void test_frame_chunks(void)
+{
+	struct hvo_geometry g;
+	struct phys *p = mk_three(&g, 12);
+	uint64_t a, b, c, before, full, after;
+
+	phys_buddy_init(p);
+	CHECK_EQ(phys_alloc(p, 1, 1, -1, 12, PHYS_GFP_ANYZONE, &a), 0);
+	CHECK_EQ(phys_alloc(p, 1, 1, -1, 0, PHYS_GFP_ANYZONE, &b), 0);
+	CHECK(phys_frame(p, b, true) != NULL);  /* a frame that stays */
+	before = phys_frame_table_resident(p);
+	for (unsigned i = 0; i < 4096; i++) {
+		uint8_t *x = phys_frame(p, a + i, true);
+
+		CHECK(x != NULL);
+		if (x)
+			memset(x, (int)i, 64);
+	}
+	full = phys_frame_table_resident(p);
+	CHECK(before != UINT64_MAX && full != UINT64_MAX);
+	CHECK_EQ(phys_split(p, a, 12), 0);
+	for (unsigned i = 0; i < 4096; i++)
+		CHECK_EQ(phys_free(p, a + i, 0), 0);
+	after = phys_frame_table_resident(p);
+	/* the 4096 frames' 16 table pages were written just now, then emptied */
+	CHECK(after + 4096 * 16 / 4096 <= full, "%llu resident after the drop, %llu with the frames",
+	      (unsigned long long)after, (unsigned long long)full);
+	CHECK(phys_frame(p, b, false) != NULL);
+	CHECK(phys_frame(p, a + 5, false) == NULL);
+	CONSISTENT(p);
+	/* the same pages again, on node 0 buffers dropped by node 1 */
+	CHECK_EQ(phys_alloc(p, 1, 1, -1, 12, PHYS_GFP_ANYZONE, &a), 0);
+	for (unsigned i = 0; i < 4096; i += 7) {
+		uint8_t *x = phys_frame(p, a + i, true);
+
+		CHECK(x != NULL && phys_frame(p, a + i, false) == x);
+	}
+	CHECK_EQ(phys_alloc(p, 1, 0, -1, 0, PHYS_GFP_KERNEL, &c), 0);
+	CHECK(phys_frame(p, c, true) != NULL);
+	CHECK_EQ(phys_frame_seal(p, c), 0);
+	CHECK_EQ(phys_frame_seal(p, a), 0);
+	CONSISTENT(p);
+	phys_destroy(p);  /* sealed frames of both nodes, arenas of one */
+}
+
 /* Hash stress: thousands of split pages freed in random order, and a big
  * block's frames dropped through the frame table while another block's stay. */
 static void test_hash_stress(void)
@@ -779,6 +828,7 @@ int main(void)
 	test_policy();
 	test_free_split_lookup();
 	test_frames();
+	test_frame_chunks();
 	test_hash_stress();
 	test_terabyte();
 	test_bad_create();
