@@ -409,6 +409,10 @@ void dax_destroy(struct hvo_machine *m);
 
 /* check_dax.c */
 int check_dax(struct hvo_machine *m);
+/* check_ro.c: I10 over every read-only vmemmap PTE (G2/G3): refcount 0,
+ * mapcount -1 and an owning compound page; with heads, the compound_info
+ * decode of every such struct page instead. */
+int check_ro_reachable(struct hvo_machine *m, bool heads);
 uint64_t dax_digest(struct hvo_machine *m, uint64_t h, uint64_t (*mix)(uint64_t h, uint64_t v));
 
 /* check.c */
