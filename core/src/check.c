@@ -478,6 +478,35 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 			    nt, n - 1, m->cfg.gen == HVO_G1 ? "head page read-only" : "shared tail");
 		return 7;
 	}
+	/* I3: an optimized folio maps the tail at every tail slot, unless its
+	 * last walk failed and said so (an optimize walk that stopped early
+	 * and reported success: the old I17 "walked k of N slots"). */
+	if (flag && nt != n - 1 && !f->partial) {
+		hvo_violate(m, 3, f->pfn, id, "optimized folio maps the %s at %" PRIu64 " of %" PRIu64 " tail slots, and "
+			    "no operation reported a partial walk", m->cfg.gen == HVO_G1 ? "head page" : "shared tail", nt,
+			    n - 1);
+		return 3;
+	}
+	return 0;
+}
+
+/* I19 (G1): at most one synchronize_rcu() per batch or single call, none
+ * in one without HVO work.  The sync seam counts each batch's grace
+ * periods (batch_begin registers it), the batch code only records what
+ * the count came to. */
+static int check_batches(struct hvo_machine *m)
+{
+	unsigned max = __atomic_load_n(&m->batch_gp_max, __ATOMIC_RELAXED);
+	unsigned idle = __atomic_load_n(&m->batch_gp_idle, __ATOMIC_RELAXED);
+
+	if (max > 1) {
+		hvo_violate(m, 19, UINT64_MAX, -1, "%u synchronize_rcu() calls in one batch", max);
+		return 19;
+	}
+	if (idle) {
+		hvo_violate(m, 19, UINT64_MAX, -1, "synchronize_rcu() in a batch with no HVO work");
+		return 19;
+	}
 	return 0;
 }
 
@@ -505,7 +534,9 @@ static int check(struct hvo_machine *m, bool changed)
 	 * danger a speculative get meets), then the tails' other bytes (I4),
 	 * the folios (I1, I2, I3, I7, I16), and last I10's own decode of
 	 * compound_info at every read-only address. */
-	rc = check_tails(m, NULL, quiescent);
+	rc = check_batches(m);
+	if (!rc)
+		rc = check_tails(m, NULL, quiescent);
 	if (!rc && walk)
 		rc = check_mapping(m);
 	if (!rc && walk)

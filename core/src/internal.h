@@ -81,6 +81,7 @@ struct folio {
 	enum hvo_folio_state state;
 	bool live;
 	bool busy;        /* inside an optimize/restore: I3/I7 do not hold yet */
+	bool partial;     /* the last optimize reported an incomplete rollback */
 	uint64_t tag;     /* hugetlb metadata value stored in page[3] */
 } __attribute__((aligned(64)));  /* a line each: threads churn neighbouring folios */
 
@@ -160,6 +161,9 @@ struct hvo_machine {
 	 * batch and bumped by the sync seam's synchronize_rcu(), so that no
 	 * code path of the model counts its own grace periods (hvo_g2.c). */
 	unsigned *gp_count[GP_CPUS][GP_DEPTHS];
+	/* what the batches' counts came to (hvo_g2.c records, check.c judges
+	 * I19): the largest, and the grace periods of batches with no work */
+	unsigned batch_gp_max, batch_gp_idle;
 	struct track *track;      /* what changed since the last check (track.c); NULL unless cfg.track_changes */
 	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
 	unsigned nr_snap_pool;
