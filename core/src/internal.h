@@ -399,7 +399,10 @@ bool track_unchanged_since(const struct hvo_machine *m, int32_t id, uint64_t epo
 /* shadow.c */
 struct shadow *shadow_create(void);
 void shadow_destroy(struct shadow *s);
-void shadow_add(struct shadow *s, int32_t id, uint64_t pfn, unsigned order, unsigned node, int zone);
+/* A folio the caller asked for on node (-1: a boot folio, placed by the
+ * config's bootmem lines). */
+void shadow_add(struct shadow *s, int32_t id, uint64_t pfn, unsigned order, int node);
+void shadow_demote(struct shadow *s, int32_t parent, const int32_t *ids, uint64_t nr, unsigned order);
 void shadow_remove(struct shadow *s, int32_t id);
 void shadow_set_state(struct shadow *s, int32_t id, enum hvo_folio_state st);
 void shadow_set_optimized(struct shadow *s, int32_t id, bool on);
