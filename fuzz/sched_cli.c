@@ -48,6 +48,7 @@ static const char usage_text[] = "usage: hvo-sched replay [--weak] [--mutant NAM
 	"                         SCENARIO: optimize_race, walk, batch, walk_g1, reprep, publish\n"
 	"       hvo-sched bench [--runs N]\n"
 	"       hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N>=1] [--seed X] [--schedule N:DIGITS]\n"
+	"                       [--expect-fail]   (0 only for the violation the log's expect-fail line names)
 	"                       [--expect-clean]\n"
 	"exit: 0 clean (or as expected), 1 a finding (a failing schedule found, a violation reproduced, a replay\n"
 	"      not as expected), 2 usage/input error\n";
@@ -432,15 +433,28 @@ static int cmd_bench(int argc, char **argv)
 	return reuse_end(&keep, 0);
 }
 
-/* A witness log's expect-fail line against the violation its replay found. */
-static void print_oplog_expect(const struct oplog *log, const char *reason)
+/* A witness log's expect-fail line against the violation its replay
+ * found: true when they agree (or the log names nothing). */
+static bool print_oplog_expect(const struct oplog *log, const char *reason)
 {
 	char got[16];
+	bool ok;
 
 	if (!log->expect[0])
-		return;
+		return true;
 	failure_id(reason, got, sizeof(got));
-	printf("expect-fail %s: %s\n", log->expect, strcmp(got, log->expect) ? "NOT as expected" : "as expected");
+	ok = !strcmp(got, log->expect);
+	printf("expect-fail %s: %s\n", log->expect, ok ? "as expected" : "NOT as expected");
+	return ok;
+}
+
+/* A violation found: 1, a finding; with --expect-fail 0 when it is the
+ * one the log's expect-fail line names, else 1 (a wrong failure). */
+static int oplog_found(const struct oplog *log, const char *reason, bool expect_fail)
+{
+	bool ok = print_oplog_expect(log, reason);
+
+	return expect_fail ? !ok : 1;
 }
 
 /* A schedule as oplog prints it: "<steps>:" then one CPU digit a step. */
@@ -462,6 +476,7 @@ static int cmd_oplog(int argc, char **argv)
 	uint8_t *buf;
 	unsigned k;
 	int rc;
+	bool expect_fail = false;
 
 	if (argc < 1)
 		return usage("oplog: no file");
@@ -470,6 +485,8 @@ static int cmd_oplog(int argc, char **argv)
 
 		if (!strcmp(a, "--expect-clean"))
 			;  /* the default rule: 0 clean, 1 a violation */
+		else if (!strcmp(a, "--expect-fail"))
+			expect_fail = true;  /* 0 only for the log's expected violation */
 		else if (!strcmp(a, "--policy") && val && (!strcmp(val, "pct") || !strcmp(val, "random")) && ++i)
 			policy = !strcmp(val, "pct") ? SCHED_PCT : SCHED_RANDOM;
 		else if (!strcmp(a, "--runs") && parse_u64(val, &runs) && runs >= 1 && ++i) {
@@ -497,14 +514,18 @@ static int cmd_oplog(int argc, char **argv)
 		fprintf(stderr, "hvo-sched: %s: %s\n", argv[0], err);
 		return 2;
 	}
+	if (expect_fail && !log.expect[0]) {
+		fprintf(stderr, "hvo-sched: %s: --expect-fail, but the log has no 'expect-fail ID' line\n", argv[0]);
+		return 2;
+	}
 	if (fixed) {
 		struct sched_cfg sc = { .policy = SCHED_REPLAY, .replay = fixed };
 
 		rc = oplog_run(&log, &sc, reason, sizeof(reason), sched_str, sizeof(sched_str));
 		printf("%s: %s\n", rc == 0 ? "clean" : rc == 1 ? "VIOLATION" : "setup error", rc ? reason : argv[0]);
 		if (rc == 1)
-			print_oplog_expect(&log, reason);
-		return rc == 0 || rc == 1 ? rc : 2;
+			return oplog_found(&log, reason, expect_fail);
+		return rc == 0 ? expect_fail : 2;
 	}
 	{	/* PCT's k: the steps of a run without preemption (as in explore) */
 		struct sched_cfg probe = { .policy = SCHED_REPLAY };
@@ -523,11 +544,10 @@ static int cmd_oplog(int argc, char **argv)
 			continue;
 		printf("reproduced after %" PRIu64 " runs (seed %" PRIu64 "): %s\n", run + 1, seed + run, reason);
 		printf("deterministic witness: hvo-sched oplog %s --schedule %s\n", argv[0], sched_str);
-		print_oplog_expect(&log, reason);
-		return 1;  /* a finding */
+		return oplog_found(&log, reason, expect_fail);
 	}
 	printf("not reproduced in %" PRIu64 " runs (%s)\n", runs, policy == SCHED_PCT ? "pct" : "random");
-	return 0;
+	return expect_fail;  /* with --expect-fail: not caught */
 }
 
 int main(int argc, char **argv)

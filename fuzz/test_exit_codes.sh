@@ -38,6 +38,8 @@ cp "$src/corpus/fuzz_ops/"*.bin "$tmp/mixed/" 2>/dev/null
 sed 's/^expect-fail I9$/expect-fail I1/' "$zoo/B8.ops" >"$tmp/B8-wrong.ops"
 sed 's/^expect-fail I12$/expect-fail I3/' "$zoo/sched/B5.sched" >"$tmp/B5-wrong.sched"
 grep -v '^expect-fail' "$zoo/B8.ops" >"$tmp/B8-noexpect.ops"
+sed 's/^expect-fail I13$/expect-fail I3/' "$zoo/stress/B28.oplog" >"$tmp/B28-wrong.oplog"
+grep -v '^expect-fail' "$zoo/stress/B28.oplog" >"$tmp/B28-noexpect.oplog"
 printf 'hvo-ops 1\nops\nbogus op\n' >"$tmp/bad.ops"
 printf 'hvo-sched 1\nscenario nope\n' >"$tmp/bad.sched"
 # a decision for a CPU the scenario does not have: the replay leaves its schedule
@@ -90,12 +92,14 @@ check 3 'nothing was checked' "$cli" replay "$tmp/empty"
 check 3 'stress witness' "$cli" replay "$zoo/stress/B17e.stress"
 check 2 'unknown mutant' "$cli" replay --mutant B99 "$zoo/B8.ops"
 
-# --- replay by content (4)
-planned=$((planned + 4))
+# --- replay by content (4), and an op log's expectation (2)
+planned=$((planned + 6))
 check 0 '[1-9][0-9]* binary op streams' "$cli" replay "$tmp/crashes"
 check 0 ' 14 scheduler witnesses' "$cli" replay "$zoo/sched"
 check 1 '1 text op streams, [1-9][0-9]* binary op streams, 1 scheduler witnesses, 1 stress op logs' "$cli" replay "$tmp/mixed"
 check 0 'expect-fail I13: as expected' "$cli" replay --expect-fail "$zoo/stress/B28.oplog"
+check 1 'expect-fail I3: NOT as expected' "$cli" replay --expect-fail "$tmp/B28-wrong.oplog"
+check 2 "no 'expect-fail ID' line" "$cli" replay --expect-fail "$tmp/B28-noexpect.oplog"
 
 # --- hvo-sched (12)
 planned=$((planned + 12))

@@ -107,6 +107,24 @@ void failf(struct stress *st, const char *fmt, ...)
 	__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
 }
 
+/* An operation returned an error.  When the model recorded a violation
+ * for it (a refused optimize is I7 or I13), that names the invariant the
+ * run failed on; otherwise the error itself is the failure. */
+void fail_op(struct stress *st, const char *fmt, ...)
+{
+	const struct hvo_violation *v = hvo_violation(st->m);
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (v)
+		failf(st, "I%d pfn=0x%" PRIx64 " folio=%d: %s (%s)", v->inv, v->pfn, v->folio, v->msg, what);
+	else
+		failf(st, "%s", what);
+}
+
 bool check_machine(struct stress *st)
 {
 	const struct hvo_violation *v;
@@ -204,7 +222,7 @@ static void *storm_thread(void *arg)
 		record(w, "optimize", w->ids[0], 0, rc);
 		__atomic_fetch_add(&w->ops, 1, __ATOMIC_RELAXED);
 		if (rc)
-			failf(st, "thread %u: optimize of folio %d returned %d", w->idx, w->ids[0], rc);
+			fail_op(st, "thread %u: optimize of folio %d returned %d", w->idx, w->ids[0], rc);
 		else
 			storm_read_tail(w, &w->fi[0], st->epochs + w->idx);
 		__atomic_store_n(&w->storm_epoch, st->epochs + 1, __ATOMIC_RELEASE);
@@ -305,7 +323,7 @@ static void *churn_thread(void *arg)
 				}
 			}
 			if (rc)
-				failf(st, "thread %u: restore/optimize%s of folio %d returned %d", w->idx,
+				fail_op(st, "thread %u: restore/optimize%s of folio %d returned %d", w->idx,
 				      g1 ? "/get/put" : "", w->ids[k], rc);
 			__atomic_fetch_add(&w->ops, g1 ? 4 : 2, __ATOMIC_RELAXED);
 			if (hvo_violation(st->m))

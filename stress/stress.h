@@ -72,6 +72,9 @@ struct worker {
 
 void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc);
 void failf(struct stress *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for an operation that returned an error: the violation the
+ * model recorded for it names the failure when there is one. */
+void fail_op(struct stress *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool check_machine(struct stress *st);
 /* The config every scenario starts from: its mutants, generation and the threads backend. */
 void stress_config(struct stress *st, struct hvo_config *cfg);

@@ -98,7 +98,7 @@ void *dax_thread(void *arg)
 		pthread_mutex_unlock(&st->hotplug);
 		record(w, "dax_remove", d->id, d->order, rc);
 		if (rc)
-			failf(st, "thread %u: hot-remove of range %d returned %d", w->idx, d->id, rc);
+			fail_op(st, "thread %u: hot-remove of range %d returned %d", w->idx, d->id, rc);
 		else
 			add_range(w, dax_orders[r % 4], r % 5 == 4 ? HVO_DAX_ALTMAP : 0);
 		quiesce_exit(w);

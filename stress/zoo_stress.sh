@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# zoo_stress.sh HVO_STRESS WITNESS clean|caught SANITIZE
+# zoo_stress.sh HVO_STRESS WITNESS clean|caught|wrong-expect SANITIZE
 #
 # A stress witness (corpus/zoo/stress/<ID>.stress): its mutant on its
 # '# witness: ID' line, what it must fail with on its 'expect-fail
@@ -16,6 +16,9 @@
 # 20 s, at 0.1-17.8 s, one not), so the caught run gets CAUGHT_TIME seconds
 # (120, about 15 times the mean) instead of a retry: a miss is a real
 # finding to look at, not noise.
+# wrong-expect: the caught run judged against a function the race does not
+# name; it passes only when that judgement fails (the data race shows, in
+# another function), so a wrong expectation cannot pass.
 set -u
 stress=$1 witness=$2 mode=$3 sanitize=$4
 [ "$sanitize" = thread ] || { echo "skipped: $witness needs the TSan build"; exit 77; }
@@ -34,14 +37,27 @@ run() {
 	rc=$?
 	tail -n 40 "$log"
 }
+# judge FUNCTION: the run stopped at a TSan data race naming FUNCTION
+judge() {
+	[ $rc = 66 ] && grep -q 'WARNING: ThreadSanitizer: data race' "$log" && grep -q "$1" "$log"
+}
 case $mode in
 clean)
 	run
 	[ $rc = 0 ] && ! grep -q 'ThreadSanitizer' "$log" && { echo "clean: no TSan report, exit 0"; exit 0; }
 	echo "FAIL: the correct model is not clean (exit $rc)"; exit 1 ;;
+wrong-expect)
+	run --mutant "$id" --time "${CAUGHT_TIME:-120}"
+	if judge hvo_no_such_function; then
+		echo "FAIL: a wrong expectation (race:hvo_no_such_function) was judged caught"; exit 1
+	fi
+	if judge "$func"; then
+		echo "wrong-expect: race:hvo_no_such_function is not caught, race:$func is: as it must be"; exit 0
+	fi
+	echo "FAIL: wrong-expect is inconclusive: $id's data race in $func did not show (exit $rc)"; exit 1 ;;
 caught)
 	run --mutant "$id" --time "${CAUGHT_TIME:-120}"
-	if [ $rc = 66 ] && grep -q 'WARNING: ThreadSanitizer: data race' "$log" && grep -q "$func" "$log"; then
+	if judge "$func"; then
 		echo "caught: $id, a TSan data race in $func as expected"; exit 0
 	fi
 	if [ $rc = 66 ]; then
@@ -51,4 +67,4 @@ caught)
 	fi
 	exit 1 ;;
 esac
-echo "usage: zoo_stress.sh HVO_STRESS WITNESS clean|caught SANITIZE"; exit 2
+echo "usage: zoo_stress.sh HVO_STRESS WITNESS clean|caught|wrong-expect SANITIZE"; exit 2

@@ -379,7 +379,7 @@ static void gather_prep(struct hvo_machine *m, struct folio **fs, unsigned k, bo
 		read_pageblocks(m, f->pfn, 1ull << f->order, "init_migratetype");
 		if (locked)
 			mlock(m, HVO_LOCK_HUGETLB);
-		shadow_add(m->shadow, f->id, f->pfn, f->order, f->node, f->zone);
+		shadow_add(m->shadow, f->id, f->pfn, f->order, -1);
 		shadow_set_optimized(m->shadow, f->id, folio_optimized(m, f));
 		if (locked)
 			munlock(m, HVO_LOCK_HUGETLB);

@@ -35,6 +35,8 @@ static int find_unpublished_tail(void *ctx, const struct phys_alloc_info *a)
 	return 1;
 }
 
+/* I5 (each published tail a live shared-tail page, no loser leaked), and
+ * with img I4 (its bytes are the checker's own canonical image). */
 static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
 {
 	uint64_t published = 0;
@@ -55,6 +57,8 @@ static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
 						    "shared-tail page", n, hvo_zone_name(z), order);
 					return 5;
 				}
+				if (!img)
+					continue;
 				b = phys_frame(m->phys, t - 1, false);
 				oracle_tail_image(m, n, z, order, 0, img);
 				if (!b || memcmp(b, img, m->geo.page_size)) {
@@ -64,7 +68,7 @@ static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
 				}
 			}
 	/* Inside an operation a tail page may be allocated and not yet published. */
-	if (quiescent && phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL) != published) {
+	if (quiescent && !img && phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL) != published) {
 		uint64_t leaked = UINT64_MAX;
 
 		phys_for_each_alloc(m->phys, find_unpublished_tail, &(struct unpublished){ m, &leaked });
@@ -393,12 +397,7 @@ static bool canonical_slot(struct hvo_machine *m, const struct folio *f, uint64_
 	return b && !memcmp(b, *img, psz);
 }
 
-/* I10 (every struct page a read-only PTE reaches has refcount 0 and
- * mapcount -1, and leads to its folio's head) needs no check of its own in
- * G2/G3: every read-only slot maps the published tail, whose bytes I4
- * compares in full with the checker's own image (refcount 0, mapcount -1,
- * the mask), and the walk below resolves one struct page of every tail
- * slot (I1).  G1's read-only slots alias the head by design. */
+/* I10 is check_ro.c's, over the page tables. */
 static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 {
 	uint64_t hv = page_vaddr(m, f->pfn), psz = m->geo.page_size, n = folio_vmemmap_pages(m, f);
@@ -479,6 +478,35 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 			    nt, n - 1, m->cfg.gen == HVO_G1 ? "head page read-only" : "shared tail");
 		return 7;
 	}
+	/* I3: an optimized folio maps the tail at every tail slot, unless its
+	 * last walk failed and said so (an optimize walk that stopped early
+	 * and reported success: the old I17 "walked k of N slots"). */
+	if (flag && nt != n - 1 && !f->partial) {
+		hvo_violate(m, 3, f->pfn, id, "optimized folio maps the %s at %" PRIu64 " of %" PRIu64 " tail slots, and "
+			    "no operation reported a partial walk", m->cfg.gen == HVO_G1 ? "head page" : "shared tail", nt,
+			    n - 1);
+		return 3;
+	}
+	return 0;
+}
+
+/* I19 (G1): at most one synchronize_rcu() per batch or single call, none
+ * in one without HVO work.  The sync seam counts each batch's grace
+ * periods (batch_begin registers it), the batch code only records what
+ * the count came to. */
+static int check_batches(struct hvo_machine *m)
+{
+	unsigned max = __atomic_load_n(&m->batch_gp_max, __ATOMIC_RELAXED);
+	unsigned idle = __atomic_load_n(&m->batch_gp_idle, __ATOMIC_RELAXED);
+
+	if (max > 1) {
+		hvo_violate(m, 19, UINT64_MAX, -1, "%u synchronize_rcu() calls in one batch", max);
+		return 19;
+	}
+	if (idle) {
+		hvo_violate(m, 19, UINT64_MAX, -1, "synchronize_rcu() in a batch with no HVO work");
+		return 19;
+	}
 	return 0;
 }
 
@@ -489,7 +517,7 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
  * proves untouched since the last passing check. */
 static int check(struct hvo_machine *m, bool changed)
 {
-	bool quiescent = api_depth(m) == 0, tracked = m->track && quiescent;
+	bool quiescent = api_depth(m) == 0, tracked = m->track && quiescent, walk;
 	uint8_t *img;
 	int rc;
 
@@ -501,12 +529,25 @@ static int check(struct hvo_machine *m, bool changed)
 	img = hpool_alloc(m->cfg.host_pool, m->geo.page_size, 16, false);
 	if (!img)
 		return 0;
-	rc = check_tails(m, img, quiescent);
+	walk = quiescent && (!changed || track_mapping_changed(m));
+	/* The order decides which invariant a state that breaks several is
+	 * reported as: which pages are published and mapped (I5, I3, I12,
+	 * I11, I17), then I10's counts on every read-only struct page (the
+	 * danger a speculative get meets), then the tails' other bytes (I4),
+	 * the folios (I1, I2, I3, I7, I16), and last I10's own decode of
+	 * compound_info at every read-only address. */
+	rc = check_batches(m);
+	if (!rc)
+		rc = check_tails(m, NULL, quiescent);
+	if (!rc && walk)
+		rc = check_mapping(m);
+	if (!rc && walk)
+		rc = check_ro_reachable(m, false);
+	if (!rc)
+		rc = check_tails(m, img, quiescent);
 	hpool_free(m->cfg.host_pool, img, m->geo.page_size, 16);
 	if (!rc)
 		rc = check_dax(m);
-	if (!rc && quiescent && (!changed || track_mapping_changed(m)))
-		rc = check_mapping(m);
 	for (uint32_t id = 0; !rc && id < m->nr_folios; id++) {
 		const struct folio *f = folio_at(m, id);
 
@@ -521,6 +562,8 @@ static int check(struct hvo_machine *m, bool changed)
 		if (tracked)
 			track_folio_set(m, f, (int32_t)id, !rc);
 	}
+	if (!rc && walk)
+		rc = check_ro_reachable(m, true);
 	if (!rc)
 		rc = shadow_compare(m);
 	if (!rc && quiescent && !m->cfg.sync)

@@ -287,7 +287,7 @@ static int alloc_one(struct hvo_machine *m, unsigned order, unsigned node, int z
 		struct folio *f = folio_at(m, *id);
 
 		prep_hugetlb_folio(m, f);
-		shadow_add(m->shadow, *id, f->pfn, f->order, f->node, f->zone);
+		shadow_add(m->shadow, *id, f->pfn, f->order, (int)node);
 	}
 	return 0;
 }
@@ -498,15 +498,13 @@ static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order
 		return -HVO_ENOMEM;
 	}
 	f->live = false;
-	shadow_remove(m->shadow, id);
 	for (uint64_t i = 0; i < nr; i++) {
 		ids[i] = folio_new(m, pfn + (i << new_order), new_order);
 		if (ids[i] < 0)
 			abort(); /* host OOM */
 		prep_hugetlb_folio(m, folio_at(m, ids[i]));
-		shadow_add(m->shadow, ids[i], pfn + (i << new_order), new_order, folio_at(m, ids[i])->node,
-			   folio_at(m, ids[i])->zone);
 	}
+	shadow_demote(m->shadow, id, ids, nr, new_order);
 	optimize_batch(m, ids, (unsigned)nr);
 	free(ids);
 	return 0;

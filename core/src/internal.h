@@ -81,6 +81,7 @@ struct folio {
 	enum hvo_folio_state state;
 	bool live;
 	bool busy;        /* inside an optimize/restore: I3/I7 do not hold yet */
+	bool partial;     /* the last optimize reported an incomplete rollback */
 	uint64_t tag;     /* hugetlb metadata value stored in page[3] */
 } __attribute__((aligned(64)));  /* a line each: threads churn neighbouring folios */
 
@@ -164,6 +165,9 @@ struct hvo_machine {
 	 * batch and bumped by the sync seam's synchronize_rcu(), so that no
 	 * code path of the model counts its own grace periods (hvo_g2.c). */
 	unsigned *gp_count[GP_CPUS][GP_DEPTHS];
+	/* what the batches' counts came to (hvo_g2.c records, check.c judges
+	 * I19): the largest, and the grace periods of batches with no work */
+	unsigned batch_gp_max, batch_gp_idle;
 	struct track *track;      /* what changed since the last check (track.c); NULL unless cfg.track_changes */
 	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
 	unsigned nr_snap_pool;
@@ -411,7 +415,10 @@ bool track_unchanged_since(const struct hvo_machine *m, int32_t id, uint64_t epo
 /* shadow.c */
 struct shadow *shadow_create(void);
 void shadow_destroy(struct shadow *s);
-void shadow_add(struct shadow *s, int32_t id, uint64_t pfn, unsigned order, unsigned node, int zone);
+/* A folio the caller asked for on node (-1: a boot folio, placed by the
+ * config's bootmem lines). */
+void shadow_add(struct shadow *s, int32_t id, uint64_t pfn, unsigned order, int node);
+void shadow_demote(struct shadow *s, int32_t parent, const int32_t *ids, uint64_t nr, unsigned order);
 void shadow_remove(struct shadow *s, int32_t id);
 void shadow_set_state(struct shadow *s, int32_t id, enum hvo_folio_state st);
 void shadow_set_optimized(struct shadow *s, int32_t id, bool on);
@@ -425,6 +432,10 @@ void dax_destroy(struct hvo_machine *m);
 
 /* check_dax.c */
 int check_dax(struct hvo_machine *m);
+/* check_ro.c: I10 over every read-only vmemmap PTE (G2/G3): refcount 0,
+ * mapcount -1 and an owning compound page; with heads, the compound_info
+ * decode of every such struct page instead. */
+int check_ro_reachable(struct hvo_machine *m, bool heads);
 uint64_t dax_digest(struct hvo_machine *m, uint64_t h, uint64_t (*mix)(uint64_t h, uint64_t v));
 
 /* check.c */
