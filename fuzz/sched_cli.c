@@ -48,7 +48,7 @@ static const char usage_text[] = "usage: hvo-sched replay [--weak] [--mutant NAM
 	"                         SCENARIO: optimize_race, walk, batch, walk_g1, reprep, publish\n"
 	"       hvo-sched bench [--runs N]\n"
 	"       hvo-sched oplog FILE [--policy pct|random] [--depth D] [--runs N>=1] [--seed X] [--schedule N:DIGITS]\n"
-	"                       [--expect-fail]   (0 only for the violation the log's expect-fail line names)
+	"                       [--expect-fail]   (0 only for the violation the log's expect-fail line names)\n"
 	"                       [--expect-clean]\n"
 	"exit: 0 clean (or as expected), 1 a finding (a failing schedule found, a violation reproduced, a replay\n"
 	"      not as expected), 2 usage/input error\n";
