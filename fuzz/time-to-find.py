@@ -73,13 +73,17 @@ def shows(bin_, mu, crash, ids, fns):
     r = subprocess.run([bin_, crash], env=dict(os.environ, HVO_MUTANTS=mu), capture_output=True, text=True,
                        timeout=60)
     out = r.stderr + r.stdout
-    m = re.search(r'\b(I\d{1,2}) pfn=', out)
+    # "FAILURE: op 3 (alloc): I9 pfn=..." (op streams), "FAILURE: oracle: I1: ..." (fuzz_sched)
+    m = re.search(r'FAILURE:[^\n]*?\b(I\d{1,2})\b', out)
     if m:
         return m.group(1) in ids, m.group(1)
     m = re.search(r'ERROR: (\w+Sanitizer): ([\w-]+)', out)
     if m:
         ok = any(re.search(r'in %s\b' % fn, out) for fn in fns)
         return ok, '%s %s' % (m.group(1), m.group(2))
+    m = re.search(r'FAILURE: ([^\n]{1,60})', out)
+    if m:
+        return False, m.group(1).replace('|', '/')
     if 'timeout' in out:
         return False, 'timeout'
     return False, 'other'
@@ -191,10 +195,20 @@ def main(argv):
         print('time-to-find: interrupted; table not written', file=sys.stderr)
         return 130
     total = time.time() - t_all
+    if a.mutants and os.path.exists(a.out):
+        # the rows of the mutants not re-run stay as they were
+        done = {r.split('|')[1].strip() for r in rows}
+        old = [l.rstrip('\n') for l in open(a.out) if re.match(r'\| [BX]\w', l)]
+        byname = {l.split('|')[1].strip(): l for l in old}
+        byname.update({r.split('|')[1].strip(): r for r in rows})
+        rows = [byname[n] for n in zoo if n in byname]
+        note = ' (rows of %s re-run on that date)' % ', '.join(sorted(done))
+    else:
+        note = ''
     try:
-        with open(a.out, 'w') as f:
+        with open(a.out + '.tmp', 'w') as f:
             f.write('# Time to find each mutant\n\n')
-            f.write('Written by `fuzz/time-to-find.py --time %d` on %s (%.0f s in all), libFuzzer (clang-19,\n'
+            f.write('Written by `fuzz/time-to-find.py --time %d` on %s (%.0f s in all)%s, libFuzzer (clang-19,\n'
                     'ASan+UBSan) on the target that reaches each mutant, one process, `-seed=1`,\n'
                     '`-fork=1 -ignore_crashes=1`, the target\'s dictionary, capped at %d s per campaign, on a\n'
                     '2-core machine shared with other work.  Found = a crash showing the invariant the\n'
@@ -207,7 +221,7 @@ def main(argv):
                     '  numbers replaced by N) has difflib similarity >= %.1f to any `corpus/zoo/*.ops`\n'
                     '  (`fuzz/near_copies.py`).  Removed: %s.  fuzz_boot and fuzz_sched seeds have no\n'
                     '  text form and are all kept.\n\n' % (
-                        a.time, time.strftime('%Y-%m-%d', time.gmtime()), total, a.time, THRESHOLD,
+                        a.time, time.strftime('%Y-%m-%d', time.gmtime()), total, note, a.time, THRESHOLD,
                         '; '.join('%s: %s' % (t, ', '.join(d)) for t, d in dropped.items() if d)))
             f.write('| mutant | target | expected | empty: time (s) | execs | other crashes '
                     '| seeds: time (s) | execs | other crashes |\n')
@@ -219,6 +233,7 @@ def main(argv):
     except OSError as e:
         print('time-to-find: %s' % e, file=sys.stderr)
         return 2
+    os.replace(a.out + '.tmp', a.out)
     print('time-to-find: %s written' % a.out)
     return 0
 
