@@ -439,6 +439,7 @@ def main(argv):
 
     results = []
     stillborn = 0
+    interrupted = False
     outf = open(a.out, 'w') if a.out else None
     qi = 0
     try:
@@ -458,6 +459,9 @@ def main(argv):
             try:
                 if not ninja(bld, log, targets):
                     stillborn += 1
+                    if outf:
+                        outf.write(json.dumps({'stillborn': True, 'file': m['file'], 'line': m['line'],
+                                               'op': m['op'], 'diff': diff_lines(m)}) + '\n')
                     if m.get('planted'):
                         print('hvo mutate: planted mutant %s:%d does not compile' % (m['file'], m['line']),
                               file=sys.stderr)
@@ -503,12 +507,13 @@ def main(argv):
                 os.killpg(p.pid, signal.SIGKILL)
             except OSError:
                 pass
-        print('hvo mutate: interrupted after %d mutants' % len(results), file=sys.stderr)
-        return 130
+        print('hvo mutate: interrupted after %d mutants; the summary of those follows' % len(results),
+              file=sys.stderr)
+        interrupted = True
     finally:
         if outf:
             outf.close()
-    # leave the scratch build unmutated
+    # leave the scratch build unmutated (a mutant's file is already restored)
     ninja(bld, log, targets)
 
     n = len(results)
@@ -532,6 +537,8 @@ def main(argv):
             print('  %s %s %s:%d key=%s' % (r['id'], r['op'], r['file'], r['line'], r['key']))
             for d in r['diff']:
                 print('      ' + d)
+    if interrupted:
+        return 130
     if n == 0:
         print('hvo mutate: no mutant built', file=sys.stderr)
         return 3

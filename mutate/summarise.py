@@ -23,7 +23,8 @@ def main(argv):
     except (OSError, ValueError) as e:
         print('summarise: %s' % e, file=sys.stderr)
         return 2
-    rs = [r for r in rs if not r.get('planted')]
+    stillborn = sum(1 for r in rs if r.get('stillborn'))
+    rs = [r for r in rs if not r.get('planted') and not r.get('stillborn')]
     for r in rs:
         if r['result'] != 'killed' and r['key'] in eq:
             r['result'] = 'equiv'
@@ -33,7 +34,8 @@ def main(argv):
     n = len(rs)
     k = sum(r['result'] == 'killed' for r in rs)
     e = sum(r['result'] == 'equiv' for r in rs)
-    print('Mutants judged: %d; killed %d; judged equivalent %d; survivors %d.' % (n, k, e, n - k - e))
+    print('Mutants judged: %d; killed %d; judged equivalent %d; survivors %d; stillborn (replaced) %d.' % (
+        n, k, e, n - k - e, stillborn))
     print('Score = killed / (total - stillborn - equivalent) = %d / %d = **%.1f%%** '
           '(stillborn mutants are replaced, so they are not in the total).' % (k, n - e, 100.0 * k / max(n - e, 1)))
     secs = sorted(r['secs'] for r in rs)
