@@ -402,6 +402,14 @@ static int remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, ui
 
 /* ---------------------------------------------------------- one folio */
 
+/* Mainline to 6.12.113 kept the mapped head page when its copy could not be
+ * allocated; the G1 baseline (6.12.118, "mm/hugetlb: refactor code around
+ * vmemmap_walk") returns -ENOMEM, as G2 does. */
+static bool head_copy_fallback(const struct hvo_machine *m)
+{
+	return g1(m) && mut(m, HVO_MUT_V612_113_HEADCOPY);
+}
+
 static bool folio_is_hugetlb(struct hvo_machine *m, const struct folio *f)
 {
 	return vm_read32(m, page_vaddr(m, f->pfn) + PO_MAPCOUNT) == PAGE_TYPE_HUGETLB;
@@ -460,9 +468,9 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 	if (!mut(m, HVO_MUT_B22))
 		folio_set_optimized(m, f, true);
 	rc = mach_alloc_frame(m, HVO_SITE_HEAD_COPY, f->node, false, &head_copy);
-	if (rc && g1(m) && !mut(m, HVO_MUT_V612_HEADCOPY)) {
-		/* G1 reuses the old slot 0 page for every slot and leaves slot 0 alone
-		 * (mainline to 6.12.113; the variant is what 6.12.115+ does). */
+	if (rc && head_copy_fallback(m)) {
+		/* Variant V6.12.113-headcopy: reuse the old slot 0 page for every
+		 * slot and leave slot 0 alone. */
 		head_copy = UINT64_MAX;
 		vm_translate(m, vstart, &tail, &rw);
 		start = vstart + m->geo.page_size;

@@ -61,9 +61,10 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_X1] = { "X1", "experiment (issue 14): the model's shared tail-image helper writes _mapcount 0, B14's "
 			       "symptom in code every writer shares; the checker's own image must catch it", false, false },
 	/* variants */
-	[HVO_MUT_V612_HEADCOPY] = { "V6.12.115-headcopy", "Debian 6.12.115+ (backport 'mm/hugetlb: refactor code around "
-				    "vmemmap_walk'): a failed head-copy allocation ends the optimize with -ENOMEM; the G1 "
-				    "baseline (mainline to 6.12.113) falls back to the mapped head page", false, true },
+	[HVO_MUT_V612_113_HEADCOPY] = { "V6.12.113-headcopy", "mainline to 6.12.113: when the head copy cannot be "
+					"allocated, G1 keeps the mapped head page for every slot; the G1 baseline "
+					"(6.12.118, backport 'mm/hugetlb: refactor code around vmemmap_walk') ends "
+					"the optimize with -ENOMEM", false, true },
 	[HVO_MUT_V612_RESTORE] = { "V6.12.115-restore", "Debian 6.12.115+ (backport 'mm/hugetlb_vmemmap: fix incorrect "
 				   "vmemmap restore in rollback'): G1 restore copies the page the PTE maps and resets no "
 				   "struct page, so head and folio metadata land in tails (reports/findings.md K1)",
