@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hvo_g2.c - the runtime algorithms (spec 2.2 - 2.7): the shared tail page
+ * hugetlb_vmemmap.c - the runtime algorithms (spec 2.2 - 2.7): the shared tail page
  * per (zone, order), optimize and restore of one folio with the remap walk
  * and its rollback, and the batch variants.  G2 and G3 share all of it; G1
  * differs where 2.4/2.6 say so (no shared tail: slots 1..N-1 alias the head
  * copy, restore rebuilds tails from slot 0, RCU grace periods, static key),
  * and those places test g1().
+ *
+ * Static functions carry the names of mm/hugetlb_vmemmap.c; the entry points
+ * the rest of the model calls keep a g2_ prefix, because the kernel lane
+ * links the model beside the real file (core/TRACEABILITY.md maps them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +122,7 @@ static bool pl_remove(struct pagelist *l, uint64_t pfn)
 }
 
 /* free_vmemmap_page_list(): account first, then free (B12a reverses it). */
-static void free_vmemmap_pages(struct hvo_machine *m, struct pagelist *l, unsigned described_node)
+static void free_vmemmap_page_list(struct hvo_machine *m, struct pagelist *l, unsigned described_node)
 {
 	uint64_t pfn;
 
@@ -255,7 +259,7 @@ struct walk {
 	uint64_t nr_walked;
 };
 
-static int remap_range(struct hvo_machine *m, uint64_t start, uint64_t end, struct walk *w)
+static int vmemmap_remap_range(struct hvo_machine *m, uint64_t start, uint64_t end, struct walk *w)
 {
 	uint64_t psz = m->geo.page_size, pmd_size = 1ull << m->geo.pmd_shift;
 
@@ -291,7 +295,7 @@ static int remap_range(struct hvo_machine *m, uint64_t start, uint64_t end, stru
 }
 
 /* Optimize direction: slot 0 -> the head copy (RW), the rest -> the tail (RO). */
-static int remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
+static int vmemmap_remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
 {
 	uint64_t pte;
 
@@ -311,7 +315,7 @@ static int remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint
 
 /* G1: copy slot 0 (what every alias shows), then overwrite its head and
  * folio metadata struct pages with the tails that follow them. */
-static int g1_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr, uint64_t dst)
+static int g1_vmemmap_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr, uint64_t dst)
 {
 	unsigned sps = m->geo.struct_page_size, nr = mut(m, HVO_MUT_B7G1) ? 3 : NR_RESET_STRUCT_PAGE;
 
@@ -332,7 +336,7 @@ static int g1_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot,
 }
 
 /* Restore direction (and rollback): a fresh RW copy of the tail page. */
-static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
+static int vmemmap_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
 {
 	uint64_t src = pte_pfn(*slot), dst;
 	uint8_t *to;
@@ -350,7 +354,7 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 		return -HVO_ENOMEM;
 	}
 	if (g1(m))
-		return g1_restore_pte(m, w, slot, addr, dst);
+		return g1_vmemmap_restore_pte(m, w, slot, addr, dst);
 	/* copy_page(dst, tail): the tail is already canonical (the fixed G2). */
 	if (mut(m, HVO_MUT_B7))
 		from = vm_cpu_page_bytes(m, w->slot0, &src, &rw); /* B7: folio metadata into tails */
@@ -367,15 +371,15 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 }
 
 /* vmemmap_remap_free(): remap, and roll back the walked slots on failure. */
-static int remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, uint64_t end, uint64_t head_copy,
+static int vmemmap_remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, uint64_t end, uint64_t head_copy,
 		      uint64_t tail, struct pagelist *list, unsigned flags)
 {
 	const uint8_t *tb = phys_frame(m->phys, tail, false);
-	struct walk w = { remap_pte, head_copy, tail, tb, false, vstart, list, flags, 0 };
-	struct walk rb = { restore_pte, UINT64_MAX, tail, tb, !mut(m, HVO_MUT_B8), vstart, list, 0, 0 };
+	struct walk w = { vmemmap_remap_pte, head_copy, tail, tb, false, vstart, list, flags, 0 };
+	struct walk rb = { vmemmap_restore_pte, UINT64_MAX, tail, tb, !mut(m, HVO_MUT_B8), vstart, list, 0, 0 };
 	uint64_t n = (end - start) >> m->geo.page_shift;
 	unsigned pushed = list->nr;
-	int rc = remap_range(m, start, end, &w);
+	int rc = vmemmap_remap_range(m, start, end, &w);
 
 	if (rc == 0) {
 		/* I17: every walked slot's old page on the list, the head copy
@@ -392,7 +396,7 @@ static int remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, ui
 	}
 	if (w.nr_walked == 0)
 		return rc;
-	if (remap_range(m, start, start + (w.nr_walked << m->geo.page_shift), &rb)) {
+	if (vmemmap_remap_range(m, start, start + (w.nr_walked << m->geo.page_shift), &rb)) {
 		/* The failed rollback did not flush; the old pages are freed next (I12). */
 		flush_tlb_range(m, start, end);
 		return -HVO_EINCOMPLETE;
@@ -430,7 +434,7 @@ static bool folio_precheck(struct hvo_machine *m, struct folio *f, int32_t id)
 	return true;
 }
 
-static bool should_optimize(struct hvo_machine *m, struct folio *f)
+static bool vmemmap_should_optimize_folio(struct hvo_machine *m, struct folio *f)
 {
 	if (folio_optimized(m, f))
 		return false;
@@ -439,7 +443,7 @@ static bool should_optimize(struct hvo_machine *m, struct folio *f)
 	return hvo_geo_optimizable(&m->geo, f->order);
 }
 
-static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist *list, struct batch *b)
+static int __hugetlb_vmemmap_optimize_folio(struct hvo_machine *m, struct folio *f, struct pagelist *list, struct batch *b)
 {
 	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), vend = vstart + folio_vmemmap_pages(m, f) * m->geo.page_size;
@@ -451,7 +455,7 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 	if (!folio_precheck(m, f, id))
 		return -HVO_EINVAL;
 	b3_sync_rcu(m);
-	if (!should_optimize(m, f))
+	if (!vmemmap_should_optimize_folio(m, f))
 		return 0;
 	b->work++;
 	if (g1(m)) {
@@ -488,7 +492,7 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 	}
 	if (mut(m, HVO_MUT_B22))
 		folio_set_optimized(m, f, true);   /* lands in the old slot 0 only */
-	rc = remap_free(m, vstart, start, vend, head_copy, tail, list, b->flags);
+	rc = vmemmap_remap_free(m, vstart, start, vend, head_copy, tail, list, b->flags);
 out:
 	/* An incomplete rollback keeps the flag: some slots still map the tail. */
 	if (rc < 0 && (rc != -HVO_EINCOMPLETE || mut(m, HVO_MUT_B27))) {
@@ -506,10 +510,10 @@ int g2_optimize_folio(struct hvo_machine *m, struct folio *f)
 	int rc;
 
 	batch_begin(m, &b);
-	rc = optimize_one(m, f, &list, &b);
+	rc = __hugetlb_vmemmap_optimize_folio(m, f, &list, &b);
 
 	batch_end(m, &b);
-	free_vmemmap_pages(m, &list, f->node);
+	free_vmemmap_page_list(m, &list, f->node);
 	free(list.pfn);
 	return rc;
 }
@@ -534,7 +538,7 @@ static void restore_liveness(struct hvo_machine *m, const struct folio *f, uint6
 		    phys_node_of(m->phys, pfn));
 }
 
-static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
+static int __hugetlb_vmemmap_restore_folio(struct hvo_machine *m, struct folio *f, struct batch *b)
 {
 	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
@@ -568,7 +572,7 @@ static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 	oom_before = __atomic_load_n(&m->vmemmap_oom, __ATOMIC_RELAXED);
 	/* All or nothing: the N-1 pages first, accounting only once all came. */
 	for (uint64_t i = 0; i < n - 1 && !rc; i++) {
-		/* bytes come with the copy in restore_pte */
+		/* bytes come with the copy in vmemmap_restore_pte */
 		rc = mach_alloc(m, HVO_SITE_RESTORE_PAGE, node, -1, 0,
 				PHYS_GFP_KERNEL | (mut(m, HVO_MUT_B26) ? PHYS_GFP_THISNODE : 0), &pfn);
 		if (!rc && !pl_push(&list, pfn)) {
@@ -587,13 +591,13 @@ static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 		for (unsigned i = 0; i < list.nr; i++)
 			memmap_account(m, list.pfn[i], false, +1, f->node);
 	{
-		struct walk w = { restore_pte, UINT64_MAX, tail ? tail - 1 : UINT64_MAX,
+		struct walk w = { vmemmap_restore_pte, UINT64_MAX, tail ? tail - 1 : UINT64_MAX,
 				  tail ? phys_frame(m->phys, tail - 1, false) : NULL, tail != 0, vstart, &list, b->flags, 0 };
 
-		rc = remap_range(m, start, end, &w);
+		rc = vmemmap_remap_range(m, start, end, &w);
 	}
 	/* Pages a partial walk did not consume go back (newest kernels). */
-	free_vmemmap_pages(m, &list, f->node);
+	free_vmemmap_page_list(m, &list, f->node);
 	free(list.pfn);
 	if (!rc) {
 		folio_set_optimized(m, f, false);
@@ -609,7 +613,7 @@ int g2_restore_folio(struct hvo_machine *m, struct folio *f)
 	int rc;
 
 	batch_begin(m, &b);
-	rc = restore_one(m, f, &b);
+	rc = __hugetlb_vmemmap_restore_folio(m, f, &b);
 
 	batch_end(m, &b);
 	return rc;
@@ -617,12 +621,12 @@ int g2_restore_folio(struct hvo_machine *m, struct folio *f)
 
 /* ---------------------------------------------------------------- batches */
 
-static int split_folio(struct hvo_machine *m, struct folio *f)
+static int hugetlb_vmemmap_split_folio(struct hvo_machine *m, struct folio *f)
 {
 	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
 	uint64_t vend = vstart + folio_vmemmap_pages(m, f) * psz, pmd_size = 1ull << m->geo.pmd_shift;
 
-	if (!should_optimize(m, f))
+	if (!vmemmap_should_optimize_folio(m, f))
 		return 0;
 	for (uint64_t a = vstart; a < vend; a = m->vbase + (((a - m->vbase) >> m->geo.pmd_shift) + 1) * pmd_size) {
 		int rc = vm_split_pmd(m, a, false);
@@ -644,25 +648,25 @@ void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 	batch_begin(m, &b);
 	/* One split pass without flushes, one flush for all of them. */
 	for (unsigned i = 0; i < n; i++)
-		if (split_folio(m, fs[i]) == -HVO_ENOMEM)
+		if (hugetlb_vmemmap_split_folio(m, fs[i]) == -HVO_ENOMEM)
 			break;
 	flush_tlb_all(m);
 	for (unsigned i = 0; i < n; i++) {
-		int rc = optimize_one(m, fs[i], &list, &b);
+		int rc = __hugetlb_vmemmap_optimize_folio(m, fs[i], &list, &b);
 
 		if (rc == -HVO_ENOMEM && list.nr) {
 			/* Free what we have (after a flush) and retry once. */
 			if (!mut(m, HVO_MUT_B23))
 				flush_tlb_all(m);
-			free_vmemmap_pages(m, &list, node);
-			optimize_one(m, fs[i], &list, &b);
+			free_vmemmap_page_list(m, &list, node);
+			__hugetlb_vmemmap_optimize_folio(m, fs[i], &list, &b);
 		}
 	}
 	/* Other CPUs may use the old translations until this flush (5.4). */
 	if (mut(m, HVO_MUT_B23))
-		free_vmemmap_pages(m, &list, node);
+		free_vmemmap_page_list(m, &list, node);
 	flush_tlb_all(m);
-	free_vmemmap_pages(m, &list, node);
+	free_vmemmap_page_list(m, &list, node);
 	free(list.pfn);
 	batch_end(m, &b);
 }
@@ -677,7 +681,7 @@ int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsi
 	for (unsigned i = 0; i < n; i++) {
 		if (!folio_optimized(m, fs[i]) && !(mut(m, HVO_MUT_B3) && g1(m)))
 			continue;
-		rc = restore_one(m, fs[i], &b);
+		rc = __hugetlb_vmemmap_restore_folio(m, fs[i], &b);
 		if (rc)
 			break;
 		(*restored)++;
