@@ -146,10 +146,16 @@ static void free_vmemmap_page_list(struct hvo_machine *m, struct pagelist *l, un
 
 /* ------------------------------------------------------------ shared tail */
 
-/* v6 kept one tail array per node (B13); v7 one per zone. */
+/* v6 kept one tail array per node (variant seed-v6; mutant B13 is the same
+ * switch as a bug); v7, the baseline, one per zone. */
+static bool tails_per_node(const struct hvo_machine *m)
+{
+	return mut(m, HVO_MUT_B13) || mut(m, HVO_MUT_SEED_V6);
+}
+
 static int tail_slot_zone(const struct hvo_machine *m, int zone)
 {
-	return mut(m, HVO_MUT_B13) ? HVO_ZONE_NORMAL : zone;
+	return tails_per_node(m) ? HVO_ZONE_NORMAL : zone;
 }
 
 uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order)

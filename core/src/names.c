@@ -72,6 +72,10 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_V612_ROLLBACK] = { "V6.12.115-rollback", "Debian 6.12.115+: the rollback restores every PTE that maps "
 				    "the tail page, and in G1 the tail page is the head copy, so slot 0 is restored as a "
 				    "tail (reports/findings.md K2)", false, true },
+	[HVO_MUT_SEED_V6] = { "seed-v6", "the seed series as posted in v6 (shared tails per node per order in "
+			      "pglist_data): a folio of any zone maps the node's one tail page of its order, so "
+			      "movable folios' tails name the normal zone (the design v7 changed; B13's symptom)",
+			      false, true },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 };
