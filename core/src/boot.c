@@ -198,6 +198,32 @@ static int populate_full(struct hvo_machine *m, struct bootmem *b, bool free_pag
 	return rc;
 }
 
+/* hugetlb_vmemmap_init_late() when vmemmap_populate_hvo() fails (seed
+ * PATCHv7 09/18): vmemmap_populate() on top with no undo, so the PTEs already
+ * aimed at the shared tail stay, RW (populate skips present PTEs); the boot
+ * counter gets the formula amount, DIV_ROUND_UP(end - start, PAGE_SIZE);
+ * the bootmem HVO flag set by init_early stays, so gather marks the folio
+ * optimized, write-protects its tail slots and skips the tail init
+ * (reports/findings.md S1).  The variant V7-boot-fallback-undo is the
+ * repair: undo the HVO mapping, populate normally, clear the flag. */
+static int boot_hvo_fallback(struct hvo_machine *m, struct bootmem *b, int64_t boot_before)
+{
+	uint64_t vs = vstart_of(m, b), ve = vend_of(m, b), psz = m->geo.page_size, frame;
+	int64_t charged;
+	bool rw;
+	int rc;
+
+	if (mut(m, HVO_MUT_V7_FALLBACK_UNDO)) {
+		unpopulate_hvo(m, b);
+		return populate_full(m, b, false);
+	}
+	rc = vmemmap_populate(m, b->node, vs, ve);
+	charged = memmap_total(m, true) - boot_before;
+	if (!rc && vm_translate(m, vs, &frame, &rw))
+		memmap_account(m, frame, true, (int)((int64_t)((ve - vs + psz - 1) / psz) - charged), b->node);
+	return rc;
+}
+
 int boot_init_late(struct hvo_machine *m, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < m->nr_bootmem; i++) {
@@ -215,9 +241,11 @@ int boot_init_late(struct hvo_machine *m, char *err, size_t errlen)
 			if (early)
 				unpopulate_hvo(m, b);
 			rc = populate_full(m, b, true);
-		} else if (!early && populate_hvo(m, b)) {
-			unpopulate_hvo(m, b);
-			rc = populate_full(m, b, false);
+		} else if (!early) {
+			int64_t boot_before = memmap_total(m, true);
+
+			if (populate_hvo(m, b))
+				rc = boot_hvo_fallback(m, b, boot_before);
 		}
 		if (rc) {
 			snprintf(err, errlen, "boot allocator out of memory populating the vmemmap of bootmem %u", i);

@@ -76,6 +76,10 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 			      "pglist_data): a folio of any zone maps the node's one tail page of its order, so "
 			      "movable folios' tails name the normal zone (the design v7 changed; B13's symptom)",
 			      false, true },
+	[HVO_MUT_V7_FALLBACK_UNDO] = { "V7-boot-fallback-undo", "repair of S1 (reports/findings.md): when "
+				       "vmemmap_populate_hvo() fails at init_late, undo the HVO mapping, populate "
+				       "normally, charge what was mapped and clear the bootmem HVO flag (the baseline "
+				       "mirrors PATCHv7 09/18, which does none of these)", false, true },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 };
