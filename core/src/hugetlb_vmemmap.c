@@ -660,6 +660,10 @@ void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		int rc = __hugetlb_vmemmap_optimize_folio(m, fs[i], &list, &b);
 
+		/* "only need to synchronize_rcu() once for each batch": cleared
+		 * after the first folio even when it was skipped, so the rest of
+		 * the batch runs without a grace period (D6). */
+		b.flags &= ~SYNCHRONIZE_RCU;
 		if (rc == -HVO_ENOMEM && list.nr) {
 			/* Free what we have (after a flush) and retry once. */
 			if (!mut(m, HVO_MUT_B23))
