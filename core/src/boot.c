@@ -344,10 +344,11 @@ static void wrprotect_tails(struct hvo_machine *m, const struct bootmem *b)
 
 /* A folio left partially optimized (the rollback failed too: INCOMPLETE)
  * keeps its flag, so "initialise the tails if HVO failed" skips it, and the
- * slots still writable would keep the memblock poison.  The upstream boot
- * path has no answer for this (INCOMPLETE comes from the newer arm64 tree);
- * the model initialises those slots, and the closing note of issue 3 flags
- * it. */
+ * slots still writable keep the memblock poison.  INCOMPLETE exists in no
+ * baseline (only linux-mm's newest arm64 tree has it) and the model repairs
+ * those slots here, which no kernel does (issue 13 D9); the variant
+ * LMM-incomplete-gather mirrors that tree, where the next read of one is
+ * a violation (finding S2). */
 static void init_unremapped_tails(struct hvo_machine *m, const struct folio *f)
 {
 	uint64_t per = m->geo.reserve_pages, n = hvo_geo_vmemmap_pages(&m->geo, f->order), frame;
@@ -402,7 +403,7 @@ static void gather_prep(struct hvo_machine *m, struct folio **fs, unsigned k, bo
 		/* "If HVO fails, initialize all tail struct pages" */
 		if (!folio_optimized(m, f))
 			prep_hugetlb_range(m, f, m->geo.reserve_pages, 1ull << f->order);
-		else
+		else if (!mut(m, HVO_MUT_LMM_INCOMPLETE_GATHER))
 			init_unremapped_tails(m, f);
 		read_pageblocks(m, f->pfn, 1ull << f->order, "init_migratetype");
 		if (locked)
