@@ -15,7 +15,7 @@
 #                  minimize.txt, its one-line result
 #   reproduce.sh   the exact commands that reproduce it (paths relative to
 #                  the report, so the tree can move)
-#   found.txt      engine, mutants, NOTE (campaign, time to find)
+#   found.txt      engine, mutants, NOTE (campaign, time to find), baselines
 # The report is written in a temporary folder under REPORTS and renamed onto
 # its reserved name, so a report either exists whole or not at all; on any write error
 # the crash input stays where the engine left it and the exit status is 1.
@@ -106,6 +106,8 @@ chmod +x "$tmp/reproduce.sh"
 printf 'target: %s\nengine: %s\nmutants: %s\n%s\nreplay exit status: %s\n' \
 	"$target" "$engine" "${mutants:-none}" "$note" "$replay_rc" >"$tmp/found.txt"
 chmod 755 "$tmp"
+# the kernel revisions the model mirrored (hvo-cli --version)
+"$cli" --version | grep '^baseline ' >>"$tmp/found.txt" || lost
 # rename(2) onto the reserved, still empty folder: the report appears whole.
 mv -T "$tmp" "$final" || lost
 trap - EXIT

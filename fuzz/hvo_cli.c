@@ -31,9 +31,11 @@ const char *__ubsan_default_options(void) { return SANITIZER_EXIT ":print_stackt
 
 static const char usage_text[] =
 	"usage: hvo-cli <command> [options]\n"
+	"  --version                                          the kernel revision each generation mirrors\n"
 	"  geometry [--page-shift N] [--struct-page-size N]   derived constants (spec 1.4)\n"
 	"  mutants                                            the bug catalogue: name, seq|conc, description\n"
-	"  variants                                           named kernel revisions beside the baseline (--mutant NAME)\n"
+	"  variants                                           the baselines, then the named kernel revisions beside\n"
+	"                                                     them (--mutant NAME)\n"
 	"  run [--seed X] [--ops N] [--gen g1|g2|g3] [--mutant NAME]... [--save FILE]\n"
 	"                                                     run a random workload\n"
 	"  replay [--mutant NAME]... [--expect-fail | --expect ID] FILE|DIR...\n"
@@ -227,6 +229,9 @@ static int list_catalogue(const char *verb, bool variants, int argc, char **argv
 {
 	if (argc)
 		return usage_error("%s: unexpected argument '%s'", verb, argv[0]);
+	if (variants)
+		for (int g = HVO_G1; g <= HVO_G3; g++)
+			printf("G%d (baseline)\t%s\n", g, hvo_baseline(g));
 	for (int i = 0; i < HVO_NR_MUTANTS; i++) {
 		const struct hvo_mutant_info *mi = hvo_mutant_info(i);
 
@@ -1024,6 +1029,11 @@ int main(int argc, char **argv)
 		return usage_error("missing command");
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		puts("hvo-cli (hvo-harness)");
+		hvo_print_baselines(stdout, "");
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

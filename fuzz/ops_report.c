@@ -68,6 +68,7 @@ void report_start(struct exec_ctx *c, uint64_t extra_mutants)
 	if (!c->log || !(c->flags & HVO_RUN_VERBOSE))
 		return;
 	hvo_ops_print_header(c->s, extra_mutants, c->log);
+	fprintf(c->log, "# baseline G%d: %s\n", (int)c->s->config.gen, hvo_baseline(c->s->config.gen));
 	fflush(c->log);
 }
 
@@ -127,6 +128,8 @@ static void print_failure(const struct exec_ctx *c, uint64_t extra_mutants)
 
 	if (!(c->flags & HVO_RUN_VERBOSE))
 		print_trace(c, extra_mutants);
+	if (!(c->flags & HVO_RUN_VERBOSE))   /* verbose: report_start printed it */
+		fprintf(c->log, "# baseline G%d: %s\n", (int)c->s->config.gen, hvo_baseline(c->s->config.gen));
 	if (res->has_violation)
 		fprintf(c->log, "VIOLATION I%d pfn=0x%" PRIx64 " folio=%" PRId32 ": %s\n", v->inv, v->pfn, v->folio,
 			v->msg);

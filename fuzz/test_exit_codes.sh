@@ -182,5 +182,18 @@ else
 fi
 check 2 'cannot read the spec' "$src/hvo" invariants "$tmp/missing.md"
 
+# --- --version (4): the baselines, exit 0; the stress report names its baseline
+planned=$((planned + 4))
+check 0 'baseline G1: Debian linux-source-6.12 6\.12\.118' "$cli" --version
+check 0 'baseline G3: Muchun Song' "$cli" --version
+check 0 '^G2 \(baseline\).*PATCHv7' "$cli" variants
+report_baseline() { grep -h '^baseline G2: .*PATCHv7' "$tmp/reports"/stress-churn-g2-1-*.txt | head -1; }
+check 0 'baseline G2' report_baseline
+# ./hvo --version runs this build's hvo-cli (the gcc build: ./hvo's own)
+if [ "$(basename "$build")" = gcc ]; then
+	planned=$((planned + 1))
+	check 0 'baseline G2: Kiryl Shutsemau' env HVO_BUILD_ROOT="$(dirname "$build")" "$src/hvo" --version
+fi
+
 echo "test_exit_codes: $ran of $planned planned checks ran, $failed failed"
 [ "$ran" = "$planned" ] && [ "$failed" = 0 ]

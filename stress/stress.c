@@ -672,11 +672,13 @@ static void write_report(struct stress *st, double secs, const char *ext)
 	if (!strcmp(ext, "json")) {
 		fprintf(f, "{\"scenario\":\"%s\",\"gen\":%d,\"threads\":%u,\"walkers\":%u,\"seed\":%" PRIu64 ",\"seconds\":%.3f,"
 			"\"ops\":%" PRIu64 ",\"ops_per_s\":%.0f,\"walker_views\":%" PRIu64 ",\"epochs\":%" PRIu64
-			",\"checks\":%" PRIu64 ",\"grace_periods\":%lu,\"interrupted\":%s,\"result\":\"%s\"}\n",
+			",\"checks\":%" PRIu64 ",\"grace_periods\":%lu,\"interrupted\":%s,\"result\":\"%s\","
+			"\"baseline\":\"%s\"}\n",
 			st->o.scenario, (int)st->o.gen, st->o.threads, st->o.walkers, st->o.seed, secs, ops, ops / secs, total_views(st),
 			st->epochs, st->checks, tsync_grace_periods(&st->sync), interrupted ? "true" : "false",
-			st->fail[0] ? "violation" : "pass");
+			st->fail[0] ? "violation" : "pass", hvo_baseline(st->o.gen));
 	} else {
+		fprintf(f, "baseline G%d: %s\n", (int)st->o.gen, hvo_baseline(st->o.gen));
 		fprintf(f, "scenario %s, %u threads (%u walkers), seed %" PRIu64 ", %.1f s%s\n", st->o.scenario,
 			st->o.threads, st->o.walkers, st->o.seed, secs, interrupted ? " (interrupted)" : "");
 		fprintf(f, "ops %" PRIu64 " (%.0f/s), walker views %" PRIu64 ", epochs %" PRIu64 ", checks %" PRIu64

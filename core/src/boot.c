@@ -198,6 +198,32 @@ static int populate_full(struct hvo_machine *m, struct bootmem *b, bool free_pag
 	return rc;
 }
 
+/* hugetlb_vmemmap_init_late() when vmemmap_populate_hvo() fails (seed
+ * PATCHv7 09/18): vmemmap_populate() on top with no undo, so the PTEs already
+ * aimed at the shared tail stay, RW (populate skips present PTEs); the boot
+ * counter gets the formula amount, DIV_ROUND_UP(end - start, PAGE_SIZE);
+ * the bootmem HVO flag set by init_early stays, so gather marks the folio
+ * optimized, write-protects its tail slots and skips the tail init
+ * (reports/findings.md S1).  The variant V7-boot-fallback-undo is the
+ * repair: undo the HVO mapping, populate normally, clear the flag. */
+static int boot_hvo_fallback(struct hvo_machine *m, struct bootmem *b, int64_t boot_before)
+{
+	uint64_t vs = vstart_of(m, b), ve = vend_of(m, b), psz = m->geo.page_size, frame;
+	int64_t charged;
+	bool rw;
+	int rc;
+
+	if (mut(m, HVO_MUT_V7_FALLBACK_UNDO)) {
+		unpopulate_hvo(m, b);
+		return populate_full(m, b, false);
+	}
+	rc = vmemmap_populate(m, b->node, vs, ve);
+	charged = memmap_total(m, true) - boot_before;
+	if (!rc && vm_translate(m, vs, &frame, &rw))
+		memmap_account(m, frame, true, (int)((int64_t)((ve - vs + psz - 1) / psz) - charged), b->node);
+	return rc;
+}
+
 int boot_init_late(struct hvo_machine *m, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < m->nr_bootmem; i++) {
@@ -215,9 +241,11 @@ int boot_init_late(struct hvo_machine *m, char *err, size_t errlen)
 			if (early)
 				unpopulate_hvo(m, b);
 			rc = populate_full(m, b, true);
-		} else if (!early && populate_hvo(m, b)) {
-			unpopulate_hvo(m, b);
-			rc = populate_full(m, b, false);
+		} else if (!early) {
+			int64_t boot_before = memmap_total(m, true);
+
+			if (populate_hvo(m, b))
+				rc = boot_hvo_fallback(m, b, boot_before);
 		}
 		if (rc) {
 			snprintf(err, errlen, "boot allocator out of memory populating the vmemmap of bootmem %u", i);
@@ -316,10 +344,11 @@ static void wrprotect_tails(struct hvo_machine *m, const struct bootmem *b)
 
 /* A folio left partially optimized (the rollback failed too: INCOMPLETE)
  * keeps its flag, so "initialise the tails if HVO failed" skips it, and the
- * slots still writable would keep the memblock poison.  The upstream boot
- * path has no answer for this (INCOMPLETE comes from the newer arm64 tree);
- * the model initialises those slots, and the closing note of issue 3 flags
- * it. */
+ * slots still writable keep the memblock poison.  INCOMPLETE exists in no
+ * baseline (only linux-mm's newest arm64 tree has it) and the model repairs
+ * those slots here, which no kernel does (issue 13 D9); the variant
+ * LMM-incomplete-gather mirrors that tree, where the next read of one is
+ * a violation (finding S2). */
 static void init_unremapped_tails(struct hvo_machine *m, const struct folio *f)
 {
 	uint64_t per = m->geo.reserve_pages, n = hvo_geo_vmemmap_pages(&m->geo, f->order), frame;
@@ -374,7 +403,7 @@ static void gather_prep(struct hvo_machine *m, struct folio **fs, unsigned k, bo
 		/* "If HVO fails, initialize all tail struct pages" */
 		if (!folio_optimized(m, f))
 			prep_hugetlb_range(m, f, m->geo.reserve_pages, 1ull << f->order);
-		else
+		else if (!mut(m, HVO_MUT_LMM_INCOMPLETE_GATHER))
 			init_unremapped_tails(m, f);
 		read_pageblocks(m, f->pfn, 1ull << f->order, "init_migratetype");
 		if (locked)

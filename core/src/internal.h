@@ -4,7 +4,7 @@
  *
  * Shim map (kernel tools/testing style):
  *   DUPLICATED  struct page layout (page.h), compound_info encodings,
- *               the remap walk and its callbacks (hvo_g2.c)
+ *               the remap walk and its callbacks (hugetlb_vmemmap.c)
  *   CUSTOMISED  page tables (vmemmap.c: PMD leaf or PTE table per 2^pmd_shift
  *               of vmemmap), the TLB (a list of stale translations, and a
  *               private TLB per simulated CPU: tlb_cpu.c), the
@@ -163,7 +163,7 @@ struct hvo_machine {
 	/* I19's count: the grace-period counter of the batch running on each
 	 * CPU (modulo GP_CPUS) at each API nesting depth, registered by the
 	 * batch and bumped by the sync seam's synchronize_rcu(), so that no
-	 * code path of the model counts its own grace periods (hvo_g2.c). */
+	 * code path of the model counts its own grace periods (hugetlb_vmemmap.c). */
 	unsigned *gp_count[GP_CPUS][GP_DEPTHS];
 	/* what the batches' counts came to (hvo_g2.c records, check.c judges
 	 * I19): the largest, and the grace periods of batches with no work */
@@ -361,7 +361,7 @@ bool boot_section_preinit(const struct hvo_machine *m, uint64_t section_pfn);
 int boot_init_late(struct hvo_machine *m, char *err, size_t errlen);
 void boot_finish(struct hvo_machine *m);
 
-/* hvo_g2.c */
+/* hugetlb_vmemmap.c */
 int g2_optimize_folio(struct hvo_machine *m, struct folio *f);
 int g2_restore_folio(struct hvo_machine *m, struct folio *f);
 void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n);

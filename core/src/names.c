@@ -61,9 +61,10 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_X1] = { "X1", "experiment (issue 14): the model's shared tail-image helper writes _mapcount 0, B14's "
 			       "symptom in code every writer shares; the checker's own image must catch it", false, false },
 	/* variants */
-	[HVO_MUT_V612_HEADCOPY] = { "V6.12.115-headcopy", "Debian 6.12.115+ (backport 'mm/hugetlb: refactor code around "
-				    "vmemmap_walk'): a failed head-copy allocation ends the optimize with -ENOMEM; the G1 "
-				    "baseline (mainline to 6.12.113) falls back to the mapped head page", false, true },
+	[HVO_MUT_V612_113_HEADCOPY] = { "V6.12.113-headcopy", "mainline to 6.12.113: when the head copy cannot be "
+					"allocated, G1 keeps the mapped head page for every slot; the G1 baseline "
+					"(6.12.118, backport 'mm/hugetlb: refactor code around vmemmap_walk') ends "
+					"the optimize with -ENOMEM", false, true },
 	[HVO_MUT_V612_RESTORE] = { "V6.12.115-restore", "Debian 6.12.115+ (backport 'mm/hugetlb_vmemmap: fix incorrect "
 				   "vmemmap restore in rollback'): G1 restore copies the page the PTE maps and resets no "
 				   "struct page, so head and folio metadata land in tails (reports/findings.md K1)",
@@ -71,6 +72,19 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_V612_ROLLBACK] = { "V6.12.115-rollback", "Debian 6.12.115+: the rollback restores every PTE that maps "
 				    "the tail page, and in G1 the tail page is the head copy, so slot 0 is restored as a "
 				    "tail (reports/findings.md K2)", false, true },
+	[HVO_MUT_SEED_V6] = { "seed-v6", "the seed series as posted in v6 (shared tails per node per order in "
+			      "pglist_data): a folio of any zone maps the node's one tail page of its order, so "
+			      "movable folios' tails name the normal zone (the design v7 changed; B13's symptom)",
+			      false, true },
+	[HVO_MUT_V7_FALLBACK_UNDO] = { "V7-boot-fallback-undo", "repair of S1 (reports/findings.md): when "
+				       "vmemmap_populate_hvo() fails at init_late, undo the HVO mapping, populate "
+				       "normally, charge what was mapped and clear the bootmem HVO flag (the baseline "
+				       "mirrors PATCHv7 09/18, which does none of these)", false, true },
+	[HVO_MUT_LMM_INCOMPLETE_GATHER] = { "LMM-incomplete-gather", "linux-mm's newest tree (vmemmap PTE updates "
+					    "may fail, VMEMMAP_REMAP_INCOMPLETE): gather skips the tail init of a "
+					    "partially optimized bootmem folio, whose unreached tail slots keep the "
+					    "memblock poison (reports/findings.md S2); the baselines have no "
+					    "INCOMPLETE and the model initialises those slots", false, true },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 	/* weak memory (issue 17) */

@@ -4,7 +4,9 @@
  * page lies (inside one zone, across Normal/Movable, on a movable-only
  * node) x HVO on/off x HVO population failing, in both boot designs
  * (deferred, early with undo), which must agree; plus the bad layouts the
- * config refuses.
+ * config refuses.  The matrix's "population fails" runs with the repair of
+ * S1 (variant V7-boot-fallback-undo); test_seed_fallback holds the G2
+ * baseline to what PATCHv7 09/18 does (issue 13 D1).
  *
  * A page across DMA32/Normal cannot be built: the boundary is at 4 GiB and a
  * bootmem page is naturally aligned to its size, so no aligned 2^k block
@@ -54,6 +56,7 @@ static struct hvo_machine *boot(enum layout l, bool hvo, bool fail_population, e
 		/* the boot shared tail cannot be allocated: full population instead */
 		pol->nr_rules = 1;
 		pol->rules[0] = (struct hvo_fail_rule){ HVO_SITE_SHARED_TAIL, 1, 1 };
+		c.mutants |= 1ull << HVO_MUT_V7_FALLBACK_UNDO;
 	}
 	c.fail = hvo_fail_policy_hook;
 	c.fail_ctx = pol;
@@ -153,9 +156,53 @@ static void test_refusals(void)
 	fprintf(stderr, "refused (node full of bootmem): %s\n", err);
 }
 
+/* The G2 baseline as PATCHv7 09/18: population fails (no boot shared tail),
+ * vmemmap_populate() on top, the formula charged, HUGE_BOOTMEM_HVO kept.
+ * Gather then marks the folio optimized with no shared tail mapped: I7,
+ * finding S1.  The repair variant boots clean with the whole vmemmap
+ * charged and the folio optimized by the batch in gather instead. */
+static void test_seed_fallback(void)
+{
+	for (int repaired = 0; repaired < 2; repaired++) {
+		struct hvo_fail_policy pol = { .budget = -1, .nr_rules = 1 };
+		struct hvo_boot_counters bc;
+		struct hvo_counters cnt;
+		struct hvo_machine *m;
+		struct hvo_config c;
+		char err[HVO_ERR_LEN];
+		int inv;
+
+		layout_config(&c, IN_ZONE, true);
+		pol.rules[0] = (struct hvo_fail_rule){ HVO_SITE_SHARED_TAIL, 1, 1 };
+		c.fail = hvo_fail_policy_hook;
+		c.fail_ctx = &pol;
+		c.mutants = repaired ? 1ull << HVO_MUT_V7_FALLBACK_UNDO : 0;
+		CHECK_EQ(hvo_machine_create(&c, &m, err, sizeof(err)), 0);
+		if (!m)
+			continue;
+		inv = hvo_check(m);
+		hvo_boot_counters(m, &bc);
+		hvo_counters(m, &cnt);
+		/* the flag stays set (prehvo) only without the repair */
+		CHECK_EQ(bc.prehvo, !repaired);
+		CHECK_EQ(inv, repaired ? 0 : 7);
+		if (repaired) {
+			/* the whole vmemmap was charged at boot; the batch in gather
+			 * then freed all but the reserve of the folio */
+			CHECK_EQ(cnt.memmap_pages + cnt.memmap_boot_pages,
+				 (PFN(GIB(4)) * 64 >> 12) - (PFN(GIB(1)) * 64 >> 12) + 1);
+		} else {
+			/* the formula: all of the folio's vmemmap, as allocated here */
+			CHECK_EQ(cnt.memmap_pages + cnt.memmap_boot_pages, PFN(GIB(4)) * 64 >> 12);
+		}
+		hvo_machine_destroy(m);
+	}
+}
+
 int main(void)
 {
 	test_matrix();
+	test_seed_fallback();
 	test_refusals();
 	TESTS_DONE("test_boot");
 }

@@ -37,7 +37,7 @@ int main(void)
 	hvo_config_default(&c); c.vmemmap_base = 0xffffea0000001000ull; refused(&c, "I16");
 	hvo_config_default(&c); c.vmemmap_base = 0xfffffffffff00000ull; refused(&c, "wrap");
 	hvo_config_default(&c); c.gen = (enum hvo_gen)7; refused(&c, "generation");
-	hvo_config_default(&c); c.mutants = 1ull << HVO_NR_MUTANTS; refused(&c, "mutant");
+	hvo_config_default(&c); c.mutants = 1ull << HVO_NR_MUTANTS; refused(&c, "mutant");   /* past the catalogue */
 
 	/* B19 lifts the I16 refusal: that is its point */
 	hvo_config_default(&c);

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +58,10 @@ uint64_t hvo_geo_tail_info(const struct hvo_geometry *g, unsigned order);
 /* Code generations of spec section 0: G1 fake heads + RCU, G2 shared tails
  * per (zone, order), G3 the unified DAX + HugeTLB population. */
 enum hvo_gen { HVO_G1 = 1, HVO_G2 = 2, HVO_G3 = 3 };
+/* The kernel revision a generation mirrors (baseline.c, core/TRACEABILITY.md). */
+const char *hvo_baseline(int gen);
+/* One "PREFIXbaseline GN: REVISION" line per generation. */
+void hvo_print_baselines(FILE *f, const char *prefix);
 
 /* ZONE_DEVICE (G3 device DAX) holds only the pfns of the device ranges a
  * node config describes; the buddy allocator never hands them out. */
@@ -222,9 +227,12 @@ enum hvo_mutant {
 	/* experiments on the oracle (issue 14), not catalogue bugs */
 	HVO_MUT_X1,   /* the shared tail-image helper writes _mapcount 0 */
 	/* variants: named kernel revisions beside the baseline, same switches */
-	HVO_MUT_V612_HEADCOPY, /* Debian 6.12.115+: no fallback when the head copy cannot be allocated */
+	HVO_MUT_V612_113_HEADCOPY, /* mainline to 6.12.113: keep the mapped head when its copy fails */
 	HVO_MUT_V612_RESTORE,  /* Debian 6.12.115+: restore copies the mapped page and resets nothing (K1) */
 	HVO_MUT_V612_ROLLBACK, /* Debian 6.12.115+: the rollback cannot tell slot 0 from the tails (K2) */
+	HVO_MUT_SEED_V6,       /* G2 as posted in v6: vmemmap_tails[] per node, not per zone */
+	HVO_MUT_V7_FALLBACK_UNDO, /* repair of S1: the boot fallback undoes HVO and clears the flag */
+	HVO_MUT_LMM_INCOMPLETE_GATHER, /* linux-mm arm64: gather skips a partially optimized folio's tails (S2) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hvo_g2.c - the runtime algorithms (spec 2.2 - 2.7): the shared tail page
+ * hugetlb_vmemmap.c - the runtime algorithms (spec 2.2 - 2.7): the shared tail page
  * per (zone, order), optimize and restore of one folio with the remap walk
  * and its rollback, and the batch variants.  G2 and G3 share all of it; G1
  * differs where 2.4/2.6 say so (no shared tail: slots 1..N-1 alias the head
  * copy, restore rebuilds tails from slot 0, RCU grace periods, static key),
  * and those places test g1().
+ *
+ * Static functions carry the names of mm/hugetlb_vmemmap.c; the entry points
+ * the rest of the model calls keep a g2_ prefix, because the kernel lane
+ * links the model beside the real file (core/TRACEABILITY.md maps them).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +126,7 @@ static bool pl_remove(struct pagelist *l, uint64_t pfn)
 }
 
 /* free_vmemmap_page_list(): account first, then free (B12a reverses it). */
-static void free_vmemmap_pages(struct hvo_machine *m, struct pagelist *l, unsigned described_node)
+static void free_vmemmap_page_list(struct hvo_machine *m, struct pagelist *l, unsigned described_node)
 {
 	uint64_t pfn;
 
@@ -144,10 +148,16 @@ static void free_vmemmap_pages(struct hvo_machine *m, struct pagelist *l, unsign
 
 /* ------------------------------------------------------------ shared tail */
 
-/* v6 kept one tail array per node (B13); v7 one per zone. */
+/* v6 kept one tail array per node (variant seed-v6; mutant B13 is the same
+ * switch as a bug); v7, the baseline, one per zone. */
+static bool tails_per_node(const struct hvo_machine *m)
+{
+	return mut(m, HVO_MUT_B13) || mut(m, HVO_MUT_SEED_V6);
+}
+
 static int tail_slot_zone(const struct hvo_machine *m, int zone)
 {
-	return mut(m, HVO_MUT_B13) ? HVO_ZONE_NORMAL : zone;
+	return tails_per_node(m) ? HVO_ZONE_NORMAL : zone;
 }
 
 uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order)
@@ -260,7 +270,7 @@ struct walk {
 	uint64_t nr_walked;
 };
 
-static int remap_range(struct hvo_machine *m, uint64_t start, uint64_t end, struct walk *w)
+static int vmemmap_remap_range(struct hvo_machine *m, uint64_t start, uint64_t end, struct walk *w)
 {
 	uint64_t psz = m->geo.page_size, pmd_size = 1ull << m->geo.pmd_shift;
 
@@ -296,7 +306,7 @@ static int remap_range(struct hvo_machine *m, uint64_t start, uint64_t end, stru
 }
 
 /* Optimize direction: slot 0 -> the head copy (RW), the rest -> the tail (RO). */
-static int remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
+static int vmemmap_remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
 {
 	uint64_t pte;
 
@@ -316,7 +326,7 @@ static int remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint
 
 /* G1: copy slot 0 (what every alias shows), then overwrite its head and
  * folio metadata struct pages with the tails that follow them. */
-static int g1_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr, uint64_t dst)
+static int g1_vmemmap_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr, uint64_t dst)
 {
 	unsigned sps = m->geo.struct_page_size, nr = mut(m, HVO_MUT_B7G1) ? 3 : NR_RESET_STRUCT_PAGE;
 
@@ -338,7 +348,7 @@ static int g1_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot,
 }
 
 /* Restore direction (and rollback): a fresh RW copy of the tail page. */
-static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
+static int vmemmap_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr)
 {
 	uint64_t src = pte_pfn(*slot), dst;
 	uint8_t *to;
@@ -359,7 +369,7 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 		return -HVO_ENOMEM;
 	}
 	if (g1(m))
-		return g1_restore_pte(m, w, slot, addr, dst);
+		return g1_vmemmap_restore_pte(m, w, slot, addr, dst);
 	/* copy_page(dst, tail): the tail is already canonical (the fixed G2). */
 	if (mut(m, HVO_MUT_B7))
 		from = vm_cpu_page_bytes(m, w->slot0, &src, &rw); /* B7: folio metadata into tails */
@@ -377,13 +387,13 @@ static int restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, ui
 }
 
 /* vmemmap_remap_free(): remap, and roll back the walked slots on failure. */
-static int remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, uint64_t end, uint64_t head_copy,
+static int vmemmap_remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, uint64_t end, uint64_t head_copy,
 		      uint64_t tail, struct pagelist *list, unsigned flags)
 {
 	const uint8_t *tb = phys_frame(m->phys, tail, false);
-	struct walk w = { remap_pte, head_copy, tail, tb, false, vstart, list, flags, 0 };
-	struct walk rb = { restore_pte, UINT64_MAX, tail, tb, !mut(m, HVO_MUT_B8), vstart, list, 0, 0 };
-	int rc = remap_range(m, start, end, &w);
+	struct walk w = { vmemmap_remap_pte, head_copy, tail, tb, false, vstart, list, flags, 0 };
+	struct walk rb = { vmemmap_restore_pte, UINT64_MAX, tail, tb, !mut(m, HVO_MUT_B8), vstart, list, 0, 0 };
+	int rc = vmemmap_remap_range(m, start, end, &w);
 
 	/* I17 is the checker's: a page left off the list stays allocated and
 	 * unmapped (conservation), the head copy left on it is freed while
@@ -393,7 +403,7 @@ static int remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, ui
 		return 0;
 	if (w.nr_walked == 0)
 		return rc;
-	if (remap_range(m, start, start + (w.nr_walked << m->geo.page_shift), &rb)) {
+	if (vmemmap_remap_range(m, start, start + (w.nr_walked << m->geo.page_shift), &rb)) {
 		/* The failed rollback did not flush; the old pages are freed next (I12). */
 		flush_tlb_range(m, start, end);
 		return -HVO_EINCOMPLETE;
@@ -402,6 +412,14 @@ static int remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, ui
 }
 
 /* ---------------------------------------------------------- one folio */
+
+/* Mainline to 6.12.113 kept the mapped head page when its copy could not be
+ * allocated; the G1 baseline (6.12.118, "mm/hugetlb: refactor code around
+ * vmemmap_walk") returns -ENOMEM, as G2 does. */
+static bool head_copy_fallback(const struct hvo_machine *m)
+{
+	return g1(m) && mut(m, HVO_MUT_V612_113_HEADCOPY);
+}
 
 static bool folio_is_hugetlb(struct hvo_machine *m, const struct folio *f)
 {
@@ -423,7 +441,7 @@ static bool folio_precheck(struct hvo_machine *m, struct folio *f, int32_t id)
 	return true;
 }
 
-static bool should_optimize(struct hvo_machine *m, struct folio *f)
+static bool vmemmap_should_optimize_folio(struct hvo_machine *m, struct folio *f)
 {
 	if (folio_optimized(m, f))
 		return false;
@@ -432,7 +450,7 @@ static bool should_optimize(struct hvo_machine *m, struct folio *f)
 	return hvo_geo_optimizable(&m->geo, f->order);
 }
 
-static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist *list, struct batch *b)
+static int __hugetlb_vmemmap_optimize_folio(struct hvo_machine *m, struct folio *f, struct pagelist *list, struct batch *b)
 {
 	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), vend = vstart + folio_vmemmap_pages(m, f) * m->geo.page_size;
@@ -444,7 +462,7 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 	if (!folio_precheck(m, f, id))
 		return -HVO_EINVAL;
 	b3_sync_rcu(m);
-	if (!should_optimize(m, f))
+	if (!vmemmap_should_optimize_folio(m, f))
 		return 0;
 	b->work++;
 	if (g1(m)) {
@@ -463,9 +481,9 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 	if (!mut(m, HVO_MUT_B22))
 		folio_set_optimized(m, f, true);
 	rc = mach_alloc_frame(m, HVO_SITE_HEAD_COPY, f->node, false, &head_copy);
-	if (rc && g1(m) && !mut(m, HVO_MUT_V612_HEADCOPY)) {
-		/* G1 reuses the old slot 0 page for every slot and leaves slot 0 alone
-		 * (mainline to 6.12.113; the variant is what 6.12.115+ does). */
+	if (rc && head_copy_fallback(m)) {
+		/* Variant V6.12.113-headcopy: reuse the old slot 0 page for every
+		 * slot and leave slot 0 alone. */
 		head_copy = UINT64_MAX;
 		vm_translate(m, vstart, &tail, &rw);
 		start = vstart + m->geo.page_size;
@@ -484,7 +502,7 @@ static int optimize_one(struct hvo_machine *m, struct folio *f, struct pagelist 
 	}
 	if (mut(m, HVO_MUT_B22))
 		folio_set_optimized(m, f, true);   /* lands in the old slot 0 only */
-	rc = remap_free(m, vstart, start, vend, head_copy, tail, list, b->flags);
+	rc = vmemmap_remap_free(m, vstart, start, vend, head_copy, tail, list, b->flags);
 out:
 	/* An incomplete rollback keeps the flag: some slots still map the tail.
 	 * The folio records that it was reported (the checker allows the
@@ -505,10 +523,10 @@ int g2_optimize_folio(struct hvo_machine *m, struct folio *f)
 	int rc;
 
 	batch_begin(m, &b);
-	rc = optimize_one(m, f, &list, &b);
+	rc = __hugetlb_vmemmap_optimize_folio(m, f, &list, &b);
 
 	batch_end(m, &b);
-	free_vmemmap_pages(m, &list, f->node);
+	free_vmemmap_page_list(m, &list, f->node);
 	free(list.pfn);
 	return rc;
 }
@@ -537,7 +555,7 @@ static void restore_liveness(struct hvo_machine *m, const struct folio *f, uint6
 		    phys_node_of(m->phys, pfn));
 }
 
-static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
+static int __hugetlb_vmemmap_restore_folio(struct hvo_machine *m, struct folio *f, struct batch *b)
 {
 	int32_t id = f->id;
 	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
@@ -571,7 +589,7 @@ static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 	oom_before = __atomic_load_n(&m->vmemmap_oom, __ATOMIC_RELAXED);
 	/* All or nothing: the N-1 pages first, accounting only once all came. */
 	for (uint64_t i = 0; i < n - 1 && !rc; i++) {
-		/* bytes come with the copy in restore_pte */
+		/* bytes come with the copy in vmemmap_restore_pte */
 		rc = mach_alloc(m, HVO_SITE_RESTORE_PAGE, node, -1, 0,
 				PHYS_GFP_KERNEL | (mut(m, HVO_MUT_B26) ? PHYS_GFP_THISNODE : 0), &pfn);
 		if (!rc && !pl_push(&list, pfn)) {
@@ -590,17 +608,17 @@ static int restore_one(struct hvo_machine *m, struct folio *f, struct batch *b)
 		for (unsigned i = 0; i < list.nr; i++)
 			memmap_account(m, list.pfn[i], false, +1, f->node);
 	{
-		struct walk w = { restore_pte, UINT64_MAX, tail ? tail - 1 : UINT64_MAX,
+		struct walk w = { vmemmap_restore_pte, UINT64_MAX, tail ? tail - 1 : UINT64_MAX,
 				  tail ? phys_frame(m->phys, tail - 1, false) : NULL, tail != 0, vstart, &list, b->flags, 0 };
 
-		rc = remap_range(m, start, end, &w);
+		rc = vmemmap_remap_range(m, start, end, &w);
 		/* a walk that failed after rebuilding some slots is reported
 		 * partial: the checker allows that shape (I3) */
 		if (rc && w.nr_walked)
 			f->partial = true;
 	}
 	/* Pages a partial walk did not consume go back (newest kernels). */
-	free_vmemmap_pages(m, &list, f->node);
+	free_vmemmap_page_list(m, &list, f->node);
 	free(list.pfn);
 	if (!rc) {
 		folio_set_optimized(m, f, false);
@@ -616,7 +634,7 @@ int g2_restore_folio(struct hvo_machine *m, struct folio *f)
 	int rc;
 
 	batch_begin(m, &b);
-	rc = restore_one(m, f, &b);
+	rc = __hugetlb_vmemmap_restore_folio(m, f, &b);
 
 	batch_end(m, &b);
 	return rc;
@@ -624,12 +642,12 @@ int g2_restore_folio(struct hvo_machine *m, struct folio *f)
 
 /* ---------------------------------------------------------------- batches */
 
-static int split_folio(struct hvo_machine *m, struct folio *f)
+static int hugetlb_vmemmap_split_folio(struct hvo_machine *m, struct folio *f)
 {
 	uint64_t vstart = page_vaddr(m, f->pfn), psz = m->geo.page_size;
 	uint64_t vend = vstart + folio_vmemmap_pages(m, f) * psz, pmd_size = 1ull << m->geo.pmd_shift;
 
-	if (!should_optimize(m, f))
+	if (!vmemmap_should_optimize_folio(m, f))
 		return 0;
 	for (uint64_t a = vstart; a < vend; a = m->vbase + (((a - m->vbase) >> m->geo.pmd_shift) + 1) * pmd_size) {
 		int rc = vm_split_pmd(m, a, false);
@@ -651,25 +669,29 @@ void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 	batch_begin(m, &b);
 	/* One split pass without flushes, one flush for all of them. */
 	for (unsigned i = 0; i < n; i++)
-		if (split_folio(m, fs[i]) == -HVO_ENOMEM)
+		if (hugetlb_vmemmap_split_folio(m, fs[i]) == -HVO_ENOMEM)
 			break;
 	flush_tlb_all(m);
 	for (unsigned i = 0; i < n; i++) {
-		int rc = optimize_one(m, fs[i], &list, &b);
+		int rc = __hugetlb_vmemmap_optimize_folio(m, fs[i], &list, &b);
 
+		/* "only need to synchronize_rcu() once for each batch": cleared
+		 * after the first folio even when it was skipped, so the rest of
+		 * the batch runs without a grace period (D6). */
+		b.flags &= ~SYNCHRONIZE_RCU;
 		if (rc == -HVO_ENOMEM && list.nr) {
 			/* Free what we have (after a flush) and retry once. */
 			if (!mut(m, HVO_MUT_B23))
 				flush_tlb_all(m);
-			free_vmemmap_pages(m, &list, node);
-			optimize_one(m, fs[i], &list, &b);
+			free_vmemmap_page_list(m, &list, node);
+			__hugetlb_vmemmap_optimize_folio(m, fs[i], &list, &b);
 		}
 	}
 	/* Other CPUs may use the old translations until this flush (5.4). */
 	if (mut(m, HVO_MUT_B23))
-		free_vmemmap_pages(m, &list, node);
+		free_vmemmap_page_list(m, &list, node);
 	flush_tlb_all(m);
-	free_vmemmap_pages(m, &list, node);
+	free_vmemmap_page_list(m, &list, node);
 	free(list.pfn);
 	batch_end(m, &b);
 }
@@ -684,7 +706,7 @@ int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsi
 	for (unsigned i = 0; i < n; i++) {
 		if (!folio_optimized(m, fs[i]) && !(mut(m, HVO_MUT_B3) && g1(m)))
 			continue;
-		rc = restore_one(m, fs[i], &b);
+		rc = __hugetlb_vmemmap_restore_folio(m, fs[i], &b);
 		if (rc)
 			break;
 		(*restored)++;
