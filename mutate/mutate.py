@@ -318,8 +318,12 @@ def run_pipeline(tests, timeouts, jobs):
 
 
 def copy_tree(top, dst):
+    """Mirror the tree's files into dst, copying only what changed (so the
+    scratch build stays incremental) and deleting what the tree no longer
+    has (a renamed file must not linger and take a mutant)."""
     files = subprocess.run(['git', '-C', top, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'],
                            capture_output=True, check=True).stdout.split(b'\0')
+    keep = set()
     for f in files:
         if not f:
             continue
@@ -327,10 +331,16 @@ def copy_tree(top, dst):
         s = os.path.join(top, f)
         if not os.path.isfile(s):
             continue
+        keep.add(f)
         d = os.path.join(dst, f)
         os.makedirs(os.path.dirname(d), exist_ok=True)
         if not os.path.exists(d) or open(s, 'rb').read() != open(d, 'rb').read():
             shutil.copy2(s, d)
+    for root, _, names in os.walk(dst):
+        for n in names:
+            rel = os.path.relpath(os.path.join(root, n), dst)
+            if rel not in keep:
+                os.remove(os.path.join(root, n))
 
 
 def ninja(bld, log, targets=()):
@@ -340,13 +350,12 @@ def ninja(bld, log, targets=()):
 
 
 def build_targets(bld, tests):
-    """The executables the tests run (only these are relinked per mutant)."""
-    out = set()
-    for t in tests:
-        for c in t['cmd']:
-            if os.path.isabs(c) and c.startswith(bld + os.sep):
-                out.add(os.path.relpath(c, bld))
-    return sorted(out)
+    """The executables the tests run (only these are relinked per mutant);
+    a test argument that names a file in the build folder but is no build
+    target (an output the test writes) is left out."""
+    out = subprocess.run(['meson', 'introspect', bld, '--targets'], capture_output=True, text=True, check=True)
+    built = {f for t in json.loads(out.stdout) for f in t['filename']}
+    return sorted({os.path.relpath(c, bld) for t in tests for c in t['cmd'] if c in built})
 
 
 def main(argv):
@@ -448,10 +457,10 @@ def main(argv):
             qi += 1
             t1 = time.monotonic()
             path = os.path.join(src, m['file'])
-            orig = open(path).read()
             try:
+                orig = open(path).read()
                 mutated = apply(orig, m)
-            except ValueError as e:
+            except (OSError, ValueError) as e:
                 print('hvo mutate: %s' % e, file=sys.stderr)
                 return 2
             with open(path, 'w') as f:

@@ -25,9 +25,9 @@ echo "$out"
 rows=$(grep -cE '^M[0-9]{3} +[a-z-]+ +[a-z_0-9]+\.c:[0-9]+ +[.KTC] +(killed|SURVIVED|equiv) +[0-9.]+$' <<<"$out")
 [ "$rows" = 3 ] || bad "$rows matrix rows, want 3"
 grep -qE '^id +operator +site +zoo +result +secs$' <<<"$out" || bad "no matrix header"
-grep -qE '^M001 +identity +hvo_g2\.c:[0-9]+ +\. +SURVIVED ' <<<"$out" || bad "the identity mutant was not a survivor"
-grep -qE '^M002 +planted +hvo_g2\.c:[0-9]+ +K +killed ' <<<"$out" || bad "the planted B7-everywhere mutant was not killed by the zoo"
+grep -qE '^M001 +identity +hugetlb_vmemmap\.c:[0-9]+ +\. +SURVIVED ' <<<"$out" || bad "the identity mutant was not a survivor"
+grep -qE '^M002 +planted +hugetlb_vmemmap\.c:[0-9]+ +K +killed ' <<<"$out" || bad "the planted B7-everywhere mutant was not killed by the zoo"
 grep -qE '^score: killed / \(total - stillborn - equivalent\) = [0-9]+ / 3 = [0-9.]+%$' <<<"$out" || bad "no score line"
-grep -qE '^  M001 identity core/src/hvo_g2\.c:[0-9]+ key=[0-9a-f]{12}$' <<<"$out" || bad "the identity is not in the survivors list"
+grep -qE '^  M001 identity core/src/hugetlb_vmemmap\.c:[0-9]+ key=[0-9a-f]{12}$' <<<"$out" || bad "the identity is not in the survivors list"
 [ $fail = 0 ] && echo "test_mutate: ok"
 exit $fail
