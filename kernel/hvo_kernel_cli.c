@@ -22,6 +22,9 @@
 #ifndef HVO_K_TREE
 #define HVO_K_TREE "unknown tree"
 #endif
+#ifndef HVO_K_NAME
+#define HVO_K_NAME "custom"
+#endif
 
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig) { interrupted = sig; }
@@ -29,7 +32,7 @@ static void on_signal(int sig) { interrupted = sig; }
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: hvo-kernel-TREE [--expect IDS] [--verbose] FILE|DIR...\n"
+		"usage: hvo-kernel-TREE [--expect IDS | --expect-file] [--verbose] FILE|DIR...\n"
 		"       hvo-kernel-TREE random [--seed X] [--ops N] [--count K] [--no-fail] [--save FILE]\n"
 		"       hvo-kernel-TREE diff FILE|DIR... | diff --random [--seed X] [--count K] [--ops N]\n"
 		"       hvo-kernel-TREE --tree\n"
@@ -37,6 +40,9 @@ static void usage(FILE *f)
 		"unmodified against the shim in kernel/, with the lane's oracle after every op.\n"
 		"  --expect IDS  a witness: each stream must fail with exactly these finding IDs\n"
 		"                (comma-separated: I1..I19, WARN, BUG, BAD_PAGE, FAULT, EXPECT)\n"
+		"  --expect-file a witness names its expectation per tree itself, in lines\n"
+		"                \"# kernel-expect TREE IDS|clean\" (this binary's TREE: %s); a\n"
+		"                stream without a line for this tree is an input error\n"
 		"  random        K random lane streams from seed X (default 1, 200 ops, 1);\n"
 		"                --no-fail: without failure rules\n"
 		"  diff          each stream in lockstep with the model's G1: the first op after\n"
@@ -45,7 +51,7 @@ static void usage(FILE *f)
 		"                --expect-diverge N: pass only if they part after op N (a named\n"
 		"                difference between the tree and the model, not a finding)\n"
 		"exit: 0 clean / as expected, 1 finding or witness mismatch, 2 usage or input\n"
-		"error, 3 nothing checked, 130 interrupted\n", HVO_K_TREE);
+		"error, 3 nothing checked, 130 interrupted\n", HVO_K_TREE, HVO_K_NAME);
 }
 
 static void print_findings(const char *name, const struct hvo_opstream *s, const struct krun_result *r)
@@ -154,6 +160,47 @@ static int worst(int a, int b)
 	return rank[a] >= rank[b] ? a : b;
 }
 
+static bool expect_file;  /* --expect-file */
+
+/* The witness's own expectation for this tree: its line
+ * "# kernel-expect TREE IDS|clean" (the ops parser skips comments, so the
+ * model reads the same file).  0 found, 2 no line for this tree or a bad one. */
+static int file_expectation(const char *path, char *out, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], tree[64], ids[256];
+	int found = 0;
+
+	if (!f) {
+		fprintf(stderr, "hvo-kernel: cannot read %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char extra[2];
+		int n = sscanf(line, "# kernel-expect %63s %255s %1s", tree, ids, extra);
+
+		if (strncmp(line, "# kernel-expect", 15))
+			continue;
+		if (n != 2) {
+			fprintf(stderr, "hvo-kernel: %s: bad line '%.*s' (# kernel-expect TREE IDS|clean)\n", path,
+				(int)strcspn(line, "\n"), line);
+			fclose(f);
+			return 2;
+		}
+		if (!strcmp(tree, HVO_K_NAME)) {
+			found++;
+			snprintf(out, len, "%s", ids);
+		}
+	}
+	fclose(f);
+	if (found != 1) {
+		fprintf(stderr, "hvo-kernel: %s: %s \"# kernel-expect %s ...\" line (--expect-file)\n", path,
+			found ? "more than one" : "no", HVO_K_NAME);
+		return 2;
+	}
+	return 0;
+}
+
 static int run_path(const char *path, const char *expect, bool verbose, unsigned *nr)
 {
 	struct stat st;
@@ -184,6 +231,14 @@ static int run_path(const char *path, const char *expect, bool verbose, unsigned
 		}
 		free(ents);
 		return rc;
+	}
+	char own[256];
+	if (expect_file) {
+		int e = file_expectation(path, own, sizeof(own));
+
+		if (e)
+			return e;
+		expect = strcmp(own, "clean") ? own : NULL;
 	}
 	struct hvo_opstream s;
 	if (hvo_ops_load(path, &s, err, sizeof(err))) {
@@ -318,6 +373,8 @@ int main(int argc, char **argv)
 			verbose = true;
 		} else if (i + 1 < argc && !strcmp(a, "--expect")) {
 			expect = argv[++i];
+		} else if (!strcmp(a, "--expect-file")) {
+			expect_file = true;
 		} else if (i + 1 < argc && !strcmp(a, "--save")) {
 			save = argv[++i];
 		} else if (i + 1 < argc && (!strcmp(a, "--seed") || !strcmp(a, "--ops") || !strcmp(a, "--count"))) {
@@ -337,6 +394,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hvo-kernel: unknown option '%s' (--help lists them)\n", a);
 			return 2;
 		}
+	}
+	if (expect && expect_file) {
+		fprintf(stderr, "hvo-kernel: --expect and --expect-file exclude each other\n");
+		return 2;
 	}
 	if (random_mode) {
 		if (i != argc) {
