@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fprintf(stderr, "fuzz_sched: FAILURE: %s\nfuzz_sched: the input as text (hvo-sched replay FILE):\n",
 		res.reason);
-	scen_print(&in, res.schedule, res.reads, campaign_mutants, stderr);
+	scen_print(&in, res.schedule, res.named, res.reads, campaign_mutants, stderr);
 	fflush(stderr);
 	abort();
 }

@@ -52,6 +52,8 @@
 #endif
 #define MAIN SCHED_MAX_CPUS    /* the context that called sched_run */
 #define NO_LOCK (-1)
+#define MAX_SITES 128          /* distinct sync-point names one CPU hits */
+#define SITE_LEN 64
 
 /* A simulated CPU's fiber: its stack, context and (ASan) fake stack outlive
  * one run when the caller keeps a struct sched_fibers (see sched.h). */
@@ -78,6 +80,18 @@ struct cpu {
 	uint64_t rcu_begin;       /* stamp of its outermost rcu_read_lock */
 	uint32_t site;            /* hash of the switch point it stopped at */
 	int prio;                 /* PCT */
+	/* named positions (sched.h): its hits per sync-point name, where it is */
+	struct { const char *name; unsigned hits; } hits[MAX_SITES];
+	unsigned nsites;
+	const char *at;           /* the last name it reached ("start" before any) */
+	unsigned at_hit, at_ord;  /* ...its hit count, steps there since */
+};
+
+/* One named switch of a replay: at (cpu, site#hit+ord), run `to`. */
+struct named {
+	int cpu;                  /* -1: the caller, before any CPU ran */
+	char site[SITE_LEN];
+	unsigned hit, ord, to;
 };
 
 struct sched {
@@ -101,6 +115,10 @@ struct sched {
 	unsigned pct_change[16], nr_change, pct_low;
 	struct trace { char *buf; size_t len, cap; } trace, reads;  /* CPU decisions, weak loads' choices */
 	size_t reads_pos;         /* replay: the next weak choice in cfg.replay_reads */
+	struct trace named;       /* the named switches taken */
+	struct named *want;       /* replay: the named switches to take, in order */
+	size_t nwant, want_pos, want_bad;  /* ...how many, the next, 1 + one that could not run */
+	unsigned main_ord;        /* steps taken by the caller (the first pick) */
 	enum sched_status status;
 	char reason[256];
 	struct wm *wm;            /* weak mode */
@@ -152,6 +170,164 @@ static bool push(struct trace *t, char ch)
 }
 
 static bool trace_push(struct sched *s, char ch) { return push(&s->trace, ch); }
+
+static unsigned keep_going(const struct sched *s, const unsigned *r, unsigned n);
+
+static bool push_str(struct trace *t, const char *str)
+{
+	for (; *str; str++)
+		if (!push(t, *str))
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------ named positions */
+
+/* CPU i reaches sync point `name`: its next hit there. */
+static void hit_site(struct cpu *c, const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < c->nsites; i++)
+		if (c->hits[i].name == name || !strcmp(c->hits[i].name, name))
+			break;
+	if (i == c->nsites && c->nsites < MAX_SITES)
+		c->hits[c->nsites++] = (typeof(c->hits[0])){ name, 0 };
+	c->at = i < MAX_SITES ? c->hits[i].name : "?";
+	c->at_hit = i < MAX_SITES ? ++c->hits[i].hits : 0;
+	c->at_ord = 0;
+}
+
+/* Where the running context takes its step now (sched.h). */
+static void position(const struct sched *s, int *cpu, const char **site, unsigned *hit, unsigned *ord)
+{
+	const struct cpu *c = s->cur < MAIN ? &s->cpu[s->cur] : NULL;
+
+	*cpu = c ? (int)s->cur : -1;
+	*site = c && c->at ? c->at : "start";
+	*hit = c && c->at ? c->at_hit : 1;
+	*ord = c ? c->at_ord : s->main_ord;
+}
+
+static void step_taken(struct sched *s)
+{
+	if (s->cur < MAIN)
+		s->cpu[s->cur].at_ord++;
+	else
+		s->main_ord++;
+}
+
+static bool record_named(struct sched *s, unsigned to)
+{
+	char tok[SITE_LEN + 48];
+	const char *site;
+	unsigned hit, ord;
+	int cpu;
+
+	position(s, &cpu, &site, &hit, &ord);
+	if (cpu < 0)
+		snprintf(tok, sizeof(tok), "%s-.%s#%u", s->named.len ? " " : "", site, hit);
+	else
+		snprintf(tok, sizeof(tok), "%s%d.%s#%u", s->named.len ? " " : "", cpu, site, hit);
+	if (ord)
+		snprintf(tok + strlen(tok), sizeof(tok) - strlen(tok), "+%u", ord);
+	snprintf(tok + strlen(tok), sizeof(tok) - strlen(tok), ">%u", to);
+	return push_str(&s->named, tok);
+}
+
+/* Parse "C.SITE#N[+M]>K ..." into *out (malloc'd; NULL when empty).
+ * 0, or -1 with err set. */
+static int parse_named(const char *text, unsigned ncpus, struct named **out, size_t *n, char *err, size_t errlen)
+{
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (const char *p = text; *p;) {
+		struct named e = { 0 };
+		const char *hash, *end;
+		char *q;
+		size_t len;
+
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		end = p + strcspn(p, " \t");
+		hash = memchr(p, '#', (size_t)(end - p));
+		len = hash ? (size_t)(hash - p) : 0;
+		if (!hash || len < 3 || p[1] != '.' || (p[0] != '-' && (p[0] < '0' || p[0] >= (char)('0' + ncpus))) ||
+		    len - 2 >= SITE_LEN)
+			goto bad;
+		e.cpu = p[0] == '-' ? -1 : p[0] - '0';
+		memcpy(e.site, p + 2, len - 2);
+		e.hit = (unsigned)strtoul(hash + 1, &q, 10);
+		if (q == hash + 1 || !e.hit)
+			goto bad;
+		if (*q == '+') {
+			const char *o = q + 1;
+
+			e.ord = (unsigned)strtoul(o, &q, 10);
+			if (q == o)
+				goto bad;
+		}
+		if (*q != '>' || q[1] < '0' || q[1] >= (char)('0' + ncpus) || q + 2 != end)
+			goto bad;
+		e.to = (unsigned)(q[1] - '0');
+		if (*n == cap) {
+			struct named *m = realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof(**out));
+
+			if (!m) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			*out = m;
+		}
+		(*out)[(*n)++] = e;
+		p = end;
+		continue;
+bad:
+		snprintf(err, errlen, "switch %zu: '%.*s' is not CPU.SITE#HIT[+STEP]>CPU (CPUs 0..%u, '-' the start)",
+			 *n + 1, (int)(end - p), p, ncpus - 1);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int sched_named_check(const char *text, unsigned ncpus, char *err, size_t errlen)
+{
+	struct named *v;
+	size_t n;
+	int rc = parse_named(text, ncpus, &v, &n, err, errlen);
+
+	free(v);
+	return rc;
+}
+
+/* Replay by name: the next wanted switch when the run is at its position,
+ * else the step keeps going.  Never reaching one is a stale witness. */
+static unsigned named_pick(struct sched *s, const unsigned *r, unsigned n)
+{
+	const struct named *e = s->want_pos < s->nwant ? &s->want[s->want_pos] : NULL;
+	const char *site;
+	unsigned hit, ord;
+	int cpu;
+
+	if (!e)
+		return keep_going(s, r, n);
+	position(s, &cpu, &site, &hit, &ord);
+	if (cpu != e->cpu || hit != e->hit || ord != e->ord || strcmp(site, e->site))
+		return keep_going(s, r, n);
+	s->want_pos++;
+	for (unsigned i = 0; i < n; i++)
+		if (r[i] == e->to)
+			return r[i];
+	s->diverged = true;
+	if (!s->want_bad)
+		s->want_bad = s->want_pos;
+	return keep_going(s, r, n);
+}
 
 /* ------------------------------------------------------------ runnability */
 
@@ -217,7 +393,7 @@ static unsigned replay_pick(struct sched *s, const unsigned *r, unsigned n)
 /* The next CPU to run, or -1 when none can.  Contended choices are steps. */
 static int pick(struct sched *s)
 {
-	unsigned r[SCHED_MAX_CPUS], n = 0, c;
+	unsigned r[SCHED_MAX_CPUS], n = 0, c, dflt;
 
 	for (unsigned i = 0; i < s->cfg.ncpus; i++)
 		if (runnable(s, i))
@@ -236,11 +412,13 @@ static int pick(struct sched *s)
 		c = r[next_rand(&s->rng) % n];
 		break;
 	default:
-		c = replay_pick(s, r, n);
+		c = s->want ? named_pick(s, r, n) : replay_pick(s, r, n);
 		break;
 	}
-	if (!trace_push(s, (char)('0' + c)))
+	dflt = keep_going(s, r, n);
+	if (!trace_push(s, (char)('0' + c)) || (c != dflt && !record_named(s, c)))
 		fail(s, SCHED_MISUSE, "out of memory recording the schedule");
+	step_taken(s);
 	return (int)c;
 }
 
@@ -382,6 +560,7 @@ static void trampoline(unsigned hi, unsigned lo)
 		c->started = true;
 		c->fn(c->arg);
 		c->done = true;
+		hit_site(c, "exit");
 		if (c->rcu_nest)
 			fail(s, SCHED_MISUSE, "a CPU finished inside an RCU read-side section");
 		for (int l = 0; l < HVO_NR_LOCKS; l++)
@@ -406,6 +585,7 @@ static void op_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 	if (s->cur == MAIN)
 		return;  /* setup and checks run outside the CPUs */
 	s->cpu[s->cur].site = site_hash(sp, where);
+	hit_site(&s->cpu[s->cur], where ? where : "?");
 	/* flush_tlb_*: an IPI to every CPU and back, a full barrier */
 	if (s->wm && sp == HVO_SP_TLB_FLUSH)
 		wm_fence(s->wm, s->cur, HVO_MO_FULL);
@@ -601,6 +781,16 @@ int sched_create(const struct sched_cfg *cfg, struct sched **out)
 
 		s->replay = colon ? colon + 1 : cfg->replay;
 	}
+	if (cfg->policy == SCHED_REPLAY && cfg->replay_named) {
+		char err[128];
+
+		/* an empty list (no switch at all) is still a replay by name */
+		if (parse_named(cfg->replay_named, cfg->ncpus, &s->want, &s->nwant, err, sizeof(err)) ||
+		    (!s->want && !(s->want = calloc(1, sizeof(*s->want))))) {
+			sched_destroy(s);
+			return -1;
+		}
+	}
 	if (cfg->policy == SCHED_PCT) {
 		unsigned d = cfg->pct_depth ? cfg->pct_depth : 1, perm[SCHED_MAX_CPUS];
 
@@ -656,6 +846,8 @@ void sched_destroy(struct sched *s)
 	wm_destroy(s->wm);
 	free(s->trace.buf);
 	free(s->reads.buf);
+	free(s->named.buf);
+	free(s->want);
 	free(s);
 }
 
@@ -747,6 +939,30 @@ const char *sched_reason(const struct sched *s) { return s->reason; }
 const char *sched_schedule(const struct sched *s) { return s->trace.buf; }
 const char *sched_reads(const struct sched *s) { return s->reads.buf ? s->reads.buf : ""; }
 bool sched_diverged(const struct sched *s) { return s->diverged; }
+const char *sched_named(const struct sched *s) { return s->named.buf ? s->named.buf : ""; }
+
+bool sched_named_stale(const struct sched *s, char *buf, size_t len)
+{
+	size_t i = s->want_bad ? s->want_bad - 1 : s->want_pos;
+	const struct named *e;
+	char at[SITE_LEN + 32];
+
+	if (!s->want || (!s->want_bad && s->want_pos >= s->nwant))
+		return false;
+	e = &s->want[i];
+	if (e->cpu < 0)
+		snprintf(at, sizeof(at), "the start");
+	else if (e->ord)
+		snprintf(at, sizeof(at), "cpu%d at %s#%u+%u", e->cpu, e->site, e->hit, e->ord);
+	else
+		snprintf(at, sizeof(at), "cpu%d at %s#%u", e->cpu, e->site, e->hit);
+	if (s->want_bad)
+		snprintf(buf, len, "switch %zu expects %s to hand over to cpu%u, which could not run there", i + 1, at,
+			 e->to);
+	else
+		snprintf(buf, len, "switch %zu expects %s, which the run never reached", i + 1, at);
+	return true;
+}
 uint64_t sched_switches(const struct sched *s) { return s->switches; }
 uint64_t sched_points(const struct sched *s) { return s->points; }
 uint64_t sched_grace_periods(const struct sched *s) { return s->gps; }

@@ -21,7 +21,16 @@
  *   SCHED_RANDOM  uniform among the runnable CPUs, seeded
  *   SCHED_REPLAY  a recorded schedule string; past its end or where it
  *                 names a CPU that cannot run, the lowest runnable CPU
- *                 (sched_diverged() says so)
+ *                 (sched_diverged() says so); or named switches
+ *
+ * Named switches (issue 17 item 6) record only the steps that did not keep
+ * the running CPU going (or, where it cannot, did not take the lowest
+ * runnable one), each by where it happened rather than by its step index:
+ * "C.SITE#N>K" is "when CPU C reaches its N-th hit of sync point SITE (the
+ * seam's `where` name), run CPU K"; "+M" after N is its M-th step there
+ * without another hit (a lock or grace-period wait after the point),
+ * "C.exit#1" the step after CPU C's job ends and "-.start#1" the first.
+ * A sync point added or moved elsewhere leaves every position unchanged.
  */
 #ifndef HVO_FUZZ_SCHED_H
 #define HVO_FUZZ_SCHED_H
@@ -53,6 +62,7 @@ struct sched_cfg {
 	const uint8_t *bytes;       /* BYTES */
 	size_t nbytes;
 	const char *replay;         /* REPLAY: a schedule string from sched_schedule() */
+	const char *replay_named;   /* REPLAY: named switches from sched_named() (instead of replay) */
 	const char *replay_reads;   /* REPLAY, weak: the loads' choices from sched_reads() (NULL: newest) */
 	uint64_t max_steps;         /* switch points before SCHED_STEP_LIMIT (0: 1,000,000) */
 	uint8_t *cov;               /* SCHED_COV_SIZE interleaving counters, or NULL */
@@ -90,6 +100,13 @@ const char *sched_schedule(const struct sched *s);
  * store: 'a' it read the newest, 'b' the one before, ... ("" none). */
 const char *sched_reads(const struct sched *s);
 bool sched_diverged(const struct sched *s);
+/* The run's named switches, space-separated ("" none; see above). */
+const char *sched_named(const struct sched *s);
+/* A named replay whose switches did not all apply (one never reached, or
+ * naming a CPU that could not run there): true, and why in buf. */
+bool sched_named_stale(const struct sched *s, char *buf, size_t len);
+/* A named-switch list's syntax for ncpus CPUs: 0, or -1 with err set. */
+int sched_named_check(const char *text, unsigned ncpus, char *err, size_t errlen);
 uint64_t sched_switches(const struct sched *s);      /* CPU changes */
 uint64_t sched_points(const struct sched *s);        /* switch points reached */
 uint64_t sched_grace_periods(const struct sched *s); /* completed synchronize_rcu calls */

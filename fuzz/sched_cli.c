@@ -10,7 +10,12 @@
  *       after exactly the recorded decisions; any other failure (another
  *       invariant, a crash, the failure on another path) does not count.
  *       --weak: weak memory (fuzz/WEAK.md) for files without 'memory weak'
- *       (an SC schedule then reads the newest store everywhere: the SC run)
+ *       (an SC schedule then reads the newest store everywhere: the SC run).
+ *       A witness whose named switches (sched.h) no longer apply (a switch
+ *       the run never reaches) is stale: said so with how to re-record it,
+ *       exit 2 (an input that no longer applies), neither caught nor not.
+ *       --print-named: then print each run as a witness with named switches
+ *       (converts a 'schedule N:DIGITS' witness)
  *   hvo-sched explore SCENARIO [--weak] [--cpus N] [--param P] [--mutant NAME]...
  *       [--policy pct|random] [--depth D] [--runs N] [--seed X] [--save FILE]
  *       run seeded schedules until one fails; print (and save) it as a witness;
@@ -42,7 +47,8 @@
 #include "sched_oplog.h"
 #include "sched_scen.h"
 
-static const char usage_text[] = "usage: hvo-sched replay [--weak] [--mutant NAME]... [--expect-fail | --expect ID] FILE...\n"
+static const char usage_text[] = "usage: hvo-sched replay [--weak] [--mutant NAME]... [--expect-fail | --expect ID] [--print-named]\n"
+	"                        FILE...\n"
 	"       hvo-sched explore SCENARIO [--weak] [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
 	"                         [--depth D] [--runs N] [--seed X] [--save FILE]\n"
 	"                         SCENARIO: optimize_race, walk, batch, walk_g1, reprep, publish\n"
@@ -51,7 +57,7 @@ static const char usage_text[] = "usage: hvo-sched replay [--weak] [--mutant NAM
 	"                       [--expect-fail]   (0 only for the violation the log's expect-fail line names)\n"
 	"                       [--expect-clean]\n"
 	"exit: 0 clean (or as expected), 1 a finding (a failing schedule found, a violation reproduced, a replay\n"
-	"      not as expected), 2 usage/input error\n";
+	"      not as expected), 2 usage/input error (replay: a stale witness, whose switches the run never reaches)\n";
 
 _Static_assert(NR_SCEN == 6, "the usage lists every scenario");
 
@@ -154,8 +160,23 @@ static void failure_id(const char *reason, char *id, size_t len)
 	id[n] = '\0';
 }
 
-/* One witness: 0 as expected, 1 not, 2 unreadable or a setup error. */
-static int replay_file(const char *path, uint64_t mutants, bool expect_fail, const char *expect, bool weak)
+/* A witness whose named switches no longer apply (issue 17 item 6): a
+ * moved or removed sync point, not a lost catch.  Exit 2, the input no
+ * longer applies (README "Exit codes"). */
+static int stale(const char *path, const struct scen_input *in, const struct scen_result *res, uint64_t mutants)
+{
+	printf("witness stale: %s: %s; re-record with: ./hvo sched explore %s --cpus %u --param %u%s",
+	       path, res->stale, scen_name(in->scen), in->ncpus, in->param, in->weak ? " --weak" : "");
+	for (int i = 0; i < HVO_NR_MUTANTS; i++)
+		if (mutants >> i & 1)
+			printf(" --mutant %s", hvo_mutant_info(i)->name);
+	printf("%s --save %s\n", mutants ? "" : " --mutant <ID>", path);
+	return 2;
+}
+
+/* One witness: 0 as expected, 1 not, 2 unreadable, stale or a setup error. */
+static int replay_file(const char *path, uint64_t mutants, bool expect_fail, const char *expect, bool weak,
+		       bool print_named)
 {
 	struct scen_input in;
 	struct scen_result res;
@@ -163,6 +184,7 @@ static int replay_file(const char *path, uint64_t mutants, bool expect_fail, con
 	char got[16];
 	const char *want, *verdict;
 	int status, rc;
+	bool own, diverged;
 
 	if (load(path, &in))
 		return 2;
@@ -172,22 +194,34 @@ static int replay_file(const char *path, uint64_t mutants, bool expect_fail, con
 		return 2;
 	}
 	sc.replay = in.schedule;
+	sc.replay_named = in.has_named ? in.named : NULL;
 	sc.replay_reads = in.reads;
 	sc.weak = weak;
 	status = run_child(&in, &sc, mutants, &res);
+	if (print_named && status != 3)
+		scen_print(&in, res.schedule, res.named, res.reads, 0, stdout);
 	failure_id(res.reason, got, sizeof(got));
 	if (status == 2) {
 		fprintf(stderr, "hvo-sched: %s: setup error: %s\n", path, res.reason);
 		return 2;
 	}
-	if (res.diverged) {
+	/* The witness's own run (its failure under --expect-fail, or a positive
+	 * witness) must take every named switch.  The other direction, the
+	 * correct model on a mutant's witness, may leave the mutant's path
+	 * (a site only the mutant reaches): said, not judged. */
+	own = expect_fail || !in.expect[0];
+	if (status != 3 && res.stale[0] && own)
+		return stale(path, &in, &res, mutants);
+	diverged = res.diverged && !in.has_named;  /* named: divergence is the staleness above */
+	if (diverged) {
 		verdict = "FAIL";   /* the run is not the one recorded: it shows nothing about the witness */
 		rc = 1;
 	} else if (!expect_fail) {
 		verdict = status == 0 ? "PASS" : "FAIL";
 		rc = status != 0;
 	} else if (status == 1 && !strcmp(got, want) &&
-		   (strcmp(res.schedule, in.schedule) || (in.reads[0] && strcmp(res.reads, in.reads)))) {
+		   ((in.has_named ? strcmp(res.named, in.named) : strcmp(res.schedule, in.schedule)) ||
+		    (in.reads[0] && strcmp(res.reads, in.reads)))) {
 		/* the expected failure, but not on the recorded path: the run took
 		 * other decisions than the witness records (fewer, or more) */
 		verdict = "FAIL";
@@ -202,19 +236,21 @@ static int replay_file(const char *path, uint64_t mutants, bool expect_fail, con
 	}
 	printf("%s %s: %s%s", verdict, path,
 	       status == 0 ? "clean" : status == 3 ? "crashed (sanitizer or signal; see above)" : res.reason,
-	       res.diverged ? " (schedule diverged from the recorded one)" : "");
-	if (expect_fail && !res.diverged)
+	       diverged ? " (schedule diverged from the recorded one)" : "");
+	if (res.stale[0] && !own)
+		printf(" (left the witness's path: %s)", res.stale);
+	if (expect_fail && !diverged)
 		printf(" (expected %s%s)", want, rc ? "" : ", as expected");
 	putchar('\n');
 	if (rc)
-		scen_print(&in, res.schedule, res.reads, mutants, stdout);
+		scen_print(&in, res.schedule, res.named, res.reads, mutants, stdout);
 	return rc;
 }
 
 static int cmd_replay(int argc, char **argv)
 {
 	uint64_t mutants = 0;
-	bool expect_fail = false, weak = false;
+	bool expect_fail = false, weak = false, print_named = false;
 	const char *expect = NULL;
 	int bad = 0, errors = 0, files = 0;
 
@@ -232,6 +268,10 @@ static int cmd_replay(int argc, char **argv)
 			expect_fail = true;
 			continue;
 		}
+		if (!strcmp(argv[i], "--print-named")) {
+			print_named = true;
+			continue;
+		}
 		if (!strcmp(argv[i], "--expect")) {
 			expect = i + 1 < argc ? argv[++i] : "";
 			if (expect[0] != 'I' || !expect[1] || strspn(expect + 1, "0123456789") != strlen(expect + 1) ||
@@ -243,7 +283,7 @@ static int cmd_replay(int argc, char **argv)
 		if (argv[i][0] == '-')
 			return usage("replay: unknown option");
 		files++;
-		switch (replay_file(argv[i], mutants, expect_fail, expect, weak)) {
+		switch (replay_file(argv[i], mutants, expect_fail, expect, weak, print_named)) {
 		case 0: break;
 		case 1: bad++; break;
 		default: errors++; break;
@@ -350,10 +390,10 @@ static int cmd_explore(int argc, char **argv)
 		if (scen_run(&o.in, &sc, o.mutants, keep.pool, &res) == 0)
 			continue;
 		printf("# found after %" PRIu64 " runs (seed %" PRIu64 "): %s\n", run + 1, o.seed + run, res.reason);
-		scen_print(&o.in, res.schedule, res.reads, o.mutants, stdout);
+		scen_print(&o.in, res.schedule, res.named, res.reads, o.mutants, stdout);
 		if (o.save && (f = fopen(o.save, "w")) != NULL) {
 			fprintf(f, "# %s\n", res.reason);
-			scen_print(&o.in, res.schedule, res.reads, 0, f);
+			scen_print(&o.in, res.schedule, res.named, res.reads, 0, f);
 			fclose(f);
 		}
 		return reuse_end(&keep, 1);  /* a finding */

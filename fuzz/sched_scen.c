@@ -392,7 +392,10 @@ int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t m
 out:
 	snprintf(res->schedule, sizeof(res->schedule), "%s", sched_schedule(s));
 	snprintf(res->reads, sizeof(res->reads), "%s", sched_reads(s));
-	if (strlen(sched_schedule(s)) >= sizeof(res->schedule) || strlen(sched_reads(s)) >= sizeof(res->reads)) {
+	snprintf(res->named, sizeof(res->named), "%s", sched_named(s));
+	sched_named_stale(s, res->stale, sizeof(res->stale));
+	if (strlen(sched_schedule(s)) >= sizeof(res->schedule) || strlen(sched_reads(s)) >= sizeof(res->reads) ||
+	    strlen(sched_named(s)) >= sizeof(res->named)) {
 		res->status = 2;  /* a witness that could not replay the run */
 		snprintf(res->reason, sizeof(res->reason), "the run's decisions do not fit a witness");
 	}
@@ -432,6 +435,19 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 		if (!line[0] || line[0] == '#')
 			continue;
 		n = sscanf(line, "%31s %16383s", word, val);
+		if (n >= 1 && header && !strcmp(word, "switches")) {
+			/* the whole rest of the line; none: no switch at all */
+			const char *rest = line + strspn(line, " \t") + strlen(word);
+			char why[160];
+
+			snprintf(in->named, sizeof(in->named), "%s", rest + strspn(rest, " \t"));
+			in->has_named = true;
+			if (sched_named_check(in->named, SCHED_MAX_CPUS, why, sizeof(why))) {
+				snprintf(err, errlen, "line %u: %s", lineno, why);
+				return -1;
+			}
+			continue;
+		}
 		if (!header) {
 			if (n != 2 || strcmp(word, "hvo-sched") || strcmp(val, "1")) {
 				snprintf(err, errlen, "line %u: want the header 'hvo-sched 1'", lineno);
@@ -494,7 +510,8 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 	return 0;
 }
 
-void scen_print(const struct scen_input *in, const char *schedule, const char *reads, uint64_t mutants, FILE *f)
+void scen_print(const struct scen_input *in, const char *schedule, const char *named, const char *reads,
+		uint64_t mutants, FILE *f)
 {
 	if (mutants) {
 		fprintf(f, "# mutants:");
@@ -506,8 +523,12 @@ void scen_print(const struct scen_input *in, const char *schedule, const char *r
 	fprintf(f, "hvo-sched 1\n");
 	if (in->expect[0])
 		fprintf(f, "expect-fail %s\n", in->expect);
-	fprintf(f, "scenario %s\ncpus %u\nparam %u\n%sschedule %s\n", scen_name(in->scen), in->ncpus,
-		in->param, in->weak ? "memory weak\n" : "", schedule);
+	fprintf(f, "scenario %s\ncpus %u\nparam %u\n%s", scen_name(in->scen), in->ncpus, in->param,
+		in->weak ? "memory weak\n" : "");
+	if (named)
+		fprintf(f, "switches %s\n", named);
+	else
+		fprintf(f, "schedule %s\n", schedule);
 	if (reads && reads[0])
 		fprintf(f, "reads %s\n", reads);
 }

@@ -13,12 +13,14 @@
  *     cpus 2
  *     param 0
  *     memory weak
- *     schedule 2:0101...
+ *     switches 1.get_tail.fast#1>0 0.exit#1>1
  *     reads aab...
  *
  * 'memory weak' (optional; 'memory sc' is the default) runs the scheduler's
  * weak-memory mode; 'reads' records which store each load read (sched.h).
  * with '#' comments; the schedule line is optional (empty: no preemption).
+ * 'switches' names each switch by its sync point (sched.h, issue 17 item
+ * 6); the older 'schedule N:DIGITS' (one CPU per step) is still read.
  */
 #ifndef HVO_FUZZ_SCHED_SCEN_H
 #define HVO_FUZZ_SCHED_SCEN_H
@@ -47,6 +49,8 @@ struct scen_input {
 	bool weak;          /* 'memory weak': the scheduler's weak-memory mode (WEAK.md) */
 	char schedule[SCEN_SCHEDULE_MAX];
 	char reads[SCEN_SCHEDULE_MAX];  /* weak: the loads' choices (sched_reads) */
+	char named[SCEN_SCHEDULE_MAX];  /* the named switches (sched_named) */
+	bool has_named;     /* a 'switches' line: replay by name, not 'schedule' */
 	char expect[16];    /* "expect-fail I<N>": what a witness fails with under its mutant; "" none */
 };
 
@@ -55,7 +59,9 @@ struct scen_result {
 	char reason[512];
 	char schedule[SCEN_SCHEDULE_MAX]; /* the decisions taken (replays the run) */
 	char reads[SCEN_SCHEDULE_MAX];    /* weak: the loads' choices */
+	char named[SCEN_SCHEDULE_MAX];    /* the named switches taken (replays the run too) */
 	bool diverged;       /* a replayed schedule did not fit */
+	char stale[256];     /* a named replay whose switches did not all apply: why ("" they did) */
 	uint64_t switches, points, steps, stale_reads;
 };
 
@@ -68,6 +74,8 @@ int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t m
 	     struct scen_result *res);
 /* Parse / print the text form.  0, or -1 with err set. */
 int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen);
-void scen_print(const struct scen_input *in, const char *schedule, const char *reads, uint64_t mutants, FILE *f);
+/* With named (not NULL) the witness gets a 'switches' line, else 'schedule'. */
+void scen_print(const struct scen_input *in, const char *schedule, const char *named, const char *reads,
+		uint64_t mutants, FILE *f);
 
 #endif
