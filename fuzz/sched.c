@@ -592,6 +592,8 @@ static void op_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 	if (++s->points > s->cfg.max_steps)
 		fail(s, SCHED_STEP_LIMIT, "step limit: livelock, or a run far longer than its scenario");
 	reschedule(s);
+	if (s->cfg.extra_point && where && !strcmp(where, s->cfg.extra_point))
+		op_sched(ctx, HVO_SP_READ_ONCE, "test.extra");
 }
 
 /* Weak mode: the locks that order memory.  Not the model's bookkeeping

@@ -68,6 +68,8 @@ struct sched_cfg {
 	uint8_t *cov;               /* SCHED_COV_SIZE interleaving counters, or NULL */
 	struct sched_fibers *fibers; /* kept across runs (sched_fibers_create), or NULL */
 	bool weak;                  /* weak memory (sched_weak.h, WEAK.md): loads may read older stores */
+	const char *extra_point;    /* test hook: after each hit of this sync point one more, named
+				     * "test.extra" (a refactor that adds a sync point) */
 };
 
 struct sched;

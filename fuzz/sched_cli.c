@@ -15,7 +15,8 @@
  *       the run never reaches) is stale: said so with how to re-record it,
  *       exit 2 (an input that no longer applies), neither caught nor not.
  *       --print-named: then print each run as a witness with named switches
- *       (converts a 'schedule N:DIGITS' witness)
+ *       (converts a 'schedule N:DIGITS' witness); --extra-point SITE (tests):
+ *       one more sync point after each hit of SITE, as a refactor adds one
  *   hvo-sched explore SCENARIO [--weak] [--cpus N] [--param P] [--mutant NAME]...
  *       [--policy pct|random] [--depth D] [--runs N] [--seed X] [--save FILE]
  *       run seeded schedules until one fails; print (and save) it as a witness;
@@ -48,7 +49,7 @@
 #include "sched_scen.h"
 
 static const char usage_text[] = "usage: hvo-sched replay [--weak] [--mutant NAME]... [--expect-fail | --expect ID] [--print-named]\n"
-	"                        FILE...\n"
+	"                        [--extra-point SITE] FILE...\n"
 	"       hvo-sched explore SCENARIO [--weak] [--cpus N] [--param P] [--mutant NAME]... [--policy pct|random]\n"
 	"                         [--depth D] [--runs N] [--seed X] [--save FILE]\n"
 	"                         SCENARIO: optimize_race, walk, batch, walk_g1, reprep, publish\n"
@@ -176,7 +177,7 @@ static int stale(const char *path, const struct scen_input *in, const struct sce
 
 /* One witness: 0 as expected, 1 not, 2 unreadable, stale or a setup error. */
 static int replay_file(const char *path, uint64_t mutants, bool expect_fail, const char *expect, bool weak,
-		       bool print_named)
+		       bool print_named, const char *extra_point)
 {
 	struct scen_input in;
 	struct scen_result res;
@@ -197,6 +198,7 @@ static int replay_file(const char *path, uint64_t mutants, bool expect_fail, con
 	sc.replay_named = in.has_named ? in.named : NULL;
 	sc.replay_reads = in.reads;
 	sc.weak = weak;
+	sc.extra_point = extra_point;
 	status = run_child(&in, &sc, mutants, &res);
 	if (print_named && status != 3)
 		scen_print(&in, res.schedule, res.named, res.reads, 0, stdout);
@@ -251,7 +253,7 @@ static int cmd_replay(int argc, char **argv)
 {
 	uint64_t mutants = 0;
 	bool expect_fail = false, weak = false, print_named = false;
-	const char *expect = NULL;
+	const char *expect = NULL, *extra_point = NULL;
 	int bad = 0, errors = 0, files = 0;
 
 	for (int i = 0; i < argc; i++) {
@@ -272,6 +274,12 @@ static int cmd_replay(int argc, char **argv)
 			print_named = true;
 			continue;
 		}
+		if (!strcmp(argv[i], "--extra-point")) {
+			if (i + 1 >= argc || !argv[i + 1][0])
+				return usage("--extra-point needs a sync point name (get_tail.init)");
+			extra_point = argv[++i];
+			continue;
+		}
 		if (!strcmp(argv[i], "--expect")) {
 			expect = i + 1 < argc ? argv[++i] : "";
 			if (expect[0] != 'I' || !expect[1] || strspn(expect + 1, "0123456789") != strlen(expect + 1) ||
@@ -283,7 +291,7 @@ static int cmd_replay(int argc, char **argv)
 		if (argv[i][0] == '-')
 			return usage("replay: unknown option");
 		files++;
-		switch (replay_file(argv[i], mutants, expect_fail, expect, weak, print_named)) {
+		switch (replay_file(argv[i], mutants, expect_fail, expect, weak, print_named, extra_point)) {
 		case 0: break;
 		case 1: bad++; break;
 		default: errors++; break;
