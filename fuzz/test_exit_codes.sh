@@ -42,10 +42,15 @@ sed 's/^expect-fail I13$/expect-fail I3/' "$zoo/stress/B28.oplog" >"$tmp/B28-wro
 grep -v '^expect-fail' "$zoo/stress/B28.oplog" >"$tmp/B28-noexpect.oplog"
 printf 'hvo-ops 1\nops\nbogus op\n' >"$tmp/bad.ops"
 printf 'hvo-sched 1\nscenario nope\n' >"$tmp/bad.sched"
+# the raw form of B5's witness ('schedule N:DIGITS', still read)
+sed 's/^switches .*$/schedule 2:0011111111111111111111111111111111111111111111111111111111111111111111100000000000000000000000000000000000000000000000000000000000000000000000000000000/' \
+	"$zoo/sched/B5.sched" >"$tmp/B5-raw.sched"
 # a decision for a CPU the scenario does not have: the replay leaves its schedule
-sed 's/^schedule 2:.*$/schedule 2:2222/' "$zoo/sched/B5.sched" >"$tmp/B5-diverges.sched"
+sed 's/^schedule 2:.*$/schedule 2:2222/' "$tmp/B5-raw.sched" >"$tmp/B5-diverges.sched"
 # decisions past the failure: the witness does not record the path the failure took
-sed 's/^\(schedule 2:.*\)$/\10000000000/' "$zoo/sched/B5.sched" >"$tmp/B5-longer.sched"
+sed 's/^\(schedule 2:.*\)$/\10000000000/' "$tmp/B5-raw.sched" >"$tmp/B5-longer.sched"
+# a named switch at a site the run never reaches: a stale witness
+sed 's/get_tail.init#1>1/get_tail.gone#1>1/' "$zoo/sched/B5.sched" >"$tmp/B5-stale.sched"
 
 # --- --help: usage on stdout, exit 0, nothing run (34)
 planned=$((planned + 15))
@@ -101,8 +106,11 @@ check 0 'expect-fail I13: as expected' "$cli" replay --expect-fail "$zoo/stress/
 check 1 'expect-fail I3: NOT as expected' "$cli" replay --expect-fail "$tmp/B28-wrong.oplog"
 check 2 "no 'expect-fail ID' line" "$cli" replay --expect-fail "$tmp/B28-noexpect.oplog"
 
-# --- hvo-sched (12)
-planned=$((planned + 12))
+# --- hvo-sched (14)
+planned=$((planned + 14))
+check 2 'witness stale: .*switch 1 expects cpu0 at get_tail.gone#1, which the run never reached; re-record with' \
+	"$sched" replay --expect-fail --mutant B5 "$tmp/B5-stale.sched"
+check 0 'PASS .*I12 .*as expected' "$sched" replay --expect-fail --mutant B5 "$tmp/B5-raw.sched"
 check 1 'FAIL .*other decisions than the recorded schedule' "$sched" replay --expect-fail --mutant B5 "$tmp/B5-longer.sched"
 check 1 'FAIL .*schedule diverged' "$sched" replay "$tmp/B5-diverges.sched"
 check 1 'FAIL .*schedule diverged' "$sched" replay --expect-fail --mutant B5 "$tmp/B5-diverges.sched"
