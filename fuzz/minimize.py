@@ -20,7 +20,10 @@ merged into their neighbour or dropped, and the shortest prefix (past its
 end the run goes on without preemption), each kept only while hvo-sched
 replay --expect ID still fails with the same invariant, without diverging
 (and with --mutant, while it still passes without them when the input
-did).  Writes FILE.min.sched.
+did).  A witness with named switches ('switches' line, sched.h) shrinks
+to the fewest: one switch dropped at a time, kept only under the same
+rule (a switch the run no longer reaches makes the witness stale, exit 2,
+never kept).  Writes FILE.min.sched.
 
 Exit: 0 written, 2 usage or input error, 3 the input does not fail
 (nothing to minimize).
@@ -135,13 +138,70 @@ def switches(d):
     return sum(1 for a, b in zip(d, d[1:]) if a != b)
 
 
+def minimize_named(sched, path, lines, at, mutants, out):
+    """Fewest named switches of a scheduler witness."""
+    toks = lines[at].split()[1:]
+    tmp = tempfile.NamedTemporaryFile('w', suffix='.sched', delete=False)
+    tmp.close()
+    runs = [0]
+
+    def render(t, expect=True):
+        body = [l for i, l in enumerate(lines) if i != at and (expect or l.split()[:1] != ['expect-fail'])]
+        body.insert(at if expect else len(body), ' '.join(['switches'] + t))
+        return '\n'.join(body) + '\n'
+
+    def replay(t, args, expect=True):
+        runs[0] += 1
+        with open(tmp.name, 'w') as f:
+            f.write(render(t, expect))
+        p = subprocess.run([sched, 'replay'] + args + [tmp.name], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        return p.returncode, p.stdout
+    margs = [a for m in mutants for a in ('--mutant', m)]
+    try:
+        rc, txt = replay(toks, margs, expect=False)
+        m = SCHED_FAIL.search(txt) if rc == 1 else None
+        if not m:
+            die(f"{path} does not fail{' with ' + ','.join(mutants) if mutants else ''}: nothing to minimize", 3)
+        inv = m.group(1)
+        clean = bool(mutants) and replay(toks, [], expect=False)[0] == 0
+
+        def fails(t):
+            return replay(t, margs + ['--expect', inv])[0] == 0 and (not clean or replay(t, [], expect=False)[0] == 0)
+        best = toks
+        changed = True
+        while changed:
+            changed = False
+            for i in reversed(range(len(best))):
+                cand = best[:i] + best[i + 1:]
+                if fails(cand):
+                    best, changed = cand, True
+                    break
+    finally:
+        os.unlink(tmp.name)
+    out = out or re.sub(r'(\.sched)?$', '', path, count=1) + '.min.sched'
+    head = (f"# minimized from {os.path.basename(path)} by ./hvo minimize: {inv}, {len(best)} named switches "
+            f"(from {len(toks)}; {runs[0]} runs)\n")
+    try:
+        with open(out, 'w') as f:
+            f.write(head + render(best))
+    except OSError as e:
+        die(f"cannot write {out}: {e.strerror}")
+    print(f"minimize: {path}: {len(toks)} named switches -> {len(best)} switches, still {inv} ({runs[0]} runs); "
+          f"written to {out}")
+    return 0
+
+
 def minimize_sched(cli, path, text, mutants, out):
     """Fewest switches, then fewest steps, of a scheduler witness."""
     sched = os.path.join(os.path.dirname(cli), 'hvo-sched')
     lines = text.splitlines()
+    named = [i for i, l in enumerate(lines) if l.split()[:1] == ['switches']]
+    if len(named) == 1:
+        return minimize_named(sched, path, lines, named[0], mutants, out)
     at = [i for i, l in enumerate(lines) if l.split()[:1] == ['schedule']]
     if len(at) != 1 or ':' not in lines[at[0]]:
-        die(f"{path}: no 'schedule N:DIGITS' line")
+        die(f"{path}: no 'switches' or 'schedule N:DIGITS' line")
     prefix, digits = lines[at[0]].split(None, 1)[1].split(':', 1)
     tmp = tempfile.NamedTemporaryFile('w', suffix='.sched', delete=False)
     tmp.close()

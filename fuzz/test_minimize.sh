@@ -14,7 +14,7 @@ src=$1 build=$2 cli=$2/fuzz/hvo-cli
 min=$src/fuzz/minimize.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-planned=14 ran=0 failed=0
+planned=16 ran=0 failed=0
 check() {  # check NAME COND...
 	local name=$1
 	shift
@@ -40,10 +40,11 @@ rc=0; python3 "$min" "$cli" "$w" --out "$tmp/x.ops" >/dev/null 2>&1 || rc=$?
 check "an input that does not fail (no mutant): exit 3" [ "$rc" = 3 ]
 rc=0; python3 "$min" "$cli" "$tmp/missing.ops" >/dev/null 2>&1 || rc=$?
 check "a missing input: exit 2" [ "$rc" = 2 ]
-# A schedule: B5's witness (2 switches) with 12 more switches padded at its
-# end, which make its replay diverge; the minimized one must fail as I12
-# again, exactly (no divergence), with fewer switches
-sed 's/^schedule 2:\(.*\)$/schedule 2:\1010101010101/' "$src/corpus/zoo/sched/B5.sched" >"$tmp/b5.sched"
+# A schedule: B5's witness in its raw form (2 switches) with 12 more
+# switches padded at its end, which make its replay diverge; the minimized
+# one must fail as I12 again, exactly (no divergence), with fewer switches
+sed 's/^switches .*$/schedule 2:0011111111111111111111111111111111111111111111111111111111111111111111100000000000000000000000000000000000000000000000000000000000000000000000000000000010101010101/' \
+	"$src/corpus/zoo/sched/B5.sched" >"$tmp/b5.sched"
 rc=0
 python3 "$min" "$cli" "$tmp/b5.sched" --mutant B5 --out "$tmp/b5.min.sched" >"$tmp/sout" 2>&1 || rc=$?
 cat "$tmp/sout"
@@ -51,6 +52,18 @@ check "schedule: exit 0, still I12" bash -c '[ "$0" = 0 ] && grep -q "still I12"
 check "schedule: fewer switches than the padded 13" \
 	bash -c 'n=$(sed -n "s/.*-> [0-9]* steps, \([0-9]*\) switches.*/\1/p" "$0"); [ -n "$n" ] && [ "$n" -lt 13 ]' "$tmp/sout"
 check "schedule: replays exactly as I12" "$build/fuzz/hvo-sched" replay --mutant B5 --expect-fail "$tmp/b5.min.sched"
+# Named switches: B5's witness with two more named switches (after its
+# race, still I12, clean without the mutant) shrinks to fewer, still I12
+sed 's/^switches .*$/switches 0.get_tail.init#1>1 1.pmd_populate#1>0 1.set_pte#1>0 0.set_pte#2>1 1.set_pte#3>0/' \
+	"$src/corpus/zoo/sched/B5.sched" >"$tmp/b5n.sched"
+rc=0
+python3 "$min" "$cli" "$tmp/b5n.sched" --mutant B5 --out "$tmp/b5n.min.sched" >"$tmp/nout" 2>&1 || rc=$?
+cat "$tmp/nout"
+check "named: exit 0, still I12, fewer than 5 switches" \
+	bash -c '[ "$0" = 0 ] && n=$(sed -En "s/.*: 5 named switches -> ([0-9]+) switches, still I12.*/\1/p" "$1") &&
+		[ -n "$n" ] && [ "$n" -lt 5 ]' \
+	"$rc" "$tmp/nout"
+check "named: replays exactly as I12" "$build/fuzz/hvo-sched" replay --mutant B5 --expect-fail "$tmp/b5n.min.sched"
 
 # A crash report of B8's witness as a binary input, under mutant B8
 mkdir -p "$tmp/root" "$tmp/reports"
