@@ -414,7 +414,8 @@ out:
 int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen)
 {
 	bool header = false, have_scen = false;
-	unsigned lineno = 0;
+	unsigned lineno = 0, named_line = 0;
+	char why[160];
 
 	memset(in, 0, sizeof(*in));
 	in->ncpus = 2;
@@ -438,14 +439,10 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 		if (n >= 1 && header && !strcmp(word, "switches")) {
 			/* the whole rest of the line; none: no switch at all */
 			const char *rest = line + strspn(line, " \t") + strlen(word);
-			char why[160];
 
 			snprintf(in->named, sizeof(in->named), "%s", rest + strspn(rest, " \t"));
 			in->has_named = true;
-			if (sched_named_check(in->named, SCHED_MAX_CPUS, why, sizeof(why))) {
-				snprintf(err, errlen, "line %u: %s", lineno, why);
-				return -1;
-			}
+			named_line = lineno;
 			continue;
 		}
 		if (!header) {
@@ -505,6 +502,10 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 	}
 	if (!have_scen) {
 		snprintf(err, errlen, "no scenario line");
+		return -1;
+	}
+	if (in->has_named && sched_named_check(in->named, in->ncpus, why, sizeof(why))) {
+		snprintf(err, errlen, "line %u: %s", named_line, why);
 		return -1;
 	}
 	return 0;
