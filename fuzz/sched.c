@@ -85,13 +85,17 @@ struct cpu {
 	unsigned nsites;
 	const char *at;           /* the last name it reached ("start" before any) */
 	unsigned at_hit, at_ord;  /* ...its hit count, steps there since */
+	unsigned at_loads;        /* weak: its loads that chose a store since the hit */
 };
 
-/* One named switch of a replay: at (cpu, site#hit+ord), run `to`. */
+/* One named switch of a replay: at (cpu, site#hit+ord), run `to`; or
+ * (weak) a load's choice: the cpu's load-th choosing load after site#hit
+ * reads store `read` ('b' the one before the newest, ...). */
 struct named {
 	int cpu;                  /* -1: the caller, before any CPU ran */
 	char site[SITE_LEN];
-	unsigned hit, ord, to;
+	unsigned hit, ord, to, load;
+	char read;                /* 0: a switch */
 };
 
 struct sched {
@@ -196,6 +200,7 @@ static void hit_site(struct cpu *c, const char *name)
 	c->at = i < MAX_SITES ? c->hits[i].name : "?";
 	c->at_hit = i < MAX_SITES ? ++c->hits[i].hits : 0;
 	c->at_ord = 0;
+	c->at_loads = 0;
 }
 
 /* Where the running context takes its step now (sched.h). */
@@ -235,6 +240,17 @@ static bool record_named(struct sched *s, unsigned to)
 	return push_str(&s->named, tok);
 }
 
+/* A load's choice other than the newest, by name: "C.SITE#HIT/LOAD=x". */
+static bool record_read(struct sched *s, unsigned k)
+{
+	const struct cpu *c = &s->cpu[s->cur];
+	char tok[SITE_LEN + 48];
+
+	snprintf(tok, sizeof(tok), "%s%u.%s#%u/%u=%c", s->named.len ? " " : "", s->cur, c->at ? c->at : "start",
+		 c->at ? c->at_hit : 1, c->at_loads, (char)('a' + k));
+	return push_str(&s->named, tok);
+}
+
 /* Parse "C.SITE#N[+M]>K ..." into *out (malloc'd; NULL when empty).
  * 0, or -1 with err set. */
 static int parse_named(const char *text, unsigned ncpus, struct named **out, size_t *n, char *err, size_t errlen)
@@ -263,6 +279,15 @@ static int parse_named(const char *text, unsigned ncpus, struct named **out, siz
 		e.hit = (unsigned)strtoul(hash + 1, &q, 10);
 		if (q == hash + 1 || !e.hit)
 			goto bad;
+		if (*q == '/' && e.cpu >= 0) {   /* a load's choice */
+			const char *o = q + 1;
+
+			e.load = (unsigned)strtoul(o, &q, 10);
+			if (q == o || *q != '=' || q[1] <= 'a' || q[1] > 'z' || q + 2 != end)
+				goto bad;
+			e.read = q[1];
+			goto keep;
+		}
 		if (*q == '+') {
 			const char *o = q + 1;
 
@@ -273,6 +298,7 @@ static int parse_named(const char *text, unsigned ncpus, struct named **out, siz
 		if (*q != '>' || q[1] < '0' || q[1] >= (char)('0' + ncpus) || q + 2 != end)
 			goto bad;
 		e.to = (unsigned)(q[1] - '0');
+keep:
 		if (*n == cap) {
 			struct named *m = realloc(*out, (cap = cap ? 2 * cap : 16) * sizeof(**out));
 
@@ -286,7 +312,8 @@ static int parse_named(const char *text, unsigned ncpus, struct named **out, siz
 		p = end;
 		continue;
 bad:
-		snprintf(err, errlen, "switch %zu: '%.*s' is not CPU.SITE#HIT[+STEP]>CPU (CPUs 0..%u, '-' the start)",
+		snprintf(err, errlen, "switch %zu: '%.*s' is not CPU.SITE#HIT[+STEP]>CPU or CPU.SITE#HIT/LOAD=b..z "
+			 "(CPUs 0..%u, '-' the start)",
 			 *n + 1, (int)(end - p), p, ncpus - 1);
 		free(*out);
 		*out = NULL;
@@ -314,7 +341,7 @@ static unsigned named_pick(struct sched *s, const unsigned *r, unsigned n)
 	unsigned hit, ord;
 	int cpu;
 
-	if (!e)
+	if (!e || e->read)   /* a load's choice comes first */
 		return keep_going(s, r, n);
 	position(s, &cpu, &site, &hit, &ord);
 	if (cpu != e->cpu || hit != e->hit || ord != e->ord || strcmp(site, e->site))
@@ -447,14 +474,22 @@ static unsigned weak_pick(void *ctx, unsigned n_ok, unsigned n_kept)
 		break;
 	default: {
 		const char *r = s->cfg.replay_reads;
+		const struct named *e = s->want && s->want_pos < s->nwant ? &s->want[s->want_pos] : NULL;
+		const struct cpu *c = &s->cpu[s->cur];
 
-		if (r && r[s->reads_pos] >= 'a' && r[s->reads_pos] <= 'z')
+		if (e && e->read && e->cpu == (int)s->cur && e->hit == (c->at ? c->at_hit : 1) &&
+		    e->load == c->at_loads && !strcmp(e->site, c->at ? c->at : "start")) {
+			k = (unsigned)(e->read - 'a');
+			s->want_pos++;
+		} else if (!s->want && r && r[s->reads_pos] >= 'a' && r[s->reads_pos] <= 'z') {
 			k = (unsigned)(r[s->reads_pos++] - 'a');
+		}
 		break;
 	}
 	}
-	if (!push(&s->reads, (char)('a' + k)))
+	if (!push(&s->reads, (char)('a' + k)) || (k && !record_read(s, k)))
 		fail(s, SCHED_MISUSE, "out of memory recording the schedule");
+	s->cpu[s->cur].at_loads++;
 	return k;
 }
 
@@ -584,6 +619,8 @@ static void op_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 
 	if (s->cur == MAIN)
 		return;  /* setup and checks run outside the CPUs */
+	if (s->cfg.extra_point && where && !strcmp(where, s->cfg.extra_point))
+		op_sched(ctx, HVO_SP_READ_ONCE, "test.extra");  /* a test hook: sched.h */
 	s->cpu[s->cur].site = site_hash(sp, where);
 	hit_site(&s->cpu[s->cur], where ? where : "?");
 	/* flush_tlb_*: an IPI to every CPU and back, a full barrier */
@@ -592,8 +629,6 @@ static void op_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 	if (++s->points > s->cfg.max_steps)
 		fail(s, SCHED_STEP_LIMIT, "step limit: livelock, or a run far longer than its scenario");
 	reschedule(s);
-	if (s->cfg.extra_point && where && !strcmp(where, s->cfg.extra_point))
-		op_sched(ctx, HVO_SP_READ_ONCE, "test.extra");
 }
 
 /* Weak mode: the locks that order memory.  Not the model's bookkeeping
@@ -947,12 +982,15 @@ bool sched_named_stale(const struct sched *s, char *buf, size_t len)
 {
 	size_t i = s->want_bad ? s->want_bad - 1 : s->want_pos;
 	const struct named *e;
-	char at[SITE_LEN + 32];
+	char at[2 * SITE_LEN];
 
 	if (!s->want || (!s->want_bad && s->want_pos >= s->nwant))
 		return false;
 	e = &s->want[i];
-	if (e->cpu < 0)
+	if (e->read)
+		snprintf(at, sizeof(at), "cpu%d's load %u after %s#%u to read '%c'", e->cpu, e->load, e->site, e->hit,
+			 e->read);
+	else if (e->cpu < 0)
 		snprintf(at, sizeof(at), "the start");
 	else if (e->ord)
 		snprintf(at, sizeof(at), "cpu%d at %s#%u+%u", e->cpu, e->site, e->hit, e->ord);

@@ -30,6 +30,9 @@
  * seam's `where` name), run CPU K"; "+M" after N is its M-th step there
  * without another hit (a lock or grace-period wait after the point),
  * "C.exit#1" the step after CPU C's job ends and "-.start#1" the first.
+ * In weak mode a load that did not read the newest store is in the same
+ * list, "C.SITE#N/L=x": CPU C's L-th choosing load (from 0) since its N-th
+ * hit of SITE read store x ('b' the one before the newest, ...).
  * A sync point added or moved elsewhere leaves every position unchanged.
  */
 #ifndef HVO_FUZZ_SCHED_H
@@ -68,8 +71,8 @@ struct sched_cfg {
 	uint8_t *cov;               /* SCHED_COV_SIZE interleaving counters, or NULL */
 	struct sched_fibers *fibers; /* kept across runs (sched_fibers_create), or NULL */
 	bool weak;                  /* weak memory (sched_weak.h, WEAK.md): loads may read older stores */
-	const char *extra_point;    /* test hook: after each hit of this sync point one more, named
-				     * "test.extra" (a refactor that adds a sync point) */
+	const char *extra_point;    /* test hook: before each hit of this sync point one more, named
+				     * "test.extra" (a refactor that adds an access before it) */
 };
 
 struct sched;

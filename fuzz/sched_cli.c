@@ -16,7 +16,7 @@
  *       exit 2 (an input that no longer applies), neither caught nor not.
  *       --print-named: then print each run as a witness with named switches
  *       (converts a 'schedule N:DIGITS' witness); --extra-point SITE (tests):
- *       one more sync point after each hit of SITE, as a refactor adds one
+ *       one more sync point before each hit of SITE, as a refactor adds one
  *   hvo-sched explore SCENARIO [--weak] [--cpus N] [--param P] [--mutant NAME]...
  *       [--policy pct|random] [--depth D] [--runs N] [--seed X] [--save FILE]
  *       run seeded schedules until one fails; print (and save) it as a witness;

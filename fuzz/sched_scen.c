@@ -504,6 +504,10 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 		snprintf(err, errlen, "no scenario line");
 		return -1;
 	}
+	if (in->has_named && in->reads[0]) {
+		snprintf(err, errlen, "a 'reads' line goes with 'schedule', not 'switches' (which names the loads' choices)");
+		return -1;
+	}
 	if (in->has_named && sched_named_check(in->named, in->ncpus, why, sizeof(why))) {
 		snprintf(err, errlen, "line %u: %s", named_line, why);
 		return -1;
@@ -530,6 +534,6 @@ void scen_print(const struct scen_input *in, const char *schedule, const char *n
 		fprintf(f, "switches %s\n", named);
 	else
 		fprintf(f, "schedule %s\n", schedule);
-	if (reads && reads[0])
+	if (!named && reads && reads[0])
 		fprintf(f, "reads %s\n", reads);
 }
