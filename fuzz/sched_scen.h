@@ -13,14 +13,14 @@
  *     cpus 2
  *     param 0
  *     memory weak
- *     switches 1.get_tail.fast#1>0 0.exit#1>1
- *     reads aab...
+ *     switches 1.get_tail.fast#1>0 0.exit#1>1 1.compound_head#2/0=b
  *
  * 'memory weak' (optional; 'memory sc' is the default) runs the scheduler's
- * weak-memory mode; 'reads' records which store each load read (sched.h).
- * with '#' comments; the schedule line is optional (empty: no preemption).
- * 'switches' names each switch by its sync point (sched.h, issue 17 item
- * 6); the older 'schedule N:DIGITS' (one CPU per step) is still read.
+ * weak-memory mode, with '#' comments; the switches line is optional
+ * (empty: no preemption).  'switches' names each switch, and each weak
+ * load that read an older store, by its sync point (sched.h, issue 17
+ * item 6); the older 'schedule N:DIGITS' (one CPU per step) and its
+ * 'reads a-z...' (one letter per choosing load) are still read.
  */
 #ifndef HVO_FUZZ_SCHED_SCEN_H
 #define HVO_FUZZ_SCHED_SCEN_H
