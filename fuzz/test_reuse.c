@@ -198,6 +198,7 @@ static void sched_witness(const char *path, const char *stem)
 		return;
 	}
 	sc.replay = in.schedule;
+	sc.replay_named = in.has_named ? in.named : NULL;
 	sc.replay_reads = in.reads;
 	scen_both(&in, &sc, 0);
 	if (mu >= 0 && !corrupts_host(mu))
