@@ -192,9 +192,14 @@ static void hit_site(struct cpu *c, const char *name)
 {
 	unsigned i;
 
+	/* by pointer first (a where string is a literal): no strcmp per point */
 	for (i = 0; i < c->nsites; i++)
-		if (c->hits[i].name == name || !strcmp(c->hits[i].name, name))
+		if (c->hits[i].name == name)
 			break;
+	if (i == c->nsites)
+		for (i = 0; i < c->nsites; i++)
+			if (!strcmp(c->hits[i].name, name))
+				break;
 	if (i == c->nsites && c->nsites < MAX_SITES)
 		c->hits[c->nsites++] = (typeof(c->hits[0])){ name, 0 };
 	c->at = i < MAX_SITES ? c->hits[i].name : "?";
@@ -222,22 +227,32 @@ static void step_taken(struct sched *s)
 		s->main_ord++;
 }
 
+static bool push_uint(struct trace *t, unsigned v)
+{
+	char d[12];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		if (!push(t, d[--n]))
+			return false;
+	return true;
+}
+
+/* "C.SITE#HIT[+ORD]>TO", without printf: random runs switch often. */
 static bool record_named(struct sched *s, unsigned to)
 {
-	char tok[SITE_LEN + 48];
+	struct trace *t = &s->named;
 	const char *site;
 	unsigned hit, ord;
 	int cpu;
 
 	position(s, &cpu, &site, &hit, &ord);
-	if (cpu < 0)
-		snprintf(tok, sizeof(tok), "%s-.%s#%u", s->named.len ? " " : "", site, hit);
-	else
-		snprintf(tok, sizeof(tok), "%s%d.%s#%u", s->named.len ? " " : "", cpu, site, hit);
-	if (ord)
-		snprintf(tok + strlen(tok), sizeof(tok) - strlen(tok), "+%u", ord);
-	snprintf(tok + strlen(tok), sizeof(tok) - strlen(tok), ">%u", to);
-	return push_str(&s->named, tok);
+	return (!t->len || push(t, ' ')) && push(t, cpu < 0 ? '-' : (char)('0' + cpu)) && push(t, '.') &&
+	       push_str(t, site) && push(t, '#') && push_uint(t, hit) &&
+	       (!ord || (push(t, '+') && push_uint(t, ord))) && push(t, '>') && push(t, (char)('0' + to));
 }
 
 /* A load's choice other than the newest, by name: "C.SITE#HIT/LOAD=x". */
