@@ -46,6 +46,7 @@ scenario_of() {
 	case "$1" in
 	B5|B17a|B17d) echo "gcc tail-storm" ;;
 	B17e)         echo "tsan tail-storm --walkers 2 --threads 4" ;;  # corpus/zoo/stress/B17e.stress
+	B17f)         echo "tsan publish-race --threads 4" ;;            # corpus/zoo/stress/B17f.stress
 	B28)          echo "gcc churn" ;;
 	B1|B2)        echo "gcc churn --gen g1" ;;
 	*) ;;

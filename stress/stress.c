@@ -26,6 +26,11 @@
  *               struct pages (stress_dax.c: B20a, B20b, B21, B25)
  *   gather      the boot's per-node gather, one thread per node, must boot
  *               the machine the sequential gather boots (stress_gather.c)
+ *   publish-race  epochs of one fresh machine each: publishers optimize
+ *               folios of up to 4 (node, zone) slots, so each slot's first
+ *               get_tail publishes; --walkers N readers (default half the
+ *               threads) read the tails through get_tail's fast path alone,
+ *               taking no lock (stress_publish.c: B17f, B17e under TSan)
  *
  * Oracle (rcutorture style, it cannot pass by accident): hvo_check at every
  * quiescent point (epoch end, run end); every walker view must show the
@@ -419,7 +424,7 @@ static void churn_end(struct stress *st)
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define USAGE "usage: hvo-stress [tail-storm|churn|dax-churn|gather] [--threads N] [--time S | --ops N] " \
+#define USAGE "usage: hvo-stress [tail-storm|churn|dax-churn|gather|publish-race] [--threads N] [--time S | --ops N] " \
 	"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n" \
 	"--threads: 1 to " STR(MAX_THREADS) " in every scenario (default: the online CPUs, at most " STR(MAX_THREADS) ")\n" \
 	"exit: 0 clean, 1 a violation, 2 usage or setup error, 3 nothing was checked (no op ran), 130 interrupted\n"
@@ -466,8 +471,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 		if (a[0] != '-') {
-			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn") && strcmp(a, "gather"))
-				return usage("unknown scenario (tail-storm, churn, dax-churn, gather)");
+			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn") && strcmp(a, "gather") &&
+			    strcmp(a, "publish-race"))
+				return usage("unknown scenario (tail-storm, churn, dax-churn, gather, publish-race)");
 			o->scenario = a;
 			continue;
 		}
@@ -508,13 +514,15 @@ static int parse(int argc, char **argv, struct opts *o)
 			return 2;
 		}
 	}
-	if (o->walkers == UINT32_MAX)
+	if (o->walkers == UINT32_MAX && strcmp(o->scenario, "publish-race"))
 		o->walkers = (!strcmp(o->scenario, "churn") || !strcmp(o->scenario, "dax-churn")) && o->threads >= 2 ?
 			(o->threads + 3) / 4 : 0;
+	if (o->walkers == UINT32_MAX)  /* publish-race: half readers, at least one publisher */
+		o->walkers = o->threads / 2;
 	if (!strcmp(o->scenario, "gather"))
 		o->walkers = 0;
-	if (!strcmp(o->scenario, "tail-storm") && o->gen == HVO_G1)
-		return usage("tail-storm races the G2 shared tail: --gen g1 is for churn");
+	if ((!strcmp(o->scenario, "tail-storm") || !strcmp(o->scenario, "publish-race")) && o->gen == HVO_G1)
+		return usage("tail-storm and publish-race race the G2 shared tail: --gen g1 is for churn");
 	if (o->walkers >= o->threads)
 		return usage("--walkers must leave at least one churn thread (fewer walkers than --threads)");
 	if (!strcmp(o->scenario, "dax-churn")) {
@@ -746,6 +754,7 @@ int main(int argc, char **argv)
 	double t0, last, secs;
 	int rc = parse(argc, argv, &st.o);
 	bool dax = !strcmp(st.o.scenario, "dax-churn"), gather = !strcmp(st.o.scenario, "gather");
+	bool publish = !strcmp(st.o.scenario, "publish-race");
 
 	if (rc)
 		return rc < 0 ? 0 : rc;  /* -1: --help */
@@ -754,7 +763,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 	signal(SIGHUP, on_sigint);
-	storm = !strcmp(st.o.scenario, "tail-storm") || gather;  /* epochs of a fresh machine */
+	storm = !strcmp(st.o.scenario, "tail-storm") || gather || publish;  /* epochs of a fresh machine */
 	st.nw = st.o.threads;
 	st.w = aligned_alloc(_Alignof(struct worker), st.nw * sizeof(*st.w));
 	if (!st.w)
@@ -777,6 +786,7 @@ int main(int argc, char **argv)
 					   .dax = st.w[i].dax };
 		pthread_create(&st.w[i].tid, NULL,
 			       gather ? gather_thread :
+			       publish ? (st.w[i].walker ? publish_read_thread : publish_thread) :
 			       storm ? (st.w[i].walker ? storm_walk_thread : storm_thread) :
 			       dax ? (st.w[i].walker ? dax_walk_thread : dax_thread) :
 			       st.w[i].walker ? walk_thread : churn_thread, &st.w[i]);
@@ -789,7 +799,7 @@ int main(int argc, char **argv)
 #endif
 	if (storm) {
 		while (!should_stop(&st, t0, &last))
-			(gather ? gather_epoch : storm_epoch)(&st);
+			(gather ? gather_epoch : publish ? publish_epoch : storm_epoch)(&st);
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		if (st.nw)
 			pthread_barrier_wait(&st.start);  /* releases the threads to see stop */

@@ -2,7 +2,7 @@
 /*
  * stress.h - what the scenario files of hvo-stress share (stress.c has the
  * driver, the churn and tail-storm scenarios; stress_dax.c dax-churn;
- * stress_gather.c gather).
+ * stress_gather.c gather; stress_publish.c publish-race).
  */
 #ifndef HVO_STRESS_H
 #define HVO_STRESS_H
@@ -67,7 +67,7 @@ struct worker {
 	struct dax_slot dax;
 	struct oplog log;
 	int in_op;                   /* dax-churn: inside an op, a check waits for it (quiesce_enter) */
-	uint64_t storm_epoch;        /* tail-storm: the last epoch this thread finished (release) */
+	uint64_t storm_epoch;        /* tail-storm, publish-race: the last epoch this thread finished (release) */
 } __attribute__((aligned(64)));  /* its counters and log are written by its thread alone */
 
 void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc);
@@ -128,5 +128,10 @@ void dax_quiesce(struct stress *st, bool on);
 int gather_setup(struct stress *st);
 void *gather_thread(void *arg);
 void gather_epoch(struct stress *st);
+
+/* stress_publish.c */
+void *publish_thread(void *arg);
+void *publish_read_thread(void *arg);
+void publish_epoch(struct stress *st);
 
 #endif

@@ -740,3 +740,36 @@ int hvo_isolate_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *v
 {
 	return API_CALL(m, do_walk_pfn(m, pfn, true, v));
 }
+
+static int do_tail_read(struct hvo_machine *m, unsigned node, int zone, unsigned order, unsigned idx,
+			struct hvo_tail_view *v)
+{
+	uint8_t img[256];
+	uint64_t w;
+	int32_t c;
+	int rc;
+
+	if (m->cfg.gen == HVO_G1)
+		return -HVO_EINVAL;  /* no shared tail */
+	rc = g2_read_tail(m, node, zone, order, idx, img);
+	if (rc)
+		return rc;
+	memset(v, 0, sizeof(*v));
+	memcpy(&v->flags, img + PO_FLAGS, 8);
+	memcpy(&v->compound_info, img + PO_INFO, 8);
+	memcpy(&v->mapping, img + PO_MAPPING, 8);
+	memcpy(&c, img + PO_REFCOUNT, 4);
+	v->refcount = c;
+	memcpy(&c, img + PO_MAPCOUNT, 4);
+	v->mapcount = c;
+	w = v->flags;
+	v->node = (int)(w >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
+	v->zone = (int)(w >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK);
+	return 0;
+}
+
+int hvo_tail_read(struct hvo_machine *m, unsigned node, int zone, unsigned order, unsigned idx,
+		  struct hvo_tail_view *v)
+{
+	return API_CALL(m, do_tail_read(m, node, zone, order, idx, v));
+}

@@ -424,6 +424,20 @@ int hvo_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *out)
  * same view.  In G1 the page may be a fake-head alias of the head (B1, B2). */
 int hvo_isolate_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *out);
 
+/* A lock-free reader of the shared tail of (node, zone, order) (issue 17,
+ * item 3): vmemmap_get_tail()'s fast path alone (the acquire of
+ * vmemmap_tails[]; B17e, B17f: READ_ONCE), then struct page idx of the
+ * tail page read through the linear map, as copy_page() from the tail
+ * does.  No lock, no allocation, no publication.  -ENOENT while the slot
+ * is empty, -EINVAL for a slot or idx outside the tail page. */
+struct hvo_tail_view {
+	uint64_t flags, compound_info, mapping;
+	int refcount, mapcount;
+	int node, zone;       /* page_to_nid / page_zonenum from flags */
+};
+int hvo_tail_read(struct hvo_machine *m, unsigned node, int zone, unsigned order, unsigned idx,
+		  struct hvo_tail_view *out);
+
 struct hvo_boot_counters {
 	uint64_t nrinvalid;      /* hstate_boot_nrinvalid: bootmem pages spanning zones */
 	uint64_t prehvo;         /* folios that came up pre-optimized */
