@@ -45,6 +45,11 @@ struct stress {
 	int stop;                    /* atomic */
 	struct worker *w;
 	unsigned nw;
+	/* churn, G2 with walkers: a folio in use the whole run, which no
+	 * worker touches; walkers walk it too and must get a reference on
+	 * its head (I20, W1) */
+	int32_t inuse_id;
+	struct hvo_folio_info inuse_fi;
 	uint64_t epochs, checks;
 	char fail[600];
 	pthread_mutex_t fail_lock;
