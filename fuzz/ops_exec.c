@@ -193,11 +193,30 @@ static void exec_batch(struct exec_ctx *c, const struct hvo_op *op, int depth, s
 		out->rc = hvo_folios_restore(c->m, ids, n);
 }
 
+/* The live folio holding pfn, from the folio table before the walk. */
+static bool folio_holding(struct exec_ctx *c, int depth, uint64_t pfn, struct hvo_folio_info *info)
+{
+	unsigned n = live_folios(c, depth);
+
+	for (unsigned i = 0; i < n; i++)
+		if (!quiet_info(c, c->buf[depth].live[i], info) && info->order < 64 && pfn >= info->pfn &&
+		    pfn - info->pfn < 1ull << info->order)
+			return true;
+	return false;
+}
+
+/* The walk, judged (I20): against the folio that held the pfn before it.
+ * The view alone when an injected op ran during the walk, or when the walk
+ * is the injected op (another op is half done: the folio table is ahead of
+ * or behind its struct pages). */
 static void exec_walk(struct exec_ctx *c, const struct hvo_op *op, int depth, struct op_out *out)
 {
 	struct hvo_page_view view;
 	struct hvo_folio_info info;
+	struct hvo_walk_truth t = { .ref = -1 };
 	uint64_t pfn = op->pfn;
+	uint64_t fires = c->res->injected;
+	int inv;
 
 	if (op->by_folio) {
 		if (!select_folio(c, depth, op->f, &out->folio)) {
@@ -208,8 +227,30 @@ static void exec_walk(struct exec_ctx *c, const struct hvo_op *op, int depth, st
 		if (out->rc)
 			return;
 		pfn = info.pfn + (info.order < 64 ? op->index & ((1ull << info.order) - 1) : op->index);
+		t.in_folio = true;
+	} else {
+		t.in_folio = folio_holding(c, depth, pfn, &info);
+	}
+	if (t.in_folio) {
+		t.head_pfn = info.pfn;
+		t.order = info.order;
+		t.node = info.node;
+		t.zone = info.zone;
+		/* the folio table's state: in use holds a reference, a free
+		 * pool folio is frozen at 0 (I13); surplus either */
+		t.ref = info.state == HVO_FOLIO_IN_USE ? 1 : info.state == HVO_FOLIO_FREE ? 0 : -1;
 	}
 	out->rc = hvo_walk_pfn(c->m, pfn, &view);
+	if (out->rc || c->walk_viol.inv)
+		return;
+	if (depth || c->res->injected != fires)
+		t.in_folio = false;
+	inv = hvo_check_view(&view, false, &t, c->walk_viol.msg, sizeof(c->walk_viol.msg));
+	if (inv) {
+		c->walk_viol.inv = inv;
+		c->walk_viol.pfn = pfn;
+		c->walk_viol.folio = t.in_folio && op->by_folio ? out->folio : -1;
+	}
 }
 
 static void exec_on_folio(struct exec_ctx *c, const struct hvo_op *op, int depth, struct op_out *out)
@@ -465,6 +506,8 @@ static bool op_failed(struct exec_ctx *c, size_t i)
 
 	quiet_check_after(c, i);
 	v = hvo_violation(c->m);
+	if (!v && c->walk_viol.inv)  /* a walker's view judged wrong (I20) */
+		v = &c->walk_viol;
 	for (int l = 0; l < HVO_NR_LOCKS && !v; l++)
 		if (c->held[l])
 			harness_fail(c, "lock still held after the op: ", lock_name((enum hvo_lock)l));

@@ -42,6 +42,7 @@ struct exec_ctx {
 	int64_t last_rc;                /* rc of the last top-level op (expect) */
 	bool expect_failed;
 	char harness_err[160];          /* lock misuse or OOM seen by the executor */
+	struct hvo_violation walk_viol; /* the first walk op whose view was judged wrong (I20) */
 	/* injection: armed -> (hit) -> pending -> (no lock held) -> fired */
 	const struct hvo_inject *armed, *pending;
 	size_t armed_op, pending_op;

@@ -35,7 +35,7 @@ int oplog_parse(const char *text, struct oplog *log, char *err, size_t errlen)
 	for (const char *p = text; *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char line[512], w[5][64];
+		char line[512], w[6][64];
 		int n;
 
 		lineno++;
@@ -46,7 +46,7 @@ int oplog_parse(const char *text, struct oplog *log, char *err, size_t errlen)
 		p += len + (nl != NULL);
 		if (!line[0] || line[0] == '#')
 			continue;
-		n = sscanf(line, "%63s %63s %63s %63s %63s", w[0], w[1], w[2], w[3], w[4]);
+		n = sscanf(line, "%63s %63s %63s %63s %63s %63s", w[0], w[1], w[2], w[3], w[4], w[5]);
 		if (!header) {
 			if (n != 2 || strcmp(w[0], "hvo-oplog") || strcmp(w[1], "1"))
 				return perr(err, errlen, lineno, "want the header 'hvo-oplog 1'");
@@ -60,9 +60,10 @@ int oplog_parse(const char *text, struct oplog *log, char *err, size_t errlen)
 			snprintf(log->expect, sizeof(log->expect), "%s", w[1]);
 		} else if (n == 2 && !strcmp(w[0], "mutant") && hvo_mutant_by_name(w[1]) >= 0) {
 			log->mutants |= 1ull << hvo_mutant_by_name(w[1]);
-		} else if (n == 5 && !strcmp(w[0], "folio")) {
+		} else if ((n == 5 || (n == 6 && !strcmp(w[5], "inuse"))) && !strcmp(w[0], "folio")) {
 			if (log->nr_folios == OPLOG_MAX_FOLIOS)
 				return perr(err, errlen, lineno, "too many folios");
+			log->folio[log->nr_folios].inuse = n == 6;
 			log->folio[log->nr_folios].id = (int32_t)strtol(w[1], NULL, 0);
 			log->folio[log->nr_folios].order = (unsigned)strtoul(w[2], NULL, 0);
 			log->folio[log->nr_folios].node = (unsigned)strtoul(w[3], NULL, 0);
@@ -120,6 +121,14 @@ static const struct hvo_folio_info *folio_of(const struct replay *r, int32_t id)
 	return NULL;
 }
 
+static bool folio_inuse(const struct replay *r, int32_t id)
+{
+	for (unsigned i = 0; i < r->log->nr_folios; i++)
+		if (r->log->folio[i].id == id)
+			return r->log->folio[i].inuse;
+	return false;
+}
+
 /* The checks hvo-stress makes on each op (stress.c churn_thread, walk_thread). */
 static void run_op(struct replay *r, unsigned cpu, const struct oplog_op *o)
 {
@@ -136,12 +145,23 @@ static void run_op(struct replay *r, unsigned cpu, const struct oplog_op *o)
 	case OPK_WALK: rc = hvo_walk_pfn(r->m, pfn, &v); break;
 	default: rc = hvo_isolate_pfn(r->m, pfn, &v); break;
 	}
-	if (rc)
+	if (rc) {
 		oracle_fail(r, "cpu%u: %s of folio %d (+0x%" PRIx64 ") returned %d", cpu, kind_names[o->kind], o->folio,
 			    o->idx, rc);
-	else if (o->kind >= OPK_WALK && (v.got_ref || (o->kind == OPK_WALK && (v.head_pfn != fi->pfn || v.tail != (o->idx != 0)))))
-		oracle_fail(r, "cpu%u: walker at pfn 0x%" PRIx64 " of folio %d saw head 0x%" PRIx64 " tail=%d got_ref=%d",
-			    cpu, pfn, o->folio, v.head_pfn, v.tail, v.got_ref);
+	} else if (o->kind >= OPK_WALK) {
+		/* as hvo-stress judges: a walk against the folio, frozen unless
+		 * logged in use; the compaction walker's view alone (I20) */
+		struct hvo_walk_truth t = { .in_folio = true, .head_pfn = fi->pfn, .order = fi->order, .node = fi->node,
+					    .zone = fi->zone, .ref = folio_inuse(r, o->folio) };
+		char why[HVO_ERR_LEN];
+		int inv = hvo_check_view(&v, o->kind == OPK_ISOLATE, o->kind == OPK_WALK ? &t : NULL, why, sizeof(why));
+
+		if (inv)
+			oracle_fail(r, "I%d: cpu%u: %s", inv, cpu, why);
+		else if (o->kind == OPK_ISOLATE && v.got_ref)
+			oracle_fail(r, "cpu%u: walker at pfn 0x%" PRIx64 " of folio %d saw head 0x%" PRIx64 " tail=%d got_ref=%d",
+				    cpu, pfn, o->folio, v.head_pfn, v.tail, v.got_ref);
+	}
 }
 
 static void fiber_main(void *arg)
@@ -162,7 +182,8 @@ static int setup(struct replay *r, struct sched *s)
 		int32_t id;
 
 		if (hvo_folio_alloc(r->m, log->folio[i].order, log->folio[i].node, log->folio[i].zone, &id) ||
-		    id != log->folio[i].id || hvo_folio_info(r->m, id, &r->fi[i]))
+		    id != log->folio[i].id || hvo_folio_info(r->m, id, &r->fi[i]) ||
+		    (log->folio[i].inuse && hvo_folio_get(r->m, id)))
 			return -1;
 	}
 	hvo_set_enabled(r->m, true);

@@ -13,7 +13,9 @@
  *     scenario churn              churn or tail-storm (tail-storm: B29 oracle at the end)
  *     gen g2                      g1 or g2
  *     mutant B28                  any number of these
- *     folio ID ORDER NODE ZONE    allocation order; the ids must come out the same
+ *     folio ID ORDER NODE ZONE [inuse]  allocation order; the ids must come out the same;
+ *                                 inuse: taken with get at setup and never put (churn's
+ *                                 in-use folio, which only walkers touch: I20)
  *     thread N                    then that thread's ops, oldest first:
  *     op KIND FOLIO IDX RC        restore|optimize|get|put|walk|isolate; IDX: the walked
  *                                 pfn's index in the folio; RC: what stress saw
@@ -21,7 +23,7 @@
  * Setup as in hvo-stress (churn: allocated optimized; tail-storm: with HVO
  * off), then each folio is brought to the state its first logged op
  * expects (churn: restored when it is optimize, taken with get when put).  Each op must return 0 and each walker
- * view must show its folio, as in hvo-stress; hvo_check runs at the end.
+ * view is judged as in hvo-stress (hvo_check_view); hvo_check runs at the end.
  */
 #ifndef HVO_FUZZ_SCHED_OPLOG_H
 #define HVO_FUZZ_SCHED_OPLOG_H
@@ -44,7 +46,7 @@ struct oplog {
 	uint64_t mutants;
 	char expect[16];              /* "expect-fail I<N>" (a witness log): what its replay fails with; "" none */
 	unsigned nr_folios, nr_threads;
-	struct { int32_t id; unsigned order, node; int zone; } folio[OPLOG_MAX_FOLIOS];
+	struct { int32_t id; unsigned order, node; int zone; bool inuse; } folio[OPLOG_MAX_FOLIOS];
 	unsigned nr_ops[SCHED_MAX_CPUS];
 	struct oplog_op op[SCHED_MAX_CPUS][OPLOG_MAX_OPS];
 };

@@ -72,26 +72,23 @@ static void walk_folio_as(struct run *r, unsigned cpu, int32_t id, bool inuse)
 	idx[2] = (1ull << fi.order) / 2 + cpu;
 	idx[3] = (1ull << fi.order) - 1;
 	for (unsigned k = 0; k < 4; k++) {
+		/* G2: every struct page of a pool folio reads the same through any
+		 * mapping the walker can meet (spec 5.5), and the frozen head never
+		 * hands out a reference (I13); I20 for the rest */
+		struct hvo_walk_truth t = { .in_folio = true, .head_pfn = fi.pfn, .order = fi.order, .node = fi.node,
+					    .zone = fi.zone, .ref = inuse };
 		struct hvo_page_view v;
+		char why[HVO_ERR_LEN];
+		int inv;
 
 		if (hvo_walk_pfn(r->m, fi.pfn + idx[k], &v)) {
 			oracle_fail(r, "cpu%u: walk of pfn 0x%" PRIx64 " failed", cpu, fi.pfn + idx[k]);
 			continue;
 		}
 		r->walks++;
-		/* G2: every struct page of a pool folio reads the same through any
-		 * mapping the walker can meet (spec 5.5), and the frozen head never
-		 * hands out a reference (I13). */
-		if (v.head_pfn != fi.pfn || v.head != (idx[k] == 0) || v.tail != (idx[k] != 0) || v.got_ref != inuse)
-			oracle_fail(r, "%scpu%u: walker at pfn 0x%" PRIx64 " saw head 0x%" PRIx64 " head=%d tail=%d got_ref=%d%s",
-				    v.head_pfn != fi.pfn ? "I1: " : v.got_ref != inuse ? "I20: " : "", cpu, v.pfn,
-				    v.head_pfn, v.head, v.tail, v.got_ref, inuse ? " (folio in use)" : "");
-		/* I20: a reference is taken on the head compound_head named, the
-		 * live folio's, and dropped on the same page */
-		else if (v.got_ref && (v.ref_pfn != fi.pfn || v.put_pfn != v.ref_pfn))
-			oracle_fail(r, "I20: cpu%u: walker at pfn 0x%" PRIx64 " took its reference on pfn 0x%" PRIx64
-				    " and dropped it on 0x%" PRIx64 ", not on the head 0x%" PRIx64, cpu, v.pfn, v.ref_pfn,
-				    v.put_pfn, fi.pfn);
+		inv = hvo_check_view(&v, false, &t, why, sizeof(why));
+		if (inv)
+			oracle_fail(r, "I%d: cpu%u: %s%s", inv, cpu, why, inuse ? " (folio in use)" : "");
 	}
 }
 
@@ -157,7 +154,12 @@ static void job_isolate(void *arg)
 		return;
 	for (unsigned i = 0; i < 2 + r->in->param % 3; i++) {
 		uint64_t pfn = fi.pfn + (1 + (j->cpu - 1 + i) % (n - 1)) * per_page;
+		/* the refcount of the pfn's own page, a tail: 0 */
+		struct hvo_walk_truth t = { .in_folio = true, .head_pfn = fi.pfn, .order = fi.order, .node = fi.node,
+					    .zone = fi.zone, .ref = -1 };
 		struct hvo_page_view v;
+		char why[HVO_ERR_LEN];
+		int inv;
 
 		if (hvo_isolate_pfn(r->m, pfn, &v)) {
 			oracle_fail(r, "cpu%u: isolate of pfn 0x%" PRIx64 " failed", j->cpu, pfn);
@@ -167,6 +169,8 @@ static void job_isolate(void *arg)
 		if (v.head_pfn != fi.pfn || v.head || !v.tail || v.got_ref)
 			oracle_fail(r, "cpu%u: isolate at pfn 0x%" PRIx64 " saw head 0x%" PRIx64 " head=%d tail=%d got_ref=%d",
 				    j->cpu, v.pfn, v.head_pfn, v.head, v.tail, v.got_ref);
+		else if ((inv = hvo_check_view(&v, true, &t, why, sizeof(why))))
+			oracle_fail(r, "I%d: cpu%u: isolate: %s", inv, j->cpu, why);
 	}
 }
 

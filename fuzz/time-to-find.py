@@ -201,13 +201,19 @@ def main(argv):
     if a.mutants and os.path.exists(a.out):
         # the rows of the mutants not re-run stay as they were
         done = {r.split('|')[1].strip() for r in rows}
-        old = [l.rstrip('\n') for l in open(a.out) if re.match(r'\| [BX]\w', l)]
+        old = [l.rstrip('\n') for l in open(a.out) if re.match(r'\| [A-Z][\w-]* \|', l)]
         byname = {l.split('|')[1].strip(): l for l in old}
         byname.update({r.split('|')[1].strip(): r for r in rows})
         rows = [byname[n] for n in zoo if n in byname]
         note = ' (rows of %s re-run on that date)' % ', '.join(sorted(done))
     else:
         note = ''
+    # the hand-written summary of the last table is kept (its figures name their run)
+    summary = ''
+    if os.path.exists(a.out):
+        text = open(a.out).read()
+        if '\n## Summary (by hand)' in text:
+            summary = text[text.index('\n## Summary (by hand)'):]
     try:
         with open(a.out + '.tmp', 'w') as f:
             f.write('# Time to find each mutant\n\n')
@@ -234,6 +240,8 @@ def main(argv):
             f.write('\nB17e, B17f and B6 (a missing acquire or barrier) are weak-memory races: '
                     'fuzz_sched reaches them only in its weak mode, the scheduler\'s `explore --weak` '
                     'finds them (fuzz/WEAK.md), and B17e also has a TSan stress witness.\n')
+            if summary:
+                f.write(summary)
     except OSError as e:
         print('time-to-find: %s' % e, file=sys.stderr)
         return 2

@@ -46,7 +46,8 @@ scenario_of() {
 	case "$1" in
 	B5|B17a|B17d) echo "gcc tail-storm" ;;
 	B17e)         echo "tsan tail-storm --walkers 2 --threads 4" ;;  # corpus/zoo/stress/B17e.stress
-	B28)          echo "gcc churn" ;;
+	B17f)         echo "tsan publish-race --threads 4" ;;            # corpus/zoo/stress/B17f.stress
+	B28|W1)       echo "gcc churn" ;;  # W1: the in-use folio the G2 churn walkers walk too
 	B1|B2)        echo "gcc churn --gen g1" ;;
 	*) ;;
 	esac

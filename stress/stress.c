@@ -16,7 +16,9 @@
  *               contents (B17e, a missing acquire) is a TSan-visible race
  *   churn       each thread restores and re-optimizes its own folios (on its
  *               own node and zone when there are enough) while walker
- *               threads speculatively walk every folio's pfns (B28).  With
+ *               threads speculatively walk every folio's pfns (B28), and
+ *               (G2) one folio in use the whole run that no worker touches,
+ *               whose walks must get a reference on its head (I20, W1).  With
  *               --gen g1 (spec 2.4, 5.2): the folios are also taken into use
  *               and put back, the optimizer's synchronize_rcu runs through
  *               urcu-memb, and the walkers are compaction walkers on the
@@ -26,10 +28,17 @@
  *               struct pages (stress_dax.c: B20a, B20b, B21, B25)
  *   gather      the boot's per-node gather, one thread per node, must boot
  *               the machine the sequential gather boots (stress_gather.c)
+ *   publish-race  epochs of one fresh machine each: publishers optimize
+ *               folios of up to 4 (node, zone) slots, so each slot's first
+ *               get_tail publishes; --walkers N readers (default half the
+ *               threads) read the tails through get_tail's fast path alone,
+ *               taking no lock (stress_publish.c: B17f, B17e under TSan)
  *
  * Oracle (rcutorture style, it cannot pass by accident): hvo_check at every
- * quiescent point (epoch end, run end); every walker view must show the
- * folio it walked, frozen; each thread's own count of what its folios should
+ * quiescent point (epoch end, run end); every walker view is judged by
+ * hvo_check_view (I20: the folio it walked, frozen, or in use for the
+ * in-use folio; G1's compaction views by the reference alone, see
+ * walk_thread); each thread's own count of what its folios should
  * be must match the machine's counters; and a run that did no operation or
  * no walker check fails.  A progress line each second; a JSON and a text
  * summary under reports/ (temp file + rename, also after SIGINT).  On a
@@ -348,11 +357,18 @@ static void *walk_thread(void *arg)
 		unsigned t = (unsigned)((rng = rng * 6364136223846793005ull + 1442695040888963407ull) >> 33) %
 			(st->nw - st->o.walkers);
 		unsigned k = (unsigned)(rng >> 20) % CHURN_FOLIOS;
-		int32_t id = st->w[t].ids[k];
-		struct hvo_folio_info fi = st->w[t].fi[k];
+		/* one walk in 8 on the in-use folio (when there is one) */
+		bool inuse = st->inuse_id >= 0 && ((rng >> 28) & 7) == 0;
+		int32_t id = inuse ? st->inuse_id : st->w[t].ids[k];
+		struct hvo_folio_info fi = inuse ? st->inuse_fi : st->w[t].fi[k];
 		struct hvo_page_view v;
 		uint64_t idx = (rng >> 40) & ((1ull << fi.order) - 1);
-		int rc;
+		/* what the walker knows: the folio stays where it was set up;
+		 * the churned ones free (frozen, I13), the other in use */
+		struct hvo_walk_truth tr = { .in_folio = true, .head_pfn = fi.pfn, .order = fi.order, .node = fi.node,
+					     .zone = fi.zone, .ref = inuse };
+		char why[HVO_ERR_LEN];
+		int rc, inv = 0;
 
 		tsync_walk_begin(&st->sync);
 		if (st->o.gen == HVO_G1) {
@@ -374,7 +390,11 @@ static void *walk_thread(void *arg)
 		 * them, the window spec B24 notes the kernel leaves open (callers
 		 * re-check after taking a reference); the scheduler's walk_g1,
 		 * whose switches fall at sync points only, checks them. */
-		if (rc || v.got_ref || (st->o.gen != HVO_G1 && (v.head_pfn != fi.pfn || v.tail != (idx != 0))))
+		if (!rc)
+			inv = hvo_check_view(&v, st->o.gen == HVO_G1, st->o.gen == HVO_G1 ? NULL : &tr, why, sizeof(why));
+		if (inv)
+			failf(st, "I%d walker %u: folio %d: %s", inv, w->idx, id, why);
+		else if (rc || (st->o.gen == HVO_G1 && v.got_ref))
 			failf(st, "walker %u: pfn 0x%" PRIx64 " of folio %d: rc %d head 0x%" PRIx64 " tail=%d got_ref=%d",
 			      w->idx, fi.pfn + idx, id, rc, v.head_pfn, v.tail, v.got_ref);
 	}
@@ -399,6 +419,14 @@ static int churn_setup(struct stress *st)
 			}
 			pretouch(st, st->w[i].ids[k], &st->w[i].fi[k]);
 		}
+	if (st->o.gen == HVO_G2 && st->o.walkers) {
+		if (hvo_folio_alloc(st->m, 9, 0, HVO_ZONE_NORMAL, &st->inuse_id) ||
+		    hvo_folio_get(st->m, st->inuse_id)) {
+			failf(st, "setup: the in-use folio");
+			return -1;
+		}
+		pretouch(st, st->inuse_id, &st->inuse_fi);
+	}
 	return 0;
 }
 
@@ -406,7 +434,7 @@ static int churn_setup(struct stress *st)
 static void churn_end(struct stress *st)
 {
 	struct hvo_counters c;
-	unsigned want = (st->nw - st->o.walkers) * CHURN_FOLIOS;
+	unsigned want = (st->nw - st->o.walkers) * CHURN_FOLIOS + (st->inuse_id >= 0);
 
 	if (!check_machine(st))
 		return;
@@ -419,7 +447,7 @@ static void churn_end(struct stress *st)
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define USAGE "usage: hvo-stress [tail-storm|churn|dax-churn|gather] [--threads N] [--time S | --ops N] " \
+#define USAGE "usage: hvo-stress [tail-storm|churn|dax-churn|gather|publish-race] [--threads N] [--time S | --ops N] " \
 	"[--seed X] [--gen g1|g2] [--mutant NAME]... [--walkers N] [--reports DIR]\n" \
 	"--threads: 1 to " STR(MAX_THREADS) " in every scenario (default: the online CPUs, at most " STR(MAX_THREADS) ")\n" \
 	"exit: 0 clean, 1 a violation, 2 usage or setup error, 3 nothing was checked (no op ran), 130 interrupted\n"
@@ -466,8 +494,9 @@ static int parse(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 		if (a[0] != '-') {
-			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn") && strcmp(a, "gather"))
-				return usage("unknown scenario (tail-storm, churn, dax-churn, gather)");
+			if (strcmp(a, "tail-storm") && strcmp(a, "churn") && strcmp(a, "dax-churn") && strcmp(a, "gather") &&
+			    strcmp(a, "publish-race"))
+				return usage("unknown scenario (tail-storm, churn, dax-churn, gather, publish-race)");
 			o->scenario = a;
 			continue;
 		}
@@ -508,13 +537,15 @@ static int parse(int argc, char **argv, struct opts *o)
 			return 2;
 		}
 	}
-	if (o->walkers == UINT32_MAX)
+	if (o->walkers == UINT32_MAX && strcmp(o->scenario, "publish-race"))
 		o->walkers = (!strcmp(o->scenario, "churn") || !strcmp(o->scenario, "dax-churn")) && o->threads >= 2 ?
 			(o->threads + 3) / 4 : 0;
+	if (o->walkers == UINT32_MAX)  /* publish-race: half readers, at least one publisher */
+		o->walkers = o->threads / 2;
 	if (!strcmp(o->scenario, "gather"))
 		o->walkers = 0;
-	if (!strcmp(o->scenario, "tail-storm") && o->gen == HVO_G1)
-		return usage("tail-storm races the G2 shared tail: --gen g1 is for churn");
+	if ((!strcmp(o->scenario, "tail-storm") || !strcmp(o->scenario, "publish-race")) && o->gen == HVO_G1)
+		return usage("tail-storm and publish-race race the G2 shared tail: --gen g1 is for churn");
 	if (o->walkers >= o->threads)
 		return usage("--walkers must leave at least one churn thread (fewer walkers than --threads)");
 	if (!strcmp(o->scenario, "dax-churn")) {
@@ -637,6 +668,9 @@ static void write_oplog(struct stress *st)
 			else
 				fprintf(f, "folio %d %u %u %d\n", st->w[i].ids[k], fi->order, fi->node, fi->zone);
 		}
+	if (st->inuse_id >= 0)
+		fprintf(f, "folio %d %u %u %d inuse\n", st->inuse_id, st->inuse_fi.order, st->inuse_fi.node,
+			st->inuse_fi.zone);
 	for (unsigned i = 0; i < st->nw; i++) {
 		const struct oplog *l = &st->w[i].log;
 		/* tail-storm: each epoch is a fresh machine, the last one is the run */
@@ -741,11 +775,12 @@ static bool should_stop(struct stress *st, double t0, double *last)
 
 int main(int argc, char **argv)
 {
-	struct stress st = { 0 };
+	struct stress st = { .inuse_id = -1 };  /* no in-use folio until churn_setup makes it */
 	bool storm, setup_failed = false, no_work = false;
 	double t0, last, secs;
 	int rc = parse(argc, argv, &st.o);
 	bool dax = !strcmp(st.o.scenario, "dax-churn"), gather = !strcmp(st.o.scenario, "gather");
+	bool publish = !strcmp(st.o.scenario, "publish-race");
 
 	if (rc)
 		return rc < 0 ? 0 : rc;  /* -1: --help */
@@ -754,7 +789,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 	signal(SIGHUP, on_sigint);
-	storm = !strcmp(st.o.scenario, "tail-storm") || gather;  /* epochs of a fresh machine */
+	storm = !strcmp(st.o.scenario, "tail-storm") || gather || publish;  /* epochs of a fresh machine */
 	st.nw = st.o.threads;
 	st.w = aligned_alloc(_Alignof(struct worker), st.nw * sizeof(*st.w));
 	if (!st.w)
@@ -777,6 +812,7 @@ int main(int argc, char **argv)
 					   .dax = st.w[i].dax };
 		pthread_create(&st.w[i].tid, NULL,
 			       gather ? gather_thread :
+			       publish ? (st.w[i].walker ? publish_read_thread : publish_thread) :
 			       storm ? (st.w[i].walker ? storm_walk_thread : storm_thread) :
 			       dax ? (st.w[i].walker ? dax_walk_thread : dax_thread) :
 			       st.w[i].walker ? walk_thread : churn_thread, &st.w[i]);
@@ -789,7 +825,7 @@ int main(int argc, char **argv)
 #endif
 	if (storm) {
 		while (!should_stop(&st, t0, &last))
-			(gather ? gather_epoch : storm_epoch)(&st);
+			(gather ? gather_epoch : publish ? publish_epoch : storm_epoch)(&st);
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
 		if (st.nw)
 			pthread_barrier_wait(&st.start);  /* releases the threads to see stop */

@@ -2,7 +2,7 @@
 /*
  * stress.h - what the scenario files of hvo-stress share (stress.c has the
  * driver, the churn and tail-storm scenarios; stress_dax.c dax-churn;
- * stress_gather.c gather).
+ * stress_gather.c gather; stress_publish.c publish-race).
  */
 #ifndef HVO_STRESS_H
 #define HVO_STRESS_H
@@ -45,6 +45,11 @@ struct stress {
 	int stop;                    /* atomic */
 	struct worker *w;
 	unsigned nw;
+	/* churn, G2 with walkers: a folio in use the whole run, which no
+	 * worker touches; walkers walk it too and must get a reference on
+	 * its head (I20, W1) */
+	int32_t inuse_id;
+	struct hvo_folio_info inuse_fi;
 	uint64_t epochs, checks;
 	char fail[600];
 	pthread_mutex_t fail_lock;
@@ -67,7 +72,7 @@ struct worker {
 	struct dax_slot dax;
 	struct oplog log;
 	int in_op;                   /* dax-churn: inside an op, a check waits for it (quiesce_enter) */
-	uint64_t storm_epoch;        /* tail-storm: the last epoch this thread finished (release) */
+	uint64_t storm_epoch;        /* tail-storm, publish-race: the last epoch this thread finished (release) */
 } __attribute__((aligned(64)));  /* its counters and log are written by its thread alone */
 
 void record(struct worker *w, const char *op, int32_t folio, uint64_t idx, int rc);
@@ -128,5 +133,10 @@ void dax_quiesce(struct stress *st, bool on);
 int gather_setup(struct stress *st);
 void *gather_thread(void *arg);
 void gather_epoch(struct stress *st);
+
+/* stress_publish.c */
+void *publish_thread(void *arg);
+void *publish_read_thread(void *arg);
+void publish_epoch(struct stress *st);
 
 #endif

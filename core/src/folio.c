@@ -611,6 +611,25 @@ static bool get_page_unless_zero(struct hvo_machine *m, uint64_t va)
  * the pfn's own struct page before any compound_head, as compaction's
  * isolate_migratepages_block does - the walker of B1/B2, whose page may have
  * become a fake-head alias by the time it writes. */
+/* folio_order() of the head at hva: the first tail's flags, when hva has
+ * PG_head; 0 otherwise (or when hva maps nothing: I1 reports that); -1 in
+ * weak-memory mode (hvo_page_view.order). */
+static int folio_order_at(struct hvo_machine *m, uint64_t hva)
+{
+	uint64_t frame, tail = hva + m->geo.struct_page_size;
+	bool rw;
+
+	if (weak_mode(m))
+		return -1;
+
+	/* folio_test_large() then _flags_1: plain reads, no sync point, so
+	 * the scheduler's witnesses keep their schedules */
+	if (!vm_translate(m, hva, &frame, &rw) || !vm_translate(m, tail, &frame, &rw) ||
+	    !(vm_read64(m, hva + PO_FLAGS) >> PG_HEAD & 1))
+		return 0;
+	return (int)(vm_read64(m, tail + PO_FLAGS) & 0xff);
+}
+
 static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, bool own, struct hvo_page_view *v)
 {
 	uint64_t va, hva, frame, flags, ref_va;
@@ -633,6 +652,7 @@ static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, bool own, struct hvo
 	v->mapcount = (int32_t)vm_read32(m, va + PO_MAPCOUNT);
 	v->node = (int)(flags >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
 	v->zone = (int)(flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK);
+	v->order = folio_order_at(m, hva);
 	/* W1: folio_try_get() on the page the walker was handed, not on the
 	 * head compound_head() named (issue 17, item 5) */
 	ref_va = own || mut(m, HVO_MUT_W1) ? va : hva;
@@ -739,4 +759,37 @@ int hvo_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *v)
 int hvo_isolate_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *v)
 {
 	return API_CALL(m, do_walk_pfn(m, pfn, true, v));
+}
+
+static int do_tail_read(struct hvo_machine *m, unsigned node, int zone, unsigned order, unsigned idx,
+			struct hvo_tail_view *v)
+{
+	uint8_t img[256];
+	uint64_t w;
+	int32_t c;
+	int rc;
+
+	if (m->cfg.gen == HVO_G1)
+		return -HVO_EINVAL;  /* no shared tail */
+	rc = g2_read_tail(m, node, zone, order, idx, img);
+	if (rc)
+		return rc;
+	memset(v, 0, sizeof(*v));
+	memcpy(&v->flags, img + PO_FLAGS, 8);
+	memcpy(&v->compound_info, img + PO_INFO, 8);
+	memcpy(&v->mapping, img + PO_MAPPING, 8);
+	memcpy(&c, img + PO_REFCOUNT, 4);
+	v->refcount = c;
+	memcpy(&c, img + PO_MAPCOUNT, 4);
+	v->mapcount = c;
+	w = v->flags;
+	v->node = (int)(w >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
+	v->zone = (int)(w >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK);
+	return 0;
+}
+
+int hvo_tail_read(struct hvo_machine *m, unsigned node, int zone, unsigned order, unsigned idx,
+		  struct hvo_tail_view *v)
+{
+	return API_CALL(m, do_tail_read(m, node, zone, order, idx, v));
 }

@@ -197,6 +197,50 @@ static void init_tail_page(struct hvo_machine *m, uint64_t pfn, uint8_t *bytes, 
 	frame_publish(m, pfn);
 }
 
+/* vmemmap_get_tail()'s fast path: the load of vmemmap_tails[idx], pfn + 1
+ * or 0.  B17e, B17f: a plain (relaxed) reader: nothing orders the tail's
+ * contents before this CPU's later reads through its mapping, nor before
+ * the PTEs it then points at the tail (spec 5.3). */
+static uint64_t vmemmap_get_tail_fast(struct hvo_machine *m, uint64_t *slot)
+{
+	return mut(m, HVO_MUT_B17E) || mut(m, HVO_MUT_B17F) ? read_once(m, slot, "get_tail.fast") :
+							      load_acquire(m, slot, "get_tail.fast");
+}
+
+/* A reader of a published tail that takes no lock (issue 17, item 3): the
+ * fast path alone, then struct page idx of the tail read through the linear
+ * map with plain loads, as copy_page() from the tail in the restore walk
+ * does (compound_info with READ_ONCE).  -ENOENT while nothing is published:
+ * no allocation, no publication. */
+int g2_read_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, unsigned idx, uint8_t *buf)
+{
+	int64_t i = (int64_t)order - m->geo.tail_min_order;
+	unsigned sps = m->geo.struct_page_size;
+	const uint8_t *bytes;
+	uint64_t t, info;
+
+	if (node >= m->cfg.nr_nodes || zone < 0 || zone >= HVO_NR_ZONES || i < 0 || i >= m->geo.nr_vmemmap_tails ||
+	    idx >= m->geo.page_size / sps)
+		return -HVO_EINVAL;
+	t = vmemmap_get_tail_fast(m, m->zhvo[node][tail_slot_zone(m, zone)].tails + i);
+	if (!t)
+		return -HVO_ENOENT;
+	bytes = phys_frame(m->phys, t - 1, false);
+	if (!bytes)
+		return -HVO_EINVAL;
+	/* a weak-memory backend may not show this CPU the init yet (fuzz/WEAK.md) */
+	if (!frame_contents_seen(m, t - 1)) {
+		memset(buf, 0, sps);
+		return 0;
+	}
+	bytes += (size_t)idx * sps;
+	memcpy(buf, bytes, PO_INFO);
+	info = __atomic_load_n((const uint64_t *)(const void *)(bytes + PO_INFO), __ATOMIC_RELAXED);
+	memcpy(buf + PO_INFO, &info, 8);
+	memcpy(buf + PO_INFO + 8, bytes + PO_INFO + 8, sps - PO_INFO - 8);
+	return 0;
+}
+
 /* vmemmap_get_tail(order, zone): lock-free publication with cmpxchg (2.2). */
 int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t *out)
 {
@@ -215,11 +259,7 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 		(void)read_once(m, slot, "get_tail.fast");
 		return -HVO_EINVAL;
 	}
-	/* B17e, B17f: a plain (relaxed) reader: nothing orders the tail's
-	 * contents before this CPU's later reads through its mapping, nor
-	 * before the PTEs it then points at the tail (spec 5.3). */
-	t = mut(m, HVO_MUT_B17E) || mut(m, HVO_MUT_B17F) ? read_once(m, slot, "get_tail.fast") :
-							   load_acquire(m, slot, "get_tail.fast");
+	t = vmemmap_get_tail_fast(m, slot);
 	if (t) {
 		*out = t - 1;
 		return 0;

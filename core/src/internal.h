@@ -368,6 +368,7 @@ void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n);
 int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored);
 int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t *out);
 uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order);
+int g2_read_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, unsigned idx, uint8_t *buf);
 
 /* folio.c */
 int32_t folio_new(struct hvo_machine *m, uint64_t pfn, unsigned order);

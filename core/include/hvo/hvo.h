@@ -413,6 +413,10 @@ struct hvo_page_view {
 	bool head, tail;      /* PageHead / PageTail */
 	int refcount, mapcount;
 	int node, zone;       /* page_to_nid / page_zonenum from the page's own flags */
+	int order;            /* folio_order() of the head compound_head named (its first
+			       * tail's flags), 0 when that head is not PageHead; -1 not
+			       * read (the scheduler's weak-memory mode: a read there is a
+			       * recorded decision, and witnesses keep their schedules) */
 	bool got_ref;         /* speculative get_page_unless_zero succeeded (and was put) */
 	uint64_t ref_pfn, put_pfn; /* got_ref: the page the reference was taken on, and dropped on (I20) */
 };
@@ -423,6 +427,20 @@ int hvo_walk_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *out)
  * on the pfn's own struct page first (got_ref is about that page), then the
  * same view.  In G1 the page may be a fake-head alias of the head (B1, B2). */
 int hvo_isolate_pfn(struct hvo_machine *m, uint64_t pfn, struct hvo_page_view *out);
+
+/* A lock-free reader of the shared tail of (node, zone, order) (issue 17,
+ * item 3): vmemmap_get_tail()'s fast path alone (the acquire of
+ * vmemmap_tails[]; B17e, B17f: READ_ONCE), then struct page idx of the
+ * tail page read through the linear map, as copy_page() from the tail
+ * does.  No lock, no allocation, no publication.  -ENOENT while the slot
+ * is empty, -EINVAL for a slot or idx outside the tail page. */
+struct hvo_tail_view {
+	uint64_t flags, compound_info, mapping;
+	int refcount, mapcount;
+	int node, zone;       /* page_to_nid / page_zonenum from flags */
+};
+int hvo_tail_read(struct hvo_machine *m, unsigned node, int zone, unsigned order, unsigned idx,
+		  struct hvo_tail_view *out);
 
 struct hvo_boot_counters {
 	uint64_t nrinvalid;      /* hstate_boot_nrinvalid: bootmem pages spanning zones */
@@ -446,7 +464,7 @@ uint64_t hvo_vmemmap_oom(const struct hvo_machine *m);
 /* --------------------------------------------------------------- checking */
 
 struct hvo_violation {
-	int inv;            /* 1..19 for I1..I19 */
+	int inv;            /* 1..20 for I1..I20 */
 	uint64_t pfn;       /* the pfn concerned, or UINT64_MAX */
 	int32_t folio;      /* folio id, or -1 */
 	char msg[HVO_ERR_LEN];
@@ -465,6 +483,26 @@ int hvo_check_changed(struct hvo_machine *m);
 /* With track_changes: the number of passing checks at quiescent points so
  * far (0 without tracking). */
 uint64_t hvo_check_epoch(const struct hvo_machine *m);
+/* What a walker's caller knows of the pfn it walked, apart from the view:
+ * from the folio table (or its own bookkeeping) before the walk, and true
+ * for the whole walk. */
+struct hvo_walk_truth {
+	bool in_folio;         /* a live pool folio held the pfn the whole walk */
+	uint64_t head_pfn;     /* in_folio: that folio's head, order, node, zone */
+	unsigned order, node;
+	int zone;
+	int ref;               /* in_folio: its refcount stayed >= 1 (1: a get must
+				* succeed), 0 (0: frozen, none may), -1 unknown */
+};
+/* I20: judge a walker's view (hvo_walk_pfn, or hvo_isolate_pfn when own)
+ * against truth: a reference is taken on the head compound_head named,
+ * that of the live folio holding the pfn (own: on the pfn's own page, as
+ * compaction does), and dropped on the same page; and the view is one the
+ * kernel could see (head, PageHead/PageTail, order, node, zone of that
+ * folio).  Pure: no machine state; safe from any thread.  Returns 0, or
+ * the invariant broken (1 compound_head, 2 PageHead/PageTail, 4 node/zone,
+ * 20 the reference or the order) with msg filled. */
+int hvo_check_view(const struct hvo_page_view *v, bool own, const struct hvo_walk_truth *t, char *msg, size_t len);
 /* Compact state dump through the log sink given (or the machine's). */
 void hvo_dump(const struct hvo_machine *m, hvo_log_fn log, void *ctx);
 /* Is addr inside the host bytes of a sealed (published shared tail) frame?
