@@ -128,5 +128,10 @@ if [ -n "$rep_err" ]; then
 fi
 if [ $rc = 2 ] && ! grep -q '@@agent' "${consoles[0]}"; then
 	echo "hvo vm: the kernel $VM_KLABEL did not boot to the agent" >&2
+	# no verdict, so no report: keep the console, the only evidence of why
+	if [ -z "$rep_err" ] && [ -n "$report" ] && [ ! -f "$report" ] &&
+		cat "${consoles[@]}" >"${report%.md}.console" 2>/dev/null; then
+		echo "console: ${report%.md}.console" >&2
+	fi
 fi
 exit $rc

@@ -120,6 +120,17 @@ expect_rc "unknown option" 2 "$run" --frob "$c/get-put.ops"
 expect_rc "no streams in a directory" 3 "$run" "$tmp/empty"
 printf 'hvo-ops 1\nops\nwalk pfn=0\ninject at=cmpxchg alloc order=9\n' >"$tmp/nothing.ops"
 expect_rc "a stream with no op the kernel can do: nothing checked" 3 "$run" --kernel control "$tmp/nothing.ops"
+# a VM too small to reach the agent: no verdict (2), and its console kept as the report
+printf 'hvo-ops 1\nops\nwalk pfn=0x1000\n' >"$tmp/walk.ops"
+mkdir "$tmp/unbootable"
+vm_sub "$tmp/out" "$run" --kernel control --mem 40M --timeout 60 --reports "$tmp/unbootable" "$tmp/walk.ops"; rc=$?
+out=$(cat "$tmp/out")
+if [ $rc = 2 ] && grep -q 'did not boot to the agent' <<<"$out" && ls "$tmp"/unbootable/*.console >/dev/null 2>&1 &&
+	grep -q "console: $tmp/unbootable/.*\.console" <<<"$out"; then
+	ok "unbootable VM: exit 2, its console kept under the reports folder"
+else
+	bad "unbootable VM: exit $rc: $(tail -3 <<<"$out" | tr '\n' ' ')"
+fi
 # a stream far longer than the timeout (3000 ops): a hang with the last op record, then the next stream in a new boot
 { printf 'hvo-ops 1\nops\n'; for _ in $(seq 1 1500); do printf 'alloc order=9\nfree f=0\n'; done; } >"$tmp/long.ops"
 vm_sub "$tmp/out" "$run" --kernel control --timeout 8 "$tmp/long.ops" "$c/get-put.ops"; rc=$?
