@@ -138,36 +138,69 @@ def switches(d):
     return sum(1 for a, b in zip(d, d[1:]) if a != b)
 
 
+class SchedReplay:
+    """A scheduler witness with its schedule line (line `at`) replaced:
+    line_of(x) renders candidate x; replays count in self.runs."""
+
+    def __init__(self, sched, path, lines, at, line_of, mutants):
+        self.sched, self.path, self.lines, self.at, self.line_of = sched, path, lines, at, line_of
+        self.margs = [a for m in mutants for a in ('--mutant', m)]
+        self.mutants = mutants
+        self.runs = 0
+        tmp = tempfile.NamedTemporaryFile('w', suffix='.sched', delete=False)
+        tmp.close()
+        self.tmp = tmp.name
+
+    def render(self, x, expect=True):
+        body = [l for i, l in enumerate(self.lines)
+                if i != self.at and (expect or l.split()[:1] != ['expect-fail'])]
+        body.insert(self.at if expect else len(body), self.line_of(x))
+        return '\n'.join(body) + '\n'
+
+    def replay(self, x, args, expect=True):
+        self.runs += 1
+        with open(self.tmp, 'w') as f:
+            f.write(self.render(x, expect))
+        p = subprocess.run([self.sched, 'replay'] + args + [self.tmp], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        return p.returncode, p.stdout
+
+    def judge(self, x):
+        """The invariant x fails with (exit 3 when it does not fail), and a
+        predicate: a candidate still fails with it with the mutants, and,
+        where x passes without them, still passes without them."""
+        rc, txt = self.replay(x, self.margs, expect=False)
+        m = SCHED_FAIL.search(txt) if rc == 1 else None
+        if not m:
+            die(f"{self.path} does not fail{' with ' + ','.join(self.mutants) if self.mutants else ''}: "
+                "nothing to minimize", 3)
+        inv = m.group(1)
+        clean = bool(self.mutants) and self.replay(x, [], expect=False)[0] == 0
+
+        def fails(c):
+            return self.replay(c, self.margs + ['--expect', inv])[0] == 0 and \
+                (not clean or self.replay(c, [], expect=False)[0] == 0)
+        return inv, fails
+
+    def write(self, out, head, best):
+        out = out or re.sub(r'(\.sched)?$', '', self.path, count=1) + '.min.sched'
+        try:
+            with open(out, 'w') as f:
+                f.write(head + self.render(best))
+        except OSError as e:
+            die(f"cannot write {out}: {e.strerror}")
+        return out
+
+    def close(self):
+        os.unlink(self.tmp)
+
+
 def minimize_named(sched, path, lines, at, mutants, out):
     """Fewest named switches of a scheduler witness."""
     toks = lines[at].split()[1:]
-    tmp = tempfile.NamedTemporaryFile('w', suffix='.sched', delete=False)
-    tmp.close()
-    runs = [0]
-
-    def render(t, expect=True):
-        body = [l for i, l in enumerate(lines) if i != at and (expect or l.split()[:1] != ['expect-fail'])]
-        body.insert(at if expect else len(body), ' '.join(['switches'] + t))
-        return '\n'.join(body) + '\n'
-
-    def replay(t, args, expect=True):
-        runs[0] += 1
-        with open(tmp.name, 'w') as f:
-            f.write(render(t, expect))
-        p = subprocess.run([sched, 'replay'] + args + [tmp.name], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-        return p.returncode, p.stdout
-    margs = [a for m in mutants for a in ('--mutant', m)]
+    r = SchedReplay(sched, path, lines, at, lambda t: ' '.join(['switches'] + t), mutants)
     try:
-        rc, txt = replay(toks, margs, expect=False)
-        m = SCHED_FAIL.search(txt) if rc == 1 else None
-        if not m:
-            die(f"{path} does not fail{' with ' + ','.join(mutants) if mutants else ''}: nothing to minimize", 3)
-        inv = m.group(1)
-        clean = bool(mutants) and replay(toks, [], expect=False)[0] == 0
-
-        def fails(t):
-            return replay(t, margs + ['--expect', inv])[0] == 0 and (not clean or replay(t, [], expect=False)[0] == 0)
+        inv, fails = r.judge(toks)
         best = toks
         changed = True
         while changed:
@@ -178,16 +211,10 @@ def minimize_named(sched, path, lines, at, mutants, out):
                     best, changed = cand, True
                     break
     finally:
-        os.unlink(tmp.name)
-    out = out or re.sub(r'(\.sched)?$', '', path, count=1) + '.min.sched'
-    head = (f"# minimized from {os.path.basename(path)} by ./hvo minimize: {inv}, {len(best)} named switches "
-            f"(from {len(toks)}; {runs[0]} runs)\n")
-    try:
-        with open(out, 'w') as f:
-            f.write(head + render(best))
-    except OSError as e:
-        die(f"cannot write {out}: {e.strerror}")
-    print(f"minimize: {path}: {len(toks)} named switches -> {len(best)} switches, still {inv} ({runs[0]} runs); "
+        r.close()
+    out = r.write(out, f"# minimized from {os.path.basename(path)} by ./hvo minimize: {inv}, {len(best)} named "
+                  f"switches (from {len(toks)}; {r.runs} runs)\n", best)
+    print(f"minimize: {path}: {len(toks)} named switches -> {len(best)} switches, still {inv} ({r.runs} runs); "
           f"written to {out}")
     return 0
 
@@ -203,33 +230,9 @@ def minimize_sched(cli, path, text, mutants, out):
     if len(at) != 1 or ':' not in lines[at[0]]:
         die(f"{path}: no 'switches' or 'schedule N:DIGITS' line")
     prefix, digits = lines[at[0]].split(None, 1)[1].split(':', 1)
-    tmp = tempfile.NamedTemporaryFile('w', suffix='.sched', delete=False)
-    tmp.close()
-    runs = [0]
-
-    def render(d, expect=True):
-        body = [l for i, l in enumerate(lines) if i != at[0] and (expect or l.split()[:1] != ['expect-fail'])]
-        body.insert(at[0] if expect else len(body), f"schedule {prefix}:{d}")
-        return '\n'.join(body) + '\n'
-
-    def replay(d, args, expect=True):
-        runs[0] += 1
-        with open(tmp.name, 'w') as f:
-            f.write(render(d, expect))
-        p = subprocess.run([sched, 'replay'] + args + [tmp.name], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-        return p.returncode, p.stdout
-    margs = [a for m in mutants for a in ('--mutant', m)]
+    r = SchedReplay(sched, path, lines, at[0], lambda d: f"schedule {prefix}:{d}", mutants)
     try:
-        rc, txt = replay(digits, margs, expect=False)
-        m = SCHED_FAIL.search(txt) if rc == 1 else None
-        if not m:
-            die(f"{path} does not fail{' with ' + ','.join(mutants) if mutants else ''}: nothing to minimize", 3)
-        inv = m.group(1)
-        clean = bool(mutants) and replay(digits, [], expect=False)[0] == 0
-
-        def fails(d):
-            return replay(d, margs + ['--expect', inv])[0] == 0 and (not clean or replay(d, [], expect=False)[0] == 0)
+        inv, fails = r.judge(digits)
         best = digits
         changed = True
         while changed:   # merge or drop whole runs of one CPU
@@ -254,17 +257,12 @@ def minimize_sched(cli, path, text, mutants, out):
                 best = best[:n]
                 break
     finally:
-        os.unlink(tmp.name)
-    out = out or re.sub(r'(\.sched)?$', '', path, count=1) + '.min.sched'
-    head = (f"# minimized from {os.path.basename(path)} by ./hvo minimize: {inv}, {switches(best)} switches "
-            f"and {len(best)} steps (from {switches(digits)} and {len(digits)}; {runs[0]} runs)\n")
-    try:
-        with open(out, 'w') as f:
-            f.write(head + render(best))
-    except OSError as e:
-        die(f"cannot write {out}: {e.strerror}")
+        r.close()
+    out = r.write(out, f"# minimized from {os.path.basename(path)} by ./hvo minimize: {inv}, {switches(best)} "
+                  f"switches and {len(best)} steps (from {switches(digits)} and {len(digits)}; {r.runs} runs)\n",
+                  best)
     print(f"minimize: {path}: schedule of {len(digits)} steps, {switches(digits)} switches -> {len(best)} steps, "
-          f"{switches(best)} switches, still {inv} ({runs[0]} runs); written to {out}")
+          f"{switches(best)} switches, still {inv} ({r.runs} runs); written to {out}")
     return 0
 
 
