@@ -13,22 +13,8 @@ ops_replay=$build/fuzz/fuzz_ops_replay
 zoo=$src/corpus/zoo
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-planned=0 ran=0 failed=0
-
-# check WANT_RC REGEX CMD...: run CMD (stdout+stderr), compare.
-check() {
-	local want=$1 re=$2 rc=0 out
-	shift 2
-	ran=$((ran + 1))
-	out=$("$@" 2>&1) || rc=$?
-	if [ "$rc" = "$want" ] && grep -Eq -- "$re" <<<"$out"; then
-		echo "ok $ran - exit $rc: $*"
-	else
-		failed=$((failed + 1))
-		echo "not ok $ran - want exit $want and /$re/, got exit $rc: $*"
-		sed 's/^/#   /' <<<"$out" | tail -8
-	fi
-}
+# shellcheck source=check-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/check-lib.sh"
 
 mkdir "$tmp/empty" "$tmp/crashes" "$tmp/mixed"
 cp "$src/corpus/fuzz_ops/"*.bin "$tmp/crashes/"
@@ -205,5 +191,4 @@ if [ "$(basename "$build")" = gcc ]; then
 	check 0 'baseline G2: Kiryl Shutsemau' env HVO_BUILD_ROOT="$(dirname "$build")" "$src/hvo" --version
 fi
 
-echo "test_exit_codes: $ran of $planned planned checks ran, $failed failed"
-[ "$ran" = "$planned" ] && [ "$failed" = 0 ]
+check_done test_exit_codes

@@ -18,22 +18,8 @@ sched=$build/fuzz/hvo-sched
 zoo=$src/corpus/zoo/sched
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-planned=0 ran=0 failed=0
-
-# check WANT_RC REGEX CMD...: run CMD (stdout+stderr), compare.
-check() {
-	local want=$1 re=$2 rc=0 out
-	shift 2
-	ran=$((ran + 1))
-	out=$("$@" 2>&1) || rc=$?
-	if [ "$rc" = "$want" ] && grep -Eq -- "$re" <<<"$out"; then
-		echo "ok $ran - exit $rc: $*"
-	else
-		failed=$((failed + 1))
-		echo "not ok $ran - want exit $want and /$re/, got exit $rc: $*"
-		sed 's/^/#   /' <<<"$out" | tail -8
-	fi
-}
+# shellcheck source=check-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/check-lib.sh"
 
 # the raw form each witness had before the conversion
 raw() {  # raw ID DIGITS
@@ -108,5 +94,4 @@ check 1 "# found after" "$sched" explore optimize_race --mutant B17a --runs 5000
 check 0 "^switches [0-9-]\." cat "$tmp/found.sched"
 check 0 "PASS .*I3 .*as expected" "$sched" replay --mutant B17a --expect I3 "$tmp/found.sched"
 
-echo "test_named_witness: $ran of $planned planned checks ran, $failed failed"
-[ "$ran" = "$planned" ] && [ "$failed" = 0 ]
+check_done test_named_witness
