@@ -138,5 +138,6 @@ void gather_epoch(struct stress *st);
 void *publish_thread(void *arg);
 void *publish_read_thread(void *arg);
 void publish_epoch(struct stress *st);
+void optimize_epoch(struct stress *st, unsigned n, const unsigned *node, const int *zone, unsigned nr);
 
 #endif

@@ -25,6 +25,7 @@
 #include "stress.h"
 
 #define PUBLISH_ORDER 9
+_Static_assert(PUBLISH_ORDER == 9, "optimize_epoch() allocates order-9 folios");
 #define TAIL_MAPPING_POISON 0xdead000000000400ull  /* 0x400 + POISON_POINTER_DELTA (spec 1.1) */
 
 /* The default machine's (node, zone) pairs with memory: a slot each. */
@@ -153,29 +154,12 @@ void *publish_read_thread(void *arg)
 
 void publish_epoch(struct stress *st)
 {
-	struct hvo_counters c;
-	unsigned p = publishers(st);
+	unsigned nodes[NR_SLOTS];
+	int zones[NR_SLOTS];
 
-	if (make_machine(st))
-		return;
-	hvo_set_enabled(st->m, false);
-	for (unsigned i = 0; i < p; i++) {
-		unsigned s = i % nr_slots(st);
-
-		if (hvo_folio_alloc(st->m, PUBLISH_ORDER, slots[s].node, slots[s].zone, &st->w[i].ids[0]) ||
-		    hvo_folio_info(st->m, st->w[i].ids[0], &st->w[i].fi[0])) {
-			failf(st, "setup: folio allocation on node %u zone %d failed", slots[s].node, slots[s].zone);
-			return;
-		}
+	for (unsigned s = 0; s < NR_SLOTS; s++) {
+		nodes[s] = slots[s].node;
+		zones[s] = slots[s].zone;
 	}
-	hvo_set_enabled(st->m, true);
-	pthread_barrier_wait(&st->start);
-	pthread_barrier_wait(&st->done);
-	st->epochs++;
-	hvo_counters(st->m, &c);
-	if (check_machine(st) && (c.shared_tails != nr_slots(st) || c.nr_optimized != p))
-		failf(st, "B29: epoch %" PRIu64 ": %" PRIu64 " shared tails for %u slots, %" PRIu64 " of %u folios optimized",
-		      st->epochs, c.shared_tails, nr_slots(st), c.nr_optimized, p);
-	hvo_machine_destroy(st->m);
-	st->m = NULL;
+	optimize_epoch(st, publishers(st), nodes, zones, nr_slots(st));
 }
