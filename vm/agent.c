@@ -49,6 +49,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -563,6 +564,18 @@ static void settle(const char *kind)
 }
 
 /* Print the record for op idx and its kernel log lines. */
+/*
+ * The protocol goes out on its own UART (ttyS1, see vm/lib.sh) so the
+ * kernel's console writes cannot split a line of it.  Wait until a record
+ * has left the UART before the next op runs: a crash then finds every
+ * record before it on the host side.
+ */
+static void out_sync(void)
+{
+	fflush(stdout);
+	tcdrain(STDOUT_FILENO);  /* not a tty (a test run on the host): no-op */
+}
+
 static void record(const char *idx, const char *kind, const char *st, long long rc, const char *text)
 {
 	/* the lines go out after the record, so count them first into a buffer */
@@ -588,7 +601,7 @@ static void record(const char *idx, const char *kind, const char *st, long long 
 	       now_ms(), text);
 	fputs(lines ? lines : "", stdout);
 	free(lines);
-	fflush(stdout);
+	out_sync();
 }
 
 /* Grow or shrink one pool by delta; returns how many pages it moved (>= 0). */
@@ -814,7 +827,7 @@ static void run_op(const struct stream *s, unsigned i, long long *last_rc, struc
 
 static void poweroff(void)
 {
-	fflush(stdout);
+	out_sync();
 	sync();
 	reboot(RB_POWER_OFF);
 	_exit(0);

@@ -162,7 +162,8 @@ vm_initramfs() {
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 if /bin/busybox grep -qw hvo.shell /proc/cmdline; then exec /bin/busybox sh; fi
-exec /agent /streams
+# the agent speaks on ttyS1, the kernel console is ttyS0 (vm_boot)
+exec /agent /streams >/dev/ttyS1 2>&1
 EOF
 	chmod +x "$root/init"
 	for f in "$@"; do
@@ -195,7 +196,7 @@ vm_probe_accel() {
 		con=$vm_build/accel-probe.console
 		VM_ACCEL=kvm
 		vm_boot "$kernel" "$initrd" "$con" 20 512M 0 "console=ttyS0 panic=-1 quiet nokaslr" '@@agent|emulation failure'
-		if grep -q '@@agent' "$con"; then VM_ACCEL=kvm; else VM_ACCEL=tcg; fi
+		if grep -q '@@agent' "$con.agent"; then VM_ACCEL=kvm; else VM_ACCEL=tcg; fi
 		echo "hvo vm: KVM probe: $( [ $VM_ACCEL = kvm ] && echo usable || echo 'not usable, using TCG' )" >&2
 	fi
 	printf '%s\n%s\n' "$boot_id" "$VM_ACCEL" >"$cache"
@@ -220,8 +221,13 @@ vm_boot() {
 		smp=2,sockets=2,cores=1,threads=1   # one CPU per socket: nodes do not split a package
 	fi
 	start=$(vm_now_ms)
-	: >"$con" || vm_die "cannot write $con"
+	: >"$con" && : >"$con.agent" || vm_die "cannot write $con"
+	# Two UARTs: ttyS0 is the kernel console (QEMU's stdout, "$con"), ttyS1
+	# the agent's protocol ("$con.agent").  On one shared UART a printk
+	# from another CPU or a kworker can land inside a protocol line still
+	# queued in the tty buffer, and the oracle loses that line.
 	setsid qemu-system-x86_64 "${args[@]}" -m "$mem" -smp "$smp" "${numa_args[@]}" -nographic -no-reboot \
+		-serial mon:stdio -serial "file:$con.agent" \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" </dev/null >"$con" 2>&1 &
 	VM_QEMU_PID=$!
 	VM_BOOT_STATUS=exited
@@ -231,7 +237,7 @@ vm_boot() {
 			VM_BOOT_STATUS=timeout
 			break
 		fi
-		if [ -n "$stop" ] && grep -qE "$stop" "$con"; then
+		if [ -n "$stop" ] && cat "$con" "$con.agent" | grep -qE "$stop"; then
 			VM_BOOT_STATUS=stopped
 			break
 		fi

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""oracle.py - the VM lane's verdict: read one boot's console, judge each stream.
+"""oracle.py - the VM lane's verdict: read each boot's agent channel and console, judge each stream.
 
-usage: oracle.py CONSOLE... --kernel LABEL [--boot-status S,S...] [--verbose]
+usage: oracle.py CONSOLE... (each with CONSOLE.agent, the agent's UART) --kernel LABEL [--boot-status S,S...] [--verbose]
                  [--report FILE] [--expect NAME=TAG,TAG] [--expect-text NAME=REGEX]
                  [--memfree-tol-kb N] [--mem-mib N] [--options TEXT]
 
@@ -66,25 +66,36 @@ class Stream:
         return sorted({t for t, _, _ in self.findings})
 
 
-def parse(path):
-    agent, streams, summary, bootlog, stop = None, [], None, [], None
-    cur = None
+TS = re.compile(r"^\[\s*(\d+\.\d+)\]")
+
+
+def read_lines(path, missing_ok=False):
     try:
-        lines = open(path, encoding="utf-8", errors="replace").read().splitlines()
+        return open(path, encoding="utf-8", errors="replace").read().replace("\r", "").splitlines()
+    except FileNotFoundError:
+        if missing_ok:
+            return []
+        print(f"hvo vm: cannot read the console {path}: no such file", file=sys.stderr)
+        sys.exit(2)
     except OSError as e:
         print(f"hvo vm: cannot read the console {path}: {e}", file=sys.stderr)
         sys.exit(2)
-    for line in lines:
-        line = line.replace("\r", "")
+
+
+def parse(path):
+    """One boot: the agent's protocol from PATH.agent (its own UART), the
+    kernel console from PATH.  Console lines printed after the agent came up
+    are the kernel's own record of a stream that did not end (a crash or a
+    hang, when the agent could not relay them); for a stream that ended the
+    agent relayed every kernel log line as @@dmesg already."""
+    agent, streams, summary, bootlog, stop = None, [], None, [], None
+    cur = None
+    summary_deadline = []
+    for line in read_lines(path + ".agent", missing_ok=True):
         at = line.find("@@")
-        body = line[at:] if at >= 0 else None
-        if body is None:
-            if cur is not None and cur.end is None:
-                cur.raw.append(line)
-            elif cur is None and agent is not None:
-                bootlog.append(line)
-            continue
-        word, _, rest = body.partition(" ")
+        if at < 0:
+            continue  # the agent writes only @@ lines; stray output is not evidence
+        word, _, rest = line[at:].partition(" ")
         if word == "@@agent":
             agent = kv(rest)
         elif word == "@@bootlog":
@@ -117,8 +128,25 @@ def parse(path):
             summary = kv(rest)
         elif word == "@@stop":
             stop = rest
+        elif word == "@@deadline":
+            summary_deadline.append(rest)
         elif word == "@@fail" and cur is not None:
             cur.notes.append("fail rule: " + rest)
+    lines = read_lines(path)
+    if agent is not None and streams and streams[-1].end is None:
+        try:
+            up = float(agent.get("up", "0"))
+        except ValueError:
+            up = 0.0
+        after = False
+        for line in lines:
+            m = TS.match(line)
+            if m:  # a line without a time stamp goes with the line before it
+                after = float(m.group(1)) >= up
+            if after:
+                streams[-1].raw.append(line)
+    if summary is not None:
+        summary["deadline"] = bool(summary_deadline)
     return agent, streams, summary, bootlog, stop, lines
 
 
@@ -403,7 +431,9 @@ def main():
     for n in a.streams:
         if n not in seen:
             line = f"NOTRUN {n} [{a.kernel}{(' ' + a.label) if a.label else ''}] the VM " + \
-                ("stopped at the time budget" if summary else "ended before it") + " (not checked)"
+                ("stopped at the time budget" if summary and summary.get("deadline") else
+                 f"agent's summary does not list it (streams={summary.get('streams')})" if summary else
+                 "ended before it") + " (not checked)"
             out.append(line)
             print(line)
             rep.append(f"## NOTRUN {n}\n")

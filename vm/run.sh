@@ -93,16 +93,27 @@ while [ ${#remaining[@]} -gt 0 ]; do
 	vm_boot "$VM_KERNEL" "$run/initrd.gz" "$con" "$timeout" "$mem" "$numa" "$append $deadline"
 	boots=$((boots + 1))
 	consoles+=("$con") statuses+=("$VM_BOOT_STATUS") secs+=("$VM_BOOT_SECONDS")
-	grep -q '@@agent' "$con" || break          # unbootable: the oracle says so
-	grep -q '@@deadline' "$con" && break       # out of budget: the rest is not run
-	n=$(grep -c '@@end ' "$con")
-	grep -q '@@summary' "$con" || n=$((n + 1))  # the crashed or hung stream is done too
+	grep -q '@@agent' "$con.agent" || break          # unbootable: the oracle says so
+	grep -q '@@deadline' "$con.agent" && break       # out of budget: the rest is not run
+	n=$(grep -c '@@end ' "$con.agent")
+	grep -q '@@summary' "$con.agent" || n=$((n + 1))  # the crashed or hung stream is done too
 	[ "$n" -gt 0 ] || break
 	remaining=("${remaining[@]:n}")
 	first=$((first + n))
 done
 opts="kernel=$VM_KLABEL hvo=$hvo init_on_alloc=$ioa mem=$mem numa=$numa accel=$VM_ACCEL timeout=${timeout}s per boot; \
 $boots boot(s), VM ran ${secs[*]/%/s} (${statuses[*]}); cmdline: $append"
+
+# keep_consoles FILE: each boot's agent channel, then its kernel console
+keep_consoles() {
+	local i
+	for i in "${!consoles[@]}"; do
+		echo "=== boot $i: agent channel (ttyS1)"
+		cat "${consoles[$i]}.agent"
+		echo "=== boot $i: kernel console (ttyS0)"
+		cat "${consoles[$i]}"
+	done >"$1" 2>/dev/null
+}
 
 report=
 rep_err=
@@ -119,18 +130,18 @@ python3 "$vm_top/vm/oracle.py" "${consoles[@]}" --kernel "$VM_KLABEL" --boot-sta
 	--streams "${streams[@]##*/}"
 rc=$?
 if [ -n "$report" ] && [ -f "$report" ]; then
-	cat "${consoles[@]}" >"${report%.md}.console" 2>/dev/null
+	keep_consoles "${report%.md}.console"
 	echo "report: ${report#"$vm_top"/}"
 fi
 if [ -n "$rep_err" ]; then
 	echo "hvo vm: cannot write a report under $reports (not writable)" >&2
 	[ $rc = 130 ] || rc=2
 fi
-if [ $rc = 2 ] && ! grep -q '@@agent' "${consoles[0]}"; then
+if [ $rc = 2 ] && ! grep -q '@@agent' "${consoles[0]}.agent"; then
 	echo "hvo vm: the kernel $VM_KLABEL did not boot to the agent" >&2
 	# no verdict, so no report: keep the console, the only evidence of why
 	if [ -z "$rep_err" ] && [ -n "$report" ] && [ ! -f "$report" ] &&
-		cat "${consoles[@]}" >"${report%.md}.console" 2>/dev/null; then
+		keep_consoles "${report%.md}.console"; then
 		echo "console: ${report%.md}.console" >&2
 	fi
 fi
