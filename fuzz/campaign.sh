@@ -163,7 +163,14 @@ afl_stat() {
 		afl_col "$pd" "$3"
 	fi
 }
-# seconds,execs,execs_per_s,coverage,corpus,crashes (empty: not yet known)
+# The resident size of the engine's largest process, MiB (libFuzzer's
+# -fork workers, afl-fuzz's target): what must stay flat over a long run.
+max_rss_mib() {
+	local sids
+	sids=$(IFS=,; echo "${pids[*]}")
+	ps -o rss= --sid "$sids" 2>/dev/null | awk '$1 > m { m = $1 } END { if (m) printf "%.1f", m / 1024 }'
+}
+# seconds,execs,execs_per_s,coverage,corpus,crashes,max_rss_mib (empty: not yet known)
 sample() {
 	local t execs= eps= cov= corp= line p n
 	t=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN{printf "%.0f", a - b}')
@@ -187,11 +194,11 @@ sample() {
 		cov=$(afl_stat "$camp/sync/main/" edges_found edges_found)
 		corp=$({ compgen -G "$camp/sync/main/queue/id:*" || true; } | wc -l)
 	fi
-	echo "$t,$execs,$eps,$cov,$corp,$(count_crashes)"
+	echo "$t,$execs,$eps,$cov,$corp,$(count_crashes),$(max_rss_mib)"
 }
 watch_engine() {
-	local next=$every row alive p t x e c k n
-	echo "seconds,execs,execs_per_s,coverage,corpus,crashes" >"$camp/progress.csv" ||
+	local next=$every row alive p t x e c k n r
+	echo "seconds,execs,execs_per_s,coverage,corpus,crashes,max_rss_mib" >"$camp/progress.csv" ||
 		{ on_signal; die "I/O error: cannot write $camp/progress.csv$(full_hint)"; }
 	while :; do
 		alive=0
@@ -206,8 +213,8 @@ watch_engine() {
 		next=$((SECONDS + every))
 		row=$(sample)
 		echo "$row" >>"$camp/progress.csv" || { on_signal; die "I/O error: cannot write $camp/progress.csv$(full_hint)"; }
-		IFS=, read -r t x e c k n <<<"$row"
-		echo "hvo fuzz: [${t}s] execs ${x:-?}, exec/s ${e:-?}, coverage ${c:-?}, corpus ${k:-?}, crashes $n"
+		IFS=, read -r t x e c k n r <<<"$row"
+		echo "hvo fuzz: [${t}s] execs ${x:-?}, exec/s ${e:-?}, coverage ${c:-?}, corpus ${k:-?}, crashes $n, rss ${r:-?} MiB"
 	done
 	row=$(sample)
 	echo "$row" >>"$camp/progress.csv" || die "I/O error: cannot write $camp/progress.csv$(full_hint)"
@@ -313,6 +320,9 @@ summary=$({
 	echo "coverage: ${coverage:-unknown}"
 	[ "$interrupted" = 0 ] || echo "interrupted: after $(tail -1 "$camp/progress.csv" | cut -d, -f1)s of ${time}s (SIGINT/SIGTERM); merged and reported what it had"
 	echo "progress: $camp/progress.csv ($(($(wc -l <"$camp/progress.csv") - 1)) samples)"
+	awk -F, 'NR > 1 && $7 != "" { if (!n++) f = $7; l = $7; if ($7 > m) m = $7 }
+		END { if (n) printf "rss: largest engine process %s MiB at the first sample, %s at the last, peak %s\n", f, l, m }' \
+		"$camp/progress.csv"
 	echo "plots: $plots"
 	echo "working corpus: $(ls "$camp/corpus" | wc -l) inputs in $camp/corpus"
 	echo "crashes: $found${first:+, first after ${first}s}"

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # plot-campaign.sh CSV OUTDIR TITLE - a campaign's pictures (README
 # "Fuzzing engines and campaigns"): OUTDIR/plot-coverage.png,
-# plot-execs.png and plot-corpus.png over time, from CSV with the columns
-# seconds,execs,execs_per_s,coverage,corpus,crashes (campaign.sh's
-# progress.csv, or AFL++'s plot_data converted to it).  Prints the PNG file
+# plot-execs.png, plot-corpus.png and (with a 7th column) plot-rss.png over
+# time, from CSV with the columns
+# seconds,execs,execs_per_s,coverage,corpus,crashes[,max_rss_mib]
+# (campaign.sh's progress.csv, or AFL++'s plot_data converted to it).  Prints the PNG file
 # names on one line.  Exit 2 when gnuplot is missing (./hvo installs
 # gnuplot-nox) or the CSV has no sample with a value.
 set -euo pipefail
@@ -16,7 +17,11 @@ command -v gnuplot >/dev/null || { echo "gnuplot not installed (apt-get install 
 # gnuplot strings are single-quoted: keep the title's quotes out
 title=${title//\'/}
 names=()
-for what in "coverage:4:coverage (edges)" "execs:3:exec/s" "corpus:5:corpus size (inputs)"; do
+plots=("coverage:4:coverage (edges)" "execs:3:exec/s" "corpus:5:corpus size (inputs)")
+# the 7th column (campaign.sh's progress.csv, not AFL++'s plot_data)
+[ "$(awk -F, 'NR > 1 && $7 != "" {n++} END {print n + 0}' "$csv")" = 0 ] ||
+	plots+=("rss:7:largest engine process RSS (MiB)")
+for what in "${plots[@]}"; do
 	IFS=: read -r name col label <<<"$what"
 	png=$out/plot-$name.png
 	gnuplot 2>"$out/plot-$name.log" <<GP || { cat "$out/plot-$name.log" >&2; echo "gnuplot failed on $csv" >&2; exit 2; }

@@ -39,7 +39,7 @@ is_png() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '211PNG' ]; }
 planned=$((planned + 4))
 rc=0
 "$camp" fuzz_ops --time 6 --progress 2 --reports "$tmp/r" >"$tmp/a.log" 2>&1 || rc=$?
-expect 0 "$tmp/a.log" '\[[0-9]+s\] execs [0-9]+, exec/s [0-9]+, coverage [0-9]+, corpus [0-9]+, crashes 0' \
+expect 0 "$tmp/a.log" '\[[0-9]+s\] execs [0-9]+, exec/s [0-9]+, coverage [0-9]+, corpus [0-9]+, crashes 0, rss [0-9.]+ MiB' \
 	'^coverage: [1-9][0-9]* edges' '^crashes: 0$'
 d=$(folder "$tmp/a.log")
 if [ -n "$d" ] && grep -Eq '^coverage: [1-9][0-9]* edges \(libFuzzer -merge' "$d/summary.txt"; then
@@ -47,17 +47,18 @@ if [ -n "$d" ] && grep -Eq '^coverage: [1-9][0-9]* edges \(libFuzzer -merge' "$d
 else
 	notok "summary.txt in '$d' lacks a coverage figure" "$d/summary.txt"
 fi
-if [ "$(grep -cE '^[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+,0$' "$d/progress.csv" 2>/dev/null)" -ge 2 ]; then
+if [ "$(grep -cE '^[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+,0,[0-9.]+$' "$d/progress.csv" 2>/dev/null)" -ge 2 ]; then
 	ok "progress.csv has samples with every figure"
 else
 	notok "progress.csv has fewer than 2 full samples" "$d/progress.csv"
 fi
 pngs=0
-for p in coverage execs corpus; do is_png "$d/plot-$p.png" 2>/dev/null && pngs=$((pngs + 1)); done
-if [ "$pngs" = 3 ] && grep -q "^plots: .*plot-coverage.png" "$d/summary.txt"; then
-	ok "plot-coverage.png, plot-execs.png, plot-corpus.png are PNGs, named in the summary"
+for p in coverage execs corpus rss; do is_png "$d/plot-$p.png" 2>/dev/null && pngs=$((pngs + 1)); done
+if [ "$pngs" = 4 ] && grep -q "^plots: .*plot-coverage.png" "$d/summary.txt" &&
+	grep -qE "^rss: largest engine process [0-9.]+ MiB at the first sample" "$d/summary.txt"; then
+	ok "plot-coverage.png, plot-execs.png, plot-corpus.png, plot-rss.png are PNGs; summary names them and the RSS"
 else
-	notok "$pngs of 3 plots are PNG files in '$d'" "$d/summary.txt"
+	notok "$pngs of 4 plots are PNG files in '$d', or no rss line" "$d/summary.txt"
 fi
 
 # 2. engine flags after -- reach libFuzzer: -runs=200 ends a 120 s campaign (2)
