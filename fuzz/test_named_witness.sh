@@ -21,11 +21,12 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=check-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/check-lib.sh"
 
-# the raw form each witness had before the conversion
+# the raw form each witness had before the conversion (B2 with the
+# hugetlb_lock point get gained later: raw digits are positional)
 raw() {  # raw ID DIGITS
 	sed "s/^switches .*$/schedule 2:$2/" "$zoo/$1.sched" >"$tmp/$1-raw.sched"
 }
-raw B2 000001111010000000010000000001110
+raw B2 0000011110100000000100000000001110
 raw B17a 11111111111111111111111111111100000000011111111111111111111111111111111111111111111111111
 raw B5 0011111111111111111111111111111111111111111111111111111111111111111111100000000000000000000000000000000000000000000000000000000000000000000000000000000
 

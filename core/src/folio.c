@@ -510,18 +510,29 @@ static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order
 	return 0;
 }
 
+/*
+ * dequeue_hugetlb_folio_node_exact@6.12.118: under hugetlb_lock the folio
+ * leaves the free list, then page_ref_unfreeze(1).  A racer that needs the
+ * pool (demote, dissolve, shrink) cannot come in between: without the lock
+ * an injected demote at the unfreeze split the very folio being handed out
+ * and the unfreeze wrote refcount 1 into a free order-5 folio (I13, found by
+ * fuzz_ops on 2026-12-06, a false positive of the model).
+ */
 static int do_folio_get(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f;
-	int rc = pool_folio(m, id, &f);
+	int rc;
 
-	if (rc)
-		return rc;
-	/* page_ref_unfreeze(1): the head is private and RW even when optimized. */
-	vm_store_release32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 1, "page_ref_unfreeze");
-	f->state = HVO_FOLIO_IN_USE;
-	shadow_set_state(m->shadow, id, HVO_FOLIO_IN_USE);
-	return 0;
+	mlock(m, HVO_LOCK_HUGETLB);
+	rc = pool_folio(m, id, &f);
+	if (!rc) {
+		f->state = HVO_FOLIO_IN_USE;
+		shadow_set_state(m->shadow, id, HVO_FOLIO_IN_USE);
+		/* the head is private and RW even when optimized */
+		vm_store_release32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 1, "page_ref_unfreeze");
+	}
+	munlock(m, HVO_LOCK_HUGETLB);
+	return rc;
 }
 
 static int do_folio_put(struct hvo_machine *m, int32_t id)
