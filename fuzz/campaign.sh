@@ -4,8 +4,11 @@
 #
 #   campaign.sh TARGET [--engine libfuzzer|afl] [--time S] [--jobs N]
 #               [--mutant NAME]... [--seed N] [--merge-into-corpus] [--reports DIR]
-#               [--progress S] [-- ENGINE-FLAGS...]
+#               [--progress S] [--keep-known] [-- ENGINE-FLAGS...]
 #
+# --mutant takes a catalogue mutant or a variant (./hvo variants).  The
+# known findings of fuzz/known-findings.txt run with their repair variant
+# unless --keep-known: the banner and summary.txt name them.
 # Flags after -- go to the engine as they are (libFuzzer -runs=, -max_len=;
 # afl-fuzz -p explore), after the campaign's own, so they win.  Every
 # --progress seconds (default 5) a progress line: seconds, execs, exec/s,
@@ -43,7 +46,7 @@ cli=$builds/gcc/fuzz/hvo-cli
 die() { echo "hvo fuzz: $*" >&2; exit 2; }
 usage_text() {
 	echo "usage: ./hvo fuzz TARGET [--engine libfuzzer|afl] [--time S] [--jobs N] [--mutant NAME]..."
-	echo "                         [--seed N] [--merge-into-corpus] [--reports DIR] [--progress S]"
+	echo "                         [--seed N] [--merge-into-corpus] [--reports DIR] [--progress S] [--keep-known]"
 	echo "                         [-- ENGINE-FLAGS...]   (e.g. -- -runs=100000 -max_len=512, or -- -p explore)"
 }
 usage() { usage_text >&2; exit 2; }
@@ -62,7 +65,7 @@ target=$1
 shift
 [[ $target =~ ^[a-z0-9_]+$ ]] && [ -d "$top/corpus/$target" ] && [ -f "$top/corpus/$target.options" ] ||
 	die "unknown target '$target' (known: $(cd "$top/corpus" && ls -- *.options | sed 's/\.options$//' | paste -sd " "))"
-engine=libfuzzer time=60 jobs=1 seed="" merge=0 reports=$top/reports mutants=() every=5 engine_flags=()
+engine=libfuzzer time=60 jobs=1 seed="" merge=0 reports=$top/reports mutants=() every=5 engine_flags=() keep_known=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--) shift; engine_flags=("$@"); break ;;
@@ -75,6 +78,7 @@ while [ $# -gt 0 ]; do
 	--mutant) mutants+=("$2"); shift ;;
 	--reports) reports=$2; shift ;;
 	--merge-into-corpus) merge=1 ;;
+	--keep-known) keep_known=1 ;;
 	*) die "unknown option '$1'" ;;
 	esac
 	shift
@@ -82,10 +86,21 @@ done
 case "$engine" in libfuzzer|afl) ;; *) die "unknown engine '$engine' (libfuzzer or afl)" ;; esac
 [ "$jobs" -le 64 ] || die "--jobs $jobs: at most 64 (AFL++ scales to 32-64 instances per machine)"
 if [ ${#mutants[@]} -gt 0 ]; then
-	known=$("$cli" mutants | awk '{print $1}')
+	known=$({ "$cli" mutants; "$cli" variants; } | awk '$2 != "(baseline)" {print $1}')
 	for m in "${mutants[@]}"; do
-		grep -qixF -- "$m" <<<"$known" || die "unknown mutant '$m' (known: $(echo $known))"
+		grep -qixF -- "$m" <<<"$known" || die "unknown mutant or variant '$m' (known: $(echo $known))"
 	done
+fi
+# Known findings (fuzz/known-findings.txt) run repaired unless --keep-known:
+# a campaign that re-finds S1 in seconds finds nothing else.
+repaired=
+if [ "$keep_known" = 0 ]; then
+	read -r known_v known_f < <("$top/fuzz/known.sh" "$target") || true
+	if [ -n "${known_v:-}" ]; then
+		IFS=, read -ra kv <<<"$known_v"
+		mutants+=("${kv[@]}")
+		repaired="$known_f ($known_v)"
+	fi
 fi
 export HVO_MUTANTS
 HVO_MUTANTS=$(IFS=,; echo "${mutants[*]}")
@@ -125,6 +140,7 @@ io "cannot copy the seeds into $camp/seeds" cp "$top/corpus/$target"/*.bin "$cam
 cd "$camp"  # engines drop stray files (fork logs, merge artifacts) in the cwd
 
 echo "hvo fuzz: $target, $engine, ${time}s, $jobs job(s), mutants: ${HVO_MUTANTS:-none}${engine_flags[*]:+, engine flags: ${engine_flags[*]}}; folder $camp"
+[ -z "$repaired" ] || echo "hvo fuzz: known findings run repaired: $repaired; --keep-known fuzzes the plain baseline"
 start=$(date +%s.%N)
 
 # --- progress: one sample every $every seconds while the engine runs
@@ -316,6 +332,7 @@ summary=$({
 	echo "target: $target"
 	echo "engine: $engine, ${time}s, $jobs job(s), seed ${seed:-random}${engine_flags[*]:+, flags: ${engine_flags[*]}}"
 	echo "mutants: ${HVO_MUTANTS:-none}"
+	[ -z "$repaired" ] || echo "known findings run repaired: $repaired (--keep-known fuzzes the plain baseline)"
 	echo "speed: ${speed:-unknown}"
 	echo "coverage: ${coverage:-unknown}"
 	[ "$interrupted" = 0 ] || echo "interrupted: after $(tail -1 "$camp/progress.csv" | cut -d, -f1)s of ${time}s (SIGINT/SIGTERM); merged and reported what it had"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # bench_fuzz.sh - ./hvo bench fuzz: exec/s of every fuzz target, each run
-# for a fixed time from its committed seeds, without mutants, as a ratio to
+# for a fixed time from its committed seeds, without mutants (the known
+# findings of fuzz/known-findings.txt run repaired), as a ratio to
 # the empty target (stress/bench_fuzz_empty.c) built the same way and
 # measured in the same run:
 #   libFuzzer, clang-19 ASan+UBSan, one process, -seed=1;
@@ -31,11 +32,20 @@ seeds() {  # the seeds every run starts from; the empty target gets fuzz_ops'
 	echo "$d"
 }
 
+# The known findings a target runs repaired (fuzz/known-findings.txt): a
+# run that stops at S1 within a second measures nothing.
+repairs() { local v; read -r v _ < <("$top/fuzz/known.sh" "$1") || true; echo "${v:-}"; }
+repaired_note() {
+	local v f
+	read -r v f < <("$top/fuzz/known.sh" "$1") || true
+	[ -z "${v:-}" ] || echo "  ($f repaired: $v)"
+}
+
 libfuzzer_rate() {  # BIN NAME -> "average-exec/s peak-RSS-MiB"
 	local d
 	d=$(seeds "$2" lf)
-	"$1" -seed=1 -max_total_time="$secs" -print_final_stats=1 -max_len=1024 "$d" >"$work/lf-$2.log" 2>&1 ||
-		{ echo "bench fuzz: $2 failed under libFuzzer (a crash without mutants):" >&2; tail -20 "$work/lf-$2.log" >&2; exit 1; }
+	HVO_MUTANTS=$(repairs "$2") "$1" -seed=1 -max_total_time="$secs" -print_final_stats=1 -max_len=1024 "$d" >"$work/lf-$2.log" 2>&1 ||
+		{ echo "bench fuzz: $2 failed under libFuzzer (a crash without mutants, known findings repaired):" >&2; tail -20 "$work/lf-$2.log" >&2; exit 1; }
 	awk '/^stat::average_exec_per_sec:/{e=$2} /^stat::peak_rss_mb:/{r=$2} END{print e, r}' "$work/lf-$2.log"
 }
 rss_goal() { awk -v r="$1" 'BEGIN{ print (r != "" && r <= 512) ? "goal<=512MiB met" : "goal<=512MiB NOT met" }'; }
@@ -44,7 +54,7 @@ stab_goal() { awk -v s="${1%\%}" 'BEGIN{ print (s != "" && s >= 99) ? "goal>=99%
 afl_stats() {  # BIN NAME -> "exec/s stability"
 	local d
 	d=$(seeds "$2" afl)
-	env AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+	env HVO_MUTANTS="$(repairs "$2")" AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
 		afl-fuzz -i "$d" -o "$work/afl-$2" -V "$secs" -m none -s 1 -- "$1" >"$work/afl-$2.log" 2>&1 ||
 		{ echo "bench fuzz: afl-fuzz on $2 failed:" >&2; tail -20 "$work/afl-$2.log" >&2; exit 1; }
 	awk '/^execs_per_sec/{e=$3} /^stability/{s=$3} END{print e, s}' "$work/afl-$2/default/fuzzer_stats"
@@ -67,7 +77,7 @@ verdict() { awk -v a="$1" -v g="$2" 'BEGIN{ print (a + 0 >= g + 0) ? "met" : "no
 lf=$("$top/fuzz/fuzz-build.sh" libfuzzer $targets stress/bench_fuzz_empty)
 afl=
 [ "${BENCH_FUZZ_AFL:-1}" = 0 ] || afl=$("$top/fuzz/fuzz-build.sh" afl $targets stress/bench_fuzz_empty)
-echo "bench fuzz: ${secs} s per run, from the committed seeds, no mutants, on $(nproc) core(s) (shared)"
+echo "bench fuzz: ${secs} s per run, from the committed seeds, no mutants (known findings repaired), on $(nproc) core(s) (shared)"
 echo
 echo "libFuzzer (clang-19, ASan+UBSan, -seed=1)"
 read -r base brss <<<"$(libfuzzer_rate "$lf/stress/bench_fuzz_empty" bench_fuzz_empty)"
@@ -75,8 +85,8 @@ printf '  %-16s %10s exec/s  baseline          peak RSS %5s MiB  %s\n' empty "$b
 for t in $targets; do
 	read -r r rss <<<"$(libfuzzer_rate "$lf/$("$top/fuzz/target-path.sh" "$t")" "$t")"
 	g=$(goal "$t")
-	printf '  %-16s %10s exec/s  %s x empty  goal %s: %s  peak RSS %5s MiB  %s\n' "$t" "$r" "$(ratio "$r" "$base")" \
-		"$g" "$(verdict "$r" "$g")" "$rss" "$(rss_goal "$rss")"
+	printf '  %-16s %10s exec/s  %s x empty  goal %s: %s  peak RSS %5s MiB  %s%s\n' "$t" "$r" "$(ratio "$r" "$base")" \
+		"$g" "$(verdict "$r" "$g")" "$rss" "$(rss_goal "$rss")" "$(repaired_note "$t")"
 done
 [ -n "$afl" ] || exit 0
 echo
@@ -85,5 +95,6 @@ read -r base bstab <<<"$(afl_stats "$afl/stress/bench_fuzz_empty" bench_fuzz_emp
 printf '  %-16s %10s exec/s  baseline          stability %s  %s\n' empty "$base" "$bstab" "$(stab_goal "$bstab")"
 for t in $targets; do
 	read -r r stab <<<"$(afl_stats "$afl/$("$top/fuzz/target-path.sh" "$t")" "$t")"
-	printf '  %-16s %10s exec/s  %s x empty  stability %s  %s\n' "$t" "$r" "$(ratio "$r" "$base")" "$stab" "$(stab_goal "$stab")"
+	printf '  %-16s %10s exec/s  %s x empty  stability %s  %s%s\n' "$t" "$r" "$(ratio "$r" "$base")" "$stab" \
+		"$(stab_goal "$stab")" "$(repaired_note "$t")"
 done
