@@ -270,7 +270,11 @@ static uint64_t *list_head(struct phys *p, unsigned n, int z, unsigned o)
 
 static struct rec *rec_find(const struct pnode *nd, uint64_t pfn) { return ht_find(&nd->recs, pfn); }
 
-static int locate(const struct phys *p, uint64_t pfn, unsigned *node, int *zone)
+/* Always inlined: its out-parameters then live in registers, not in an
+ * address-taken stack slot that under ASan gives every caller (the hot
+ * phys_frame, phys_node_of, phys_lookup) a fake stack frame (issue 16). */
+static inline __attribute__((always_inline)) int locate(const struct phys *p, uint64_t pfn, unsigned *node,
+							 int *zone)
 {
 	for (unsigned n = 0; n < p->nr_nodes; n++) {
 		const struct pnode *nd = &p->node[n];
