@@ -45,6 +45,7 @@
  * starts with its uint64_t key; NIL marks an empty slot. */
 struct htab {
 	unsigned char *mem;
+	struct hvo_host_pool *pool; /* mem comes from it (hostpool.c) */
 	size_t esz;
 	uint64_t cap, used; /* cap: 0 or a power of two */
 	unsigned bits;
@@ -109,7 +110,9 @@ static int ht_reserve(struct htab *h, uint64_t n)
 	}
 	if (cap == h->cap)
 		return 0;
-	h->mem = malloc(cap * h->esz);
+	/* from the host pool: under ASan a fresh malloc per growth faulted
+	 * in new pages for every machine's boot (issue 16); memset below */
+	h->mem = hpool_alloc(h->pool, cap * h->esz, 16, false);
 	if (!h->mem) {
 		*h = old;
 		return -HVO_ENOMEM;
@@ -124,7 +127,7 @@ static int ht_reserve(struct htab *h, uint64_t n)
 		if (k != NIL)
 			memcpy(ht_insert(h, k), ht_slot(&old, i), h->esz);
 	}
-	free(old.mem);
+	hpool_free(old.pool, old.mem, old.cap * old.esz, 16);
 	return 0;
 }
 
@@ -270,7 +273,11 @@ static uint64_t *list_head(struct phys *p, unsigned n, int z, unsigned o)
 
 static struct rec *rec_find(const struct pnode *nd, uint64_t pfn) { return ht_find(&nd->recs, pfn); }
 
-static int locate(const struct phys *p, uint64_t pfn, unsigned *node, int *zone)
+/* Always inlined: its out-parameters then live in registers, not in an
+ * address-taken stack slot that under ASan gives every caller (the hot
+ * phys_frame, phys_node_of, phys_lookup) a fake stack frame (issue 16). */
+static inline __attribute__((always_inline)) int locate(const struct phys *p, uint64_t pfn, unsigned *node,
+							 int *zone)
 {
 	for (unsigned n = 0; n < p->nr_nodes; n++) {
 		const struct pnode *nd = &p->node[n];
@@ -500,6 +507,7 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		nd->mb_top = e;
 		nd->movable_only = c->movable_only;
 		nd->recs.esz = sizeof(struct rec);
+		nd->recs.pool = p->pool;
 		nd->zs[HVO_ZONE_DMA32] = s;
 		nd->ze[HVO_ZONE_DMA32] = dma;
 		nd->zs[HVO_ZONE_NORMAL] = dma;
@@ -547,7 +555,7 @@ void phys_destroy(struct phys *p)
 		}
 		free(nd->cache.arenas);
 		free(nd->cache.ring);
-		free(nd->recs.mem);
+		hpool_free(p->pool, nd->recs.mem, nd->recs.cap * nd->recs.esz, 16);
 		free(nd->sealed);
 	}
 	free(p->shared.ring);
