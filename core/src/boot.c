@@ -277,18 +277,24 @@ static void boot_memmap_init(struct hvo_machine *m)
 	}
 }
 
-/* hugetlb_vmemmap_init_tails(): every published tail gets its canonical
- * image before anything reads tail struct pages (B9). */
+/* hugetlb_vmemmap_init_tails(): init_compound_tail on every struct page of
+ * every published tail before anything reads tail struct pages (B9), over
+ * whatever memmap_init wrote through it (D12: lru.prev and last_cpupid
+ * stay). */
 static void boot_init_tails(struct hvo_machine *m)
 {
+	unsigned sps = m->geo.struct_page_size;
+
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
 		for (int z = 0; z < HVO_NR_ZONES; z++)
 			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++) {
 				uint64_t t = m->zhvo[n][z].tails[i];
 				uint8_t *bytes;
 
-				if (t && (bytes = phys_frame(m->phys, t - 1, false)) != NULL)
-					model_tail_image(m, n, z, m->geo.tail_min_order + i, 0, bytes);
+				if (!t || (bytes = phys_frame(m->phys, t - 1, false)) == NULL)
+					continue;
+				for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
+					init_compound_tail(m, n, z, m->geo.tail_min_order + i, 0, bytes + off);
 			}
 }
 

@@ -61,7 +61,7 @@ static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
 					continue;
 				b = phys_frame(m->phys, t - 1, false);
 				oracle_tail_image(m, n, z, order, 0, img);
-				if (!b || memcmp(b, img, m->geo.page_size)) {
+				if (!b || !oracle_tail_equal(m, img, b)) {
 					hvo_violate(m, 4, t - 1, -1, "shared tail (node %u %s order %u) differs from the "
 						    "canonical tail image", n, hvo_zone_name(z), order);
 					return 4;
@@ -377,8 +377,8 @@ static int check_struct_pages(struct hvo_machine *m, const struct folio *f, int3
 	return 0;
 }
 
-/* A private tail slot whose bytes are the canonical tail image satisfies
- * I1/I2 for every struct page in it (the image is what prep wrote; with an
+/* A private tail slot whose bytes are the canonical tail image (in every
+ * field I4 names: oracle_tail_equal) satisfies I1/I2 for every struct page in it (the image is what prep wrote; with an
  * optimizable order struct pages never straddle pages): one memcmp instead
  * of a walk over each struct page.  Any other bytes get the full walk. */
 static bool canonical_slot(struct hvo_machine *m, const struct folio *f, uint64_t i, uint8_t **img)
@@ -394,7 +394,7 @@ static bool canonical_slot(struct hvo_machine *m, const struct folio *f, uint64_
 		oracle_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), *img);
 	}
 	b = vm_page_bytes(m, page_vaddr(m, f->pfn) + i * psz, &frame, &rw);
-	return b && !memcmp(b, *img, psz);
+	return b && oracle_tail_equal(m, *img, b);
 }
 
 /* I10 is check_ro.c's, over the page tables. */

@@ -324,7 +324,13 @@ void flush_tlb_all(struct hvo_machine *m);
 uint64_t tlb_first_stale(struct hvo_machine *m, uint64_t pfn, uint64_t nr);
 unsigned tlb_nr_stale(const struct hvo_machine *m);  /* over the shards, without their locks */
 uint64_t tlb_nr_flushes(const struct hvo_machine *m);
-/* Default (memmap_init) struct page image for pfn into buf (struct_page_size bytes). */
+/* __init_single_page() of pfn into buf (struct_page_size bytes): what
+ * memmap_init writes (D12): _refcount 1, _mapcount -1, node/zone and an
+ * all-ones last_cpupid in flags, lru pointing at itself. */
+void init_single_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
+/* The struct page of pfn as boot leaves a page it gave to the buddy
+ * allocator (__free_pages_core: _refcount 0); ZONE_DEVICE pages as
+ * __init_zone_device_page leaves them in the model (PG_reserved). */
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
 
 /* tlb_cpu.c.  With sync->cpu_tlb (the fiber scheduler) the kernel's accesses
@@ -444,8 +450,8 @@ uint64_t dax_digest(struct hvo_machine *m, uint64_t h, uint64_t (*mix)(uint64_t 
 /* oracle_image.c: the checker's own tail image (never the model's helper). */
 void oracle_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
 		       uint8_t *page);
-/* page.c: the model's own page of canonical tails (what prep writes). */
-void model_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
-		      uint8_t *page);
+/* page equals the oracle's image expect in every field I4 names (not
+ * lru.prev, not last_cpupid: D12). */
+bool oracle_tail_equal(const struct hvo_machine *m, const uint8_t *expect, const uint8_t *page);
 
 #endif

@@ -264,18 +264,40 @@ uint64_t *vm_pte_slot(struct hvo_machine *m, uint64_t vaddr)
 	return &m->pmd[idx].table->pte[pte_index(m, vaddr)];
 }
 
+void init_single_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf)
+{
+	int zone, node = phys_node_zone(m->phys, pfn, &zone);
+	uint64_t flags = node >= 0 ? page_flags_init((unsigned)node, zone) : 0;
+	uint64_t lru = page_vaddr(m, pfn) + PO_INFO;   /* INIT_LIST_HEAD(&page->lru) */
+	int32_t mapcount = -1, refcount = 1;
+
+	memset(buf, 0, m->geo.struct_page_size);   /* mm_zero_struct_page */
+	memcpy(buf + PO_FLAGS, &flags, 8);
+	memcpy(buf + PO_INFO, &lru, 8);
+	memcpy(buf + PO_LRU_PREV, &lru, 8);
+	memcpy(buf + PO_MAPCOUNT, &mapcount, 4);
+	memcpy(buf + PO_REFCOUNT, &refcount, 4);
+}
+
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf)
 {
 	int zone, node = phys_node_zone(m->phys, pfn, &zone);  /* one lookup: a boot writes every page */
-	uint64_t flags = node >= 0 ? page_flags_nodezone((unsigned)node, zone) : 0;
-	int32_t mapcount = -1;
+	int32_t mapcount = -1, refcount = 0;
 
-	/* __init_zone_device_page(): device pages are PG_reserved. */
-	if (zone == HVO_ZONE_DEVICE)
-		flags |= 1ull << PG_RESERVED;
-	memset(buf, 0, m->geo.struct_page_size);
-	memcpy(buf + PO_FLAGS, &flags, 8);
-	memcpy(buf + PO_MAPCOUNT, &mapcount, 4);
+	if (zone == HVO_ZONE_DEVICE) {
+		/* __init_zone_device_page(): device pages are PG_reserved.  The
+		 * model keeps them without last_cpupid, lru and refcount (D12:
+		 * pgmap and zone_device_data overlay lru there). */
+		uint64_t flags = page_flags_nodezone((unsigned)node, zone) | 1ull << PG_RESERVED;
+
+		memset(buf, 0, m->geo.struct_page_size);
+		memcpy(buf + PO_FLAGS, &flags, 8);
+		memcpy(buf + PO_MAPCOUNT, &mapcount, 4);
+		return;
+	}
+	init_single_page(m, pfn, buf);
+	/* __free_pages_core(): set_page_count(p, 0) on every page */
+	memcpy(buf + PO_REFCOUNT, &refcount, 4);
 }
 
 /* Fill a never-touched population frame with what memmap_init wrote there. */
