@@ -264,16 +264,59 @@ static void poison_img(struct hvo_machine *m, const struct folio *f, uint64_t pf
 	memset(img, PAGE_POISON_BYTE, m->geo.struct_page_size);
 }
 
-/* memmap init skipped the "noinit" tails of every bootmem page: what is
- * private vmemmap there still holds the poison (the shared tail holds zeros). */
+static void init_page_img(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img)
+{
+	(void)f;
+	init_single_page(m, pfn, img);
+}
+
+/* CONFIG_DEFERRED_STRUCT_PAGE_INIT: defer_init() lets memmap_init
+ * initialise only the zone that ends the node up to the first section
+ * boundary past one section of it; the rest is deferred_init_memmap's,
+ * which initialises free ranges only, so no generic code ever writes the
+ * struct pages of a bootmem page there.  UINT64_MAX: nothing deferred. */
+static uint64_t first_deferred_pfn(const struct hvo_machine *m, unsigned node)
+{
+	const struct hvo_node_config *nc = &m->cfg.node[node];
+	uint64_t sec = 1ull << (m->geo.section_shift - m->geo.page_shift);
+	uint64_t lo = nc->start_pfn, hi = nc->start_pfn + nc->nr_pages - 1;
+	int top = phys_zone_of(m->phys, hi);
+
+	if (m->cfg.no_deferred_init)
+		return UINT64_MAX;
+	while (lo < hi) {   /* zones are ascending pfn ranges in a node */
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (phys_zone_of(m->phys, mid) == top)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (lo + sec + sec - 1) / sec * sec;
+}
+
+/* memmap_init (D2): __init_single_page on every pfn it initialises early,
+ * through the current vmemmap mapping, so into the boot shared tail of a
+ * pre-HVO page too (why boot_get_tail leaves it uninitialised).  Past
+ * first_deferred_pfn nothing writes the tails of a bootmem page: its
+ * private vmemmap keeps the poison memblock left (page_init_poison), the
+ * shared tail its zeros.  The head is reserve_bootmem_region's. */
 static void boot_memmap_init(struct hvo_machine *m)
 {
 	for (unsigned i = 0; i < m->nr_bootmem; i++) {
 		struct bootmem *b = &m->bootmem[i];
 		uint64_t end = (b->flags & BOOTMEM_HVO) ? m->geo.reserve_pages : nr_pages(b);
+		uint64_t fd = first_deferred_pfn(m, b->node), early = nr_pages(b);
 
-		if (!(b->flags & BOOTMEM_FREED))
-			write_struct_pages(m, b->pfn + 1, end - 1, poison_img, NULL);
+		if (b->flags & BOOTMEM_FREED)
+			continue;
+		if (fd < b->pfn + early)
+			early = fd > b->pfn ? fd - b->pfn : 0;
+		if (early)
+			write_struct_pages(m, b->pfn, early, init_page_img, NULL);
+		if (end > early && end > 1)
+			write_struct_pages(m, b->pfn + (early > 1 ? early : 1), end - (early > 1 ? early : 1), poison_img,
+					   NULL);
 	}
 }
 

@@ -287,6 +287,11 @@ struct hvo_config {
 	unsigned nr_bootmem;
 	struct hvo_bootmem bootmem[HVO_MAX_BOOTMEM];
 	enum hvo_boot_design boot_design;
+	/* CONFIG_DEFERRED_STRUCT_PAGE_INIT=n: memmap_init initialises every
+	 * pfn at boot.  false (=y, Debian's): only the first section of the
+	 * zone that ends each node, the rest later and free ranges only (B9
+	 * needs it). */
+	bool no_deferred_init;
 	/* Skip the per-operation byte snapshots behind I8/I9 (benchmarks only;
 	 * hvo_check still evaluates every invariant). */
 	bool skip_op_checks;
