@@ -100,7 +100,8 @@ void init_compound_tail(const struct hvo_machine *m, unsigned node, int zone, un
 	memcpy(&flags, buf + PO_FLAGS, 8);
 	flags &= ~(FLAGS_NODE_MASK << FLAGS_NODE_SHIFT | FLAGS_ZONE_MASK << FLAGS_ZONE_SHIFT);
 	put64(buf, PO_FLAGS, flags | page_flags_nodezone(node, zone));   /* set_page_node, set_page_zone */
-	put32(buf, PO_REFCOUNT, 0);                                        /* set_page_count(tail, 0) */
+	if (!mut(m, HVO_MUT_SEED_V7_TAIL_REFCOUNT))
+		put32(buf, PO_REFCOUNT, 0);                                /* set_page_count(tail, 0) */
 	/* X1: the experiment of tracker issue 14, B14's symptom planted in
 	 * this helper the model shares by all its writers */
 	put32(buf, PO_MAPCOUNT, mut(m, HVO_MUT_X1) ? 0 : (uint32_t)-1);
