@@ -376,13 +376,12 @@ static void boot_zone_contiguous(struct hvo_machine *m)
 			read_pageblocks(m, m->bootmem[i].pfn, nr_pages(&m->bootmem[i]), "set_zone_contiguous");
 }
 
-/* Write-protect [vstart + PAGE_SIZE, vend) of a pre-HVO'd folio. */
-static void wrprotect_tails(struct hvo_machine *m, const struct bootmem *b)
+/* Write-protect the vmemmap PTEs of [start, end), no flush: the caller's
+ * batch flushes (D10: until then each is a stale writable translation). */
+void g2_vmemmap_wrprotect_hvo(struct hvo_machine *m, uint64_t start, uint64_t end)
 {
-	uint64_t psz = m->geo.page_size, start = vstart_of(m, b) + psz, end = vend_of(m, b);
+	uint64_t psz = m->geo.page_size;
 
-	if (mut(m, HVO_MUT_B10))
-		end = start + nr_pages(b);   /* B10: pages added to an address */
 	for (uint64_t va = start; va < end; va += psz) {
 		uint64_t *slot = vm_pte_slot(m, va);
 
@@ -435,10 +434,9 @@ static void gather_collect(struct hvo_machine *m, unsigned n, struct folio **fs,
 			continue;   /* host OOM */
 		/* hugetlb_folio_init_vmemmap: head and tails [1, RESERVE_PAGES) */
 		prep_hugetlb_range(m, folio_at(m, id), 0, m->geo.reserve_pages);
-		if (b->flags & BOOTMEM_HVO) {
+		/* the batch write-protects its tail slots (2.7) */
+		if (b->flags & BOOTMEM_HVO)
 			folio_set_optimized(m, folio_at(m, id), true);
-			wrprotect_tails(m, b);
-		}
 		fs[(*k)++] = folio_at(m, id);
 	}
 }
@@ -474,9 +472,8 @@ static void boot_gather(struct hvo_machine *m)
 
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
 		gather_collect(m, n, fs, &k, false);
-	flush_tlb_all(m);
-	/* Batch optimize in boot mode: pre-HVO'd folios are skipped. */
-	g2_optimize_folios(m, fs, k);
+	/* Batch optimize in boot mode: pre-HVO'd folios are write-protected. */
+	g2_optimize_bootmem_folios(m, fs, k);
 	gather_prep(m, fs, k, false);
 }
 
@@ -488,8 +485,7 @@ void hvo_boot_gather_node(struct hvo_machine *m, unsigned node)
 	if (!m->cfg.gather_by_caller || node >= m->cfg.nr_nodes)
 		return;
 	gather_collect(m, node, fs, &k, true);
-	flush_tlb_all(m);
-	g2_optimize_folios(m, fs, k);
+	g2_optimize_bootmem_folios(m, fs, k);
 	gather_prep(m, fs, k, true);
 }
 

@@ -510,6 +510,26 @@ static int check_batches(struct hvo_machine *m)
 	return 0;
 }
 
+/* I10, D10: a write-protect (RW->RO of the same page) holds on another
+ * CPU only after a flush covering it; until then that CPU's old entry
+ * still writes the page.  No operation may end with one pending (the
+ * batch's flush in 2.7 covers vmemmap_wrprotect_hvo). */
+static int check_wrprotect_flushed(struct hvo_machine *m)
+{
+	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
+		for (unsigned i = 0; i < m->tlb[s].nr; i++) {
+			const struct stale_tlb *e = &m->tlb[s].stale[i];
+
+			if (!e->wr)
+				continue;
+			hvo_violate(m, 10, e->pfn, -1, "vmemmap 0x%" PRIx64 " was write-protected but no TLB flush "
+				    "followed: another CPU may still write frame 0x%" PRIx64 " through its old entry",
+				    e->vaddr, e->pfn);
+			return 10;
+		}
+	return 0;
+}
+
 /* At depth 0 every invariant holds; inside an operation (an injected racer
  * runs at a scheduling point of another one) only those that hold at every
  * scheduling point: shared tail contents and the folios not being worked on.
@@ -543,6 +563,8 @@ static int check(struct hvo_machine *m, bool changed)
 		rc = check_mapping(m);
 	if (!rc && walk)
 		rc = check_ro_reachable(m, false);
+	if (!rc && quiescent)
+		rc = check_wrprotect_flushed(m);
 	if (!rc)
 		rc = check_tails(m, img, quiescent);
 	hpool_free(m->cfg.host_pool, img, m->geo.page_size, 16);

@@ -48,7 +48,9 @@ struct pmd {
 };
 
 /* A translation some CPU may still hold until the next covering flush (5.4). */
-struct stale_tlb { uint64_t vaddr, pfn; };
+/* wr: not a moved PTE but a write-protect of the same page (RW->RO), so
+ * the old entry still writes it (D10). */
+struct stale_tlb { uint64_t vaddr, pfn; bool wr; };
 /* The list is sharded by the node of the old page an entry still reaches
  * (lock HVO_LOCK_TLB + shard): a free asks only its page's shard (I12), so
  * optimize/restore on different nodes share no list and no lock.  A flush
@@ -371,6 +373,12 @@ void boot_finish(struct hvo_machine *m);
 int g2_optimize_folio(struct hvo_machine *m, struct folio *f);
 int g2_restore_folio(struct hvo_machine *m, struct folio *f);
 void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n);
+/* The same in boot mode (hugetlb_vmemmap_optimize_bootmem_folios): folios
+ * pre-HVO'd at boot get their tail slots write-protected instead. */
+void g2_optimize_bootmem_folios(struct hvo_machine *m, struct folio **fs, unsigned n);
+/* boot.c: vmemmap_wrprotect_hvo() over [start, end), no flush (the g2_
+ * prefix as for the other entry points: see core/TRACEABILITY.md). */
+void g2_vmemmap_wrprotect_hvo(struct hvo_machine *m, uint64_t start, uint64_t end);
 int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored);
 int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t *out);
 uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order);

@@ -531,9 +531,12 @@ static unsigned tlb_shard_of(const struct hvo_machine *m, uint64_t vaddr)
 void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte)
 {
 	uint64_t old = *slot;
+	/* D10: RW->RO on the same page leaves a writable translation too */
+	bool wr = (old & PTE_PRESENT) && (old & PTE_RW) && (pte & PTE_PRESENT) && !(pte & PTE_RW) &&
+		  pte_pfn(old) == pte_pfn(pte);
 
 	sync_point(m, HVO_SP_PTE_SET, "set_pte");
-	if ((old & PTE_PRESENT) && pte_pfn(old) != pte_pfn(pte)) {
+	if ((old & PTE_PRESENT) && (pte_pfn(old) != pte_pfn(pte) || wr)) {
 		unsigned s = tlb_shard_of_pfn(m, pte_pfn(old));
 		struct tlb_shard *t = &m->tlb[s];
 		uint64_t va = vaddr & ~(m->geo.page_size - 1);
@@ -548,7 +551,7 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 			t->stale = n;
 			t->cap = cap;
 		}
-		t->stale[t->nr] = (struct stale_tlb){ va, pte_pfn(old) };
+		t->stale[t->nr] = (struct stale_tlb){ va, pte_pfn(old), wr };
 		/* atomic: flushes peek at the span and the count without the lock */
 		if (!t->hi || va < t->lo)  /* hi 0: no span yet */
 			__atomic_store_n(&t->lo, va, __ATOMIC_RELAXED);

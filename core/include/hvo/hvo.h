@@ -234,6 +234,7 @@ enum hvo_mutant {
 	HVO_MUT_V7_FALLBACK_UNDO, /* repair of S1: the boot fallback undoes HVO and clears the flag */
 	HVO_MUT_LMM_INCOMPLETE_GATHER, /* linux-mm arm64: gather skips a partially optimized folio's tails (S2) */
 	HVO_MUT_SEED_V7_TAIL_REFCOUNT, /* PATCHv7: init_compound_tail leaves _refcount as it was (v7.1 zeroes it) */
+	HVO_MUT_WRPROTECT_NOFLUSH, /* an all-pre-HVO boot batch returns before its flush (D10) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
