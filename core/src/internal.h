@@ -48,9 +48,11 @@ struct pmd {
 };
 
 /* A translation some CPU may still hold until the next covering flush (5.4). */
-/* wr: not a moved PTE but a write-protect of the same page (RW->RO), so
- * the old entry still writes it (D10). */
-struct stale_tlb { uint64_t vaddr, pfn; bool wr; };
+/* [vaddr, end) still reaches frame pfn.  wr: not a moved PTE but a
+ * write-protect of the same page (RW->RO), so the old entry still writes
+ * it (D10); consecutive ones of one frame (a folio's tail slots) share an
+ * entry, so a boot of many pre-HVO pages lists one per folio. */
+struct stale_tlb { uint64_t vaddr, end, pfn; bool wr; };
 /* The list is sharded by the node of the old page an entry still reaches
  * (lock HVO_LOCK_TLB + shard): a free asks only its page's shard (I12), so
  * optimize/restore on different nodes share no list and no lock.  A flush

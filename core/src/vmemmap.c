@@ -542,6 +542,14 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 		uint64_t va = vaddr & ~(m->geo.page_size - 1);
 
 		model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+		if (wr && t->nr && t->stale[t->nr - 1].wr && t->stale[t->nr - 1].pfn == pte_pfn(old) &&
+		    t->stale[t->nr - 1].end == va) {
+			t->stale[t->nr - 1].end = va + m->geo.page_size;
+			if (va >= t->hi)
+				__atomic_store_n(&t->hi, va + m->geo.page_size, __ATOMIC_RELAXED);
+			model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+			goto set;
+		}
 		if (t->nr == t->cap) {
 			unsigned cap = t->cap ? 2 * t->cap : 64;
 			struct stale_tlb *n = realloc(t->stale, cap * sizeof(*n));
@@ -551,7 +559,7 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 			t->stale = n;
 			t->cap = cap;
 		}
-		t->stale[t->nr] = (struct stale_tlb){ va, pte_pfn(old), wr };
+		t->stale[t->nr] = (struct stale_tlb){ va, va + m->geo.page_size, pte_pfn(old), wr };
 		/* atomic: flushes peek at the span and the count without the lock */
 		if (!t->hi || va < t->lo)  /* hi 0: no span yet */
 			__atomic_store_n(&t->lo, va, __ATOMIC_RELAXED);
@@ -560,6 +568,7 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 		__atomic_store_n(&t->nr, t->nr + 1, __ATOMIC_RELAXED);
 		model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 	}
+set:
 	track_vaddrs(m, vaddr & ~(m->geo.page_size - 1), (vaddr & ~(m->geo.page_size - 1)) + m->geo.page_size);
 	/* smp_wmb() before set_pte_at: contents first, then the entry (B6).
 	 * The kernel has one barrier before the walk's first PTE that needs it;
@@ -580,11 +589,38 @@ static void tlb_flush_shard(struct hvo_machine *m, unsigned s, uint64_t start, u
 	if (__atomic_load_n(&t->hi, __ATOMIC_RELAXED) <= start || __atomic_load_n(&t->lo, __ATOMIC_RELAXED) >= end ||
 	    !__atomic_load_n(&t->nr, __ATOMIC_RELAXED))
 		return;
+	unsigned nr, extra = 0;
+
 	model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
-	for (unsigned i = 0; i < t->nr; i++)
-		if (t->stale[i].vaddr < start || t->stale[i].vaddr >= end)
-			t->stale[j++] = t->stale[i];
-	__atomic_store_n(&t->nr, j, __ATOMIC_RELAXED);
+	nr = t->nr;
+	for (unsigned i = 0; i < nr; i++) {
+		struct stale_tlb e = t->stale[i];
+
+		if (e.end <= start || e.vaddr >= end) {
+			t->stale[j++] = e;
+			continue;
+		}
+		/* what the flush leaves of a range entry: below it and above it;
+		 * the part above, when there are both, goes past the old end */
+		if (e.vaddr < start)
+			t->stale[j++] = (struct stale_tlb){ e.vaddr, start, e.pfn, e.wr };
+		if (e.end > end && e.vaddr < start) {
+			if (nr + extra == t->cap) {
+				unsigned cap = 2 * t->cap;
+				struct stale_tlb *n = realloc(t->stale, cap * sizeof(*n));
+
+				if (!n)
+					abort(); /* host OOM: nothing sensible to model */
+				t->stale = n;
+				t->cap = cap;
+			}
+			t->stale[nr + extra++] = (struct stale_tlb){ end, e.end, e.pfn, e.wr };
+		} else if (e.end > end) {
+			t->stale[j++] = (struct stale_tlb){ end, e.end, e.pfn, e.wr };
+		}
+	}
+	memmove(t->stale + j, t->stale + nr, extra * sizeof(*t->stale));
+	__atomic_store_n(&t->nr, j + extra, __ATOMIC_RELAXED);
 	model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 }
 
