@@ -40,6 +40,7 @@ TABLE = {
     ('core/src/check.c', 'check_folio', 3): ('general', 'the partial shape only after a reported failed walk'),
     ('core/src/check.c', 'check_batches', 19): ('general', 'from the sync seam\'s count per batch'),
     ('core/src/check.c', 'check', 0): ('general', 'no lock held at a quiescent point'),
+    ('core/src/check.c', 'check_wrprotect_flushed', 10): ('general', 'every write-protect pending a flush at a quiescent point (D10)'),
     ('core/src/check_dax.c', 'check_refs', 14): ('general', ''),
     ('core/src/check_dax.c', 'check_page', 1): ('general', ''),
     ('core/src/check_dax.c', 'check_page', 2): ('general', ''),

@@ -25,7 +25,8 @@
  *               Movable).  Nodes are small (each input boots them) but
  *               keep room beside one 1 GiB page: see ROOM below.
  *   L  node 1's movable_start: 1 + x % (sections - 1) sections into it
- *   C  bits 0-2 bootmem pages, x % 5 (0..4); bits 3-4 fail rules (0..3)
+ *   C  bits 0-2 bootmem pages, x % 5 (0..4); bits 3-4 fail rules (0..3);
+ *      bit 5 CONFIG_DEFERRED_STRUCT_PAGE_INIT off (memmap_init writes all)
  *   per page: P K
  *      P bit 0 node; bits 1-3 size {1G, 1G, 2M, pre-HVO unit, 2G,
  *        MAX_FOLIO_ORDER, 256M, 1G}; the pre-HVO unit is the memory one
@@ -222,6 +223,7 @@ static int decode(const uint8_t *data, size_t size, struct hvo_opstream *s, bool
 		decode_page(&r, c, &g, reserved);
 	*valid = layout_valid(c, &g);
 	rules = n >> 3 & 3;
+	c->no_deferred_init = n & 0x20;
 	for (unsigned i = 0; i < rules; i++) {
 		unsigned x = next(&r);
 

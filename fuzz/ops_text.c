@@ -411,6 +411,17 @@ static int parse_version(struct pstate *ps, char **t, unsigned n)
 	return 0;
 }
 
+/* deferred_init=0|1: CONFIG_DEFERRED_STRUCT_PAGE_INIT (default 1). */
+static int kv_deferred(struct pstate *ps, struct kvs *kv, struct hvo_config *c)
+{
+	bool on = !c->no_deferred_init;
+
+	if (kv_bool(ps, kv, "deferred_init", on, &on))
+		return -1;
+	c->no_deferred_init = !on;
+	return 0;
+}
+
 static int parse_config(struct pstate *ps, char **t, unsigned n)
 {
 	struct hvo_config *c = &ps->s->config;
@@ -422,6 +433,7 @@ static int parse_config(struct pstate *ps, char **t, unsigned n)
 	    kv_uint(ps, &kv, "page_shift", false, c->page_shift, 63, &c->page_shift) ||
 	    kv_uint(ps, &kv, "struct_page_size", false, c->struct_page_size, 65535, &c->struct_page_size) ||
 	    kv_bool(ps, &kv, "hvo", c->hvo_enabled, &c->hvo_enabled) ||
+	    kv_deferred(ps, &kv, c) ||
 	    kv_u64(ps, &kv, "base", false, c->vmemmap_base, UINT64_MAX, &c->vmemmap_base))
 		return -1;
 	return kv_done(ps, &kv);
@@ -934,6 +946,8 @@ void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, 
 		fprintf(f, "gen=g%d ", (int)c->gen);
 	if (c->boot_design == HVO_BOOT_EARLY)
 		fputs("boot=early ", f);
+	if (c->no_deferred_init)
+		fputs("deferred_init=0 ", f);
 	fprintf(f, "page_shift=%u struct_page_size=%u hvo=%d base=0x%" PRIx64 "\n", c->page_shift,
 		c->struct_page_size, c->hvo_enabled, c->vmemmap_base);
 	for (unsigned i = 0; i < c->nr_nodes && i < HVO_MAX_NODES; i++) {
@@ -1047,7 +1061,8 @@ static bool config_equal(const struct hvo_config *a, const struct hvo_config *b)
 	if (a->gen != b->gen || a->page_shift != b->page_shift || a->struct_page_size != b->struct_page_size ||
 	    a->nr_nodes != b->nr_nodes || a->vmemmap_base != b->vmemmap_base ||
 	    a->hvo_enabled != b->hvo_enabled || a->mutants != b->mutants || a->skip_op_checks != b->skip_op_checks ||
-	    a->boot_design != b->boot_design || a->nr_bootmem != b->nr_bootmem)
+	    a->boot_design != b->boot_design || a->no_deferred_init != b->no_deferred_init ||
+	    a->nr_bootmem != b->nr_bootmem)
 		return false;
 	for (unsigned i = 0; i < a->nr_bootmem && i < HVO_MAX_BOOTMEM; i++)
 		if (a->bootmem[i].pfn != b->bootmem[i].pfn || a->bootmem[i].order != b->bootmem[i].order)

@@ -131,6 +131,7 @@ static const char full_stream[] =
 	"hvo-ops 1   # version\n"
 	"config page_shift=14 struct_page_size=64 hvo=0 base=0x100000000\n"
 	"config hvo=1\n"
+	"config deferred_init=0\n"
 	"node 0 start=0 pages=262144 movable_start=0 movable_only=0\n"
 	"node 1 start=0x40000 pages=0x40000 movable_start=0x60000\n"
 	"node 2 start=0x80000 pages=0x1000 movable_only=1\n"
@@ -173,6 +174,7 @@ static void test_full_stream(void)
 	}
 	check(s.config.page_shift == 14 && s.config.struct_page_size == 64, "config page geometry");
 	check(s.config.hvo_enabled && s.config.vmemmap_base == 0x100000000ull, "config hvo/base");
+	check(s.config.no_deferred_init, "config deferred_init=0");
 	check(s.config.nr_nodes == 3, "nr_nodes reset to node lines (got %u)", s.config.nr_nodes);
 	check(s.config.node[1].start_pfn == 0x40000 && s.config.node[1].movable_start_pfn == 0x60000,
 	      "node 1 values");
@@ -217,7 +219,13 @@ static void test_defaults(void)
 	check(s.config.nr_nodes == def.nr_nodes && s.config.node[1].start_pfn == def.node[1].start_pfn,
 	      "default nodes kept without node lines");
 	check(s.fail.budget == -1 && s.fail.nr_rules == 0, "default policy");
+	check(!s.config.no_deferred_init, "CONFIG_DEFERRED_STRUCT_PAGE_INIT on by default");
 	hvo_ops_free(&s);
+	check(!parse_str("hvo-ops 1\nconfig deferred_init=0\nops\n", &s, err, sizeof(err)), "%s", err);
+	check(!hvo_ops_equal(&s, &d), "deferred_init=0 differs from the default");
+	hvo_ops_free(&s);
+	round_trip("deferred_init=0", "hvo-ops 1\nconfig deferred_init=0\nops\n");
+	round_trip("deferred_init=1", "hvo-ops 1\nconfig deferred_init=1\nops\n");
 	check(!parse_str("hvo-ops 1\nfail site=any nth=1\nbudget n=-1\nops\n", &s, err, sizeof(err)), "%s", err);
 	round_trip("budget n=-1 without sites", "hvo-ops 1\nbudget n=-1\nops\n");
 	round_trip("budget sites=any", "hvo-ops 1\nbudget n=0 sites=any\nops\n");

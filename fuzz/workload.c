@@ -83,6 +83,8 @@ static void pick_config(struct gen *g, uint64_t seed)
 		if (chance(&g->r, 1, 2))
 			c->node[1].movable_start_pfn = c->node[1].start_pfn + ((1ull << 29) >> shift);
 		c->boot_design = chance(&g->r, 1, 2) ? HVO_BOOT_EARLY : HVO_BOOT_DEFERRED;
+		/* seed bit 60: CONFIG_DEFERRED_STRUCT_PAGE_INIT off (D2) */
+		c->no_deferred_init = seed >> 60 & 1;
 	}
 	/* G3 (seed bit 62): a 2 GiB device range per node from 64 GiB.  G2
 	 * streams never see dax_vmemmap, so they stay what they were. */

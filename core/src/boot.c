@@ -264,31 +264,80 @@ static void poison_img(struct hvo_machine *m, const struct folio *f, uint64_t pf
 	memset(img, PAGE_POISON_BYTE, m->geo.struct_page_size);
 }
 
-/* memmap init skipped the "noinit" tails of every bootmem page: what is
- * private vmemmap there still holds the poison (the shared tail holds zeros). */
+static void init_page_img(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img)
+{
+	(void)f;
+	init_single_page(m, pfn, img);
+}
+
+/* CONFIG_DEFERRED_STRUCT_PAGE_INIT: defer_init() lets memmap_init
+ * initialise only the zone that ends the node up to the first section
+ * boundary past one section of it; the rest is deferred_init_memmap's,
+ * which initialises free ranges only, so no generic code ever writes the
+ * struct pages of a bootmem page there.  UINT64_MAX: nothing deferred. */
+static uint64_t first_deferred_pfn(const struct hvo_machine *m, unsigned node)
+{
+	const struct hvo_node_config *nc = &m->cfg.node[node];
+	uint64_t sec = 1ull << (m->geo.section_shift - m->geo.page_shift);
+	uint64_t lo = nc->start_pfn, hi = nc->start_pfn + nc->nr_pages - 1;
+	int top = phys_zone_of(m->phys, hi);
+
+	if (m->cfg.no_deferred_init)
+		return UINT64_MAX;
+	while (lo < hi) {   /* zones are ascending pfn ranges in a node */
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (phys_zone_of(m->phys, mid) == top)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (lo + sec + sec - 1) / sec * sec;
+}
+
+/* memmap_init (D2): __init_single_page on every pfn it initialises early,
+ * through the current vmemmap mapping, so into the boot shared tail of a
+ * pre-HVO page too (why boot_get_tail leaves it uninitialised).  Past
+ * first_deferred_pfn nothing writes the tails of a bootmem page: its
+ * private vmemmap keeps the poison memblock left (page_init_poison), the
+ * shared tail its zeros.  The head is reserve_bootmem_region's. */
 static void boot_memmap_init(struct hvo_machine *m)
 {
 	for (unsigned i = 0; i < m->nr_bootmem; i++) {
 		struct bootmem *b = &m->bootmem[i];
 		uint64_t end = (b->flags & BOOTMEM_HVO) ? m->geo.reserve_pages : nr_pages(b);
+		uint64_t fd = first_deferred_pfn(m, b->node), early = nr_pages(b);
 
-		if (!(b->flags & BOOTMEM_FREED))
-			write_struct_pages(m, b->pfn + 1, end - 1, poison_img, NULL);
+		if (b->flags & BOOTMEM_FREED)
+			continue;
+		if (fd < b->pfn + early)
+			early = fd > b->pfn ? fd - b->pfn : 0;
+		if (early)
+			write_struct_pages(m, b->pfn, early, init_page_img, NULL);
+		if (end > early && end > 1)
+			write_struct_pages(m, b->pfn + (early > 1 ? early : 1), end - (early > 1 ? early : 1), poison_img,
+					   NULL);
 	}
 }
 
-/* hugetlb_vmemmap_init_tails(): every published tail gets its canonical
- * image before anything reads tail struct pages (B9). */
+/* hugetlb_vmemmap_init_tails(): init_compound_tail on every struct page of
+ * every published tail before anything reads tail struct pages (B9), over
+ * whatever memmap_init wrote through it (D12: lru.prev and last_cpupid
+ * stay). */
 static void boot_init_tails(struct hvo_machine *m)
 {
+	unsigned sps = m->geo.struct_page_size;
+
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
 		for (int z = 0; z < HVO_NR_ZONES; z++)
 			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++) {
 				uint64_t t = m->zhvo[n][z].tails[i];
 				uint8_t *bytes;
 
-				if (t && (bytes = phys_frame(m->phys, t - 1, false)) != NULL)
-					model_tail_image(m, n, z, m->geo.tail_min_order + i, 0, bytes);
+				if (!t || (bytes = phys_frame(m->phys, t - 1, false)) == NULL)
+					continue;
+				for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
+					init_compound_tail(m, n, z, m->geo.tail_min_order + i, 0, bytes + off);
 			}
 }
 
@@ -327,13 +376,12 @@ static void boot_zone_contiguous(struct hvo_machine *m)
 			read_pageblocks(m, m->bootmem[i].pfn, nr_pages(&m->bootmem[i]), "set_zone_contiguous");
 }
 
-/* Write-protect [vstart + PAGE_SIZE, vend) of a pre-HVO'd folio. */
-static void wrprotect_tails(struct hvo_machine *m, const struct bootmem *b)
+/* Write-protect the vmemmap PTEs of [start, end), no flush: the caller's
+ * batch flushes (D10: until then each is a stale writable translation). */
+void g2_vmemmap_wrprotect_hvo(struct hvo_machine *m, uint64_t start, uint64_t end)
 {
-	uint64_t psz = m->geo.page_size, start = vstart_of(m, b) + psz, end = vend_of(m, b);
+	uint64_t psz = m->geo.page_size;
 
-	if (mut(m, HVO_MUT_B10))
-		end = start + nr_pages(b);   /* B10: pages added to an address */
 	for (uint64_t va = start; va < end; va += psz) {
 		uint64_t *slot = vm_pte_slot(m, va);
 
@@ -386,10 +434,9 @@ static void gather_collect(struct hvo_machine *m, unsigned n, struct folio **fs,
 			continue;   /* host OOM */
 		/* hugetlb_folio_init_vmemmap: head and tails [1, RESERVE_PAGES) */
 		prep_hugetlb_range(m, folio_at(m, id), 0, m->geo.reserve_pages);
-		if (b->flags & BOOTMEM_HVO) {
+		/* the batch write-protects its tail slots (2.7) */
+		if (b->flags & BOOTMEM_HVO)
 			folio_set_optimized(m, folio_at(m, id), true);
-			wrprotect_tails(m, b);
-		}
 		fs[(*k)++] = folio_at(m, id);
 	}
 }
@@ -425,9 +472,8 @@ static void boot_gather(struct hvo_machine *m)
 
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
 		gather_collect(m, n, fs, &k, false);
-	flush_tlb_all(m);
-	/* Batch optimize in boot mode: pre-HVO'd folios are skipped. */
-	g2_optimize_folios(m, fs, k);
+	/* Batch optimize in boot mode: pre-HVO'd folios are write-protected. */
+	g2_optimize_bootmem_folios(m, fs, k);
 	gather_prep(m, fs, k, false);
 }
 
@@ -439,8 +485,7 @@ void hvo_boot_gather_node(struct hvo_machine *m, unsigned node)
 	if (!m->cfg.gather_by_caller || node >= m->cfg.nr_nodes)
 		return;
 	gather_collect(m, node, fs, &k, true);
-	flush_tlb_all(m);
-	g2_optimize_folios(m, fs, k);
+	g2_optimize_bootmem_folios(m, fs, k);
 	gather_prep(m, fs, k, true);
 }
 

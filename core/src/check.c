@@ -61,7 +61,7 @@ static int check_tails(struct hvo_machine *m, uint8_t *img, bool quiescent)
 					continue;
 				b = phys_frame(m->phys, t - 1, false);
 				oracle_tail_image(m, n, z, order, 0, img);
-				if (!b || memcmp(b, img, m->geo.page_size)) {
+				if (!b || !oracle_tail_equal(m, img, b)) {
 					hvo_violate(m, 4, t - 1, -1, "shared tail (node %u %s order %u) differs from the "
 						    "canonical tail image", n, hvo_zone_name(z), order);
 					return 4;
@@ -377,8 +377,8 @@ static int check_struct_pages(struct hvo_machine *m, const struct folio *f, int3
 	return 0;
 }
 
-/* A private tail slot whose bytes are the canonical tail image satisfies
- * I1/I2 for every struct page in it (the image is what prep wrote; with an
+/* A private tail slot whose bytes are the canonical tail image (in every
+ * field I4 names: oracle_tail_equal) satisfies I1/I2 for every struct page in it (the image is what prep wrote; with an
  * optimizable order struct pages never straddle pages): one memcmp instead
  * of a walk over each struct page.  Any other bytes get the full walk. */
 static bool canonical_slot(struct hvo_machine *m, const struct folio *f, uint64_t i, uint8_t **img)
@@ -394,7 +394,7 @@ static bool canonical_slot(struct hvo_machine *m, const struct folio *f, uint64_
 		oracle_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), *img);
 	}
 	b = vm_page_bytes(m, page_vaddr(m, f->pfn) + i * psz, &frame, &rw);
-	return b && !memcmp(b, *img, psz);
+	return b && oracle_tail_equal(m, *img, b);
 }
 
 /* I10 is check_ro.c's, over the page tables. */
@@ -510,6 +510,26 @@ static int check_batches(struct hvo_machine *m)
 	return 0;
 }
 
+/* I10, D10: a write-protect (RW->RO of the same page) holds on another
+ * CPU only after a flush covering it; until then that CPU's old entry
+ * still writes the page.  No operation may end with one pending (the
+ * batch's flush in 2.7 covers vmemmap_wrprotect_hvo). */
+static int check_wrprotect_flushed(struct hvo_machine *m)
+{
+	for (unsigned s = 0; s < m->cfg.nr_nodes; s++)
+		for (unsigned i = 0; i < m->tlb[s].nr; i++) {
+			const struct stale_tlb *e = &m->tlb[s].stale[i];
+
+			if (!e->wr)
+				continue;
+			hvo_violate(m, 10, e->pfn, -1, "vmemmap 0x%" PRIx64 " was write-protected but no TLB flush "
+				    "followed: another CPU may still write frame 0x%" PRIx64 " through its old entry",
+				    e->vaddr, e->pfn);
+			return 10;
+		}
+	return 0;
+}
+
 /* At depth 0 every invariant holds; inside an operation (an injected racer
  * runs at a scheduling point of another one) only those that hold at every
  * scheduling point: shared tail contents and the folios not being worked on.
@@ -543,6 +563,8 @@ static int check(struct hvo_machine *m, bool changed)
 		rc = check_mapping(m);
 	if (!rc && walk)
 		rc = check_ro_reachable(m, false);
+	if (!rc && quiescent)
+		rc = check_wrprotect_flushed(m);
 	if (!rc)
 		rc = check_tails(m, img, quiescent);
 	hpool_free(m->cfg.host_pool, img, m->geo.page_size, 16);

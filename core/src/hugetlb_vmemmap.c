@@ -698,19 +698,43 @@ static int hugetlb_vmemmap_split_folio(struct hvo_machine *m, struct folio *f)
 	return 0;
 }
 
-void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
+/* __hugetlb_vmemmap_optimize_folios(h, list, boot) (2.7).  boot: a folio
+ * pre-HVO'd at boot is only write-protected, and a batch of nothing else
+ * goes to out:, whose flush is the one that makes those write-protects
+ * hold on every CPU (D10). */
+static void optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n, bool boot)
 {
 	struct pagelist list = { 0 };
 	struct batch b = { REMAP_NO_TLB_FLUSH | SYNCHRONIZE_RCU, 0, 0, NULL };
-	unsigned node = n ? fs[0]->node : 0;
+	unsigned node = n ? fs[0]->node : 0, nr_to_optimize = 0;
+	uint64_t psz = m->geo.page_size;
 
 	if (!n)
 		return;
 	batch_begin(m, &b);
 	/* One split pass without flushes, one flush for all of them. */
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		if (boot && folio_optimized(m, fs[i])) {
+			uint64_t start = page_vaddr(m, fs[i]->pfn) + psz;
+			uint64_t end = start - psz + folio_vmemmap_pages(m, fs[i]) * psz;
+
+			if (mut(m, HVO_MUT_B10))
+				end = start + (1ull << fs[i]->order);   /* B10: pages added to an address */
+			g2_vmemmap_wrprotect_hvo(m, start, end);
+			continue;
+		}
+		nr_to_optimize++;
 		if (hugetlb_vmemmap_split_folio(m, fs[i]) == -HVO_ENOMEM)
 			break;
+	}
+	if (!nr_to_optimize) {
+		/* D10 mutant: "nothing left to do" returns before out:'s flush */
+		if (mut(m, HVO_MUT_WRPROTECT_NOFLUSH)) {
+			batch_end(m, &b);
+			return;
+		}
+		goto out;
+	}
 	flush_tlb_all(m);
 	for (unsigned i = 0; i < n; i++) {
 		int rc = __hugetlb_vmemmap_optimize_folio(m, fs[i], &list, &b);
@@ -730,10 +754,21 @@ void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
 	/* Other CPUs may use the old translations until this flush (5.4). */
 	if (mut(m, HVO_MUT_B23))
 		free_vmemmap_page_list(m, &list, node);
+out:
 	flush_tlb_all(m);
 	free_vmemmap_page_list(m, &list, node);
 	free(list.pfn);
 	batch_end(m, &b);
+}
+
+void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
+{
+	optimize_folios(m, fs, n, false);
+}
+
+void g2_optimize_bootmem_folios(struct hvo_machine *m, struct folio **fs, unsigned n)
+{
+	optimize_folios(m, fs, n, true);
 }
 
 int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored)

@@ -48,7 +48,11 @@ struct pmd {
 };
 
 /* A translation some CPU may still hold until the next covering flush (5.4). */
-struct stale_tlb { uint64_t vaddr, pfn; };
+/* [vaddr, end) still reaches frame pfn.  wr: not a moved PTE but a
+ * write-protect of the same page (RW->RO), so the old entry still writes
+ * it (D10); consecutive ones of one frame (a folio's tail slots) share an
+ * entry, so a boot of many pre-HVO pages lists one per folio. */
+struct stale_tlb { uint64_t vaddr, end, pfn; bool wr; };
 /* The list is sharded by the node of the old page an entry still reaches
  * (lock HVO_LOCK_TLB + shard): a free asks only its page's shard (I12), so
  * optimize/restore on different nodes share no list and no lock.  A flush
@@ -324,7 +328,13 @@ void flush_tlb_all(struct hvo_machine *m);
 uint64_t tlb_first_stale(struct hvo_machine *m, uint64_t pfn, uint64_t nr);
 unsigned tlb_nr_stale(const struct hvo_machine *m);  /* over the shards, without their locks */
 uint64_t tlb_nr_flushes(const struct hvo_machine *m);
-/* Default (memmap_init) struct page image for pfn into buf (struct_page_size bytes). */
+/* __init_single_page() of pfn into buf (struct_page_size bytes): what
+ * memmap_init writes (D12): _refcount 1, _mapcount -1, node/zone and an
+ * all-ones last_cpupid in flags, lru pointing at itself. */
+void init_single_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
+/* The struct page of pfn as boot leaves a page it gave to the buddy
+ * allocator (__free_pages_core: _refcount 0); ZONE_DEVICE pages as
+ * __init_zone_device_page leaves them in the model (PG_reserved). */
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf);
 
 /* tlb_cpu.c.  With sync->cpu_tlb (the fiber scheduler) the kernel's accesses
@@ -365,6 +375,12 @@ void boot_finish(struct hvo_machine *m);
 int g2_optimize_folio(struct hvo_machine *m, struct folio *f);
 int g2_restore_folio(struct hvo_machine *m, struct folio *f);
 void g2_optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n);
+/* The same in boot mode (hugetlb_vmemmap_optimize_bootmem_folios): folios
+ * pre-HVO'd at boot get their tail slots write-protected instead. */
+void g2_optimize_bootmem_folios(struct hvo_machine *m, struct folio **fs, unsigned n);
+/* boot.c: vmemmap_wrprotect_hvo() over [start, end), no flush (the g2_
+ * prefix as for the other entry points: see core/TRACEABILITY.md). */
+void g2_vmemmap_wrprotect_hvo(struct hvo_machine *m, uint64_t start, uint64_t end);
 int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored);
 int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t *out);
 uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order);
@@ -444,8 +460,8 @@ uint64_t dax_digest(struct hvo_machine *m, uint64_t h, uint64_t (*mix)(uint64_t 
 /* oracle_image.c: the checker's own tail image (never the model's helper). */
 void oracle_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
 		       uint8_t *page);
-/* page.c: the model's own page of canonical tails (what prep writes). */
-void model_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
-		      uint8_t *page);
+/* page equals the oracle's image expect in every field I4 names (not
+ * lru.prev, not last_cpupid: D12). */
+bool oracle_tail_equal(const struct hvo_machine *m, const uint8_t *expect, const uint8_t *page);
 
 #endif

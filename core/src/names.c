@@ -85,6 +85,14 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 					    "partially optimized bootmem folio, whose unreached tail slots keep the "
 					    "memblock poison (reports/findings.md S2); the baselines have no "
 					    "INCOMPLETE and the model initialises those slots", false, true },
+	[HVO_MUT_SEED_V7_TAIL_REFCOUNT] = { "seed-v7-tail-refcount", "the seed as posted in v7: init_compound_tail() "
+					    "has no set_page_count(tail, 0) (v7.1 12/18 added it), so a boot shared "
+					    "tail memmap_init wrote through keeps __init_single_page's _refcount 1 "
+					    "(reports/findings.md S3: I4, I10)", false, true },
+	[HVO_MUT_WRPROTECT_NOFLUSH] = { "wrprotect-noflush", "boot: a batch whose folios were all pre-HVO'd returns "
+					"before out:'s flush_tlb_all(), so vmemmap_wrprotect_hvo()'s RW->RO change never "
+					"reaches other CPUs' TLBs: the shared tail stays writable through them (I10)",
+					false, false },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 	/* weak memory (issue 17) */

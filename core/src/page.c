@@ -92,28 +92,32 @@ uint64_t tail_info(const struct hvo_machine *m, uint64_t head_vaddr, unsigned or
 static void put64(uint8_t *b, unsigned off, uint64_t v) { memcpy(b + off, &v, 8); }
 static void put32(uint8_t *b, unsigned off, uint32_t v) { memcpy(b + off, &v, 4); }
 
-void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
-			 uint64_t head_vaddr, uint8_t *buf)
+void init_compound_tail(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
+			uint64_t head_vaddr, uint8_t *buf)
 {
-	/* init_compound_tail(): refcount 0, mapcount -1, node and zone, then
-	 * prep_compound_tail(): TAIL_MAPPING, compound_info, private 0. */
-	memset(buf, 0, m->geo.struct_page_size);
-	put64(buf, PO_FLAGS, page_flags_nodezone(node, zone) | (uint64_t)(zone == HVO_ZONE_DEVICE) << PG_RESERVED);
-	put64(buf, PO_INFO, tail_info(m, head_vaddr, order));
-	put64(buf, PO_MAPPING, TAIL_MAPPING);
+	uint64_t flags;
+
+	memcpy(&flags, buf + PO_FLAGS, 8);
+	flags &= ~(FLAGS_NODE_MASK << FLAGS_NODE_SHIFT | FLAGS_ZONE_MASK << FLAGS_ZONE_SHIFT);
+	put64(buf, PO_FLAGS, flags | page_flags_nodezone(node, zone));   /* set_page_node, set_page_zone */
+	if (!mut(m, HVO_MUT_SEED_V7_TAIL_REFCOUNT))
+		put32(buf, PO_REFCOUNT, 0);                                /* set_page_count(tail, 0) */
 	/* X1: the experiment of tracker issue 14, B14's symptom planted in
 	 * this helper the model shares by all its writers */
 	put32(buf, PO_MAPCOUNT, mut(m, HVO_MUT_X1) ? 0 : (uint32_t)-1);
+	/* prep_compound_tail(): TAIL_MAPPING, compound_info, private 0 */
+	put64(buf, PO_MAPPING, TAIL_MAPPING);
+	put64(buf, PO_INFO, tail_info(m, head_vaddr, order));
+	put64(buf, PO_PRIVATE, 0);
 }
 
-void model_tail_image(const struct hvo_machine *m, unsigned node, int zone, unsigned order, uint64_t head_vaddr,
-		      uint8_t *page)
+void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
+			 uint64_t head_vaddr, uint8_t *buf)
 {
-	unsigned sps = m->geo.struct_page_size;
-
-	memset(page, 0, m->geo.page_size);
-	for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
-		canonical_tail_page(m, node, zone, order, head_vaddr, page + off);
+	memset(buf, 0, m->geo.struct_page_size);
+	init_compound_tail(m, node, zone, order, head_vaddr, buf);
+	if (zone == HVO_ZONE_DEVICE)
+		put64(buf, PO_FLAGS, page_flags_nodezone(node, zone) | 1ull << PG_RESERVED);
 }
 
 /* B24: prep/free as two fields, first_page then (after smp_wmb) the tail
@@ -148,9 +152,10 @@ static bool b24_write_head_first(struct hvo_machine *m, uint64_t pva, uint64_t l
 
 /* Write the struct pages of [pfn, pfn + nr) through the vmemmap, one
  * translation per vmemmap page (a struct page may straddle two pages when
- * its size is not a power of two).  tails: fn writes f's canonical tail
- * (hugetlb_page_img) from index 4 on, so a vmemmap page holding only those
- * is one image, composed once (model_tail_image). */
+ * its size is not a power of two).  tails: fn writes f's tail
+ * (hugetlb_page_img) from index 4 on, the same bytes for each but its own
+ * lru.prev, so a vmemmap page holding only those is one image, composed
+ * once, with each struct page's lru.prev set as it is copied. */
 static bool write_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn, const struct folio *f,
 			bool tails)
 {
@@ -164,14 +169,20 @@ static bool write_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_i
 	bool ok = stage != NULL;
 
 	tails = ok && tails && psz % sps == 0;
-	if (tails)
-		model_tail_image(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), stage + psz);
+	if (tails) {
+		fn(m, f, f->pfn + NR_USED_SUBPAGE, img);
+		for (uint64_t off = 0; off < psz; off += sps)
+			memcpy(stage + psz + off, img, sps);
+	}
 	for (uint64_t pva = va & ~(psz - 1); ok && pva < vend; pva += psz) {
 		uint64_t lo = pva > va ? pva : va, hi = pva + psz < vend ? pva + psz : vend;
 		const uint8_t *src = stage;
 
-		if (tails && lo == pva && hi == pva + psz && (pva - m->vbase) / sps >= f->pfn + 4)
+		if (tails && lo == pva && hi == pva + psz && (pva - m->vbase) / sps >= f->pfn + NR_USED_SUBPAGE) {
 			src = stage + psz;
+			for (uint64_t off = 0; off < psz; off += sps)
+				put64(stage + psz + off, PO_LRU_PREV, pva + off + PO_INFO);
+		}
 		for (uint64_t p = (lo - m->vbase) / sps; src == stage && page_vaddr(m, p) < hi; p++) {
 			uint64_t sva = page_vaddr(m, p);
 			uint64_t from = sva < lo ? lo - sva : 0, to = sva + sps > hi ? hi - sva : sps;
@@ -194,19 +205,28 @@ bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_i
 	return write_pages(m, pfn, nr, fn, f, false);
 }
 
+/* A HugeTLB folio's struct pages as the kernel leaves them (D12): the
+ * buddy's page (memmap_init_page: __init_single_page, refcount 0), then
+ * prep_compound_page / hugetlb_folio_init_vmemmap: each tail gets
+ * init_compound_tail's fields (the same bytes as __init_single_page +
+ * prep_compound_tail + set_page_count(0)), keeping its self-pointing
+ * lru.prev and last_cpupid; the head keeps its lru (INIT_LIST_HEAD in
+ * init_new_hugetlb_folio) and is frozen at refcount 0. */
 static void hugetlb_page_img(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img)
 {
-	uint64_t i = pfn - f->pfn, nr = 1ull << f->order;
+	uint64_t i = pfn - f->pfn, nr = 1ull << f->order, flags;
 
-	memset(img, 0, m->geo.struct_page_size);
+	memmap_init_page(m, pfn, img);
 	if (i == 0) { /* the head, typed hugetlb, frozen (refcount 0) in the pool */
-		put64(img, PO_FLAGS, page_flags_nodezone(f->node, f->zone) | 1ull << PG_HEAD);
+		memcpy(&flags, img + PO_FLAGS, 8);
+		put64(img, PO_FLAGS, flags | 1ull << PG_HEAD);
 		put32(img, PO_MAPCOUNT, PAGE_TYPE_HUGETLB);
 		return;
 	}
-	canonical_tail_page(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), img);
+	init_compound_tail(m, f->node, f->zone, f->order, page_vaddr(m, f->pfn), img);
 	if (i == 1) { /* folio: order, mapcounts, nr_pages */
-		put64(img, PO_FLAGS, page_flags_nodezone(f->node, f->zone) | f->order);
+		memcpy(&flags, img + PO_FLAGS, 8);
+		put64(img, PO_FLAGS, flags | f->order);
 		put32(img, F1_LARGE_MAPCOUNT, (uint32_t)-1);
 		put32(img, F1_NR_PAGES_MAPPED, 0);
 		put32(img, F1_ENTIRE_MAPCOUNT, (uint32_t)-1);

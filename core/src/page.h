@@ -27,6 +27,12 @@
 #define FLAGS_ZONE_MASK  0x7ull
 #define FLAGS_NODE_SHIFT 58
 #define FLAGS_NODE_MASK  0x3full
+/* LAST_CPUPID in page->flags, just below the zone (LAST_CPUPID_PGOFF =
+ * ZONES_PGOFF - LAST_CPUPID_WIDTH): x86-64 with NUMA_BALANCING and
+ * NR_CPUS=8192, 13 cpu + 8 pid bits.  page_cpupid_reset_last() sets it to
+ * all ones (D12). */
+#define FLAGS_CPUPID_SHIFT 34
+#define FLAGS_CPUPID_MASK  0x1fffffull
 
 #define TAIL_MAPPING      0xdead000000000400ull  /* 0x400 + POISON_POINTER_DELTA */
 #define PGTY_HUGETLB      0xf4u
@@ -52,6 +58,13 @@ static inline uint64_t page_flags_nodezone(unsigned node, int zone)
 	return ((uint64_t)node << FLAGS_NODE_SHIFT) | ((uint64_t)zone << FLAGS_ZONE_SHIFT);
 }
 
+/* set_page_links() + page_cpupid_reset_last(): the flags __init_single_page
+ * writes (no section bits: SPARSEMEM_VMEMMAP keeps them out of flags). */
+static inline uint64_t page_flags_init(unsigned node, int zone)
+{
+	return page_flags_nodezone(node, zone) | FLAGS_CPUPID_MASK << FLAGS_CPUPID_SHIFT;
+}
+
 struct hvo_machine;
 struct folio;
 
@@ -73,10 +86,17 @@ bool prep_hugetlb_range(struct hvo_machine *m, const struct folio *f, uint64_t f
  * each one's image (f is passed through).  false if a write was refused. */
 typedef void (*page_img_fn)(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img);
 bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn, const struct folio *f);
-/* Return every struct page of the range to the memmap_init state. */
+/* Return every struct page of the range to the state of a free buddy page. */
 bool reset_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr);
-/* Byte image of a canonical tail struct page (init_compound_tail(_, NULL, order, zone);
- * G3: plus PG_reserved in ZONE_DEVICE). */
+/* init_compound_tail() on the struct page in buf, in place: _refcount 0
+ * (set_page_count, v7.1), _mapcount -1, the node and zone bits, then
+ * prep_compound_tail() (TAIL_MAPPING, compound_info, private 0).  What it
+ * does not write (lru.prev, last_cpupid, index) stays as it was (D12). */
+void init_compound_tail(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
+			uint64_t head_vaddr, uint8_t *buf);
+/* Byte image of a canonical tail struct page: init_compound_tail on a
+ * zeroed page (the runtime vmemmap_get_tail); G3: plus PG_reserved in
+ * ZONE_DEVICE. */
 void canonical_tail_page(const struct hvo_machine *m, unsigned node, int zone, unsigned order,
 			 uint64_t head_vaddr, uint8_t *buf);
 

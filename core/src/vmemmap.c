@@ -286,18 +286,40 @@ uint64_t *vm_pte_slot(struct hvo_machine *m, uint64_t vaddr)
 	return &m->pmd[idx].table->pte[pte_index(m, vaddr)];
 }
 
+void init_single_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf)
+{
+	int zone, node = phys_node_zone(m->phys, pfn, &zone);
+	uint64_t flags = node >= 0 ? page_flags_init((unsigned)node, zone) : 0;
+	uint64_t lru = page_vaddr(m, pfn) + PO_INFO;   /* INIT_LIST_HEAD(&page->lru) */
+	int32_t mapcount = -1, refcount = 1;
+
+	memset(buf, 0, m->geo.struct_page_size);   /* mm_zero_struct_page */
+	memcpy(buf + PO_FLAGS, &flags, 8);
+	memcpy(buf + PO_INFO, &lru, 8);
+	memcpy(buf + PO_LRU_PREV, &lru, 8);
+	memcpy(buf + PO_MAPCOUNT, &mapcount, 4);
+	memcpy(buf + PO_REFCOUNT, &refcount, 4);
+}
+
 void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf)
 {
 	int zone, node = phys_node_zone(m->phys, pfn, &zone);  /* one lookup: a boot writes every page */
-	uint64_t flags = node >= 0 ? page_flags_nodezone((unsigned)node, zone) : 0;
-	int32_t mapcount = -1;
+	int32_t mapcount = -1, refcount = 0;
 
-	/* __init_zone_device_page(): device pages are PG_reserved. */
-	if (zone == HVO_ZONE_DEVICE)
-		flags |= 1ull << PG_RESERVED;
-	memset(buf, 0, m->geo.struct_page_size);
-	memcpy(buf + PO_FLAGS, &flags, 8);
-	memcpy(buf + PO_MAPCOUNT, &mapcount, 4);
+	if (zone == HVO_ZONE_DEVICE) {
+		/* __init_zone_device_page(): device pages are PG_reserved.  The
+		 * model keeps them without last_cpupid, lru and refcount (D12:
+		 * pgmap and zone_device_data overlay lru there). */
+		uint64_t flags = page_flags_nodezone((unsigned)node, zone) | 1ull << PG_RESERVED;
+
+		memset(buf, 0, m->geo.struct_page_size);
+		memcpy(buf + PO_FLAGS, &flags, 8);
+		memcpy(buf + PO_MAPCOUNT, &mapcount, 4);
+		return;
+	}
+	init_single_page(m, pfn, buf);
+	/* __free_pages_core(): set_page_count(p, 0) on every page */
+	memcpy(buf + PO_REFCOUNT, &refcount, 4);
 }
 
 /* Fill a never-touched population frame with what memmap_init wrote there. */
@@ -539,14 +561,25 @@ static unsigned tlb_shard_of(const struct hvo_machine *m, uint64_t vaddr)
 void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte)
 {
 	uint64_t old = *slot;
+	/* D10: RW->RO on the same page leaves a writable translation too */
+	bool wr = (old & PTE_PRESENT) && (old & PTE_RW) && (pte & PTE_PRESENT) && !(pte & PTE_RW) &&
+		  pte_pfn(old) == pte_pfn(pte);
 
 	sync_point(m, HVO_SP_PTE_SET, "set_pte");
-	if ((old & PTE_PRESENT) && pte_pfn(old) != pte_pfn(pte)) {
+	if ((old & PTE_PRESENT) && (pte_pfn(old) != pte_pfn(pte) || wr)) {
 		unsigned s = tlb_shard_of_pfn(m, pte_pfn(old));
 		struct tlb_shard *t = &m->tlb[s];
 		uint64_t va = vaddr & ~(m->geo.page_size - 1);
 
 		model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+		if (wr && t->nr && t->stale[t->nr - 1].wr && t->stale[t->nr - 1].pfn == pte_pfn(old) &&
+		    t->stale[t->nr - 1].end == va) {
+			t->stale[t->nr - 1].end = va + m->geo.page_size;
+			if (va >= t->hi)
+				__atomic_store_n(&t->hi, va + m->geo.page_size, __ATOMIC_RELAXED);
+			model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
+			goto set;
+		}
 		if (t->nr == t->cap) {
 			unsigned cap = t->cap ? 2 * t->cap : 64;
 			struct stale_tlb *n = realloc(t->stale, cap * sizeof(*n));
@@ -556,7 +589,7 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 			t->stale = n;
 			t->cap = cap;
 		}
-		t->stale[t->nr] = (struct stale_tlb){ va, pte_pfn(old) };
+		t->stale[t->nr] = (struct stale_tlb){ va, va + m->geo.page_size, pte_pfn(old), wr };
 		/* atomic: flushes peek at the span and the count without the lock */
 		if (!t->hi || va < t->lo)  /* hi 0: no span yet */
 			__atomic_store_n(&t->lo, va, __ATOMIC_RELAXED);
@@ -565,6 +598,7 @@ void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t 
 		__atomic_store_n(&t->nr, t->nr + 1, __ATOMIC_RELAXED);
 		model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 	}
+set:
 	track_vaddrs(m, vaddr & ~(m->geo.page_size - 1), (vaddr & ~(m->geo.page_size - 1)) + m->geo.page_size);
 	/* smp_wmb() before set_pte_at: contents first, then the entry (B6).
 	 * The kernel has one barrier before the walk's first PTE that needs it;
@@ -585,11 +619,38 @@ static void tlb_flush_shard(struct hvo_machine *m, unsigned s, uint64_t start, u
 	if (__atomic_load_n(&t->hi, __ATOMIC_RELAXED) <= start || __atomic_load_n(&t->lo, __ATOMIC_RELAXED) >= end ||
 	    !__atomic_load_n(&t->nr, __ATOMIC_RELAXED))
 		return;
+	unsigned nr, extra = 0;
+
 	model_lock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
-	for (unsigned i = 0; i < t->nr; i++)
-		if (t->stale[i].vaddr < start || t->stale[i].vaddr >= end)
-			t->stale[j++] = t->stale[i];
-	__atomic_store_n(&t->nr, j, __ATOMIC_RELAXED);
+	nr = t->nr;
+	for (unsigned i = 0; i < nr; i++) {
+		struct stale_tlb e = t->stale[i];
+
+		if (e.end <= start || e.vaddr >= end) {
+			t->stale[j++] = e;
+			continue;
+		}
+		/* what the flush leaves of a range entry: below it and above it;
+		 * the part above, when there are both, goes past the old end */
+		if (e.vaddr < start)
+			t->stale[j++] = (struct stale_tlb){ e.vaddr, start, e.pfn, e.wr };
+		if (e.end > end && e.vaddr < start) {
+			if (nr + extra == t->cap) {
+				unsigned cap = 2 * t->cap;
+				struct stale_tlb *n = realloc(t->stale, cap * sizeof(*n));
+
+				if (!n)
+					abort(); /* host OOM: nothing sensible to model */
+				t->stale = n;
+				t->cap = cap;
+			}
+			t->stale[nr + extra++] = (struct stale_tlb){ end, e.end, e.pfn, e.wr };
+		} else if (e.end > end) {
+			t->stale[j++] = (struct stale_tlb){ end, e.end, e.pfn, e.wr };
+		}
+	}
+	memmove(t->stale + j, t->stale + nr, extra * sizeof(*t->stale));
+	__atomic_store_n(&t->nr, j + extra, __ATOMIC_RELAXED);
 	model_unlock(m, (enum hvo_lock)(HVO_LOCK_TLB + s));
 }
 

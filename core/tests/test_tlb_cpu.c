@@ -6,7 +6,8 @@
  * stale entry lands in the old frame (also inside the batch optimize's
  * deferred flush), an access through a stale entry to a freed page is I12; the oracle reads the page tables; without cpu_tlb the
  * model reads the page tables as before.  The CPU is chosen by hand here
- * (a backend whose cpu() returns `cur`), no fibers needed.
+ * (a backend whose cpu() returns `cur`), no fibers needed.  Also the
+ * global list's write-protect entries (D10).
  */
 #include "internal.h"
 #include "tests.h"
@@ -267,8 +268,46 @@ static void test_lifecycle_same_digest(void)
 	CHECK_EQ(lifecycle_digest(&no_tlb_ops), plain);
 }
 
+/* D10: an RW->RO change of the same page is a stale (writable)
+ * translation until a flush covers it; consecutive ones of one frame share
+ * an entry, and a flush of part of them leaves the rest listed (below and
+ * above it).  (The checker's side, I10 at a quiescent point with one
+ * pending, is the zoo witness wrprotect-noflush.) */
+static void test_wrprotect_stale(void)
+{
+	struct hvo_machine *m = machine(NULL);
+	uint64_t pfn = m->cfg.node[0].start_pfn + (1ull << 18), psz = m->geo.page_size;
+	uint64_t va = page_vaddr(m, pfn) & ~(psz - 1), frame;
+	uint64_t *slot[8];
+
+	CHECK(vm_split_pmd(m, va, true) == 0);
+	CHECK(mach_alloc_frame(m, HVO_SITE_HEAD_COPY, 0, false, &frame) == 0);
+	for (int k = 1; k < 8; k++) {
+		slot[k] = vm_pte_slot(m, va + k * psz);
+		CHECK(slot[k] != NULL);
+		if (!slot[k])
+			return;
+		vm_set_pte(m, slot[k], va + k * psz, mk_pte(frame, true));   /* moved: stale */
+	}
+	flush_tlb_all(m);
+	CHECK_EQ(tlb_nr_stale(m), 0);
+	for (int k = 1; k < 8; k++)
+		vm_set_pte(m, slot[k], va + k * psz, mk_pte(frame, false));  /* write-protect */
+	CHECK_EQ(tlb_nr_stale(m), 1);
+	flush_tlb_range(m, va + 3 * psz, va + 5 * psz);   /* leaves slots 1-2 and 5-7 */
+	CHECK_EQ(tlb_nr_stale(m), 2);
+	flush_tlb_range(m, va, va + 4 * psz);
+	CHECK_EQ(tlb_nr_stale(m), 1);
+	flush_tlb_range(m, va + 7 * psz, va + 8 * psz);
+	CHECK_EQ(tlb_nr_stale(m), 1);                     /* slots 5-6 still */
+	flush_tlb_range(m, va + 5 * psz, va + 7 * psz);
+	CHECK_EQ(tlb_nr_stale(m), 0);
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
+	test_wrprotect_stale();
 	test_stale_until_flush();
 	test_stale_write_lost();
 	test_stale_use_after_free();

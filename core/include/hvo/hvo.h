@@ -233,6 +233,8 @@ enum hvo_mutant {
 	HVO_MUT_SEED_V6,       /* G2 as posted in v6: vmemmap_tails[] per node, not per zone */
 	HVO_MUT_V7_FALLBACK_UNDO, /* repair of S1: the boot fallback undoes HVO and clears the flag */
 	HVO_MUT_LMM_INCOMPLETE_GATHER, /* linux-mm arm64: gather skips a partially optimized folio's tails (S2) */
+	HVO_MUT_SEED_V7_TAIL_REFCOUNT, /* PATCHv7: init_compound_tail leaves _refcount as it was (v7.1 zeroes it) */
+	HVO_MUT_WRPROTECT_NOFLUSH, /* an all-pre-HVO boot batch returns before its flush (D10) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -287,6 +289,11 @@ struct hvo_config {
 	unsigned nr_bootmem;
 	struct hvo_bootmem bootmem[HVO_MAX_BOOTMEM];
 	enum hvo_boot_design boot_design;
+	/* CONFIG_DEFERRED_STRUCT_PAGE_INIT=n: memmap_init initialises every
+	 * pfn at boot.  false (=y, Debian's): only the first section of the
+	 * zone that ends each node, the rest later and free ranges only (B9
+	 * needs it). */
+	bool no_deferred_init;
 	/* Skip the per-operation byte snapshots behind I8/I9 (benchmarks only;
 	 * hvo_check still evaluates every invariant). */
 	bool skip_op_checks;
