@@ -538,18 +538,72 @@ static int do_folio_get(struct hvo_machine *m, int32_t id)
 	return rc;
 }
 
+/* free_huge_folio(): the last reference is gone; the folio goes back on
+ * the free list, its refcount frozen at 0 (I13).  The state is stored
+ * with release: the holder of the last reference may be a walker on
+ * another thread, and the owner waits for the folio to be back. */
+static void free_huge_folio(struct hvo_machine *m, struct folio *f)
+{
+	f->put_done = false;
+	shadow_set_state(m->shadow, f->id, HVO_FOLIO_FREE);
+	__atomic_store_n(&f->state, HVO_FOLIO_FREE, __ATOMIC_RELEASE);
+}
+
+/* folio_put(): folio_put_testzero() decrements; only the put that takes
+ * the count to 0 frees.  A put that is not the last leaves the folio in
+ * use to the holder of the other reference (a walker's speculative get,
+ * do_walk_pfn), whose put frees it (M1). */
 static int do_folio_put(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f = folio_of(m, id);
 
 	if (!f)
 		return -HVO_ENOENT;
-	if (f->state != HVO_FOLIO_IN_USE)
+	if (f->state != HVO_FOLIO_IN_USE || f->put_done)
 		return -HVO_EINVAL;
-	vm_store_release32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 0, "folio_put");
-	f->state = HVO_FOLIO_FREE;
-	shadow_set_state(m->shadow, id, HVO_FOLIO_FREE);
+	f->put_done = true;
+	if (vm_sub_return32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 1, "folio_put") == 0)
+		free_huge_folio(m, f);
 	return 0;
+}
+
+/* The in-use folio whose head struct page is at va, or NULL. */
+static struct folio *in_use_folio_at(struct hvo_machine *m, uint64_t va)
+{
+	uint64_t pfn = (va - m->vbase) / m->geo.struct_page_size;
+
+	for (uint32_t i = 0; i < m->nr_folios; i++) {
+		struct folio *f = folio_at(m, i);
+
+		if (f->live && f->pfn == pfn && __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) == HVO_FOLIO_IN_USE)
+			return f;
+	}
+	return NULL;
+}
+
+/* put_page() of a walker's speculative reference: folio_put(); when it is
+ * the last reference (its owner put meanwhile) the walker frees the folio
+ * (M1).  The point keeps the name page_ref_add_unless, the atomic it was
+ * modelled with: committed schedules count its hits. */
+static void walker_put_page(struct hvo_machine *m, uint64_t va)
+{
+	struct folio *f;
+
+	if (vm_sub_return32(m, va + PO_REFCOUNT, 1, "page_ref_add_unless") != 0)
+		return;
+	f = in_use_folio_at(m, va);
+	if (f)
+		free_huge_folio(m, f);
+}
+
+int hvo_folio_state(const struct hvo_machine *m, int32_t id)
+{
+	const struct folio *f;
+
+	if (id < 0 || (uint32_t)id >= m->nr_folios || !folio_at(m, id)->live)
+		return -HVO_ENOENT;
+	f = folio_at(m, id);
+	return (int)__atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
 }
 
 int hvo_folio_info(const struct hvo_machine *cm, int32_t id, struct hvo_folio_info *out)
@@ -564,7 +618,7 @@ int hvo_folio_info(const struct hvo_machine *cm, int32_t id, struct hvo_folio_in
 	out->order = f->order;
 	out->node = f->node;
 	out->zone = f->zone;
-	out->state = f->state;
+	out->state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
 	observe_begin(m);
 	out->optimized = folio_optimized(m, f);
 	out->refcount = folio_refcount(m, f);
@@ -677,7 +731,7 @@ static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, bool own, struct hvo
 	}
 	if (v->got_ref) {  /* and put it back */
 		v->ref_pfn = (ref_va - m->vbase) / m->geo.struct_page_size;
-		vm_add_unless32(m, ref_va + PO_REFCOUNT, -1, INT32_MIN);
+		walker_put_page(m, ref_va);
 		v->put_pfn = v->ref_pfn;
 	}
 	return 0;

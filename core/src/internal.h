@@ -86,6 +86,7 @@ struct folio {
 	bool live;
 	bool busy;        /* inside an optimize/restore: I3/I7 do not hold yet */
 	bool partial;     /* the last optimize reported an incomplete rollback */
+	bool put_done;    /* in use, the owner's folio_put done: a walker holds the last reference (M1) */
 	uint64_t tag;     /* hugetlb metadata value stored in page[3] */
 } __attribute__((aligned(64)));  /* a line each: threads churn neighbouring folios */
 
@@ -311,6 +312,9 @@ bool vm_store_release32(struct hvo_machine *m, uint64_t vaddr, uint32_t v, const
 bool vm_write_bytes(struct hvo_machine *m, uint64_t vaddr, const uint8_t *src, uint64_t len);
 /* atomic_add_unless on a 32-bit field: never writes when *p == unless. */
 bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t unless);
+/* atomic_sub_return on a 32-bit field, fully ordered: the new value
+ * (INT32_MIN when the write is refused). */
+int32_t vm_sub_return32(struct hvo_machine *m, uint64_t vaddr, int32_t sub, const char *where);
 /* Split the PMD covering vaddr into a PTE table (re-check under the lock). */
 int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush);
 void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte);

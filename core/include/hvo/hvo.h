@@ -373,9 +373,15 @@ int hvo_folio_free(struct hvo_machine *m, int32_t id);
 int hvo_folio_dissolve(struct hvo_machine *m, int32_t id);
 /* Demote a folio to folios of a smaller order (restore, split, batch optimize). */
 int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order);
-/* Take a free folio into use (refcount 1) and give it back. */
+/* Take a free folio into use (refcount 1) and give it back.  put is
+ * folio_put(): a walker holding a speculative reference keeps the folio
+ * in use until its own put, which frees it (M1); hvo_folio_state says
+ * when it is back in the pool. */
 int hvo_folio_get(struct hvo_machine *m, int32_t id);
 int hvo_folio_put(struct hvo_machine *m, int32_t id);
+/* The pool state of a live folio (enum hvo_folio_state, read with
+ * acquire), or -HVO_ENOENT; no scheduling point. */
+int hvo_folio_state(const struct hvo_machine *m, int32_t id);
 int hvo_folio_info(const struct hvo_machine *m, int32_t id, struct hvo_folio_info *out);
 /* Live folio ids in ascending order; returns the count (at most max). */
 unsigned hvo_folio_list(const struct hvo_machine *m, int32_t *ids, unsigned max);
