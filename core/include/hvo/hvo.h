@@ -235,6 +235,10 @@ enum hvo_mutant {
 	HVO_MUT_LMM_INCOMPLETE_GATHER, /* linux-mm arm64: gather skips a partially optimized folio's tails (S2) */
 	HVO_MUT_SEED_V7_TAIL_REFCOUNT, /* PATCHv7: init_compound_tail leaves _refcount as it was (v7.1 zeroes it) */
 	HVO_MUT_WRPROTECT_NOFLUSH, /* an all-pre-HVO boot batch returns before its flush (D10) */
+	/* the hugetlb.c lifecycle (issue 13, D7) */
+	HVO_MUT_H1,   /* remove_hugetlb_folio clears the hugetlb type of an optimized folio (before 32c877191e02) */
+	HVO_MUT_H2,   /* the free moves PG_hwpoison to the raw tail page before the vmemmap restore */
+	HVO_MUT_V612_BULK_WARN, /* Debian 6.12.118: bulk_vmemmap_restore_error restores a never-optimized folio (K3) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -369,6 +373,16 @@ int hvo_folios_optimize(struct hvo_machine *m, const int32_t *ids, unsigned n);
 int hvo_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned n);
 /* Free to the buddy allocator (restore first; failure keeps it as surplus). */
 int hvo_folio_free(struct hvo_machine *m, int32_t id);
+/* update_and_free_pages_bulk: take the pool folios off the pool, restore
+ * their vmemmap in one batch (bulk_vmemmap_restore_error on a failure:
+ * the restored are freed and the batch retried, or one by one, a folio
+ * that cannot be restored back as surplus), free them.  Returns the
+ * number freed. */
+int hvo_folios_free_bulk(struct hvo_machine *m, const int32_t *ids, unsigned n);
+/* memory_failure() on page index of a live folio: the hugetlb path marks
+ * the head (the raw page moves to the tail at free, after restore); a
+ * folio no longer typed hugetlb is hit as a plain page. */
+int hvo_memory_failure(struct hvo_machine *m, int32_t id, uint64_t index);
 /* Dissolve (memory offline): restore, then free; failure is -EBUSY. */
 int hvo_folio_dissolve(struct hvo_machine *m, int32_t id);
 /* Demote a folio to folios of a smaller order (restore, split, batch optimize). */
