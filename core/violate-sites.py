@@ -48,6 +48,7 @@ TABLE = {
     ('core/src/check_dax.c', 'check_section', 3): ('general', ''),
     ('core/src/check_dax.c', 'check_section', 18): ('general', ''),
     ('core/src/check_dax.c', 'check_section', 11): ('general', ''),
+    ('core/src/check_pool.c', 'check_pool', 21): ('general', 'the pool counters against the folio table (D7)'),
     ('core/src/check_ro.c', 'report_head', 10): ('general', 'every read-only PTE, spec decode'),
     ('core/src/check_ro.c', 'check_ro_page', 10): ('general', 'every read-only PTE: counts and owner'),
     ('core/src/folio.c', 'check_rolled_back', 9): ('op', 'bytes before and after a failed optimize'),

@@ -27,12 +27,15 @@
  *   of the last lock (or the end of the section; see ops_exec.c).
  * - Batch selectors resolve independently, so a batch may name a folio
  *   twice; the core ignores duplicates as the kernel's list would.
+ *   "free_bulk f=a,b,..." is update_and_free_pages_bulk over them and
+ *   returns the number freed; "hwpoison f=K index=I" is memory_failure on
+ *   page I (modulo the folio's size, as a walk's index) of folio K.
  * - Creation failing with -ENOMEM under a fail rule that can hit memblock
  *   is a pass ("boot failed as injected"), not a setup error.
  * - The header line "expect setup-error" turns a refused config into the
  *   pass and an accepted one into the failure (unless an op fails first):
  *   the witness form of a check that lives in config validation (B19).
- * - The header line "expect-fail ID" (ID: I0..I20) says what a witness
+ * - The header line "expect-fail ID" (ID: I0..I21) says what a witness
  *   catches: run with its mutant, the run must stop at a violation of that
  *   invariant.  It changes nothing in a run; replay --expect-fail checks
  *   it.  Streams without it stay valid; it has no binary form.  A second
@@ -64,6 +67,7 @@ enum hvo_op_kind {
 	HVO_OP_DEMOTE, HVO_OP_GET, HVO_OP_PUT, HVO_OP_WALK, HVO_OP_ENABLE,
 	HVO_OP_CHECK, HVO_OP_INJECT, HVO_OP_EXPECT,
 	HVO_OP_DAX_ADD, HVO_OP_DAX_REMOVE,  /* G3 device DAX hot-add / hot-remove */
+	HVO_OP_FREE_BULK, HVO_OP_HWPOISON,  /* the hugetlb.c lifecycle (issue 13, D7) */
 	HVO_NR_OP_KINDS
 };
 

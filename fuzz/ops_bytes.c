@@ -76,20 +76,24 @@
  *   dax      (G3, not read) node i's device range: 8 sections from
  *            round_up(end of the last node, 1 GiB) + 8 * i sections
  *   ops      until the input ends, at most HVO_OPS_BYTES_MAX_OPS: one opcode
- *            byte, kind = x % 15 (enum hvo_op_kind order, no expect: a fuzz
- *            input asserts only through the checker; G3: x % 17, 15 and 16
- *            being dax_add and dax_remove), then its arguments:
+ *            byte, kind = x % 17 (enum hvo_op_kind order to inject, no
+ *            expect: a fuzz input asserts only through the checker; 15 and
+ *            16 being free_bulk and hwpoison; G3: x % 19, 17 and 18 being
+ *            dax_add and dax_remove), then its arguments:
  *     alloc, alloc_batch      O A
  *     optimize restore free dissolve get put   f
  *     optimize_batch restore_batch   C f1..fn   C: n = 1 + (x & 15)
  *     demote                  f O
  *     walk                    f i0 i1 i2   (f= index=, index 24 bits LE)
+ *     free_bulk               C f1..fn     as restore_batch
+ *     hwpoison                f i0 i1 i2   as walk
  *     enable                  x & 1
  *     check                   -
  *     inject                  P hit op    P: bits 0-3 at = x % 11 (sync
  *                             point), bits 4-6 where (table below); hit =
- *                             1 + x; op: kind = x % 14 (no inject, no
- *                             expect; G3: x % 16, 14 and 15 being dax_add
+ *                             1 + x; op: kind = x % 16 (no inject, no
+ *                             expect; 14 and 15 being free_bulk and
+ *                             hwpoison; G3: x % 18, 16 and 17 being dax_add
  *                             and dax_remove), then its arguments as above
  *     dax_add                 D C   D: bits 0-1 node (x % nr_nodes), bit 2
  *                             altmap, bits 3-5 first section in the node's
@@ -130,7 +134,8 @@
 #define BASE_MODE_MISALIGNED 7
 #define NR_BYTE_KINDS 15                     /* alloc .. inject: every kind but expect */
 #define NR_NESTED_KINDS 14                   /* ... nor inject */
-#define NR_DAX_KINDS 2                       /* G3: dax_add, dax_remove follow */
+#define NR_LIFE_KINDS 2                      /* free_bulk, hwpoison follow (issue 13, D7) */
+#define NR_DAX_KINDS 2                       /* G3: dax_add, dax_remove follow those */
 #define LEGACY_SITES ((1u << HVO_SITE_DAX_VMEMMAP) - 1)
 #define DAX_SECTIONS 8                       /* a node's device range */
 #define MAX_RULES 4
@@ -213,17 +218,25 @@ struct decoder {
 };
 
 /* The byte kind k (below NR_BYTE_KINDS or NR_NESTED_KINDS = base, then the
- * G3 kinds) as an op kind, and back. */
+ * lifecycle kinds, then the G3 kinds) as an op kind, and back. */
 static enum hvo_op_kind kind_of(unsigned x, unsigned base, bool g3)
 {
-	unsigned k = x % (base + (g3 ? NR_DAX_KINDS : 0));
+	unsigned k = x % (base + NR_LIFE_KINDS + (g3 ? NR_DAX_KINDS : 0));
 
-	return k < base ? (enum hvo_op_kind)k : (enum hvo_op_kind)(HVO_OP_DAX_ADD + (k - base));
+	if (k < base)
+		return (enum hvo_op_kind)k;
+	if (k < base + NR_LIFE_KINDS)
+		return (enum hvo_op_kind)(HVO_OP_FREE_BULK + (k - base));
+	return (enum hvo_op_kind)(HVO_OP_DAX_ADD + (k - base - NR_LIFE_KINDS));
 }
 
 static unsigned byte_of(enum hvo_op_kind kind, unsigned base)
 {
-	return kind >= HVO_OP_DAX_ADD ? base + (unsigned)(kind - HVO_OP_DAX_ADD) : (unsigned)kind;
+	if (kind >= HVO_OP_FREE_BULK)
+		return base + (unsigned)(kind - HVO_OP_FREE_BULK);
+	if (kind >= HVO_OP_DAX_ADD)
+		return base + NR_LIFE_KINDS + (unsigned)(kind - HVO_OP_DAX_ADD);
+	return (unsigned)kind;
 }
 
 /* The order table of dax_add's C byte. */
@@ -322,7 +335,14 @@ static int dec_args(struct decoder *d, struct hvo_op *op)
 		return 0;
 	case HVO_OP_OPTIMIZE_BATCH:
 	case HVO_OP_RESTORE_BATCH:
+	case HVO_OP_FREE_BULK:
 		return dec_batch(d, op);
+	case HVO_OP_HWPOISON:
+		op->f = rd8(&d->r);
+		op->index = rd8(&d->r);
+		op->index |= (uint64_t)rd8(&d->r) << 8;
+		op->index |= (uint64_t)rd8(&d->r) << 16;
+		return 0;
 	case HVO_OP_DEMOTE:
 		op->f = rd8(&d->r);
 		op->order = dec_order(d);
@@ -803,7 +823,17 @@ static int enc_args(struct encoder *e, size_t i, const struct hvo_op *op)
 		return enc_alloc(e, i, op);
 	case HVO_OP_OPTIMIZE_BATCH:
 	case HVO_OP_RESTORE_BATCH:
+	case HVO_OP_FREE_BULK:
 		return enc_batch(e, i, op);
+	case HVO_OP_HWPOISON:
+		if (op->index >= 1u << 24)
+			return enc_err(e, "op %zu: hwpoison index=%" PRIu64 " (below 2^24)", i, op->index);
+		if (enc_sel(e, i, op->f))
+			return -1;
+		wr8(&e->w, op->index & 0xff);
+		wr8(&e->w, op->index >> 8 & 0xff);
+		wr8(&e->w, op->index >> 16 & 0xff);
+		return 0;
 	case HVO_OP_DEMOTE:
 		return enc_sel(e, i, op->f) || enc_order(e, i, op->order);
 	case HVO_OP_WALK:

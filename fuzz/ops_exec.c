@@ -189,6 +189,8 @@ static void exec_batch(struct exec_ctx *c, const struct hvo_op *op, int depth, s
 	out->folio = ids[0];
 	if (op->kind == HVO_OP_OPTIMIZE_BATCH)
 		out->rc = hvo_folios_optimize(c->m, ids, n);
+	else if (op->kind == HVO_OP_FREE_BULK)
+		out->rc = hvo_folios_free_bulk(c->m, ids, n);
 	else
 		out->rc = hvo_folios_restore(c->m, ids, n);
 }
@@ -265,6 +267,23 @@ static void exec_on_folio(struct exec_ctx *c, const struct hvo_op *op, int depth
 		out->rc = single_folio_fn(op->kind)(c->m, out->folio);
 }
 
+/* memory_failure on a page of the selected folio: index modulo its size,
+ * as a walk's. */
+static void exec_hwpoison(struct exec_ctx *c, const struct hvo_op *op, int depth, struct op_out *out)
+{
+	struct hvo_folio_info info;
+
+	if (!select_folio(c, depth, op->f, &out->folio)) {
+		out->skipped = true;
+		return;
+	}
+	out->rc = quiet_info(c, out->folio, &info);
+	if (out->rc)
+		return;
+	out->rc = hvo_memory_failure(c->m, out->folio, info.order < 64 ? op->index & ((1ull << info.order) - 1) :
+				     op->index);
+}
+
 /* dax_add's error text is for people calling the API; the stream has the rc. */
 static void exec_dax(struct exec_ctx *c, const struct hvo_op *op, struct op_out *out)
 {
@@ -319,7 +338,11 @@ static void exec_op(struct exec_ctx *c, const struct hvo_op *op, int depth, stru
 		break;
 	case HVO_OP_OPTIMIZE_BATCH:
 	case HVO_OP_RESTORE_BATCH:
+	case HVO_OP_FREE_BULK:
 		exec_batch(c, op, depth, out);
+		break;
+	case HVO_OP_HWPOISON:
+		exec_hwpoison(c, op, depth, out);
 		break;
 	case HVO_OP_WALK:
 		exec_walk(c, op, depth, out);

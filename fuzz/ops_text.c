@@ -25,6 +25,7 @@ static const char *const kind_names[HVO_NR_OP_KINDS] = {
 	[HVO_OP_GET] = "get", [HVO_OP_PUT] = "put", [HVO_OP_WALK] = "walk",
 	[HVO_OP_ENABLE] = "enable", [HVO_OP_CHECK] = "check", [HVO_OP_INJECT] = "inject",
 	[HVO_OP_EXPECT] = "expect", [HVO_OP_DAX_ADD] = "dax_add", [HVO_OP_DAX_REMOVE] = "dax_remove",
+	[HVO_OP_FREE_BULK] = "free_bulk", [HVO_OP_HWPOISON] = "hwpoison",
 };
 
 const char *hvo_op_kind_name(enum hvo_op_kind kind)
@@ -582,8 +583,8 @@ static int parse_expect_fail(struct pstate *ps, char **t, unsigned n)
 
 	const char *f = n == 3 ? t[2] + 10 : "";
 
-	if ((n != 2 && n != 3) || t[1][0] != 'I' || !parse_u64(t[1] + 1, &v) || v > 20 || (t[1][1] == '0' && t[1][2]))
-		return perr(ps, "'expect-fail' takes an invariant ID, I0..I20, and optionally sanitizer:FUNCTION");
+	if ((n != 2 && n != 3) || t[1][0] != 'I' || !parse_u64(t[1] + 1, &v) || v > 21 || (t[1][1] == '0' && t[1][2]))
+		return perr(ps, "'expect-fail' takes an invariant ID, I0..I21, and optionally sanitizer:FUNCTION");
 	if (n == 3 && (strncmp(t[2], "sanitizer:", 10) || !*f || strlen(f) >= sizeof(ps->s->expect_sanitizer) ||
 		       strspn(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(f)))
 		return perr(ps, "'expect-fail': the second word must be sanitizer:FUNCTION");
@@ -706,7 +707,10 @@ static int parse_op_kv(struct pstate *ps, struct kvs *kv, struct hvo_op *op)
 		return parse_alloc_args(ps, kv, op);
 	case HVO_OP_OPTIMIZE_BATCH:
 	case HVO_OP_RESTORE_BATCH:
+	case HVO_OP_FREE_BULK:
 		return parse_sel_list(ps, kv, op);
+	case HVO_OP_HWPOISON:
+		return parse_folio_sel(ps, kv, op) || kv_u64(ps, kv, "index", false, 0, UINT64_MAX, &op->index);
 	case HVO_OP_DEMOTE:
 		return parse_folio_sel(ps, kv, op) || kv_uint(ps, kv, "order", true, 0, 63, &op->order);
 	case HVO_OP_WALK:
@@ -1009,7 +1013,11 @@ void hvo_ops_print_op(const struct hvo_opstream *s, const struct hvo_op *op, FIL
 		break;
 	case HVO_OP_OPTIMIZE_BATCH:
 	case HVO_OP_RESTORE_BATCH:
+	case HVO_OP_FREE_BULK:
 		print_sel(s, op, f);
+		break;
+	case HVO_OP_HWPOISON:
+		fprintf(f, " f=%" PRIu32 " index=%" PRIu64, op->f, op->index);
 		break;
 	case HVO_OP_DEMOTE:
 		fprintf(f, " f=%" PRIu32 " order=%u", op->f, op->order);
@@ -1105,8 +1113,10 @@ static bool op_equal(const struct hvo_opstream *sa, const struct hvo_op *a,
 	if (a->kind != b->kind || a->order != b->order || a->zone != b->zone || a->node != b->node ||
 	    a->by_folio != b->by_folio || a->pfn != b->pfn || a->altmap != b->altmap || a->pages != b->pages)
 		return false;
-	if (a->kind == HVO_OP_OPTIMIZE_BATCH || a->kind == HVO_OP_RESTORE_BATCH)
+	if (a->kind == HVO_OP_OPTIMIZE_BATCH || a->kind == HVO_OP_RESTORE_BATCH || a->kind == HVO_OP_FREE_BULK)
 		return sel_equal(sa, a, sb, b);
+	if (a->kind == HVO_OP_HWPOISON && a->index != b->index)
+		return false;
 	if (a->n != b->n)
 		return false;
 	if (a->kind != HVO_OP_INJECT)

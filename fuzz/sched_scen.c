@@ -121,6 +121,11 @@ static void job_churn(void *arg)
 		if (rc)
 			oracle_fail(j->r, "cpu%u: restore/optimize%s of folio %d returned %d", j->cpu,
 				    g1 ? "/get/put" : "", id, rc);
+		/* M1: a walker holds the last reference and its put frees the
+		 * folio.  A fiber cannot spin for it (with no preemption the
+		 * spinner would run forever): the churn stops here. */
+		if (rc || hvo_folio_state(j->r->m, id) == HVO_FOLIO_IN_USE)
+			break;
 	}
 }
 

@@ -462,7 +462,9 @@ static void test_each_kind(void)
 			case HVO_OP_WALK: op.by_folio = true; op.f = 1; op.index = 513; break;
 			case HVO_OP_ENABLE: op.n = 1; break;
 			case HVO_OP_CHECK: case HVO_OP_INJECT: case HVO_OP_OPTIMIZE_BATCH: case HVO_OP_RESTORE_BATCH:
+			case HVO_OP_FREE_BULK:
 				break;
+			case HVO_OP_HWPOISON: op.f = 2; op.index = 70000; break;
 			case HVO_OP_DAX_ADD: /* G3: node 1's device range is 8 sections from 8 GiB */
 				op.pfn = 0x200000 + 0x8000; op.pages = 0x14000; op.order = 18; op.node = 1; op.altmap = 1;
 				break;
@@ -476,7 +478,7 @@ static void test_each_kind(void)
 				}
 			}
 			slot = hvo_ops_add(&s, nested ? HVO_OP_INJECT : op.kind);
-			if (op.kind == HVO_OP_OPTIMIZE_BATCH || op.kind == HVO_OP_RESTORE_BATCH)
+			if (op.kind == HVO_OP_OPTIMIZE_BATCH || op.kind == HVO_OP_RESTORE_BATCH || op.kind == HVO_OP_FREE_BULK)
 				rc = hvo_ops_set_sel(&s, &op, sel, 3);
 			if (nested || op.kind == HVO_OP_INJECT) {
 				struct hvo_op racer = { .kind = HVO_OP_WALK, .by_folio = true, .f = 0, .index = 1 };

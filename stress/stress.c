@@ -51,6 +51,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -340,6 +341,10 @@ static void *churn_thread(void *arg)
 				if (!rc) {
 					rc = hvo_folio_put(st->m, w->ids[k]);
 					record(w, "put", w->ids[k], 0, rc);
+					/* M1: a walker may hold the last reference; its
+					 * put frees the folio, wait for that */
+					while (!rc && hvo_folio_state(st->m, w->ids[k]) == HVO_FOLIO_IN_USE)
+						sched_yield();
 				}
 			}
 			if (rc)

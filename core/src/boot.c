@@ -457,6 +457,7 @@ static void gather_prep(struct hvo_machine *m, struct folio **fs, unsigned k, bo
 			mlock(m, HVO_LOCK_HUGETLB);
 		shadow_add(m->shadow, f->id, f->pfn, f->order, -1);
 		shadow_set_optimized(m->shadow, f->id, folio_optimized(m, f));
+		account_new_hugetlb_folio(m, f);
 		if (locked)
 			munlock(m, HVO_LOCK_HUGETLB);
 	}

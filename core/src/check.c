@@ -588,6 +588,8 @@ static int check(struct hvo_machine *m, bool changed)
 		rc = check_ro_reachable(m, true);
 	if (!rc)
 		rc = shadow_compare(m);
+	if (!rc && quiescent)
+		rc = check_pool(m);
 	if (!rc && quiescent && !m->cfg.sync)
 		for (int l = 0; l < HVO_NR_LOCKS; l++)
 			if (m->lock_held[l]) {

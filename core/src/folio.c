@@ -100,6 +100,34 @@ static const uint8_t *slot_bytes(struct hvo_machine *m, const struct folio *f, u
 	return vm_page_bytes(m, page_vaddr(m, f->pfn) + i * m->geo.page_size, frame, rw);
 }
 
+/* Slot 0 bytes equal but for what others may write there meanwhile:
+ * memory_failure marks the head (PG_hwpoison) and keeps the raw page in
+ * page[3] under hugetlb_lock, whatever the vmemmap is doing (op
+ * hwpoison as an injected racer). */
+static bool slot0_equal(const struct hvo_machine *m, const uint8_t *live, const uint8_t *snap)
+{
+	size_t psz = m->geo.page_size, raw = 3 * (size_t)m->geo.struct_page_size + F3_HWPOISON;
+	uint8_t *a = malloc(2 * psz), *b;
+	uint64_t w;
+	bool eq;
+
+	if (!a)
+		return true;
+	b = a + psz;
+	memcpy(a, live, psz);
+	memcpy(b, snap, psz);
+	for (uint8_t *x = a; x <= b; x += psz) {
+		memcpy(&w, x + PO_FLAGS, 8);
+		w &= ~(1ull << PG_HWPOISON);
+		memcpy(x + PO_FLAGS, &w, 8);
+		if (raw + 8 <= psz)
+			memset(x + raw, 0, 8);
+	}
+	eq = !memcmp(a, b, psz);
+	free(a);
+	return eq;
+}
+
 /* I9: a failed optimize leaves every slot's bytes as they were, no tail
  * mapped.  A tail slot the rollback rebuilt is a copy of the shared tail
  * (G1: of slot 0), so it equals its old bytes in the fields I4 names, not
@@ -117,7 +145,7 @@ static void check_rolled_back(struct hvo_machine *m, const struct folio *f, int3
 		if (tail && frame == tail - 1)
 			hvo_violate(m, 9, f->pfn, id, "failed optimize left slot %llu mapped to the shared tail",
 				    (unsigned long long)i);
-		else if (!b || (i == 0 ? memcmp(b, s->bytes, psz) != 0 : !oracle_tail_equal(m, s->bytes + i * psz, b)))
+		else if (!b || (i == 0 ? !slot0_equal(m, b, s->bytes) : !oracle_tail_equal(m, s->bytes + i * psz, b)))
 			hvo_violate(m, 9, f->pfn, id, "failed optimize changed the bytes of slot %llu",
 				    (unsigned long long)i);
 	}
@@ -146,7 +174,7 @@ static void check_restored(struct hvo_machine *m, const struct folio *f, int32_t
 
 		if (!b || !rw)
 			hvo_violate(m, 8, f->pfn, id, "slot %llu not writable after restore", (unsigned long long)i);
-		else if (i == 0 && memcmp(b, s->bytes, psz))
+		else if (i == 0 && !slot0_equal(m, b, s->bytes))
 			hvo_violate(m, 8, f->pfn, id, "restore changed slot 0 (the head page)");
 		else if (i > 0 && !oracle_tail_equal(m, img, b))
 			hvo_violate(m, 8, f->pfn, id, "slot %llu differs from the canonical tail image after restore",
@@ -163,7 +191,7 @@ static bool in_pool(const struct folio *f)
 }
 
 /* A live folio in the pool (free or surplus, frozen) that no operation holds. */
-static int pool_folio(struct hvo_machine *m, int32_t id, struct folio **out)
+int pool_folio(struct hvo_machine *m, int32_t id, struct folio **out)
 {
 	*out = folio_of(m, id);
 	if (!*out)
@@ -239,7 +267,7 @@ static int optimize_checked(struct hvo_machine *m, int32_t id)
 	return rc;
 }
 
-static int restore_checked(struct hvo_machine *m, int32_t id)
+int restore_checked(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f = folio_at(m, id);
 	bool was = seen_optimized(m, f);
@@ -291,6 +319,7 @@ static int alloc_one(struct hvo_machine *m, unsigned order, unsigned node, int z
 
 		prep_hugetlb_folio(m, f);
 		shadow_add(m->shadow, *id, f->pfn, f->order, (int)node);
+		account_new_hugetlb_folio(m, f);
 	}
 	return 0;
 }
@@ -392,18 +421,50 @@ static int do_folios_optimize(struct hvo_machine *m, const int32_t *ids, unsigne
 	return 0;
 }
 
+/* hugetlb_vmemmap_restore_folios over fs[0..n) (each busy, the caller's)
+ * with the I8 check of each folio it restored. */
+int folios_restore_checked(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored)
+{
+	struct snap *snaps = calloc(n ? n : 1, sizeof(*snaps));
+	bool *busy = calloc(n ? n : 1, sizeof(*busy));
+	int rc;
+
+	*restored = 0;
+	if (!snaps || !busy) {
+		free(snaps);
+		free(busy);
+		return -HVO_ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (seen_optimized(m, fs[i]))
+			snap_take(m, fs[i], &snaps[i]);
+		busy[i] = fs[i]->busy;
+		fs[i]->busy = true;
+	}
+	rc = g2_restore_folios(m, fs, n, restored);
+	for (unsigned i = 0; i < n; i++) {
+		int32_t id = fs[i]->id;
+
+		fs[i]->busy = busy[i];
+		if (snaps[i].bytes && !seen_optimized(m, fs[i])) {
+			check_restored(m, fs[i], id, &snaps[i]);
+			shadow_set_optimized(m->shadow, id, false);
+		}
+		snap_drop(m, &snaps[i]);
+	}
+	free(snaps);
+	free(busy);
+	return rc;
+}
+
 static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned n)
 {
 	struct folio **fs = calloc(n ? n : 1, sizeof(*fs));
-	struct snap *snaps = calloc(n ? n : 1, sizeof(*snaps));
 	unsigned k = 0, restored = 0;
 	int rc;
 
-	if (!fs || !snaps) {
-		free(fs);
-		free(snaps);
+	if (!fs)
 		return -HVO_ENOMEM;
-	}
 	for (unsigned i = 0; i < n; i++) {
 		struct folio *f = folio_of(m, ids[i]);
 		bool dup = false;
@@ -412,29 +473,18 @@ static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned
 			dup |= fs[j] == f;
 		if (!f || dup || !in_pool(f) || f->busy)
 			continue;
-		if (seen_optimized(m, f))
-			snap_take(m, f, &snaps[k]);
 		f->busy = true;
 		fs[k++] = f;
 	}
-	rc = g2_restore_folios(m, fs, k, &restored);
-	for (unsigned i = 0; i < k; i++) {
-		int32_t id = fs[i]->id;
-
+	rc = folios_restore_checked(m, fs, k, &restored);
+	for (unsigned i = 0; i < k; i++)
 		fs[i]->busy = false;
-		if (snaps[i].bytes && !seen_optimized(m, fs[i])) {
-			check_restored(m, fs[i], id, &snaps[i]);
-			shadow_set_optimized(m->shadow, id, false);
-		}
-		snap_drop(m, &snaps[i]);
-	}
 	free(fs);
-	free(snaps);
 	return rc ? rc : (int)restored;
 }
 
 /* Give the folio's memory back to the buddy allocator. */
-static void folio_release(struct hvo_machine *m, int32_t id)
+void folio_release(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f = folio_at(m, id);
 
@@ -444,34 +494,25 @@ static void folio_release(struct hvo_machine *m, int32_t id)
 	shadow_remove(m->shadow, id);
 }
 
-static int do_folio_free(struct hvo_machine *m, int32_t id)
-{
-	struct folio *f;
-	int rc = pool_folio(m, id, &f);
-
-	if (rc)
-		return rc;
-	rc = restore_checked(m, id);
-	if (rc) {
-		/* Refuse to free: back into the pool as surplus, still optimized (B26). */
-		folio_at(m, id)->state = HVO_FOLIO_SURPLUS;
-		shadow_set_state(m->shadow, id, HVO_FOLIO_SURPLUS);
-		return rc;
-	}
-	folio_release(m, id);
-	return 0;
-}
-
+/* dissolve_free_hugetlb_folio(): remove_hugetlb_folio, restore, and on
+ * failure add_hugetlb_folio back (offlining fails); else free. */
 static int do_folio_dissolve(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f;
 	int rc = pool_folio(m, id, &f);
+	bool surplus;
 
 	if (rc)
 		return rc;
-	if (restore_checked(m, id))
+	surplus = f->state == HVO_FOLIO_SURPLUS;
+	f->busy = true;
+	remove_hugetlb_folio(m, f, surplus);
+	f->busy = false;
+	if (folio_optimized(m, f) && restore_checked(m, id)) {
+		add_hugetlb_folio(m, folio_at(m, id), surplus);
 		return -HVO_EBUSY;   /* offlining fails */
-	folio_release(m, id);
+	}
+	update_and_free_restored(m, folio_at(m, id));
 	return 0;
 }
 
@@ -488,9 +529,14 @@ static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order
 		return -HVO_EINVAL;
 	if (f->state != HVO_FOLIO_FREE || f->busy)
 		return -HVO_EBUSY;
-	rc = restore_checked(m, id);
-	if (rc)
-		return rc;   /* still optimized: stays in the source pool */
+	f->busy = true;
+	remove_hugetlb_folio(m, f, false);
+	f->busy = false;
+	rc = folio_optimized(m, f) ? restore_checked(m, id) : 0;
+	if (rc) {
+		add_hugetlb_folio(m, folio_at(m, id), false);
+		return rc;   /* still optimized: back in the source pool */
+	}
 	f = folio_at(m, id);
 	pfn = f->pfn;
 	nr = 1ull << (f->order - new_order);
@@ -509,6 +555,9 @@ static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order
 	}
 	shadow_demote(m->shadow, id, ids, nr, new_order);
 	optimize_batch(m, ids, (unsigned)nr);
+	/* prep_and_add_allocated_folios: optimized, then into the pool */
+	for (uint64_t i = 0; i < nr; i++)
+		account_new_hugetlb_folio(m, folio_at(m, ids[i]));
 	free(ids);
 	return 0;
 }
@@ -529,8 +578,7 @@ static int do_folio_get(struct hvo_machine *m, int32_t id)
 	mlock(m, HVO_LOCK_HUGETLB);
 	rc = pool_folio(m, id, &f);
 	if (!rc) {
-		f->state = HVO_FOLIO_IN_USE;
-		shadow_set_state(m->shadow, id, HVO_FOLIO_IN_USE);
+		dequeue_hugetlb_folio(m, f);
 		/* the head is private and RW even when optimized */
 		vm_store_release32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 1, "page_ref_unfreeze");
 	}
@@ -538,18 +586,71 @@ static int do_folio_get(struct hvo_machine *m, int32_t id)
 	return rc;
 }
 
+/* free_huge_folio(): the last reference is gone; the folio goes back on
+ * the free list, its refcount frozen at 0 (I13).  The state is stored
+ * with release: the holder of the last reference may be a walker on
+ * another thread, and the owner waits for the folio to be back. */
+static void free_huge_folio(struct hvo_machine *m, struct folio *f)
+{
+	f->put_done = false;
+	enqueue_hugetlb_folio(m, f, HVO_FOLIO_FREE);
+}
+
+/* folio_put(): folio_put_testzero() decrements; only the put that takes
+ * the count to 0 frees.  A put that is not the last leaves the folio in
+ * use to the holder of the other reference (a walker's speculative get,
+ * do_walk_pfn), whose put frees it (M1). */
 static int do_folio_put(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f = folio_of(m, id);
 
 	if (!f)
 		return -HVO_ENOENT;
-	if (f->state != HVO_FOLIO_IN_USE)
+	if (f->state != HVO_FOLIO_IN_USE || f->put_done)
 		return -HVO_EINVAL;
-	vm_store_release32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 0, "folio_put");
-	f->state = HVO_FOLIO_FREE;
-	shadow_set_state(m->shadow, id, HVO_FOLIO_FREE);
+	f->put_done = true;
+	if (vm_sub_return32(m, page_vaddr(m, f->pfn) + PO_REFCOUNT, 1, "folio_put") == 0)
+		free_huge_folio(m, f);
 	return 0;
+}
+
+/* The in-use folio whose head struct page is at va, or NULL. */
+static struct folio *in_use_folio_at(struct hvo_machine *m, uint64_t va)
+{
+	uint64_t pfn = (va - m->vbase) / m->geo.struct_page_size;
+
+	for (uint32_t i = 0; i < m->nr_folios; i++) {
+		struct folio *f = folio_at(m, i);
+
+		if (f->live && f->pfn == pfn && __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) == HVO_FOLIO_IN_USE)
+			return f;
+	}
+	return NULL;
+}
+
+/* put_page() of a walker's speculative reference: folio_put(); when it is
+ * the last reference (its owner put meanwhile) the walker frees the folio
+ * (M1).  The point keeps the name page_ref_add_unless, the atomic it was
+ * modelled with: committed schedules count its hits. */
+static void walker_put_page(struct hvo_machine *m, uint64_t va)
+{
+	struct folio *f;
+
+	if (vm_sub_return32(m, va + PO_REFCOUNT, 1, "page_ref_add_unless") != 0)
+		return;
+	f = in_use_folio_at(m, va);
+	if (f)
+		free_huge_folio(m, f);
+}
+
+int hvo_folio_state(const struct hvo_machine *m, int32_t id)
+{
+	const struct folio *f;
+
+	if (id < 0 || (uint32_t)id >= m->nr_folios || !folio_at(m, id)->live)
+		return -HVO_ENOENT;
+	f = folio_at(m, id);
+	return (int)__atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
 }
 
 int hvo_folio_info(const struct hvo_machine *cm, int32_t id, struct hvo_folio_info *out)
@@ -564,7 +665,7 @@ int hvo_folio_info(const struct hvo_machine *cm, int32_t id, struct hvo_folio_in
 	out->order = f->order;
 	out->node = f->node;
 	out->zone = f->zone;
-	out->state = f->state;
+	out->state = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
 	observe_begin(m);
 	out->optimized = folio_optimized(m, f);
 	out->refcount = folio_refcount(m, f);
@@ -677,7 +778,7 @@ static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, bool own, struct hvo
 	}
 	if (v->got_ref) {  /* and put it back */
 		v->ref_pfn = (ref_va - m->vbase) / m->geo.struct_page_size;
-		vm_add_unless32(m, ref_va + PO_REFCOUNT, -1, INT32_MIN);
+		walker_put_page(m, ref_va);
 		v->put_pfn = v->ref_pfn;
 	}
 	return 0;
@@ -738,11 +839,6 @@ int hvo_folios_optimize(struct hvo_machine *m, const int32_t *ids, unsigned n)
 int hvo_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned n)
 {
 	return API_CALL(m, do_folios_restore(m, ids, n));
-}
-
-int hvo_folio_free(struct hvo_machine *m, int32_t id)
-{
-	return API_CALL(m, do_folio_free(m, id));
 }
 
 int hvo_folio_dissolve(struct hvo_machine *m, int32_t id)

@@ -86,6 +86,7 @@ struct folio {
 	bool live;
 	bool busy;        /* inside an optimize/restore: I3/I7 do not hold yet */
 	bool partial;     /* the last optimize reported an incomplete rollback */
+	bool put_done;    /* in use, the owner's folio_put done: a walker holds the last reference (M1) */
 	uint64_t tag;     /* hugetlb metadata value stored in page[3] */
 } __attribute__((aligned(64)));  /* a line each: threads churn neighbouring folios */
 
@@ -138,6 +139,11 @@ struct hvo_machine {
 	 * no node (never in practice) */
 	struct memmap_shard { int64_t buddy, boot; } __attribute__((aligned(64))) memmap[HVO_MAX_NODES + 1];
 	uint64_t pmd_splits;
+	/* the hstate's pool counters, per node (nr_huge_pages_node[],
+	 * free_huge_pages_node[], surplus_huge_pages_node[]), summed over the
+	 * orders: one pool of mixed orders.  Changed where mm/hugetlb.c
+	 * changes them (hugetlb.c), judged against the folio table (check_pool.c). */
+	struct hstate_node { int64_t nr, free, surplus; } __attribute__((aligned(64))) hstate[HVO_MAX_NODES];
 
 	/* G1: hugetlb_optimize_vmemmap_key (a count, like static_branch_inc/dec)
 	 * gates the fake-head correction; the simulated RCU (sync.c). */
@@ -311,6 +317,9 @@ bool vm_store_release32(struct hvo_machine *m, uint64_t vaddr, uint32_t v, const
 bool vm_write_bytes(struct hvo_machine *m, uint64_t vaddr, const uint8_t *src, uint64_t len);
 /* atomic_add_unless on a 32-bit field: never writes when *p == unless. */
 bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t unless);
+/* atomic_sub_return on a 32-bit field, fully ordered: the new value
+ * (INT32_MIN when the write is refused). */
+int32_t vm_sub_return32(struct hvo_machine *m, uint64_t vaddr, int32_t sub, const char *where);
 /* Split the PMD covering vaddr into a PTE table (re-check under the lock). */
 int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush);
 void vm_set_pte(struct hvo_machine *m, uint64_t *slot, uint64_t vaddr, uint64_t pte);
@@ -392,6 +401,27 @@ bool folio_optimized(struct hvo_machine *m, const struct folio *f);
 void folio_set_optimized(struct hvo_machine *m, struct folio *f, bool on);
 int folio_refcount(struct hvo_machine *m, const struct folio *f);
 uint64_t folio_vmemmap_pages(const struct hvo_machine *m, const struct folio *f);
+
+/* folio.c, for hugetlb.c's lifecycle paths */
+int restore_checked(struct hvo_machine *m, int32_t id);
+/* Restore fs[0..n) as one batch (hugetlb_vmemmap_restore_folios) with the
+ * I8 checks; the folios are the caller's (busy).  Returns its rc. */
+int folios_restore_checked(struct hvo_machine *m, struct folio **fs, unsigned n, unsigned *restored);
+void folio_release(struct hvo_machine *m, int32_t id);
+/* A live pool folio no operation holds: 0, -ENOENT or -EBUSY. */
+int pool_folio(struct hvo_machine *m, int32_t id, struct folio **out);
+
+/* hugetlb.c: the hstate's lifecycle around HVO (mm/hugetlb.c) */
+bool folio_test_hugetlb(struct hvo_machine *m, const struct folio *f);
+void __folio_clear_hugetlb(struct hvo_machine *m, struct folio *f);
+void account_new_hugetlb_folio(struct hvo_machine *m, struct folio *f);
+void enqueue_hugetlb_folio(struct hvo_machine *m, struct folio *f, enum hvo_folio_state st);
+void dequeue_hugetlb_folio(struct hvo_machine *m, struct folio *f);
+void remove_hugetlb_folio(struct hvo_machine *m, struct folio *f, bool adjust_surplus);
+void add_hugetlb_folio(struct hvo_machine *m, struct folio *f, bool adjust_surplus);
+/* __update_and_free_hugetlb_folio after a successful (or no) restore. */
+void update_and_free_restored(struct hvo_machine *m, struct folio *f);
+int check_pool(struct hvo_machine *m);
 
 /* track.c: the change log behind hvo_check_changed.  The hooks are no-ops
  * unless cfg.track_changes (a multithreaded user never pays or races). */

@@ -93,6 +93,16 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 					"before out:'s flush_tlb_all(), so vmemmap_wrprotect_hvo()'s RW->RO change never "
 					"reaches other CPUs' TLBs: the shared tail stays writable through them (I10)",
 					false, false },
+	[HVO_MUT_H1] = { "H1", "remove_hugetlb_folio clears the hugetlb type of an optimized folio before its vmemmap is "
+			 "restored (the kernel before 32c877191e02): restore meets a folio no longer hugetlb (I7), "
+			 "memory_failure takes it for a plain page and writes to a read-only tail (I10)", false, false },
+	[HVO_MUT_H2] = { "H2", "__update_and_free_hugetlb_folio moves PG_hwpoison from the head to the raw tail page "
+			 "before the vmemmap restore: a write to a read-only tail (I10)", false, false },
+	[HVO_MUT_V612_BULK_WARN] = { "V6.12.118-bulk-warn", "Debian 6.12.118 as shipped (and mainline): when the bulk "
+				     "restore of update_and_free_pages_bulk fails with nothing restored, "
+				     "bulk_vmemmap_restore_error calls hugetlb_vmemmap_restore_folio on every folio left "
+				     "on the list, also a never-optimized one whose hugetlb type remove_hugetlb_folio "
+				     "cleared: VM_WARN_ON_ONCE(!folio_test_hugetlb) (reports/findings.md K3)", false, true },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 	/* weak memory (issue 17) */

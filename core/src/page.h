@@ -23,6 +23,7 @@
 
 #define PG_HEAD      6
 #define PG_RESERVED  13
+#define PG_HWPOISON  23  /* the model's bit: the kernel's number depends on the config */
 #define FLAGS_ZONE_SHIFT 55
 #define FLAGS_ZONE_MASK  0x7ull
 #define FLAGS_NODE_SHIFT 58

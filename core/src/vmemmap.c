@@ -497,8 +497,7 @@ bool vm_write32(struct hvo_machine *m, uint64_t vaddr, uint32_t v)
 	return p != NULL;
 }
 
-/* atomic_set_release() of a refcount (page_ref_unfreeze, and the model's
- * folio_put to a frozen 0): a scheduling point, paired with the walker's
+/* atomic_set_release() of a refcount (page_ref_unfreeze): a scheduling point, paired with the walker's
  * acquire read (spec 5.3). */
 bool vm_store_release32(struct hvo_machine *m, uint64_t vaddr, uint32_t v, const char *where)
 {
@@ -542,6 +541,24 @@ bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t
 		return false;
 	__atomic_fetch_add((int32_t *)(void *)p, add, __ATOMIC_SEQ_CST);
 	return true;
+}
+
+/* atomic_sub_return() on a 32-bit field (page_ref_dec_and_test, the
+ * put of folio_put_testzero): a scheduling point named where, fully
+ * ordered.  Returns the new value; INT32_MIN when vaddr maps nothing
+ * writable (the write was refused and reported). */
+int32_t vm_sub_return32(struct hvo_machine *m, uint64_t vaddr, int32_t sub, const char *where)
+{
+	uint8_t *p;
+	int32_t old;
+
+	sync_point(m, HVO_SP_ATOMIC, where);
+	p = field(m, vaddr, true);
+	if (!p)
+		return INT32_MIN;
+	old = __atomic_fetch_sub((int32_t *)(void *)p, sub, __ATOMIC_SEQ_CST);
+	weak_store(m, p, (uint32_t)old, (uint32_t)(old - sub), HVO_MO_FULL | HVO_MO_RMW);
+	return old - sub;
 }
 
 /* The TLB shard of a page: its node (pages of no node: shard 0). */

@@ -235,6 +235,10 @@ enum hvo_mutant {
 	HVO_MUT_LMM_INCOMPLETE_GATHER, /* linux-mm arm64: gather skips a partially optimized folio's tails (S2) */
 	HVO_MUT_SEED_V7_TAIL_REFCOUNT, /* PATCHv7: init_compound_tail leaves _refcount as it was (v7.1 zeroes it) */
 	HVO_MUT_WRPROTECT_NOFLUSH, /* an all-pre-HVO boot batch returns before its flush (D10) */
+	/* the hugetlb.c lifecycle (issue 13, D7) */
+	HVO_MUT_H1,   /* remove_hugetlb_folio clears the hugetlb type of an optimized folio (before 32c877191e02) */
+	HVO_MUT_H2,   /* the free moves PG_hwpoison to the raw tail page before the vmemmap restore */
+	HVO_MUT_V612_BULK_WARN, /* Debian 6.12.118: bulk_vmemmap_restore_error restores a never-optimized folio (K3) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -369,13 +373,29 @@ int hvo_folios_optimize(struct hvo_machine *m, const int32_t *ids, unsigned n);
 int hvo_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned n);
 /* Free to the buddy allocator (restore first; failure keeps it as surplus). */
 int hvo_folio_free(struct hvo_machine *m, int32_t id);
+/* update_and_free_pages_bulk: take the pool folios off the pool, restore
+ * their vmemmap in one batch (bulk_vmemmap_restore_error on a failure:
+ * the restored are freed and the batch retried, or one by one, a folio
+ * that cannot be restored back as surplus), free them.  Returns the
+ * number freed. */
+int hvo_folios_free_bulk(struct hvo_machine *m, const int32_t *ids, unsigned n);
+/* memory_failure() on page index of a live folio: the hugetlb path marks
+ * the head (the raw page moves to the tail at free, after restore); a
+ * folio no longer typed hugetlb is hit as a plain page. */
+int hvo_memory_failure(struct hvo_machine *m, int32_t id, uint64_t index);
 /* Dissolve (memory offline): restore, then free; failure is -EBUSY. */
 int hvo_folio_dissolve(struct hvo_machine *m, int32_t id);
 /* Demote a folio to folios of a smaller order (restore, split, batch optimize). */
 int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order);
-/* Take a free folio into use (refcount 1) and give it back. */
+/* Take a free folio into use (refcount 1) and give it back.  put is
+ * folio_put(): a walker holding a speculative reference keeps the folio
+ * in use until its own put, which frees it (M1); hvo_folio_state says
+ * when it is back in the pool. */
 int hvo_folio_get(struct hvo_machine *m, int32_t id);
 int hvo_folio_put(struct hvo_machine *m, int32_t id);
+/* The pool state of a live folio (enum hvo_folio_state, read with
+ * acquire), or -HVO_ENOENT; no scheduling point. */
+int hvo_folio_state(const struct hvo_machine *m, int32_t id);
 int hvo_folio_info(const struct hvo_machine *m, int32_t id, struct hvo_folio_info *out);
 /* Live folio ids in ascending order; returns the count (at most max). */
 unsigned hvo_folio_list(const struct hvo_machine *m, int32_t *ids, unsigned max);
