@@ -776,6 +776,19 @@ static int enc_alloc(struct encoder *e, size_t i, const struct hvo_op *op)
 	return 0;
 }
 
+/* f= index= (walk, hwpoison): the folio selector, then 24 bits of index. */
+static int enc_folio_index(struct encoder *e, size_t i, const struct hvo_op *op, const char *what)
+{
+	if (op->index >= 1u << 24)
+		return enc_err(e, "op %zu: %s index=%" PRIu64 " (below 2^24)", i, what, op->index);
+	if (enc_sel(e, i, op->f))
+		return -1;
+	wr8(&e->w, op->index & 0xff);
+	wr8(&e->w, op->index >> 8 & 0xff);
+	wr8(&e->w, op->index >> 16 & 0xff);
+	return 0;
+}
+
 static int enc_batch(struct encoder *e, size_t i, const struct hvo_op *op)
 {
 	if (op->n < 1 || op->n > HVO_OPS_MAX_BATCH || op->f + (size_t)op->n > e->s->nr_sel)
@@ -826,27 +839,13 @@ static int enc_args(struct encoder *e, size_t i, const struct hvo_op *op)
 	case HVO_OP_FREE_BULK:
 		return enc_batch(e, i, op);
 	case HVO_OP_HWPOISON:
-		if (op->index >= 1u << 24)
-			return enc_err(e, "op %zu: hwpoison index=%" PRIu64 " (below 2^24)", i, op->index);
-		if (enc_sel(e, i, op->f))
-			return -1;
-		wr8(&e->w, op->index & 0xff);
-		wr8(&e->w, op->index >> 8 & 0xff);
-		wr8(&e->w, op->index >> 16 & 0xff);
-		return 0;
+		return enc_folio_index(e, i, op, "hwpoison");
 	case HVO_OP_DEMOTE:
 		return enc_sel(e, i, op->f) || enc_order(e, i, op->order);
 	case HVO_OP_WALK:
 		if (!op->by_folio)
 			return enc_err(e, "op %zu: walk pfn= (walks are f= index=)", i);
-		if (op->index >= 1u << 24)
-			return enc_err(e, "op %zu: walk index=%" PRIu64 " (below 2^24)", i, op->index);
-		if (enc_sel(e, i, op->f))
-			return -1;
-		wr8(&e->w, op->index & 0xff);
-		wr8(&e->w, op->index >> 8 & 0xff);
-		wr8(&e->w, op->index >> 16 & 0xff);
-		return 0;
+		return enc_folio_index(e, i, op, "walk");
 	case HVO_OP_ENABLE:
 		if (op->n > 1)
 			return enc_err(e, "op %zu: enable %u", i, op->n);

@@ -207,6 +207,25 @@ static bool folio_holding(struct exec_ctx *c, int depth, uint64_t pfn, struct hv
 	return false;
 }
 
+/* f= index= (walk, hwpoison): the selected folio and its info; false when
+ * the op is skipped (no live folio) or the info call failed (out->rc). */
+static bool folio_page_of(struct exec_ctx *c, const struct hvo_op *op, int depth, struct op_out *out,
+			  struct hvo_folio_info *info)
+{
+	if (!select_folio(c, depth, op->f, &out->folio)) {
+		out->skipped = true;
+		return false;
+	}
+	out->rc = quiet_info(c, out->folio, info);
+	return out->rc == 0;
+}
+
+/* index= is taken modulo the folio's size */
+static uint64_t page_index(const struct hvo_op *op, const struct hvo_folio_info *info)
+{
+	return info->order < 64 ? op->index & ((1ull << info->order) - 1) : op->index;
+}
+
 /* The walk, judged (I20): against the folio that held the pfn before it.
  * The view alone when an injected op ran during the walk, or when the walk
  * is the injected op (another op is half done: the folio table is ahead of
@@ -221,14 +240,9 @@ static void exec_walk(struct exec_ctx *c, const struct hvo_op *op, int depth, st
 	int inv;
 
 	if (op->by_folio) {
-		if (!select_folio(c, depth, op->f, &out->folio)) {
-			out->skipped = true;
+		if (!folio_page_of(c, op, depth, out, &info))
 			return;
-		}
-		out->rc = quiet_info(c, out->folio, &info);
-		if (out->rc)
-			return;
-		pfn = info.pfn + (info.order < 64 ? op->index & ((1ull << info.order) - 1) : op->index);
+		pfn = info.pfn + page_index(op, &info);
 		t.in_folio = true;
 	} else {
 		t.in_folio = folio_holding(c, depth, pfn, &info);
@@ -273,15 +287,9 @@ static void exec_hwpoison(struct exec_ctx *c, const struct hvo_op *op, int depth
 {
 	struct hvo_folio_info info;
 
-	if (!select_folio(c, depth, op->f, &out->folio)) {
-		out->skipped = true;
+	if (!folio_page_of(c, op, depth, out, &info))
 		return;
-	}
-	out->rc = quiet_info(c, out->folio, &info);
-	if (out->rc)
-		return;
-	out->rc = hvo_memory_failure(c->m, out->folio, info.order < 64 ? op->index & ((1ull << info.order) - 1) :
-				     op->index);
+	out->rc = hvo_memory_failure(c->m, out->folio, page_index(op, &info));
 }
 
 /* dax_add's error text is for people calling the API; the stream has the rc. */
