@@ -62,6 +62,15 @@ def zoo_mutants():
     return out
 
 
+def with_known(target, mu):
+    """mu plus the repair variants of the target's known findings
+    (fuzz/known-findings.txt), as ./hvo fuzz runs them: a campaign that
+    re-finds S1 first would only time S1."""
+    r = subprocess.run([os.path.join(TOP, 'fuzz', 'known.sh'), target], capture_output=True, text=True, check=True)
+    rep = r.stdout.split()[0] if r.stdout.split() else ''
+    return ','.join(x for x in (mu, rep) if x)
+
+
 def options(target):
     opts = {}
     for ln in open(os.path.join(TOP, 'corpus', target + '.options')):
@@ -108,7 +117,7 @@ def campaign(bld, target, mu, ids, fns, seeds, cap, work):
            '-max_len=' + o.get('max_len', '1024'), '-dict=' + os.path.join(TOP, 'corpus', o['dict']), corp]
     t0 = time.time()
     with open(os.path.join(work, 'engine.log'), 'w') as log:
-        p = subprocess.Popen(cmd, cwd=work, env=dict(os.environ, HVO_MUTANTS=mu), stdout=log,
+        p = subprocess.Popen(cmd, cwd=work, env=dict(os.environ, HVO_MUTANTS=with_known(target, mu)), stdout=log,
                              stderr=subprocess.STDOUT, start_new_session=True)
         seen = set()
         found = None
@@ -120,7 +129,7 @@ def campaign(bld, target, mu, ids, fns, seeds, cap, work):
                     if c in seen:
                         continue
                     seen.add(c)
-                    ok, what = shows(bin_, mu, c, ids, fns)
+                    ok, what = shows(bin_, with_known(target, mu), c, ids, fns)
                     if ok:
                         found = (os.path.getmtime(c) - t0, what)
                         break
@@ -132,7 +141,7 @@ def campaign(bld, target, mu, ids, fns, seeds, cap, work):
     if found is None:
         for c in sorted(glob.glob(art + 'crash-*'), key=os.path.getmtime):
             if c not in seen:
-                ok, what = shows(bin_, mu, c, ids, fns)
+                ok, what = shows(bin_, with_known(target, mu), c, ids, fns)
                 if ok and found is None:
                     found = (os.path.getmtime(c) - t0, what)
                 elif not ok:
@@ -223,7 +232,9 @@ def main(argv):
                     '2-core machine shared with other work.  Found = a crash showing the invariant the\n'
                     'mutant\'s witnesses name (their `expect-fail` lines), never just any crash; the other\n'
                     'crashes seen are listed.  Time: start to the matching crash file (at the granularity of\n'
-                    'a fork-mode job).  Executions: libFuzzer\'s last count.\n\n'
+                    'a fork-mode job).  Executions: libFuzzer\'s last count.  The known findings of\n'
+                    '`fuzz/known-findings.txt` run repaired beside the mutant (S1: V7-boot-fallback-undo on\n'
+                    'fuzz_boot, fuzz_ops, fuzz_dax and fuzz_diff), as `./hvo fuzz` runs them.\n\n'
                     '- **empty**: from an empty corpus.\n'
                     '- **seeds**: from the committed seeds `corpus/TARGET/*.bin` minus every near-copy of a\n'
                     '  zoo witness: a seed whose normalised op stream (comments and expect lines dropped,\n'
