@@ -333,11 +333,22 @@ static void boot_init_tails(struct hvo_machine *m)
 			for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++) {
 				uint64_t t = m->zhvo[n][z].tails[i];
 				uint8_t *bytes;
+				bool sealed;
 
-				if (!t || (bytes = phys_frame(m->phys, t - 1, false)) == NULL)
+				if (!t)
 					continue;
-				for (uint64_t off = 0; off + sps <= m->geo.page_size; off += sps)
+				/* B9 only (after gather): a tail published at run time is
+				 * sealed already; the kernel writes it through the direct
+				 * map, which the host seal (D13) would turn into a raw
+				 * SEGV instead of the I15 the mutant is caught by. */
+				sealed = phys_frame_sealed(m->phys, t - 1);
+				if (sealed)
+					phys_frame_unseal(m->phys, t - 1);
+				bytes = phys_frame(m->phys, t - 1, false);
+				for (uint64_t off = 0; bytes && off + sps <= m->geo.page_size; off += sps)
 					init_compound_tail(m, n, z, m->geo.tail_min_order + i, 0, bytes + off);
+				if (sealed)
+					phys_frame_seal(m->phys, t - 1);
 			}
 }
 
