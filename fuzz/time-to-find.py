@@ -35,6 +35,8 @@ import near_copies  # noqa: E402
 
 TARGET_OF = {
     'B9': 'fuzz_boot', 'B10': 'fuzz_boot', 'B11': 'fuzz_boot', 'B16': 'fuzz_boot',
+    # the boot batch's write-protect (a batch of pre-HVO folios only)
+    'wrprotect-noflush': 'fuzz_boot',
     'B20a': 'fuzz_dax', 'B20b': 'fuzz_dax', 'B21': 'fuzz_dax', 'B12d': 'fuzz_dax', 'B25': 'fuzz_dax',
     'B7-G1': 'fuzz_diff', 'B3': 'fuzz_diff',
     'B1': 'fuzz_sched', 'B2': 'fuzz_sched', 'B24': 'fuzz_sched', 'B28': 'fuzz_sched',
@@ -85,8 +87,9 @@ def shows(bin_, mu, crash, ids, fns):
     r = subprocess.run([bin_, crash], env=dict(os.environ, HVO_MUTANTS=mu), capture_output=True, text=True,
                        timeout=60)
     out = r.stderr + r.stdout
-    # "FAILURE: op 3 (alloc): I9 pfn=..." (op streams), "FAILURE: oracle: I1: ..." (fuzz_sched)
-    m = re.search(r'FAILURE:[^\n]*?\b(I\d{1,2})\b', out)
+    # "FAILURE: op 3 (alloc): I9 pfn=..." (op streams), "FAILURE: oracle: I1: ..." (fuzz_sched),
+    # fuzz_diff: "DIVERGENCE: G1: op 0 (alloc): I19 ..." (one generation failed)
+    m = re.search(r'(?:FAILURE|DIVERGENCE):[^\n]*?\b(I\d{1,2})\b', out)
     if m:
         return m.group(1) in ids, m.group(1)
     m = re.search(r'ERROR: (\w+Sanitizer): ([\w-]+)', out)
@@ -210,7 +213,7 @@ def main(argv):
     if a.mutants and os.path.exists(a.out):
         # the rows of the mutants not re-run stay as they were
         done = {r.split('|')[1].strip() for r in rows}
-        old = [l.rstrip('\n') for l in open(a.out) if re.match(r'\| [A-Z][\w-]* \|', l)]
+        old = [l.rstrip('\n') for l in open(a.out) if l.startswith('| ') and l.split('|')[1].strip() in zoo]
         byname = {l.split('|')[1].strip(): l for l in old}
         byname.update({r.split('|')[1].strip(): r for r in rows})
         rows = [byname[n] for n in zoo if n in byname]
