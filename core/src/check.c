@@ -360,14 +360,14 @@ static int check_struct_pages(struct hvo_machine *m, const struct folio *f, int3
 		uint64_t va = page_vaddr(m, f->pfn + i);
 		bool head, tail;
 
-		if (compound_head_vaddr(m, va) != hv) {
+		if (oracle_compound_head(m, va) != hv) {
 			hvo_violate(m, 1, f->pfn + i, id, "compound_head of page %" PRIu64 " is 0x%" PRIx64 ", head is 0x%" PRIx64,
-				    i, compound_head_vaddr(m, va), hv);
+				    i, oracle_compound_head(m, va), hv);
 			return 1;
 		}
 		/* I2: G2/G3 read the raw bits; G1 may show PG_head at an alias
 		 * but PageHead() must see through it (relaxed I2). */
-		page_head_tail(m, va, &head, &tail);
+		oracle_head_tail(m, va, &head, &tail);
 		if (head != (i == 0) || tail != (i > 0)) {
 			hvo_violate(m, 2, f->pfn + i, id, "page %" PRIu64 " has PageHead=%d PageTail=%d", i, (int)head,
 				    (int)tail);
@@ -400,8 +400,8 @@ static bool canonical_slot(struct hvo_machine *m, const struct folio *f, uint64_
 /* I10 is check_ro.c's, over the page tables. */
 static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 {
-	uint64_t hv = page_vaddr(m, f->pfn), psz = m->geo.page_size, n = folio_vmemmap_pages(m, f);
-	uint64_t per_page = m->geo.reserve_pages, tail = g2_tail_pfn(m, f->node, f->zone, f->order), slot0 = 0;
+	uint64_t hv = page_vaddr(m, f->pfn), psz = m->geo.page_size, n = oracle_vmemmap_pages(m, f->order);
+	uint64_t per_page = psz / m->cfg.struct_page_size, tail = g2_tail_pfn(m, f->node, f->zone, f->order), slot0 = 0;
 	uint64_t head_flags = vm_read64(m, hv + PO_FLAGS), frame, nt = 0;
 	bool flag = folio_optimized(m, f), rw;
 	uint8_t *img = NULL;
@@ -423,7 +423,7 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 			    (int)(head_flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK), f->node, f->zone);
 		return 4;
 	}
-	if (!hvo_geo_optimizable(&m->geo, f->order)) {
+	if (!oracle_optimizable(m, f->order)) {
 		if (flag) {
 			hvo_violate(m, 7, f->pfn, id, "order %u is not optimizable but the folio is flagged", f->order);
 			return 7;
@@ -646,7 +646,7 @@ static void dump(struct hvo_machine *m, hvo_log_fn log, void *ctx)
 					    phys_frame_sealed(m->phys, m->zhvo[n][z].tails[i] - 1) ? " sealed" : "");
 	for (uint32_t id = 0; id < m->nr_folios && shown < 64; id++) {
 		const struct folio *f = folio_at(m, id);
-		uint64_t n = folio_vmemmap_pages(m, f), tail = g2_tail_pfn(m, f->node, f->zone, f->order);
+		uint64_t n = oracle_vmemmap_pages(m, f->order), tail = g2_tail_pfn(m, f->node, f->zone, f->order);
 		uint64_t frame, nt = 0, ro = 0, f0 = 0;
 		bool rw;
 
@@ -718,7 +718,7 @@ static uint64_t digest(struct hvo_machine *m)
 	h = dax_digest(m, h, fnv64);
 	for (uint32_t id = 0; id < m->nr_folios; id++) {
 		const struct folio *f = folio_at(m, id);
-		uint64_t n = folio_vmemmap_pages(m, f), tail = g2_tail_pfn(m, f->node, f->zone, f->order);
+		uint64_t n = oracle_vmemmap_pages(m, f->order), tail = g2_tail_pfn(m, f->node, f->zone, f->order);
 
 		if (!f->live)
 			continue;

@@ -71,9 +71,9 @@ static int check_page(struct hvo_machine *m, const struct dax_range *r, uint64_t
 	uint64_t pva = page_vaddr(m, pfn), hva = page_vaddr(m, pfn - i);
 	uint64_t flags = vm_read64(m, pva + PO_FLAGS), info = vm_read64(m, pva + PO_INFO);
 
-	if (r->order && compound_head_vaddr(m, pva) != hva) {
+	if (r->order && oracle_compound_head(m, pva) != hva) {
 		hvo_violate(m, 1, pfn, -1, "DAX page %" PRIu64 " of its compound page: compound_head 0x%" PRIx64
-			    ", head is 0x%" PRIx64, i, compound_head_vaddr(m, pva), hva);
+			    ", head is 0x%" PRIx64, i, oracle_compound_head(m, pva), hva);
 		return 1;
 	}
 	if ((flags >> PG_HEAD & 1) != (r->order && !i) || (info & 1) != (i > 0)) {
@@ -92,12 +92,12 @@ static int check_page(struct hvo_machine *m, const struct dax_range *r, uint64_t
 
 static int check_section(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn)
 {
-	uint64_t tail = device_tail(m, r), priv = 0, want = dax_section_vmemmap_pages(m, r, spfn);
+	uint64_t tail = device_tail(m, r), priv = 0, want = oracle_dax_section_pages(m, r, spfn);
 	uint64_t ve = page_vaddr(m, spfn + section_pages(m));
 
 	for (uint64_t va = page_vaddr(m, spfn); va < ve; va += m->geo.page_size) {
 		uint64_t frame, pfn = (va - m->vbase) / m->geo.struct_page_size;
-		bool rw, opt = dax_addr_optimizable(m, r, va);
+		bool rw, opt = oracle_dax_shared(m, r, va);
 		int rc;
 
 		if (!vm_pte_slot(m, va) || !vm_translate(m, va, &frame, &rw)) {

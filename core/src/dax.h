@@ -57,4 +57,9 @@ int64_t *dax_tail_ref(struct hvo_machine *m, unsigned node, unsigned order);
 int g3_populate_section(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn);
 void g3_depopulate_section(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn, bool accounted);
 
+/* oracle_geo.c: the checker's own DAX arithmetic (never the helpers above). */
+bool oracle_dax_optimizable(const struct hvo_machine *m, const struct dax_range *r);
+bool oracle_dax_shared(const struct hvo_machine *m, const struct dax_range *r, uint64_t va);
+uint64_t oracle_dax_section_pages(const struct hvo_machine *m, const struct dax_range *r, uint64_t spfn);
+
 #endif

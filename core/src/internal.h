@@ -493,5 +493,11 @@ void oracle_tail_image(const struct hvo_machine *m, unsigned node, int zone, uns
 /* page equals the oracle's image expect in every field I4 names (not
  * lru.prev, not last_cpupid: D12). */
 bool oracle_tail_equal(const struct hvo_machine *m, const uint8_t *expect, const uint8_t *page);
+/* oracle_geo.c: the checker's own vmemmap arithmetic (never geometry.c's). */
+uint64_t oracle_vmemmap_pages(const struct hvo_machine *m, unsigned order);
+bool oracle_optimizable(const struct hvo_machine *m, unsigned order);
+/* oracle_page.c: the checker's own compound_head()/PageHead()/PageTail(). */
+uint64_t oracle_compound_head(struct hvo_machine *m, uint64_t va);
+void oracle_head_tail(struct hvo_machine *m, uint64_t va, bool *head, bool *tail);
 
 #endif
