@@ -20,7 +20,7 @@
  *      bits 5-6 node 1: {all normal, movable from L, movable-only, movable from L}
  *      bit  7   a big node 0: 32 GiB from 16 GiB, where a 16 GiB page fits
  *               (on 16K pages the smallest that can be pre-HVO'd, B16);
- *               else 1.25 GiB from 3 GiB (DMA32).  Node 1: 1.25 GiB from
+ *               else 1.25 GiB (64K pages: 1.5) from 3 GiB (DMA32).  Node 1: as much from
  *               the next GiB boundary (Normal, or Normal and Movable, or
  *               Movable).  Nodes are small (each input boots them) but
  *               keep room beside one 1 GiB page: see ROOM below.
@@ -102,11 +102,13 @@ static void decode_nodes(struct hvo_config *c, unsigned m, unsigned l, uint64_t 
 	if (m & 0x80)
 		c->node[0] = (struct hvo_node_config){ .start_pfn = 16ull << to_pages, .nr_pages = 32ull << to_pages };
 	else  /* 3 GiB + 1.25 GiB: DMA32 */
-		c->node[0] = (struct hvo_node_config){ .start_pfn = 3ull << to_pages, .nr_pages = 5ull << to_pages >> 2 };
-	/* the next GiB boundary, 1.25 GiB */
+		c->node[0] = (struct hvo_node_config){ .start_pfn = 3ull << to_pages,
+						       .nr_pages = ((5ull << to_pages >> 2) + sec - 1) / sec * sec };
+	/* the next GiB boundary, 1.25 GiB (1.5 GiB with 64K pages: whole
+	 * 512 MiB sections) */
 	*n1 = (struct hvo_node_config){ .start_pfn = (c->node[0].start_pfn + c->node[0].nr_pages + (1ull << to_pages) - 1) &
 						     ~((1ull << to_pages) - 1),
-					.nr_pages = 5ull << to_pages >> 2 };
+					.nr_pages = ((5ull << to_pages >> 2) + sec - 1) / sec * sec };
 	switch (m >> 5 & 3) {
 	case 2:
 		n1->movable_only = true;

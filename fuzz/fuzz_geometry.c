@@ -284,7 +284,7 @@ static void info(const struct hvo_machine *m, int32_t id, struct hvo_folio_info 
 /* One folio of this order through optimize and restore on a small machine. */
 static void run_machine(const struct geo_case *c, const struct expect *e, unsigned order)
 {
-	uint64_t sec = 1ull << (27 - c->page_shift), nr = 2ull << order;
+	uint64_t sec = 1ull << (hvo_section_shift(c->page_shift) - c->page_shift), nr = 2ull << order;
 	bool opt = e->pow2 && ((uint64_t)c->sps << order) > e->page_size;
 	uint64_t freed = opt ? ((uint64_t)c->sps << order) / e->page_size - 1 : 0;
 	struct hvo_machine *m;

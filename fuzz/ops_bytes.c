@@ -28,13 +28,15 @@
  *            bit  6   a budget follows the rules
  *            bit  7   G3: gen=g3 with a device (dax) range per node, and the
  *                     G3-only fields below; 0 decodes exactly as before G3
- *   per node: two bytes (sizes and offsets in 128 MiB sections)
+ *   per node: two bytes (sizes and offsets in sections: 128 MiB, 512 MiB
+ *            with 64K pages, hvo_section_shift)
  *     N0     bits 0-3 s: size = 2 + s % 15 sections for a big node, else
  *                     2 + s % 3 (the checker after every op reads every
  *                     struct page of every live folio, so memory that ops
  *                     can fill costs time on each op: most inputs get
- *                     256-512 MiB nodes, big ones need both N1 bits 6-7)
- *            bits 4-7 node 0: start = 4 * x sections (0..7.5 GiB: below,
+ *                     256-512 MiB nodes (4K/16K pages), big ones need both
+ *                     N1 bits 6-7)
+ *            bits 4-7 node 0: start = 4 * x sections (0..7.5 GiB, 4K/16K: below,
  *                     across and above the 4 GiB DMA32 line); node i > 0:
  *                     start = end of node i-1 + x sections
  *     N1     bits 0-4 movable_start = start + (x % size) sections, 0 = none
@@ -53,7 +55,8 @@
  * decoded machine describes at most 3 nodes of 2 GiB plus, in G3, 3 device
  * ranges of 1 GiB: 9 GiB, 2.36M struct pages of 4 KiB pages, at most
  * 288 MiB at 128 bytes each; the huge node 2^20 struct pages (64 KiB
- * pages) and in G3 its 1 GiB device range, at most 130 MiB (test_ops_bytes
+ * pages) and in G3 its device range of 8 sections (4 GiB: 64 KiB pages
+ * have 512 MiB sections), at most 136 MiB (test_ops_bytes
  * checks both bounds over every header byte).  The model's other allocations (folio records,
  * the checker's per-op copies of what changed) are small beside them.
  * `./hvo bench fuzz` checks a campaign's peak RSS against 512 MiB.
@@ -128,7 +131,6 @@
 
 #include "ops.h"
 
-#define SECTION_SHIFT 27                     /* 128 MiB, as the core's geometry */
 #define DEFAULT_VMEMMAP_BASE 0xffffea0000000000ull
 #define BASE_MODE_HUGE_NODE 6
 #define BASE_MODE_MISALIGNED 7
@@ -262,7 +264,7 @@ static unsigned dax_order(const struct hvo_config *c, unsigned k)
 /* Node i's device range start (G3): past every node, 1 GiB aligned. */
 static uint64_t dax_start(const struct hvo_config *c, unsigned i)
 {
-	uint64_t sec = 1ull << (SECTION_SHIFT - c->page_shift), giga = 1ull << (30 - c->page_shift), end = 0;
+	uint64_t sec = 1ull << (hvo_section_shift(c->page_shift) - c->page_shift), giga = 1ull << (30 - c->page_shift), end = 0;
 
 	for (unsigned n = 0; n < c->nr_nodes && n < HVO_MAX_NODES; n++)
 		if (c->node[n].start_pfn + c->node[n].nr_pages > end)
@@ -312,7 +314,7 @@ static void dec_dax_add(struct decoder *d, struct hvo_op *op)
 {
 	const struct hvo_config *c = &d->s->config;
 	unsigned x = rd8(&d->r), y = rd8(&d->r);
-	uint64_t sec = 1ull << (SECTION_SHIFT - c->page_shift);
+	uint64_t sec = 1ull << (hvo_section_shift(c->page_shift) - c->page_shift);
 
 	op->node = (x & 3) % c->nr_nodes;
 	op->altmap = x >> 2 & 1;
@@ -388,7 +390,7 @@ static int dec_inject(struct decoder *d, struct hvo_op *op)
 static void dec_nodes(struct decoder *d)
 {
 	struct hvo_config *c = &d->s->config;
-	uint64_t sec = 1ull << (SECTION_SHIFT - c->page_shift), end = 0;
+	uint64_t sec = 1ull << (hvo_section_shift(c->page_shift) - c->page_shift), end = 0;
 
 	memset(c->node, 0, sizeof(c->node));
 	for (unsigned i = 0; i < c->nr_nodes; i++) {
@@ -462,7 +464,7 @@ static void dec_header(struct decoder *d)
 		c->gen = HVO_G3;
 		for (unsigned i = 0; i < c->nr_nodes; i++) {
 			c->node[i].dax_start_pfn = dax_start(c, i);
-			c->node[i].dax_nr_pages = DAX_SECTIONS * (1ull << (SECTION_SHIFT - c->page_shift));
+			c->node[i].dax_nr_pages = DAX_SECTIONS * (1ull << (hvo_section_shift(c->page_shift) - c->page_shift));
 		}
 	}
 	if ((f & 7) == BASE_MODE_MISALIGNED) {
@@ -620,7 +622,7 @@ static int enc_base(struct encoder *e, unsigned *mode, int *kbyte)
 static int enc_nodes(struct encoder *e)
 {
 	const struct hvo_config *c = &e->s->config;
-	uint64_t sec = 1ull << (SECTION_SHIFT - c->page_shift), end = 0;
+	uint64_t sec = 1ull << (hvo_section_shift(c->page_shift) - c->page_shift), end = 0;
 
 	for (unsigned i = 0; i < HVO_MAX_NODES; i++) {
 		const struct hvo_node_config *nc = &c->node[i];
@@ -803,7 +805,7 @@ static int enc_batch(struct encoder *e, size_t i, const struct hvo_op *op)
 static int enc_dax_add(struct encoder *e, size_t i, const struct hvo_op *op)
 {
 	const struct hvo_config *c = &e->s->config;
-	uint64_t sec = 1ull << (SECTION_SHIFT - c->page_shift), off, half, n;
+	uint64_t sec = 1ull << (hvo_section_shift(c->page_shift) - c->page_shift), off, half, n;
 	unsigned k = 8;
 
 	if (op->node >= c->nr_nodes || op->node > 3)

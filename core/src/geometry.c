@@ -41,8 +41,16 @@ int hvo_geometry_init(struct hvo_geometry *g, unsigned page_shift, unsigned sps,
 	g->max_folio_vmemmap_align = g->sps_pow2 ? (1ull << g->max_folio_order) * sps : 0;
 	/* A page-table page holds PAGE_SIZE / 8 entries; a PMD maps that many pages. */
 	g->pmd_shift = 2 * page_shift - 3;
-	g->section_shift = 27;
+	g->section_shift = hvo_section_shift(page_shift);
 	return 0;
+}
+
+/* arch/arm64/include/asm/sparsemem.h: 29 bits with 64K pages, so that a
+ * section's memmap is whole pages for any struct page size (TRACEABILITY
+ * D3/D11); 27 with 4K and 16K pages, as x86-64 has. */
+unsigned hvo_section_shift(unsigned page_shift)
+{
+	return page_shift == 16 ? 29 : 27;
 }
 
 uint64_t hvo_geo_vmemmap_pages(const struct hvo_geometry *g, unsigned order)

@@ -13,8 +13,12 @@
  */
 #include "dax.h"
 
-/* SECTION_SIZE_BITS of every configuration the model has (TRACEABILITY D11). */
-#define ORACLE_SECTION_SIZE_BITS 27
+/* SECTION_SIZE_BITS: 29 for arm64 with 64K pages, else 27 (x86-64, arm64
+ * 4K/16K; TRACEABILITY D11). */
+static unsigned oracle_section_bits(const struct hvo_machine *m)
+{
+	return m->cfg.page_shift == 16 ? 29 : 27;
+}
 
 /* (1 << order) struct pages laid end to end, in pages (spec 1.4). */
 uint64_t oracle_vmemmap_pages(const struct hvo_machine *m, unsigned order)
@@ -56,7 +60,7 @@ bool oracle_dax_shared(const struct hvo_machine *m, const struct dax_range *r, u
  * keeps its page in the head's section only. */
 uint64_t oracle_dax_section_pages(const struct hvo_machine *m, const struct dax_range *r, uint64_t spfn)
 {
-	unsigned section_order = ORACLE_SECTION_SIZE_BITS - m->cfg.page_shift;
+	unsigned section_order = oracle_section_bits(m) - m->cfg.page_shift;
 	uint64_t sec = 1ull << section_order, psz = 1ull << m->cfg.page_shift;
 
 	if (!oracle_dax_optimizable(m, r))

@@ -45,6 +45,8 @@ struct hvo_geometry {
 
 int hvo_geometry_init(struct hvo_geometry *g, unsigned page_shift, unsigned struct_page_size,
 		      char *err, size_t errlen);
+/* SECTION_SIZE_BITS for a page size: 27 (x86-64; arm64 4K/16K), 29 (arm64 64K). */
+unsigned hvo_section_shift(unsigned page_shift);
 /* N: vmemmap pages describing a folio of this order (0 when less than one page). */
 uint64_t hvo_geo_vmemmap_pages(const struct hvo_geometry *g, unsigned order);
 /* Pages HVO frees for a folio of this order (N - 1, or 0 when not optimizable). */
