@@ -245,9 +245,9 @@ void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int del
 /* NR_MEMMAP_BOOT_PAGES (boot) or NR_MEMMAP_PAGES, and both on node n. */
 int64_t memmap_total(const struct hvo_machine *m, bool boot);
 int64_t memmap_node(const struct hvo_machine *m, unsigned n);
-/* The same for the 2^order pages of one allocation (a boot PMD block). */
-void memmap_account_block(struct hvo_machine *m, uint64_t pfn, unsigned order, bool boot, int delta,
-			  unsigned described_node);
+/* A formula's amount nr (signed) for the vmemmap at [vs, ve): the total is
+ * nr whatever is mapped there (TRACEABILITY D3). */
+void memmap_charge(struct hvo_machine *m, uint64_t vs, uint64_t ve, bool boot, int64_t nr, unsigned described_node);
 
 /* sync.c */
 void sync_point(struct hvo_machine *m, enum hvo_sync_point sp, const char *where);

@@ -340,14 +340,12 @@ void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 		hvo_violate(m, 12, pfn, -1, "free of a page that is not allocated as order %u (double free?)", order);
 }
 
+static void memmap_account_nr(struct hvo_machine *m, uint64_t page_pfn, bool boot, int64_t nr, unsigned described_node);
+
 void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int delta, unsigned described_node)
 {
-	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
-	struct memmap_shard *s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
-
-	track_mapping(m);
 	/* atomics: optimize/restore of different folios run concurrently (5.1) */
-	__atomic_fetch_add(boot ? &s->boot : &s->buddy, delta, __ATOMIC_RELAXED);
+	memmap_account_nr(m, page_pfn, boot, delta, described_node);
 }
 
 int64_t memmap_total(const struct hvo_machine *m, bool boot)
@@ -364,22 +362,47 @@ int64_t memmap_node(const struct hvo_machine *m, unsigned n)
 	return __atomic_load_n(&m->memmap[n].buddy, __ATOMIC_RELAXED) + __atomic_load_n(&m->memmap[n].boot, __ATOMIC_RELAXED);
 }
 
-void memmap_account_block(struct hvo_machine *m, uint64_t pfn, unsigned order, bool boot, int delta,
-			  unsigned described_node)
+/* The amount nr (signed) at the node of the vmemmap page page_pfn (B12c:
+ * at the described node). */
+static void memmap_account_nr(struct hvo_machine *m, uint64_t page_pfn, bool boot, int64_t nr, unsigned described_node)
 {
-	uint64_t nr = 1ull << order;
-	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, pfn);
-	struct memmap_shard *s;
+	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
+	struct memmap_shard *s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
 
-	/* Nodes are pfn intervals: a block whose ends lie on one node lies on it whole. */
-	if (!mut(m, HVO_MUT_B12C) && node != phys_node_of(m->phys, pfn + nr - 1)) {
-		for (uint64_t i = 0; i < nr; i++)
-			memmap_account(m, pfn + i, boot, delta, described_node);
-		return;
-	}
-	s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
 	track_mapping(m);
-	__atomic_fetch_add(boot ? &s->boot : &s->buddy, delta * (int64_t)nr, __ATOMIC_RELAXED);
+	__atomic_fetch_add(boot ? &s->boot : &s->buddy, nr, __ATOMIC_RELAXED);
+}
+
+/* memmap_boot_pages_add() / memmap_pages_add() of a formula's amount nr for
+ * the vmemmap at [vs, ve) (TRACEABILITY D3): sparse_init_nid's
+ * DIV_ROUND_UP(PAGES_PER_SECTION * sizeof(struct page), PAGE_SIZE), init_late's
+ * DIV_ROUND_UP(nr_mmap, PAGE_SIZE), section_nr_vmemmap_pages().  The kernel's
+ * counters are global; the model's per-node shards (D13) take the amount
+ * at the nodes of the private (writable) pages mapped there, in address
+ * order, one each, and any rest at the node of the first.  Boot pages of one
+ * range all come from one node (phys_memblock_alloc), so boot takes the
+ * first page's node for the whole amount.  The total is the formula's
+ * whatever is mapped, so I11 compares it with the pages really mapped. */
+void memmap_charge(struct hvo_machine *m, uint64_t vs, uint64_t ve, bool boot, int64_t nr, unsigned described_node)
+{
+	int64_t sign = nr < 0 ? -1 : 1, left = nr * sign;
+	uint64_t frame, first = UINT64_MAX;
+	bool rw;
+
+	for (uint64_t va = vs; va < ve && left; va += m->geo.page_size) {
+		if (!vm_translate(m, va, &frame, &rw) || !rw)
+			continue;
+		if (first == UINT64_MAX)
+			first = frame;
+		if (boot)
+			break;
+		memmap_account_nr(m, frame, false, sign, described_node);
+		left--;
+	}
+	if (left && first != UINT64_MAX)
+		memmap_account_nr(m, first, boot, sign * left, described_node);
+	else if (left)   /* nothing mapped: the counter still moves (I11 will say so) */
+		memmap_account_nr(m, UINT64_MAX, boot, sign * left, described_node);
 }
 
 uint64_t hvo_vmemmap_oom(const struct hvo_machine *m)

@@ -103,6 +103,8 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 				     "bulk_vmemmap_restore_error calls hugetlb_vmemmap_restore_folio on every folio left "
 				     "on the list, also a never-optimized one whose hugetlb type remove_hugetlb_folio "
 				     "cleared: VM_WARN_ON_ONCE(!folio_test_hugetlb) (reports/findings.md K3)", false, true },
+	[HVO_MUT_B12E] = { "B12e", "DAX hot-add charges DIV_ROUND_UP(nr_pages * sizeof(struct page), PAGE_SIZE) for an "
+			   "optimized section too, counting its shared tail mappings as private pages (I11)", false, false },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 	/* weak memory (issue 17) */

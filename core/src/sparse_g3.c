@@ -62,17 +62,27 @@ static int pte_populate(struct hvo_machine *m, const struct dax_range *r, uint64
 	return 0;
 }
 
-/* memmap_pages_add(+-section_nr_vmemmap_pages), one page at a time so that
- * the per-node counter names the node each page lives on. */
-static void account_section(struct hvo_machine *m, const struct dax_range *r, uint64_t vs, uint64_t ve, int delta)
+/* section_nr_vmemmap_pages() (G3 patch 03, "fix vmemmap page accounting
+ * for HVOed DAX").  B12e is the form before it: populate_section_memmap and
+ * depopulate_section_memmap charged DIV_ROUND_UP(nr_pages *
+ * sizeof(struct page), PAGE_SIZE) whatever the section's HVO left private. */
+static uint64_t section_nr_vmemmap_pages(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn)
 {
-	for (uint64_t va = vs; va < ve; va += m->geo.page_size) {
-		uint64_t frame;
-		bool rw;
+	uint64_t psz = m->geo.page_size;
 
-		if (vm_translate(m, va, &frame, &rw) && rw)
-			memmap_account(m, frame, false, delta, r->node);
-	}
+	if (mut(m, HVO_MUT_B12E))
+		return (section_pages(m) * m->geo.struct_page_size + psz - 1) / psz;
+	return dax_section_vmemmap_pages(m, r, spfn);
+}
+
+/* memmap_pages_add(+-section_nr_vmemmap_pages): the formula's amount, not
+ * the pages mapped (TRACEABILITY D3); memmap_charge gives the per-node
+ * shards the nodes the private pages live on. */
+static void account_section(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn, int delta)
+{
+	uint64_t vs = page_vaddr(m, spfn), ve = page_vaddr(m, spfn + section_pages(m));
+
+	memmap_charge(m, vs, ve, false, delta * (int64_t)section_nr_vmemmap_pages(m, r, spfn), r->node);
 }
 
 int g3_populate_section(struct hvo_machine *m, const struct dax_range *r, uint64_t spfn)
@@ -90,7 +100,7 @@ int g3_populate_section(struct hvo_machine *m, const struct dax_range *r, uint64
 			return rc;
 		}
 	}
-	account_section(m, r, vs, ve, +1);
+	account_section(m, r, spfn, +1);
 	return 0;
 }
 
@@ -105,7 +115,7 @@ void g3_depopulate_section(struct hvo_machine *m, const struct dax_range *r, uin
 		abort(); /* host OOM: nothing sensible to model */
 	/* The stat first, then the pages (the B12a rule). */
 	if (accounted)
-		account_section(m, r, vs, ve, -1);
+		account_section(m, r, spfn, -1);
 	for (uint64_t va = vs; va < ve; va += psz) {
 		uint64_t *slot = vm_pte_slot(m, va);
 

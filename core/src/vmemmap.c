@@ -108,7 +108,9 @@ static uint64_t *pte_slot_alloc(struct hvo_machine *m, unsigned node, uint64_t v
 	return &pmd->table->pte[pte_index(m, vaddr)];
 }
 
-/* Boot population of one section's vmemmap from the boot allocator. */
+/* Boot population of one section's vmemmap from the boot allocator
+ * (__populate_section_memmap).  It charges nothing: its callers charge the
+ * kernel's formulas (TRACEABILITY D3). */
 static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart, uint64_t vend)
 {
 	uint64_t psz = m->geo.page_size, pmd_size = 1ull << m->geo.pmd_shift;
@@ -130,7 +132,6 @@ static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart,
 				return rc;
 			pmd->leaf_pfn = pfn;
 			pmd->val = PMD_LEAF;
-			memmap_account_block(m, pfn, m->pmd_order, true, +1, node);
 			va += pmd_size;
 			continue;
 		}
@@ -142,7 +143,6 @@ static int populate_range(struct hvo_machine *m, unsigned node, uint64_t vstart,
 			if (rc)
 				return rc;
 			*slot = mk_pte(pfn, true);
-			memmap_account(m, pfn, true, +1, node);
 		}
 		va += psz;
 	}
@@ -204,6 +204,9 @@ int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 				snprintf(err, errlen, "boot allocator out of memory populating the vmemmap of node %u", n);
 				return rc;
 			}
+			/* sparse_init_nid: DIV_ROUND_UP(PAGES_PER_SECTION * sizeof(struct page), PAGE_SIZE) */
+			memmap_charge(m, page_vaddr(m, s), page_vaddr(m, s + sec), true,
+				      (int64_t)((sec * g->struct_page_size + g->page_size - 1) / g->page_size), n);
 		}
 	}
 	return 0;

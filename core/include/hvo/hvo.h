@@ -241,6 +241,8 @@ enum hvo_mutant {
 	HVO_MUT_H1,   /* remove_hugetlb_folio clears the hugetlb type of an optimized folio (before 32c877191e02) */
 	HVO_MUT_H2,   /* the free moves PG_hwpoison to the raw tail page before the vmemmap restore */
 	HVO_MUT_V612_BULK_WARN, /* Debian 6.12.118: bulk_vmemmap_restore_error restores a never-optimized folio (K3) */
+	/* accounting by the kernel's formulas (issue 13, D3) */
+	HVO_MUT_B12E, /* DAX hot-add charges every section's full memmap, HVO or not (before G3 patch 03) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
