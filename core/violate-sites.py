@@ -34,6 +34,7 @@ TABLE = {
     ('core/src/check.c', 'check_mapping', 17): ('general', 'conservation of vmemmap pages'),
     ('core/src/check.c', 'check_struct_pages', 1): ('general', ''),
     ('core/src/check.c', 'check_struct_pages', 2): ('general', ''),
+    ('core/src/check.c', 'check_folio', 18): ('general', 'the config names the memmap_on_memory nodes (oracle_geo.c)'),
     ('core/src/check.c', 'check_folio', 16): ('general', ''),
     ('core/src/check.c', 'check_folio', 7): ('general', ''),
     ('core/src/check.c', 'check_folio', 4): ('general', ''),

@@ -11,8 +11,8 @@
  * (the random workload).
  *
  * Choices where the format leaves room:
- * - "node" lines: start, movable_start, movable_only, dax_start and
- *   dax_pages default to 0; pages is required.  "config gen=" is g2 (the
+ * - "node" lines: start, movable_start, movable_only, memmap_on_memory,
+ *   dax_start and dax_pages default to 0; pages is required.  "config gen=" is g2 (the
  *   default) or g3; only g3 takes dax ranges and the dax_add/dax_remove ops.
  * - "dax_remove range=K" selects the K-th live DAX range in id order,
  *   modulo their number (none live: skipped), like a folio selector.  "budget" without sites= has an empty site mask.

@@ -463,6 +463,7 @@ static int parse_node(struct pstate *ps, char **t, unsigned n)
 	    kv_u64(ps, &kv, "pages", true, 0, UINT64_MAX, &nc->nr_pages) ||
 	    kv_u64(ps, &kv, "movable_start", false, 0, UINT64_MAX, &nc->movable_start_pfn) ||
 	    kv_bool(ps, &kv, "movable_only", false, &nc->movable_only) ||
+	    kv_bool(ps, &kv, "memmap_on_memory", false, &nc->memmap_on_memory) ||
 	    kv_u64(ps, &kv, "dax_start", false, 0, UINT64_MAX, &nc->dax_start_pfn) ||
 	    kv_u64(ps, &kv, "dax_pages", false, 0, UINT64_MAX, &nc->dax_nr_pages))
 		return -1;
@@ -958,6 +959,8 @@ void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, 
 		fprintf(f, "node %u start=0x%" PRIx64 " pages=0x%" PRIx64 " movable_start=0x%" PRIx64
 			" movable_only=%d", i, c->node[i].start_pfn, c->node[i].nr_pages,
 			c->node[i].movable_start_pfn, c->node[i].movable_only);
+		if (c->node[i].memmap_on_memory)
+			fprintf(f, " memmap_on_memory=1");
 		if (c->node[i].dax_start_pfn || c->node[i].dax_nr_pages)
 			fprintf(f, " dax_start=0x%" PRIx64 " dax_pages=0x%" PRIx64, c->node[i].dax_start_pfn,
 				c->node[i].dax_nr_pages);
@@ -1080,7 +1083,7 @@ static bool config_equal(const struct hvo_config *a, const struct hvo_config *b)
 
 		if (x->start_pfn != y->start_pfn || x->nr_pages != y->nr_pages ||
 		    x->movable_start_pfn != y->movable_start_pfn || x->movable_only != y->movable_only ||
-		    x->dax_start_pfn != y->dax_start_pfn || x->dax_nr_pages != y->dax_nr_pages)
+		    x->memmap_on_memory != y->memmap_on_memory || x->dax_start_pfn != y->dax_start_pfn || x->dax_nr_pages != y->dax_nr_pages)
 			return false;
 	}
 	return true;

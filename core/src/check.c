@@ -423,6 +423,10 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 			    (int)(head_flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK), f->node, f->zone);
 		return 4;
 	}
+	if (flag && oracle_self_hosted(m, f->pfn)) {
+		hvo_violate(m, 18, f->pfn, id, "folio on a memmap_on_memory node (self-hosted vmemmap) is optimized");
+		return 18;
+	}
 	if (!oracle_optimizable(m, f->order)) {
 		if (flag) {
 			hvo_violate(m, 7, f->pfn, id, "order %u is not optimizable but the folio is flagged", f->order);

@@ -310,6 +310,20 @@ struct walk {
 	uint64_t nr_walked;
 };
 
+/* vmemmap_pmd_entry()'s test on the first PMD of a walk: the vmemmap page
+ * there is PageVmemmapSelfHosted (a memmap_on_memory section hosts its own
+ * vmemmap at its start, so the first page decides for the folio).  B25
+ * drops the test. */
+static bool vmemmap_self_hosted(struct hvo_machine *m, uint64_t addr)
+{
+	uint64_t frame;
+	bool rw;
+
+	if (mut(m, HVO_MUT_B25) || !vm_translate(m, addr, &frame, &rw))
+		return false;
+	return vm_read64(m, page_vaddr(m, frame) + PO_FLAGS) >> PG_VMEMMAP_SELF_HOSTED & 1;
+}
+
 static int vmemmap_remap_range(struct hvo_machine *m, uint64_t start, uint64_t end, struct walk *w)
 {
 	uint64_t psz = m->geo.page_size, pmd_size = 1ull << m->geo.pmd_shift;
@@ -320,7 +334,11 @@ static int vmemmap_remap_range(struct hvo_machine *m, uint64_t start, uint64_t e
 	}
 	for (uint64_t addr = start; addr < end;) {
 		uint64_t pmd_end = m->vbase + (((addr - m->vbase) >> m->geo.pmd_shift) + 1) * pmd_size;
-		int rc = vm_split_pmd(m, addr, !(w->flags & SPLIT_NO_TLB_FLUSH));
+		int rc;
+
+		if (!w->nr_walked && vmemmap_self_hosted(m, addr))
+			return -HVO_ENOTSUPP;
+		rc = vm_split_pmd(m, addr, !(w->flags & SPLIT_NO_TLB_FLUSH));
 
 		if (rc)
 			return rc;

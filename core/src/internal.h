@@ -496,6 +496,7 @@ bool oracle_tail_equal(const struct hvo_machine *m, const uint8_t *expect, const
 /* oracle_geo.c: the checker's own vmemmap arithmetic (never geometry.c's). */
 uint64_t oracle_vmemmap_pages(const struct hvo_machine *m, unsigned order);
 bool oracle_optimizable(const struct hvo_machine *m, unsigned order);
+bool oracle_self_hosted(const struct hvo_machine *m, uint64_t pfn);
 /* oracle_page.c: the checker's own compound_head()/PageHead()/PageTail(). */
 uint64_t oracle_compound_head(struct hvo_machine *m, uint64_t va);
 void oracle_head_tail(struct hvo_machine *m, uint64_t va, bool *head, bool *tail);

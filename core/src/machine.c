@@ -75,7 +75,7 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 				 "inside the node", i, (unsigned long long)n->movable_start_pfn);
 			return -HVO_EINVAL;
 		}
-		if (!n->movable_only)
+		if (!n->movable_only && !n->memmap_on_memory)
 			have_kernel_node = true;
 		prev_end = end;
 	}
@@ -83,7 +83,8 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	if (!have_kernel_node) {
-		snprintf(err, errlen, "every node is movable-only: nowhere to put kernel memory");
+		snprintf(err, errlen, "every node is movable-only or hot-added (memmap_on_memory): nowhere to put "
+			 "kernel memory");
 		return -HVO_EINVAL;
 	}
 	if (cfg->vmemmap_base) {
@@ -141,6 +142,13 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 				 (unsigned long long)b->pfn, (unsigned long long)(b->pfn + nr - 1));
 			return -HVO_EINVAL;
 		}
+		for (unsigned n = 0; n < cfg->nr_nodes; n++)
+			if (cfg->node[n].memmap_on_memory && b->pfn < cfg->node[n].start_pfn + cfg->node[n].nr_pages &&
+			    b->pfn + nr > cfg->node[n].start_pfn) {
+				snprintf(err, errlen, "bootmem %u: node %u is hot-added (memmap_on_memory), after boot "
+					 "reserved its gigantic pages", i, n);
+				return -HVO_EINVAL;
+			}
 		for (unsigned j = 0; j < i; j++) {
 			const struct hvo_bootmem *o = &cfg->bootmem[j];
 

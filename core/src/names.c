@@ -51,7 +51,8 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B20B] = { "B20b", "DAX populate takes an extra shared-tail reference per mapping (leak)", false, false },
 	[HVO_MUT_B21] = { "B21", "memmap_init_zone_device initialises every struct page, writing into the RO shared tail", false, false },
 	[HVO_MUT_B12D] = { "B12d", "hot-add populate error un-accounts the failing section that was never accounted", false, false },
-	[HVO_MUT_B25] = { "B25", "self-hosted (altmap) DAX vmemmap is optimized", false, false },
+	[HVO_MUT_B25] = { "B25", "self-hosted vmemmap is optimized: an altmap DAX range, or a HugeTLB folio on a "
+			  "memmap_on_memory node (the walk's PageVmemmapSelfHosted test dropped)", false, false },
 	/* concurrency (issue 5) */
 	[HVO_MUT_B28] = { "B28", "speculative page_ref_add_unless adds first and checks after (lock-bit refcount scheme)", true, false },
 	[HVO_MUT_B1] = { "B1", "G1 speculative get without the RCU read side and the fake-head test: writes to a fake head (I10)", true, false },

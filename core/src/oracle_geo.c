@@ -69,3 +69,17 @@ uint64_t oracle_dax_section_pages(const struct hvo_machine *m, const struct dax_
 		return sec >> r->order;
 	return (spfn & ((1ull << r->order) - 1)) == 0;
 }
+
+/* I18 for HugeTLB: memory hot-added with memmap_on_memory hosts its own
+ * vmemmap (the config says which nodes), so a folio there is never
+ * optimized (spec 1.x memmap_on_memory, B25). */
+bool oracle_self_hosted(const struct hvo_machine *m, uint64_t pfn)
+{
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++) {
+		const struct hvo_node_config *nc = &m->cfg.node[n];
+
+		if (nc->memmap_on_memory && pfn >= nc->start_pfn && pfn - nc->start_pfn < nc->nr_pages)
+			return true;
+	}
+	return false;
+}

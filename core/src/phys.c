@@ -207,6 +207,7 @@ struct pnode {
 	uint64_t zs[HVO_NR_ZONES], ze[HVO_NR_ZONES]; /* zone ranges, possibly empty */
 	uint64_t mb_top;                             /* boot allocator: lowest pfn taken */
 	bool movable_only;
+	bool hotplugged;      /* memmap_on_memory: memblock never sees it */
 	/* under this node's lock; from a line of its own on, since every
 	 * thread's locate() reads the fields above of the lower nodes */
 	struct htab recs __attribute__((aligned(64)));
@@ -506,6 +507,7 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		nd->end = e;
 		nd->mb_top = e;
 		nd->movable_only = c->movable_only;
+		nd->hotplugged = c->memmap_on_memory;
 		nd->recs.esz = sizeof(struct rec);
 		nd->recs.pool = p->pool;
 		nd->zs[HVO_ZONE_DMA32] = s;
@@ -730,9 +732,10 @@ int phys_memblock_alloc(struct phys *p, int site, unsigned node, unsigned order,
 
 	if (p->buddy_ready || node >= p->nr_nodes || order > p->max_order)
 		return -HVO_EINVAL;
-	/* Like memblock with movable_node: hotpluggable memory is avoided. */
-	if (p->node[node].movable_only) {
-		for (node = 0; node < p->nr_nodes && p->node[node].movable_only; node++)
+	/* Like memblock with movable_node: hotpluggable memory is avoided, and
+	 * memory hot-added later (memmap_on_memory) is not there yet. */
+	if (p->node[node].movable_only || p->node[node].hotplugged) {
+		for (node = 0; node < p->nr_nodes && (p->node[node].movable_only || p->node[node].hotplugged); node++)
 			;
 		if (node == p->nr_nodes)
 			return -HVO_ENOMEM;
@@ -775,6 +778,24 @@ int phys_memblock_reserve(struct phys *p, int site, uint64_t pfn, unsigned order
 		return -HVO_ENOMEM;
 	p->resv[p->nr_resv].pfn = pfn;
 	p->resv[p->nr_resv++].order = order;
+	return 0;
+}
+
+int phys_altmap_reserve(struct phys *p, uint64_t pfn, uint64_t nr)
+{
+	unsigned n, n2;
+	int z;
+
+	if (p->buddy_ready || !nr || locate(p, pfn, &n, &z) || locate(p, pfn + nr - 1, &n2, &z) || n != n2 ||
+	    !p->node[n].hotplugged)
+		return -HVO_EINVAL;
+	for (uint64_t i = 0; i < nr; i++) {
+		struct rec *r = boot_record(p, n, pfn + i, 0, HVO_SITE_MEMBLOCK);
+
+		if (!r)
+			return -HVO_ENOMEM;
+		r->origin = PHYS_ORIGIN_ALTMAP;
+	}
 	return 0;
 }
 

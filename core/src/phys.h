@@ -22,7 +22,9 @@
 
 struct phys;
 
-enum phys_origin { PHYS_ORIGIN_BUDDY, PHYS_ORIGIN_BOOT };
+/* ALTMAP: a memmap_on_memory section's own first pages, which host its
+ * vmemmap (neither memblock nor the buddy gave them out). */
+enum phys_origin { PHYS_ORIGIN_BUDDY, PHYS_ORIGIN_BOOT, PHYS_ORIGIN_ALTMAP };
 
 /* gfp-like flags for phys_alloc */
 #define PHYS_GFP_KERNEL   0x1u /* zones NORMAL then DMA32 only; never MOVABLE */
@@ -49,6 +51,10 @@ int phys_memblock_alloc(struct phys *p, int site, unsigned node, unsigned order,
 #define PHYS_MAX_RESV HVO_MAX_BOOTMEM
 int phys_memblock_reserve(struct phys *p, int site, uint64_t pfn, unsigned order);
 void phys_buddy_init(struct phys *p);
+/* The nr frames from pfn of a memmap_on_memory node host the vmemmap
+ * (mhp_init_memmap_on_memory): one order-0 record each, origin ALTMAP,
+ * site memblock, never handed to the buddy.  Before phys_buddy_init. */
+int phys_altmap_reserve(struct phys *p, uint64_t pfn, uint64_t nr);
 
 /* Buddy allocation of an aligned 2^order block.  zone is preferred (-1: the
  * default order for the flags).  Node fallback is in node id order starting

@@ -175,6 +175,30 @@ void vmemmap_unmap_boot_page(struct hvo_machine *m, uint64_t vaddr)
 		*slot = 0;
 }
 
+/* A hot-added memmap_on_memory section (mhp_init_memmap_on_memory): its
+ * vmemmap is its own first pages (the altmap), each of whose struct pages
+ * says PageVmemmapSelfHosted; populate_section_memmap charges
+ * section_nr_vmemmap_pages, the full memmap, as vmemmap_can_optimize refuses
+ * an altmap.  The model adds the node before the first op (TRACEABILITY D4). */
+static int populate_self_hosted(struct hvo_machine *m, unsigned node, uint64_t spfn, uint64_t sec)
+{
+	const struct hvo_geometry *g = &m->geo;
+	uint64_t vs = page_vaddr(m, spfn), nr = (sec * g->struct_page_size + g->page_size - 1) / g->page_size;
+	int rc = phys_altmap_reserve(m->phys, spfn, nr);
+
+	for (uint64_t i = 0; !rc && i < nr; i++)
+		rc = vmemmap_map_boot_page(m, node, vs + i * g->page_size, spfn + i, true);
+	for (uint64_t i = 0; !rc && i < nr; i++) {
+		uint64_t va = page_vaddr(m, spfn + i) + PO_FLAGS;
+
+		if (!vm_write64(m, va, vm_read64(m, va) | 1ull << PG_VMEMMAP_SELF_HOSTED))
+			rc = -HVO_ENOMEM;
+	}
+	if (!rc)
+		memmap_charge(m, vs, page_vaddr(m, spfn + sec), false, (int64_t)nr, node);
+	return rc;
+}
+
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 {
 	const struct hvo_geometry *g = &m->geo;
@@ -198,6 +222,15 @@ int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 			/* SECTION_IS_VMEMMAP_PREINIT: the boot HVO code populates it (2.8). */
 			if (boot_section_preinit(m, s))
 				continue;
+			if (nc->memmap_on_memory) {
+				rc = populate_self_hosted(m, n, s, sec);
+				if (rc) {
+					snprintf(err, errlen, "node %u: out of memory hot-adding section 0x%llx", n,
+						 (unsigned long long)s);
+					return rc;
+				}
+				continue;
+			}
 			rc = populate_range(m, n, page_vaddr(m, s), page_vaddr(m, s + sec));
 
 			if (rc) {

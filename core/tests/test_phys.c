@@ -817,12 +817,50 @@ static void test_pcp(void)
 	phys_destroy(p);
 }
 
+/* memmap_on_memory (TRACEABILITY D4): memblock never takes from a hot-added
+ * node; its altmap pages are order-0 ALTMAP records the buddy never gets;
+ * only a hot-added node takes them. */
+static void test_altmap(void)
+{
+	struct hvo_geometry g;
+	struct hvo_config c;
+	struct phys *p;
+	struct phys_alloc_info info;
+	uint64_t G = GIB(1) >> 12, sec = 1ull << (27 - 12), e;
+	char err[256];
+
+	cfg_init(&c, 12);
+	geo(&g, 12);
+	cfg_node(&c, GIB(3), GIB(2), 0, false);
+	cfg_node(&c, GIB(5), GIB(1), 0, false);
+	c.node[1].memmap_on_memory = true;
+	if (phys_create(&p, &c, &g, err, sizeof(err))) {
+		fprintf(stderr, "phys_create: %s\n", err);
+		exit(2);
+	}
+	CHECK_EQ(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 1, 0, &e), 0);
+	CHECK_EQ(phys_node_of(p, e), 0);  /* redirected, as for movable-only */
+	CHECK(phys_altmap_reserve(p, 3 * G, 512) == -HVO_EINVAL);  /* node 0 is not hot-added */
+	for (uint64_t s = 5 * G; s < 6 * G; s += sec)
+		CHECK_EQ(phys_altmap_reserve(p, s, 512), 0);
+	CHECK(phys_lookup(p, 5 * G + 511, &info));
+	CHECK(info.pfn == 5 * G + 511 && info.order == 0 && info.origin == PHYS_ORIGIN_ALTMAP);
+	CHECK(!phys_lookup(p, 5 * G + 512, &info));
+	phys_buddy_init(p);
+	CONSISTENT(p);
+	/* every frame of node 1 but its 8 sections' 512 altmap pages is free */
+	CHECK_EQ(phys_free_frames(p), 2 * G - 1 + G - 8 * 512);
+	CHECK(phys_altmap_reserve(p, 5 * G + sec, 1) == -HVO_EINVAL);  /* after buddy init */
+	phys_destroy(p);
+}
+
 int main(void)
 {
 	test_zones(12);
 	test_zones(14);
 	test_zones(16);
 	test_memblock();
+	test_altmap();
 	test_churn();
 	test_pcp();
 	test_policy();

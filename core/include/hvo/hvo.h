@@ -261,6 +261,10 @@ struct hvo_node_config {
 	uint64_t nr_pages;
 	uint64_t movable_start_pfn; /* pfns >= this are ZONE_MOVABLE; 0 = none */
 	bool movable_only;          /* the whole node is ZONE_MOVABLE (hotplugged memory) */
+	/* Hot-added with memory_hotplug.memmap_on_memory: each section's
+	 * vmemmap lives in the section's own first pages (PageVmemmapSelfHosted),
+	 * which HVO must refuse (I18, B25).  Memblock never uses the node. */
+	bool memmap_on_memory;
 	/* G3 only: this node's ZONE_DEVICE pfns (a pmem device), outside every
 	 * node's memory, section aligned; 0 pages = none.  DAX ranges are
 	 * hot-added inside it (hvo_dax_add). */
