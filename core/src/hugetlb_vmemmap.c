@@ -312,16 +312,19 @@ struct walk {
 
 /* vmemmap_pmd_entry()'s test on the first PMD of a walk: the vmemmap page
  * there is PageVmemmapSelfHosted (a memmap_on_memory section hosts its own
- * vmemmap at its start, so the first page decides for the folio).  B25
+ * vmemmap at its start, so the first page decides for the folio).  The
+ * model writes no struct page for memory outside folios and bootmem pages,
+ * so the bit is the allocator's record of the page: origin ALTMAP.  B25
  * drops the test. */
 static bool vmemmap_self_hosted(struct hvo_machine *m, uint64_t addr)
 {
+	struct phys_alloc_info a;
 	uint64_t frame;
 	bool rw;
 
 	if (mut(m, HVO_MUT_B25) || !vm_translate(m, addr, &frame, &rw))
 		return false;
-	return vm_read64(m, page_vaddr(m, frame) + PO_FLAGS) >> PG_VMEMMAP_SELF_HOSTED & 1;
+	return phys_lookup(m->phys, frame, &a) && a.origin == PHYS_ORIGIN_ALTMAP;
 }
 
 static int vmemmap_remap_range(struct hvo_machine *m, uint64_t start, uint64_t end, struct walk *w)

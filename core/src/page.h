@@ -23,7 +23,6 @@
 
 #define PG_HEAD      6
 #define PG_RESERVED  13
-#define PG_VMEMMAP_SELF_HOSTED 9  /* PG_owner_priv_1 on a vmemmap page's own struct page */
 #define PG_HWPOISON  23  /* the model's bit: the kernel's number depends on the config */
 #define FLAGS_ZONE_SHIFT 55
 #define FLAGS_ZONE_MASK  0x7ull

@@ -176,8 +176,8 @@ void vmemmap_unmap_boot_page(struct hvo_machine *m, uint64_t vaddr)
 }
 
 /* A hot-added memmap_on_memory section (mhp_init_memmap_on_memory): its
- * vmemmap is its own first pages (the altmap), each of whose struct pages
- * says PageVmemmapSelfHosted; populate_section_memmap charges
+ * vmemmap is its own first pages (the altmap), recorded with origin ALTMAP,
+ * the model's PageVmemmapSelfHosted; populate_section_memmap charges
  * section_nr_vmemmap_pages, the full memmap, as vmemmap_can_optimize refuses
  * an altmap.  The model adds the node before the first op (TRACEABILITY D4). */
 static int populate_self_hosted(struct hvo_machine *m, unsigned node, uint64_t spfn, uint64_t sec)
@@ -188,12 +188,6 @@ static int populate_self_hosted(struct hvo_machine *m, unsigned node, uint64_t s
 
 	for (uint64_t i = 0; !rc && i < nr; i++)
 		rc = vmemmap_map_boot_page(m, node, vs + i * g->page_size, spfn + i, true);
-	for (uint64_t i = 0; !rc && i < nr; i++) {
-		uint64_t va = page_vaddr(m, spfn + i) + PO_FLAGS;
-
-		if (!vm_write64(m, va, vm_read64(m, va) | 1ull << PG_VMEMMAP_SELF_HOSTED))
-			rc = -HVO_ENOMEM;
-	}
 	if (!rc)
 		memmap_charge(m, vs, page_vaddr(m, spfn + sec), false, (int64_t)nr, node);
 	return rc;
