@@ -226,7 +226,7 @@ static void *storm_thread(void *arg)
 		int rc;
 
 		pthread_barrier_wait(&st->start);
-		if (__atomic_load_n(&st->stop, __ATOMIC_RELAXED))
+		if (quitting(st))
 			break;
 		rc = hvo_folio_optimize(st->m, w->ids[0]);
 		record(w, "optimize", w->ids[0], 0, rc);
@@ -264,7 +264,7 @@ static void *storm_walk_thread(void *arg)
 	tsync_thread_start(w->idx);
 	for (;;) {
 		pthread_barrier_wait(&st->start);
-		if (__atomic_load_n(&st->stop, __ATOMIC_RELAXED))
+		if (quitting(st))
 			break;
 		while (!storms_done(st, storms)) {
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
@@ -843,8 +843,9 @@ int main(int argc, char **argv)
 		while (!should_stop(&st, t0, &last))
 			(gather ? gather_epoch : publish ? publish_epoch : storm_epoch)(&st);
 		__atomic_store_n(&st.stop, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&st.quit, 1, __ATOMIC_RELAXED);
 		if (st.nw)
-			pthread_barrier_wait(&st.start);  /* releases the threads to see stop */
+			pthread_barrier_wait(&st.start);  /* releases the threads to see quit */
 	} else if (st.nw) {
 		double checked = t0;
 

@@ -43,6 +43,12 @@ struct stress {
 	int pause;                   /* dax-churn: a check wants quiescence (read-mostly; quiesce_enter) */
 	pthread_mutex_t hotplug;     /* dax-churn: mem_hotplug_lock around hot-add/remove */
 	int stop;                    /* atomic */
+	/* Epoch scenarios: set only by the main thread, before the start
+	 * barrier that lets the workers see it.  A failure's stop can arrive
+	 * while some workers are past their test of it and others not: had
+	 * they tested stop, some would leave and the rest wait at the done
+	 * barrier for ever. */
+	int quit;
 	struct worker *w;
 	unsigned nw;
 	/* churn, G2 with walkers: a folio in use the whole run, which no
@@ -104,6 +110,7 @@ static inline void quiesce_exit(struct worker *w)
 	__atomic_store_n(&w->in_op, 0, __ATOMIC_RELEASE);
 }
 static inline bool stopping(struct stress *st) { return __atomic_load_n(&st->stop, __ATOMIC_RELAXED); }
+static inline bool quitting(struct stress *st) { return __atomic_load_n(&st->quit, __ATOMIC_RELAXED); }
 static inline uint64_t rng_next(uint64_t *s)
 {
 	*s = *s * 6364136223846793005ull + 1442695040888963407ull;

@@ -127,7 +127,7 @@ void *gather_thread(void *arg)
 	tsync_thread_start(w->idx);
 	for (;;) {
 		pthread_barrier_wait(&st->start);
-		if (stopping(st))
+		if (quitting(st))
 			break;
 		for (unsigned n = w->idx; n < STRESS_NODES; n += st->nw) {
 			hvo_boot_gather_node(st->m, n);

@@ -111,7 +111,7 @@ void *publish_thread(void *arg)
 		int rc;
 
 		pthread_barrier_wait(&st->start);
-		if (stopping(st))
+		if (quitting(st))
 			break;
 		rc = hvo_folio_optimize(st->m, w->ids[0]);
 		record(w, "optimize", w->ids[0], 0, rc);
@@ -139,7 +139,7 @@ void *publish_read_thread(void *arg)
 		unsigned n, first;
 
 		pthread_barrier_wait(&st->start);
-		if (stopping(st))
+		if (quitting(st))
 			break;
 		n = nr_slots(st);
 		first = (unsigned)(rng_next(&rng) % n);
