@@ -275,6 +275,15 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 		sync_point(m, HVO_SP_CMPXCHG, "get_tail.publish");
 		weak_store(m, slot, __atomic_exchange_n(slot, pfn + 1, __ATOMIC_RELAXED), pfn + 1, HVO_MO_RELAXED);
 		t = 0;
+	} else if (mut(m, HVO_MUT_B15)) {
+		/* B15 (seed v4): published under spin_lock(&hugetlb_lock), which
+		 * leaves IRQs on; an interrupt freeing a hugetlb folio on this
+		 * CPU spins on it (lockdep.c, I22).  Review: cmpxchg instead. */
+		spin_lock(m, HVO_LOCK_HUGETLB);
+		t = read_once(m, slot, "get_tail.publish");
+		if (!t)
+			write_once(m, slot, pfn + 1, "get_tail.publish");
+		spin_unlock(m, HVO_LOCK_HUGETLB);
 	} else if (mut(m, HVO_MUT_B17E)) {
 		/* B17e: a relaxed publish; the init stores above may be seen after it */
 		t = cmpxchg_relaxed(m, slot, 0, pfn + 1, "get_tail.publish");

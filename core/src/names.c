@@ -103,6 +103,9 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 				     "bulk_vmemmap_restore_error calls hugetlb_vmemmap_restore_folio on every folio left "
 				     "on the list, also a never-optimized one whose hugetlb type remove_hugetlb_folio "
 				     "cleared: VM_WARN_ON_ONCE(!folio_test_hugetlb) (reports/findings.md K3)", false, true },
+	[HVO_MUT_B15] = { "B15", "seed v4: get_tail publishes the shared tail under spin_lock(&hugetlb_lock) with IRQs "
+			  "enabled; an interrupt that frees a hugetlb folio on that CPU (free_huge_folio, "
+			  "spin_lock_irqsave) self-deadlocks (I22)", false, false },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 	/* weak memory (issue 17) */

@@ -239,6 +239,8 @@ enum hvo_mutant {
 	HVO_MUT_H1,   /* remove_hugetlb_folio clears the hugetlb type of an optimized folio (before 32c877191e02) */
 	HVO_MUT_H2,   /* the free moves PG_hwpoison to the raw tail page before the vmemmap restore */
 	HVO_MUT_V612_BULK_WARN, /* Debian 6.12.118: bulk_vmemmap_restore_error restores a never-optimized folio (K3) */
+	/* lock discipline (issue 13, D10) */
+	HVO_MUT_B15,  /* seed v4: the shared tail published under spin_lock(&hugetlb_lock), IRQs on */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -393,6 +395,11 @@ int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order);
  * when it is back in the pool. */
 int hvo_folio_get(struct hvo_machine *m, int32_t id);
 int hvo_folio_put(struct hvo_machine *m, int32_t id);
+/* An interrupt on the running CPU whose handler frees a hugetlb folio
+ * (free_huge_folio's spin_lock_irqsave(&hugetlb_lock); core/src/lockdep.c):
+ * 1 not delivered (IRQs off on this CPU), 0 delivered, -HVO_EBUSY delivered
+ * on a CPU holding hugetlb_lock with IRQs on (self-deadlock: I22, B15). */
+int hvo_irq_free_huge_folio(struct hvo_machine *m);
 /* The pool state of a live folio (enum hvo_folio_state, read with
  * acquire), or -HVO_ENOENT; no scheduling point. */
 int hvo_folio_state(const struct hvo_machine *m, int32_t id);
