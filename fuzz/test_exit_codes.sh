@@ -86,7 +86,7 @@ check 2 'unknown mutant' "$cli" replay --mutant B99 "$zoo/B8.ops"
 # --- replay by content (4), and an op log's expectation (2)
 planned=$((planned + 6))
 check 0 '[1-9][0-9]* binary op streams' "$cli" replay "$tmp/crashes"
-check 0 ' 14 scheduler witnesses' "$cli" replay "$zoo/sched"
+check 0 ' 15 scheduler witnesses' "$cli" replay "$zoo/sched"
 check 1 '1 text op streams, [1-9][0-9]* binary op streams, 1 scheduler witnesses, 1 stress op logs' "$cli" replay "$tmp/mixed"
 check 0 'expect-fail I13: as expected' "$cli" replay --expect-fail "$zoo/stress/B28.oplog"
 check 1 'expect-fail I3: NOT as expected' "$cli" replay --expect-fail "$tmp/B28-wrong.oplog"
