@@ -30,7 +30,8 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B18] = { "B18", "orders above MAX_FOLIO_ORDER only warn; runtime get_tail indexes past vmemmap_tails[]", false, false },
 	[HVO_MUT_B19] = { "B19", "vmemmap base not checked for MAX_FOLIO_VMEMMAP_ALIGN with the mask encoding", false, false },
 	[HVO_MUT_B22] = { "B22", "optimized flag set after the head copy, so the new head never carries it", false, false },
-	[HVO_MUT_B27] = { "B27", "optimized flag cleared although the rollback walk failed (partially optimized)", false, false },
+	[HVO_MUT_B27] = { "B27", "optimize's out: tests if (ret), not ret < 0, so VMEMMAP_REMAP_INCOMPLETE (+1, the rollback "
+			  "walk failed too) clears the flag of a partially optimized folio (I7)", false, false },
 	[HVO_MUT_B5] = { "B5", "PMD split reads the leaf before taking page_table_lock and does not re-check it", true, false },
 	[HVO_MUT_B17A] = { "B17a", "get_tail loser frees its page and returns it instead of the winner's", true, false },
 	[HVO_MUT_B17D] = { "B17d", "get_tail publishes with a plain store instead of cmpxchg", true, false },

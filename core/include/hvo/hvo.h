@@ -191,7 +191,7 @@ enum hvo_mutant {
 	HVO_MUT_B18,  /* runtime get_tail has no bounds check */
 	HVO_MUT_B19,  /* vmemmap base alignment not enforced */
 	HVO_MUT_B22,  /* optimized flag set after copying the head */
-	HVO_MUT_B27,  /* flag cleared although rollback failed */
+	HVO_MUT_B27,  /* out: tests if (ret): INCOMPLETE (+1) clears the flag although rollback failed */
 	HVO_MUT_B5,   /* PMD split reads the leaf without the lock, no re-check */
 	HVO_MUT_B17A, /* get_tail loser returns its own (freed) page */
 	HVO_MUT_B17D, /* get_tail publishes with a plain store, not cmpxchg */
@@ -567,7 +567,8 @@ uint64_t hvo_digest(const struct hvo_machine *m);
 #define HVO_ENOENT 2
 #define HVO_ENOTSUPP 524
 /* The rollback walk failed too: the folio is left partially optimized and
- * keeps its optimized flag (newest kernels' VMEMMAP_REMAP_INCOMPLETE). */
+ * keeps its optimized flag.  The API's name for linux-mm's
+ * VMEMMAP_REMAP_INCOMPLETE, which is +1 inside the model as in that tree. */
 #define HVO_EINCOMPLETE 1000
 
 #ifdef __cplusplus
