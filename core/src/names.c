@@ -11,7 +11,7 @@
 static const char *const zone_names[HVO_NR_ZONES] = { "dma32", "normal", "movable", "device" };
 static const char *const site_names[HVO_NR_SITES] = {
 	"memblock", "hugetlb_folio", "shared_tail", "head_copy", "pte_table", "restore_page", "pte_update",
-	"dax_vmemmap",
+	"dax_vmemmap", "pmd_populate",
 };
 static const char *const sp_names[HVO_NR_SYNC_POINTS] = {
 	"read_once", "write_once", "cmpxchg", "atomic", "pte_set", "pmd_set", "tlb_flush", "lock",

@@ -78,6 +78,7 @@ enum hvo_site {
 	HVO_SITE_RESTORE_PAGE,  /* restore: the N-1 fresh tail pages (2.6) */
 	HVO_SITE_PTE_UPDATE,    /* newest arm64: a vmemmap PTE update fails with -EAGAIN (2.5) */
 	HVO_SITE_DAX_VMEMMAP,   /* G3 hot-add: a private vmemmap page of a DAX section (2.10) */
+	HVO_SITE_PMD_POPULATE,  /* newest arm64: split_pmd's PMD install fails with -EAGAIN (2.5) */
 	HVO_NR_SITES
 };
 const char *hvo_site_name(int site);
