@@ -37,7 +37,7 @@ lines=$(awk '
 	}' "$spec")
 [ -n "$lines" ] || { echo "hvo: invariants: no invariant table in section 3 of $spec" >&2; exit 2; }
 echo "# invariants (spec section 3, $spec); I0: the model's own (locks at quiescent points, liveness of restore)"
-printf '%-4s %-24s %s\n' I0 "model" "a lock held at a quiescent point; restore out of memory while a node has a free page"
+printf '%-4s %-24s %s\n' I0 "model" "a lock held or IRQs left off at a quiescent point; restore out of memory while a node has a free page"
 w=$(witnesses I0); [ -z "$w" ] || printf '%-4s %-24s witnesses: %s\n' "" "" "$w"
 while IFS=$'\t' read -r id gens text; do
 	printf '%-4s %-24s %s (spec 3)\n' "$id" "${gens:0:24}" "$text"

@@ -104,11 +104,25 @@ static void test_b15(void)
 	}
 }
 
+/* The checker's I0: a CPU left with IRQs off (or a lock in lockdep's
+ * record) at a quiescent point. */
+static void test_quiescent_balance(void)
+{
+	struct hvo_machine *m = machine(0);
+
+	CHECK_CLEAN(m);
+	local_irq_disable(m);
+	CHECK_EQ(hvo_check(m), 0);
+	CHECK(viol_says(m, 0, "IRQs off"));
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
 	test_irq_form();
 	test_rule();
 	test_interrupt_deadlock();
 	test_b15();
+	test_quiescent_balance();
 	TESTS_DONE("test_lockdep");
 }
