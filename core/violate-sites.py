@@ -26,6 +26,7 @@ KINDS = {
 # (file, function, invariant) -> (kind, why).  Every site must be here.
 TABLE = {
     ('core/src/boot.c', 'read_pageblocks', 15): ('general', 'every boot reader of struct pages (gather, migratetype, zone contiguity) meets only initialised ones; the read is the bug (B9, B11), the end state is clean'),
+    ('core/src/check.c', 'check_irq_state', 0): ('general', "every CPU's IRQ state and lockdep record balanced at a quiescent point (one host thread)"),
     ('core/src/check.c', 'check_tails', 5): ('general', ''),
     ('core/src/check.c', 'check_tails', 4): ('general', "the checker's own image (oracle_image.c)"),
     ('core/src/check.c', 'check_mapping', 3): ('general', ''),
@@ -68,7 +69,9 @@ TABLE = {
     ('core/src/shadow.c', 'shadow_compare', 13): ('general', ''),
     ('core/src/sparse_g3.c', 'tail_put', 14): ('kernel', "put_page()'s VM_BUG_ON on a zero refcount"),
     ('core/src/sparse_g3.c', 'pte_populate', 3): ('model', 'G3 sections are never PMD-mapped'),
-    ('core/src/sync.c', 'mlock', 0): ('kernel', 'lockdep: a lock taken twice'),
+    ('core/src/sync.c', 'mlock_irq', 0): ('kernel', 'lockdep: a lock taken twice'),
+    ('core/src/lockdep.c', 'lockdep_acquired', 22): ('kernel', 'lockdep: the IRQ-safe hugetlb_lock taken with IRQs on (B15)'),
+    ('core/src/lockdep.c', 'hvo_irq_free_huge_folio', 22): ('kernel', 'an interrupt spinning on hugetlb_lock its CPU holds: the self-deadlock (B15)'),
     ('core/src/sync.c', 'synchronize_rcu', 12): ('kernel', 'a grace period that can never end on one CPU'),
     ('core/src/tlb_cpu.c', 'tlb_cpu_translate', 0): ('model', 'more CPUs than the TLB model has room for'),
     ('core/src/tlb_cpu.c', 'tlb_cpu_translate', 12): ('general', 'every access through a stale TLB entry to a freed page'),

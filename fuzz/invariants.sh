@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # invariants.sh [SPEC] - ./hvo invariants: every invariant ID the checker
-# reports (I0, I20 and I21 are the harness's own, not the spec's), one line each: ID, the generations it holds for, its first
+# reports (I0, I20, I21 and I22 are the harness's own, not the spec's), one line each: ID, the generations it holds for, its first
 # clause from the spec's section 3 table, and the zoo witnesses whose
 # expect-fail line names it.  SPEC defaults to ../shared/spec/hvo-kernel-spec.md
 # beside the checkout (or $HVO_SPEC).  Exit 0, or 2 when the spec is
@@ -37,7 +37,7 @@ lines=$(awk '
 	}' "$spec")
 [ -n "$lines" ] || { echo "hvo: invariants: no invariant table in section 3 of $spec" >&2; exit 2; }
 echo "# invariants (spec section 3, $spec); I0: the model's own (locks at quiescent points, liveness of restore)"
-printf '%-4s %-24s %s\n' I0 "model" "a lock held at a quiescent point; restore out of memory while a node has a free page"
+printf '%-4s %-24s %s\n' I0 "model" "a lock held or IRQs left off at a quiescent point; restore out of memory while a node has a free page"
 w=$(witnesses I0); [ -z "$w" ] || printf '%-4s %-24s witnesses: %s\n' "" "" "$w"
 while IFS=$'\t' read -r id gens text; do
 	printf '%-4s %-24s %s (spec 3)\n' "$id" "${gens:0:24}" "$text"
@@ -50,3 +50,6 @@ w=$(witnesses I20); [ -z "$w" ] || printf '%-4s %-24s witnesses: %s\n' "" "" "$w
 # I21: the harness's own (issue 13, D7), judged by core/src/check_pool.c
 printf '%-4s %-24s %s\n' I21 "G1, G2, G3 (pool)" "the hstate's pool counters (nr, free, surplus huge pages per node) equal what the folio table holds at a quiescent point"
 w=$(witnesses I21); [ -z "$w" ] || printf '%-4s %-24s witnesses: %s\n' "" "" "$w"
+# I22: the harness's own (issue 13, D10: spec B15), judged by core/src/lockdep.c
+printf '%-4s %-24s %s\n' I22 "G1, G2, G3 (locks)" "hugetlb_lock is IRQ-safe: never taken with IRQs enabled on its CPU, and no interrupt that frees a hugetlb folio comes while its CPU holds it"
+w=$(witnesses I22); [ -z "$w" ] || printf '%-4s %-24s witnesses: %s\n' "" "" "$w"

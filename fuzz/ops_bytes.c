@@ -73,6 +73,7 @@
  *     R      bits 0-2 site {hugetlb_folio, shared_tail, head_copy, pte_table,
  *                     restore_page, pte_update, memblock, any}
  *            bit  6   (G3) site dax_vmemmap instead
+ *            bit  7   site pmd_populate instead (linux-mm's PMD install, D8)
  *            bits 3-5 repeat {1, 2, 3, 4, 5, 6, 7, 0 = every later call}
  *     nth    a site: one byte, nth = 1 + x; any: two bytes LE, nth = 1 + x
  *            (boot's memblock calls come first in the global count)
@@ -141,6 +142,7 @@
 #define NR_LIFE_KINDS 2                      /* free_bulk, hwpoison follow (issue 13, D7) */
 #define NR_DAX_KINDS 2                       /* G3: dax_add, dax_remove follow those */
 #define LEGACY_SITES ((1u << HVO_SITE_DAX_VMEMMAP) - 1)
+#define BYTE_SITES ((1u << (HVO_SITE_DAX_VMEMMAP + 1)) - 1)  /* what a budget's S byte holds */
 #define DAX_SECTIONS 8                       /* a node's device range */
 #define MAX_RULES 4
 #define MIN_NODE_SECTIONS 2
@@ -442,7 +444,7 @@ static void dec_rules(struct decoder *d, unsigned nr)
 		struct hvo_fail_rule *r = &p->rules[p->nr_rules++];
 		unsigned x = rd8(&d->r), rep = x >> 3 & 7;
 
-		r->site = d->g3 && (x >> 6 & 1) ? HVO_SITE_DAX_VMEMMAP : rule_sites[x & 7];
+		r->site = x >> 7 ? HVO_SITE_PMD_POPULATE : d->g3 && (x >> 6 & 1) ? HVO_SITE_DAX_VMEMMAP : rule_sites[x & 7];
 		r->repeat = rep == 0 ? 1 : rep == 7 ? 0 : rep + 1;
 		r->nth = 1 + rd8(&d->r);
 		if (r->site < 0)
@@ -477,7 +479,7 @@ static void dec_header(struct decoder *d)
 	dec_rules(d, (f >> 3 & 7) % 5);
 	if (f >> 6 & 1) {
 		d->s->fail.budget = rd8(&d->r);
-		d->s->fail.budget_sites = rd8(&d->r) & (d->g3 ? (1u << HVO_NR_SITES) - 1 : LEGACY_SITES) &
+		d->s->fail.budget_sites = rd8(&d->r) & (d->g3 ? BYTE_SITES : LEGACY_SITES) &
 					  ~(1u << HVO_SITE_MEMBLOCK);
 	}
 }
@@ -691,6 +693,8 @@ static int enc_rules(struct encoder *e)
 				site = k;
 		if (r->site == HVO_SITE_DAX_VMEMMAP && e->s->config.gen == HVO_G3)
 			site = 1u << 6;
+		if (r->site == HVO_SITE_PMD_POPULATE)
+			site = 1u << 7;
 		if (site == 8)
 			return enc_err(e, "fail rule %u: site %d", i, r->site);
 		if (r->nth < 1 || r->nth > max)
@@ -709,7 +713,7 @@ static int enc_rules(struct encoder *e)
 static int enc_header(struct encoder *e)
 {
 	const struct hvo_fail_policy *p = &e->s->fail;
-	uint32_t allowed = (e->s->config.gen == HVO_G3 ? (1u << HVO_NR_SITES) - 1 : LEGACY_SITES) &
+	uint32_t allowed = (e->s->config.gen == HVO_G3 ? BYTE_SITES : LEGACY_SITES) &
 			   ~(1u << HVO_SITE_MEMBLOCK);
 	bool budget = p->budget != -1 || p->budget_sites;
 	unsigned mode;
@@ -723,7 +727,8 @@ static int enc_header(struct encoder *e)
 	if (budget && (p->budget < 0 || p->budget > 255))
 		return enc_err(e, "budget n=%" PRId64 " (0 to 255)", p->budget);
 	if (budget && (p->budget_sites & ~allowed))
-		return enc_err(e, "budget sites include memblock (fail boot with a fail rule), or dax_vmemmap in G2");
+		return enc_err(e, "budget sites include memblock (fail boot with a fail rule), pmd_populate, or "
+			       "dax_vmemmap in G2");
 	wr8(&e->w, mode | p->nr_rules << 3 | (unsigned)budget << 6 | (unsigned)(e->s->config.gen == HVO_G3) << 7);
 	if (enc_nodes(e))
 		return -1;

@@ -127,6 +127,11 @@ struct sched {
 	char reason[256];
 	struct wm *wm;            /* weak mode */
 	unsigned in_model;        /* inside the model's own bookkeeping: its locks order nothing */
+	/* the interrupt hook (irq_at) */
+	int irq_cpu;              /* -1: none */
+	char irq_site[SITE_LEN];
+	unsigned irq_hit;
+	uint64_t irqs;            /* delivered */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -638,6 +643,12 @@ static void op_sched(void *ctx, enum hvo_sync_point sp, const char *where)
 		op_sched(ctx, HVO_SP_READ_ONCE, "test.extra");  /* a test hook: sched.h */
 	s->cpu[s->cur].site = site_hash(sp, where);
 	hit_site(&s->cpu[s->cur], where ? where : "?");
+	if (s->irq_cpu == (int)s->cur && s->cpu[s->cur].at_hit == s->irq_hit &&
+	    !strcmp(s->cpu[s->cur].at, s->irq_site)) {
+		s->irq_cpu = -1;   /* once: the handler's own points do not deliver again */
+		s->irqs++;
+		s->cfg.irq_fn(s->cfg.irq_arg);
+	}
 	/* flush_tlb_*: an IPI to every CPU and back, a full barrier */
 	if (s->wm && sp == HVO_SP_TLB_FLUSH)
 		wm_fence(s->wm, s->cur, HVO_MO_FULL);
@@ -800,6 +811,37 @@ static unsigned op_cpu(void *ctx)
 
 /* ------------------------------------------------------------ API */
 
+/* "C.SITE#N" into the run's interrupt position. */
+static int irq_parse(struct sched *s, const char *text, unsigned ncpus)
+{
+	const char *dot = strchr(text, '.'), *hash = strrchr(text, '#');
+	char *end;
+	unsigned long c, n;
+
+	if (!dot || !hash || hash <= dot + 1 || (size_t)(hash - dot - 1) >= SITE_LEN)
+		return -1;
+	c = strtoul(text, &end, 10);
+	if (end != dot || text == dot || c >= ncpus)
+		return -1;
+	n = strtoul(hash + 1, &end, 10);
+	if (*end || !hash[1] || n < 1 || n > UINT32_MAX)
+		return -1;
+	s->irq_cpu = (int)c;
+	memcpy(s->irq_site, dot + 1, (size_t)(hash - dot - 1));
+	s->irq_site[hash - dot - 1] = '\0';
+	s->irq_hit = (unsigned)n;
+	return 0;
+}
+
+int sched_irq_check(const char *text, unsigned ncpus)
+{
+	struct sched s;
+
+	return irq_parse(&s, text, ncpus);
+}
+
+uint64_t sched_irqs(const struct sched *s) { return s->irqs; }
+
 int sched_create(const struct sched_cfg *cfg, struct sched **out)
 {
 	struct sched *s;
@@ -826,6 +868,11 @@ int sched_create(const struct sched_cfg *cfg, struct sched **out)
 		s->cfg.pct_steps = 64;
 	s->cur = s->prev = MAIN;
 	s->rng = cfg->seed;
+	s->irq_cpu = -1;
+	if (cfg->irq_at && (!cfg->irq_fn || irq_parse(s, cfg->irq_at, cfg->ncpus))) {
+		sched_destroy(s);
+		return -1;
+	}
 	for (int l = 0; l < HVO_NR_LOCKS; l++)
 		s->lock_owner[l] = NO_LOCK;
 	if (cfg->policy == SCHED_REPLAY && cfg->replay) {

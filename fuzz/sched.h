@@ -73,6 +73,13 @@ struct sched_cfg {
 	bool weak;                  /* weak memory (sched_weak.h, WEAK.md): loads may read older stores */
 	const char *extra_point;    /* test hook: before each hit of this sync point one more, named
 				     * "test.extra" (a refactor that adds an access before it) */
+	/* The interrupt hook (spec 6.6, B15): when CPU C reaches its N-th hit
+	 * of sync point SITE (irq_at "C.SITE#N"), irq_fn(irq_arg) runs on that
+	 * CPU's fiber before it goes on, once per run: an interrupt handler on
+	 * the CPU, with whatever locks its interrupted code holds. */
+	const char *irq_at;
+	void (*irq_fn)(void *arg);
+	void *irq_arg;
 };
 
 struct sched;
@@ -116,6 +123,9 @@ uint64_t sched_switches(const struct sched *s);      /* CPU changes */
 uint64_t sched_points(const struct sched *s);        /* switch points reached */
 uint64_t sched_grace_periods(const struct sched *s); /* completed synchronize_rcu calls */
 uint64_t sched_stale_reads(const struct sched *s);   /* weak mode: loads that read an older store */
+uint64_t sched_irqs(const struct sched *s);          /* interrupts delivered (irq_at) */
+/* An irq_at position's syntax ("C.SITE#N", C < ncpus): 0, or -1. */
+int sched_irq_check(const char *text, unsigned ncpus);
 /* The CPU running now (also the seam's cpu callback); valid inside a job. */
 unsigned sched_cpu(const struct sched *s);
 

@@ -42,6 +42,7 @@ struct run {
 	uint64_t walks;          /* walker views checked */
 	uint64_t base_pfn;       /* reprep: the folio's pfns, whoever holds them */
 	char oracle[256];        /* first oracle failure seen by a job */
+	int irq_rc;              /* the interrupt handler's result (hvo_irq_free_huge_folio) */
 };
 
 /* The first oracle failure wins. */
@@ -355,6 +356,14 @@ static void oracle_end(struct run *r)
 		oracle_fail(r, "%" PRIu64 " folios optimized at the end, want the batch's 2", c.nr_optimized);
 }
 
+/* The interrupt hook's handler: free_huge_folio on the interrupted CPU. */
+static void scen_irq(void *arg)
+{
+	struct run *r = arg;
+
+	r->irq_rc = hvo_irq_free_huge_folio(r->m);
+}
+
 int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t mutants, struct hvo_host_pool *pool,
 	     struct scen_result *res)
 {
@@ -370,6 +379,11 @@ int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t m
 	res->status = 2;
 	cfg.ncpus = in->ncpus;
 	cfg.weak = cfg.weak || in->weak;
+	if (in->irq[0]) {
+		cfg.irq_at = in->irq;
+		cfg.irq_fn = scen_irq;
+		cfg.irq_arg = &r;
+	}
 	if (in->scen >= NR_SCEN || in->ncpus < 2 || in->ncpus > SCHED_MAX_CPUS || sched_create(&cfg, &s)) {
 		snprintf(res->reason, sizeof(res->reason), "bad scenario input or out of memory");
 		return res->status;
@@ -388,7 +402,11 @@ int scen_run(const struct scen_input *in, const struct sched_cfg *sc, uint64_t m
 	}
 	st = sched_run(s);
 	res->status = 1;
-	if (st != SCHED_OK) {
+	if (in->irq[0] && st == SCHED_OK && (!sched_irqs(s) || r.irq_rc == 1)) {
+		res->status = 2;   /* a witness whose interrupt never came tests nothing */
+		snprintf(res->reason, sizeof(res->reason), "irq %s: %s", in->irq,
+			 sched_irqs(s) ? "IRQs were off on that CPU there" : "that point was never reached");
+	} else if (st != SCHED_OK) {
 		snprintf(res->reason, sizeof(res->reason), "scheduler: %s", sched_reason(s));
 	} else if (hvo_check(r.m), (v = hvo_violation(r.m)) != NULL) {
 		snprintf(res->reason, sizeof(res->reason), "I%d pfn=0x%" PRIx64 " folio=%d: %s", v->inv, v->pfn,
@@ -423,7 +441,7 @@ out:
 int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen)
 {
 	bool header = false, have_scen = false;
-	unsigned lineno = 0, named_line = 0;
+	unsigned lineno = 0, named_line = 0, irq_line = 0;
 	char why[160];
 
 	memset(in, 0, sizeof(*in));
@@ -497,6 +515,13 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 			snprintf(in->reads, sizeof(in->reads), "%s", val);
 		} else if (!strcmp(word, "schedule")) {
 			snprintf(in->schedule, sizeof(in->schedule), "%s", val);
+		} else if (!strcmp(word, "irq")) {
+			if (strlen(val) >= sizeof(in->irq)) {
+				snprintf(err, errlen, "line %u: 'irq' position too long", lineno);
+				return -1;
+			}
+			snprintf(in->irq, sizeof(in->irq), "%s", val);
+			irq_line = lineno;
 		} else if (!strcmp(word, "expect-fail")) {
 			if (val[0] != 'I' || !val[1] || strspn(val + 1, "0123456789") != strlen(val + 1) ||
 			    strlen(val) >= sizeof(in->expect)) {
@@ -511,6 +536,10 @@ int scen_parse(const char *text, struct scen_input *in, char *err, size_t errlen
 	}
 	if (!have_scen) {
 		snprintf(err, errlen, "no scenario line");
+		return -1;
+	}
+	if (in->irq[0] && sched_irq_check(in->irq, in->ncpus)) {
+		snprintf(err, errlen, "line %u: 'irq' takes C.SITE#N with C below cpus and N from 1", irq_line);
 		return -1;
 	}
 	if (in->has_named && in->reads[0]) {
@@ -545,4 +574,6 @@ void scen_print(const struct scen_input *in, const char *schedule, const char *n
 		fprintf(f, "schedule %s\n", schedule);
 	if (!named && reads && reads[0])
 		fprintf(f, "reads %s\n", reads);
+	if (in->irq[0])
+		fprintf(f, "irq %s\n", in->irq);
 }

@@ -14,7 +14,10 @@
  *     param 0
  *     memory weak
  *     switches 1.get_tail.fast#1>0 0.exit#1>1 1.compound_head#2/0=b
+ *     irq 0.get_tail.publish#1
  *
+ * 'irq' (optional) delivers one interrupt whose handler frees a hugetlb
+ * folio (hvo_irq_free_huge_folio) on CPU C at its N-th hit of SITE.
  * 'memory weak' (optional; 'memory sc' is the default) runs the scheduler's
  * weak-memory mode, with '#' comments; the switches line is optional
  * (empty: no preemption).  'switches' names each switch, and each weak
@@ -52,6 +55,8 @@ struct scen_input {
 	char named[SCEN_SCHEDULE_MAX];  /* the named switches (sched_named) */
 	bool has_named;     /* a 'switches' line: replay by name, not 'schedule' */
 	char expect[16];    /* "expect-fail I<N>": what a witness fails with under its mutant; "" none */
+	char irq[96];       /* 'irq C.SITE#N': an interrupt freeing a hugetlb folio there (sched.h irq_at;
+			     * B15); "" none.  A run that never delivers it is a setup error */
 };
 
 struct scen_result {

@@ -86,7 +86,7 @@ check 2 'unknown mutant' "$cli" replay --mutant B99 "$zoo/B8.ops"
 # --- replay by content (4), and an op log's expectation (2)
 planned=$((planned + 6))
 check 0 '[1-9][0-9]* binary op streams' "$cli" replay "$tmp/crashes"
-check 0 ' 14 scheduler witnesses' "$cli" replay "$zoo/sched"
+check 0 ' 15 scheduler witnesses' "$cli" replay "$zoo/sched"
 check 1 '1 text op streams, [1-9][0-9]* binary op streams, 1 scheduler witnesses, 1 stress op logs' "$cli" replay "$tmp/mixed"
 check 0 'expect-fail I13: as expected' "$cli" replay --expect-fail "$zoo/stress/B28.oplog"
 check 1 'expect-fail I3: NOT as expected' "$cli" replay --expect-fail "$tmp/B28-wrong.oplog"
@@ -165,14 +165,16 @@ check 2 'unknown target' "$src/fuzz/campaign.sh" nope
 check 2 'a command failed .*I/O error' env HVO_BUILD_ROOT="$src/README.md/build" "$src/fuzz/campaign.sh" fuzz_ops \
 	--time 1 --reports "$tmp/campaigns"
 
-# --- ./hvo invariants (5): I0..I21 each on a line, a missing spec is 2
-planned=$((planned + 5))
+# --- ./hvo invariants (6): I0..I22 each on a line, a missing spec is 2
+planned=$((planned + 6))
 if [ -r "$src/../shared/spec/hvo-kernel-spec.md" ]; then
 	check 0 '^I0 +model ' "$src/hvo" invariants
 	check 0 '^I19 +G1 .*\(spec 3\)' "$src/hvo" invariants
 	check 0 '^I20 .*reference is taken on the head' "$src/hvo" invariants
 	check 0 '^I21 .*pool counters' "$src/hvo" invariants
+	check 0 '^I22 .*hugetlb_lock is IRQ-safe' "$src/hvo" invariants
 else
+	check 2 'cannot read the spec' "$src/hvo" invariants
 	check 2 'cannot read the spec' "$src/hvo" invariants
 	check 2 'cannot read the spec' "$src/hvo" invariants
 	check 2 'cannot read the spec' "$src/hvo" invariants

@@ -414,6 +414,9 @@ static const char *const representable[] = {
 	"fail site=hugetlb_folio nth=3 repeat=2\n"
 	"budget n=255 sites=hugetlb_folio,shared_tail,head_copy,pte_table,restore_page,pte_update\n"
 	"ops\nalloc order=14 node=0 zone=any\nalloc order=9 node=2 zone=normal\nwalk f=0 index=0\n",
+	/* linux-mm's split-PMD install site (rule byte bit 7, D8) */
+	"hvo-ops 1\nnode 0 start=0xc0000 pages=0x80000\nfail site=pmd_populate nth=2 repeat=1\n"
+	"fail site=pte_table nth=9 repeat=0\nops\nalloc order=18 node=0 zone=dma32\n",
 	/* misaligned base: refused (power-of-two struct page) ... */
 	"hvo-ops 1\nconfig page_shift=14 base=0xffffea0000004000\nnode 0 start=0 pages=0x10000\n"
 	"expect setup-error\nops\nalloc order=9 node=0 zone=normal\n",

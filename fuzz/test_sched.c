@@ -94,6 +94,19 @@ static void job_writer(void *arg)
 	sh->gp_waited |= started;
 }
 
+/* The interrupt hook's handler: notes 'I' and the CPU it ran on, and
+ * reaches a sync point itself (which must not deliver again). */
+static struct shared *irq_sh;
+static unsigned irq_cpu_seen;
+
+static void irq_note(void *arg)
+{
+	(void)arg;
+	note(irq_sh, 'I');
+	irq_cpu_seen = sched_cpu(irq_sh->s);
+	irq_sh->ops->sched(irq_sh->ops->ctx, HVO_SP_READ_ONCE, "test.step");
+}
+
 static enum sched_status run2(const struct sched_cfg *cfg, sched_fn a, sched_fn b, struct shared *sh, char *sched_out)
 {
 	enum sched_status st;
@@ -164,6 +177,27 @@ int main(void)
 			waited += sh.gp_waited;
 		}
 		EXPECT(waited > 0);
+	}
+	/* the interrupt hook: once, on CPU 1 at its third test.step, before
+	 * it goes on; malformed positions are refused */
+	{
+		const char *bad[] = { "2.test.step#1", "1.test.step#0", "1test.step#1", "1.#1", "1.test.step#", "x.a#1" };
+		struct sched *s;
+
+		irq_sh = &sh;
+		cfg = (struct sched_cfg){ .ncpus = 2, .policy = SCHED_BYTES, .irq_at = "1.test.step#3", .irq_fn = irq_note };
+		EXPECT(run2(&cfg, job_steps, job_steps, &sh, NULL) == SCHED_OK);
+		EXPECT(strcmp(sh.log, "aaaaabbIbbb") == 0);
+		EXPECT(irq_cpu_seen == 1);
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			cfg.irq_at = bad[i];
+			EXPECT(sched_create(&cfg, &s) != 0);
+			EXPECT(sched_irq_check(bad[i], 2) != 0);
+		}
+		cfg.irq_at = "1.test.step#3";
+		cfg.irq_fn = NULL;
+		EXPECT(sched_create(&cfg, &s) != 0);
+		EXPECT(sched_irq_check("1.test.step#3", 2) == 0);
 	}
 	printf("test_sched: %s\n", failures ? "FAILED" : "ok");
 	return failures != 0;

@@ -54,7 +54,7 @@ def zoo_mutants():
     out = {}
     for f in sorted(files):
         name = os.path.basename(f).rsplit('.', 1)[0]
-        mu = re.sub(r'-(on-g1|nohvo)$', '', name)
+        mu = re.sub(r'-(on-g1|nohvo|pmd-populate)$', '', name)
         for ln in open(f):
             m = re.match(r'expect-fail\s+(I\d+)(.*)', ln)
             if m:

@@ -89,7 +89,7 @@ static void pick_config(struct gen *g, uint64_t seed)
 	/* G3 (seed bit 62): a 2 GiB device range per node from 64 GiB.  G2
 	 * streams never see dax_vmemmap, so they stay what they were. */
 	g->g3 = seed >> 62 & 1;
-	g->nr_sites = g->g3 ? HVO_NR_SITES : HVO_SITE_DAX_VMEMMAP;
+	g->nr_sites = g->g3 ? HVO_SITE_DAX_VMEMMAP + 1 : HVO_SITE_DAX_VMEMMAP;  /* not pmd_populate: seeds keep their streams */
 	if (!g->g3)
 		return;
 	c->gen = HVO_G3;

@@ -534,6 +534,19 @@ static int check_wrprotect_flushed(struct hvo_machine *m)
 	return 0;
 }
 
+/* I0: at a quiescent point no CPU is left with IRQs off or a lock held in
+ * lockdep.c's record (every spin_lock_irq undone). */
+static void check_irq_state(struct hvo_machine *m)
+{
+	for (unsigned c = 0; c < GP_CPUS; c++)
+		if (m->ld_cpu[c].irq_off || m->ld_cpu[c].held) {
+			hvo_violate(m, 0, UINT64_MAX, -1, "CPU %u at a quiescent point with IRQs off (depth %u) or "
+				    "locks held (mask 0x%llx)", c, m->ld_cpu[c].irq_off,
+				    (unsigned long long)m->ld_cpu[c].held);
+			return;
+		}
+}
+
 /* At depth 0 every invariant holds; inside an operation (an injected racer
  * runs at a scheduling point of another one) only those that hold at every
  * scheduling point: shared tail contents and the folios not being worked on.
@@ -600,6 +613,9 @@ static int check(struct hvo_machine *m, bool changed)
 				hvo_violate(m, 0, UINT64_MAX, -1, "lock %d still held at a quiescent point", l);
 				break;
 			}
+	/* not with real threads: each keeps its own record, unsynchronised */
+	if (!rc && quiescent && (!m->cfg.sync || m->cfg.sync->cpu_tlb))
+		check_irq_state(m);
 	if (tracked && !rc && !m->has_viol)
 		track_reset(m);
 	return m->has_viol ? m->viol.inv : rc;

@@ -275,6 +275,15 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 		sync_point(m, HVO_SP_CMPXCHG, "get_tail.publish");
 		weak_store(m, slot, __atomic_exchange_n(slot, pfn + 1, __ATOMIC_RELAXED), pfn + 1, HVO_MO_RELAXED);
 		t = 0;
+	} else if (mut(m, HVO_MUT_B15)) {
+		/* B15 (seed v4): published under spin_lock(&hugetlb_lock), which
+		 * leaves IRQs on; an interrupt freeing a hugetlb folio on this
+		 * CPU spins on it (lockdep.c, I22).  Review: cmpxchg instead. */
+		spin_lock(m, HVO_LOCK_HUGETLB);
+		t = read_once(m, slot, "get_tail.publish");
+		if (!t)
+			write_once(m, slot, pfn + 1, "get_tail.publish");
+		spin_unlock(m, HVO_LOCK_HUGETLB);
 	} else if (mut(m, HVO_MUT_B17E)) {
 		/* B17e: a relaxed publish; the init stores above may be seen after it */
 		t = cmpxchg_relaxed(m, slot, 0, pfn + 1, "get_tail.publish");
@@ -447,6 +456,12 @@ static int vmemmap_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *
 	return 0;
 }
 
+/* linux-mm @0454b15e, the one tree whose PTE updates (so rollbacks) can
+ * fail: a positive result, "partially optimized: keep the flag", which its
+ * caller tells from a failure by testing ret < 0 (B27 tests if (ret)).
+ * The baselines have no such outcome: their rollback cannot fail (D8). */
+#define VMEMMAP_REMAP_INCOMPLETE 1
+
 /* vmemmap_remap_free(): remap, and roll back the walked slots on failure. */
 static int vmemmap_remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t start, uint64_t end, uint64_t head_copy,
 		      uint64_t tail, struct pagelist *list, unsigned flags)
@@ -465,9 +480,10 @@ static int vmemmap_remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t s
 	if (w.nr_walked == 0)
 		return rc;
 	if (vmemmap_remap_range(m, start, start + (w.nr_walked << m->geo.page_shift), &rb)) {
-		/* The failed rollback did not flush; the old pages are freed next (I12). */
+		/* linux-mm's walk flushes even when it failed; the old pages
+		 * are freed next (I12). */
 		flush_tlb_range(m, start, end);
-		return -HVO_EINCOMPLETE;
+		return VMEMMAP_REMAP_INCOMPLETE;
 	}
 	return rc;
 }
@@ -480,6 +496,14 @@ static int vmemmap_remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t s
 static bool head_copy_fallback(const struct hvo_machine *m)
 {
 	return g1(m) && mut(m, HVO_MUT_V612_113_HEADCOPY);
+}
+
+/* out:'s test of the remap's result: ret < 0 clears the flag and keeps
+ * it for VMEMMAP_REMAP_INCOMPLETE (+1).  B27: the caller written if (ret),
+ * which clears it with tail slots still mapped (I7). */
+static bool optimize_failed(const struct hvo_machine *m, int ret)
+{
+	return mut(m, HVO_MUT_B27) ? ret != 0 : ret < 0;
 }
 
 static bool folio_is_hugetlb(struct hvo_machine *m, const struct folio *f)
@@ -568,8 +592,8 @@ out:
 	/* An incomplete rollback keeps the flag: some slots still map the tail.
 	 * The folio records that it was reported (the checker allows the
 	 * partial shape only then, I3). */
-	f->partial = rc == -HVO_EINCOMPLETE;
-	if (rc < 0 && (rc != -HVO_EINCOMPLETE || mut(m, HVO_MUT_B27))) {
+	f->partial = rc == VMEMMAP_REMAP_INCOMPLETE;
+	if (optimize_failed(m, rc)) {
 		folio_set_optimized(m, f, false);
 		if (g1(m))
 			__atomic_fetch_sub(&m->g1_key, 1, __ATOMIC_RELAXED);
@@ -589,7 +613,9 @@ int g2_optimize_folio(struct hvo_machine *m, struct folio *f)
 	batch_end(m, &b);
 	free_vmemmap_page_list(m, &list, f->node);
 	free(list.pfn);
-	return rc;
+	/* The kernel's hugetlb_vmemmap_optimize_folio() returns nothing; the
+	 * model's API names INCOMPLETE -HVO_EINCOMPLETE (hvo.h). */
+	return rc == VMEMMAP_REMAP_INCOMPLETE ? -HVO_EINCOMPLETE : rc;
 }
 
 /* Liveness (I0, spec B26): restore's vmemmap pages may come from any node

@@ -159,6 +159,8 @@ struct hvo_machine {
 	uint64_t fail_calls, site_calls[HVO_NR_SITES];
 	uint64_t vmemmap_oom;
 	bool lock_held[HVO_NR_LOCKS];
+	/* lockdep.c: IRQs off depth and locks held, per CPU (I22) */
+	struct lockdep_cpu { unsigned irq_off; uint64_t held; } __attribute__((aligned(64))) ld_cpu[GP_CPUS];
 
 	/* oracle */
 	bool has_viol;
@@ -269,6 +271,15 @@ static inline bool weak_mode(const struct hvo_machine *m) { return m->cfg.sync &
 bool frame_contents_seen(const struct hvo_machine *m, uint64_t pfn);
 void mlock(struct hvo_machine *m, enum hvo_lock l);
 void munlock(struct hvo_machine *m, enum hvo_lock l);
+void mlock_irq(struct hvo_machine *m, enum hvo_lock l, bool irq);
+void munlock_irq(struct hvo_machine *m, enum hvo_lock l, bool irq);
+/* lockdep.c: each CPU's IRQ state and locks held (B15, I22) */
+void local_irq_disable(struct hvo_machine *m);
+void local_irq_enable(struct hvo_machine *m);
+void lockdep_acquired(struct hvo_machine *m, enum hvo_lock l);
+void lockdep_released(struct hvo_machine *m, enum hvo_lock l);
+void spin_lock(struct hvo_machine *m, enum hvo_lock l);
+void spin_unlock(struct hvo_machine *m, enum hvo_lock l);
 void rcu_read_lock(struct hvo_machine *m);
 void rcu_read_unlock(struct hvo_machine *m);
 void synchronize_rcu(struct hvo_machine *m);

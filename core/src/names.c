@@ -11,7 +11,7 @@
 static const char *const zone_names[HVO_NR_ZONES] = { "dma32", "normal", "movable", "device" };
 static const char *const site_names[HVO_NR_SITES] = {
 	"memblock", "hugetlb_folio", "shared_tail", "head_copy", "pte_table", "restore_page", "pte_update",
-	"dax_vmemmap",
+	"dax_vmemmap", "pmd_populate",
 };
 static const char *const sp_names[HVO_NR_SYNC_POINTS] = {
 	"read_once", "write_once", "cmpxchg", "atomic", "pte_set", "pmd_set", "tlb_flush", "lock",
@@ -30,7 +30,8 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B18] = { "B18", "orders above MAX_FOLIO_ORDER only warn; runtime get_tail indexes past vmemmap_tails[]", false, false },
 	[HVO_MUT_B19] = { "B19", "vmemmap base not checked for MAX_FOLIO_VMEMMAP_ALIGN with the mask encoding", false, false },
 	[HVO_MUT_B22] = { "B22", "optimized flag set after the head copy, so the new head never carries it", false, false },
-	[HVO_MUT_B27] = { "B27", "optimized flag cleared although the rollback walk failed (partially optimized)", false, false },
+	[HVO_MUT_B27] = { "B27", "optimize's out: tests if (ret), not ret < 0, so VMEMMAP_REMAP_INCOMPLETE (+1, the rollback "
+			  "walk failed too) clears the flag of a partially optimized folio (I7)", false, false },
 	[HVO_MUT_B5] = { "B5", "PMD split reads the leaf before taking page_table_lock and does not re-check it", true, false },
 	[HVO_MUT_B17A] = { "B17a", "get_tail loser frees its page and returns it instead of the winner's", true, false },
 	[HVO_MUT_B17D] = { "B17d", "get_tail publishes with a plain store instead of cmpxchg", true, false },
@@ -106,6 +107,9 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 				     "cleared: VM_WARN_ON_ONCE(!folio_test_hugetlb) (reports/findings.md K3)", false, true },
 	[HVO_MUT_B12E] = { "B12e", "DAX hot-add charges DIV_ROUND_UP(nr_pages * sizeof(struct page), PAGE_SIZE) for an "
 			   "optimized section too, counting its shared tail mappings as private pages (I11)", false, false },
+	[HVO_MUT_B15] = { "B15", "seed v4: get_tail publishes the shared tail under spin_lock(&hugetlb_lock) with IRQs "
+			  "enabled; an interrupt that frees a hugetlb folio on that CPU (free_huge_folio, "
+			  "spin_lock_irqsave) self-deadlocks (I22)", false, false },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 	/* weak memory (issue 17) */

@@ -126,29 +126,49 @@ bool frame_contents_seen(const struct hvo_machine *m, uint64_t pfn)
 	return !ops || ops->contents_seen(ops->ctx, pfn);
 }
 
-void mlock(struct hvo_machine *m, enum hvo_lock l)
+/* spin_lock, or with irq spin_lock_irq: IRQs go off before the spin, back
+ * on after the unlock (lockdep.c keeps each CPU's state, I22). */
+void mlock_irq(struct hvo_machine *m, enum hvo_lock l, bool irq)
 {
 	const struct hvo_sync_ops *ops = m->cfg.sync;
 
+	if (irq)
+		local_irq_disable(m);
 	sync_point(m, HVO_SP_LOCK, l == HVO_LOCK_PAGE_TABLE ? "page_table_lock" : "hugetlb_lock");
 	if (ops && ops->lock) {
 		ops->lock(ops->ctx, l);
-		return;
+	} else {
+		if (m->lock_held[l])
+			hvo_violate(m, 0, UINT64_MAX, -1, "self-deadlock: lock %d taken twice", (int)l);
+		m->lock_held[l] = true;
 	}
-	if (m->lock_held[l])
-		hvo_violate(m, 0, UINT64_MAX, -1, "self-deadlock: lock %d taken twice", (int)l);
-	m->lock_held[l] = true;
+	lockdep_acquired(m, l);
+}
+
+void munlock_irq(struct hvo_machine *m, enum hvo_lock l, bool irq)
+{
+	const struct hvo_sync_ops *ops = m->cfg.sync;
+
+	lockdep_released(m, l);
+	if (ops && ops->unlock)
+		ops->unlock(ops->ctx, l);
+	else
+		m->lock_held[l] = false;
+	if (irq)
+		local_irq_enable(m);
+}
+
+/* The model's hugetlb_lock holders are the kernel's spin_lock_irq() callers
+ * (mm/hugetlb.c never takes it with IRQs on); page_table_lock is a plain
+ * spin_lock. */
+void mlock(struct hvo_machine *m, enum hvo_lock l)
+{
+	mlock_irq(m, l, l == HVO_LOCK_HUGETLB);
 }
 
 void munlock(struct hvo_machine *m, enum hvo_lock l)
 {
-	const struct hvo_sync_ops *ops = m->cfg.sync;
-
-	if (ops && ops->unlock) {
-		ops->unlock(ops->ctx, l);
-		return;
-	}
-	m->lock_held[l] = false;
+	munlock_irq(m, l, l == HVO_LOCK_HUGETLB);
 }
 
 /* RCU (spec 5.2, G1 only).  Without a backend the model simulates RCU for

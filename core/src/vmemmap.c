@@ -797,6 +797,14 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 	mlock(m, HVO_LOCK_PAGE_TABLE);
 	/* Re-check under the lock: someone may have split it meanwhile (B5). */
 	if (pmd->val == PMD_LEAF || mut(m, HVO_MUT_B5)) {
+		/* linux-mm @0454b15e: hvo_populate_vmemmap_pmd() may fail (arm64's
+		 * in-place update lost its race; the fail_hugetlb_vmemmap_pmd
+		 * knob): -EAGAIN, the table freed, the leaf kept.  No baseline
+		 * has this site (D8). */
+		if (mach_should_fail(m, HVO_SITE_PMD_POPULATE)) {
+			rc = -HVO_EAGAIN;
+			goto unlock;
+		}
 		if (!mut(m, HVO_MUT_B5))
 			head = pmd->leaf_pfn;
 		for (uint64_t i = 0; i < m->ptrs_per_table; i++)
@@ -819,12 +827,13 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 			flush_tlb_range(m, start, start + (1ull << m->geo.pmd_shift));
 		}
 	}
+unlock:
 	munlock(m, HVO_LOCK_PAGE_TABLE);
 	if (t) {
 		mach_free(m, t->table_pfn, 0);
 		table_free(m, t);
 	}
-	return 0;
+	return rc;
 }
 
 bool vm_write_bytes(struct hvo_machine *m, uint64_t vaddr, const uint8_t *src, uint64_t len)

@@ -163,6 +163,34 @@ static void test_each_site(void)
 	}
 }
 
+/* A failed PMD install mid-walk (the second of a 1 GiB folio's eight)
+ * after 512 slots were remapped: -EAGAIN, the table freed (no page
+ * leaked: I11 and the allocator's conservation), the first 512 slots
+ * rolled back (I9), the folio not optimized, its vmemmap still splittable:
+ * the next optimize succeeds. */
+static void test_pmd_populate_rollback(void)
+{
+	struct hvo_fail_policy fp = { .nr_rules = 1, .rules = { { HVO_SITE_PMD_POPULATE, 2, 1 } }, .budget = -1 };
+	struct hvo_folio_info fi;
+	struct hvo_config c;
+	struct hvo_machine *m;
+	int32_t id;
+
+	hvo_config_default(&c);
+	c.fail = hvo_fail_policy_hook;
+	c.fail_ctx = &fp;
+	m = tests_machine(&c);
+	CHECK_EQ(hvo_folio_alloc(m, 18, 0, HVO_ZONE_DMA32, &id), 0);
+	CHECK_EQ(m->site_calls[HVO_SITE_PMD_POPULATE], 2);
+	CHECK(hvo_folio_info(m, id, &fi) == 0 && !fi.optimized);
+	CHECK_CLEAN(m);
+	CHECK_EQ(hvo_folio_optimize(m, id), 0);
+	CHECK(hvo_folio_info(m, id, &fi) == 0 && fi.optimized);
+	CHECK_CLEAN(m);
+	free_all(m);
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
 	uint64_t calls = count_calls();
@@ -179,6 +207,11 @@ int main(void)
 	run_failing(gigantic, HVO_SITE_HEAD_COPY, 1, 1);
 	run_failing(gigantic, HVO_SITE_SHARED_TAIL, 1, 1);
 	run_failing(gigantic, HVO_SITE_RESTORE_PAGE, 4095, 1);
+	/* linux-mm's PMD install (D8): the first split of a walk fails clean,
+	 * a later one rolls back the PMDs remapped before it */
+	for (uint32_t k = 1; k <= 9; k++)
+		run_failing(gigantic, HVO_SITE_PMD_POPULATE, k, 1);
+	test_pmd_populate_rollback();
 	run_failing(gigantic, HVO_SITE_PTE_UPDATE, 513, 1);
 	run_failing(gigantic, HVO_SITE_PTE_UPDATE, 4096, 2);
 	printf("test_failures: scenario has %llu failable calls\n", (unsigned long long)calls);

@@ -11,7 +11,7 @@
 set -euo pipefail
 [ $# = 2 ] && [ -r "$1" ] && [ -d "$2" ] || { echo "usage: test_traceability.sh TABLE SRCDIR" >&2; exit 2; }
 table=$1 src=$2
-algo_files=(hugetlb_vmemmap.c hugetlb.c boot.c folio.c page.c dax.c sparse_g3.c)
+algo_files=(hugetlb_vmemmap.c hugetlb.c boot.c folio.c page.c dax.c sparse_g3.c lockdep.c)
 bad=0 named=0 checked=0
 problem() { echo "traceability: $*"; bad=$((bad + 1)); }
 

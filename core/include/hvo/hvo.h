@@ -80,6 +80,7 @@ enum hvo_site {
 	HVO_SITE_RESTORE_PAGE,  /* restore: the N-1 fresh tail pages (2.6) */
 	HVO_SITE_PTE_UPDATE,    /* newest arm64: a vmemmap PTE update fails with -EAGAIN (2.5) */
 	HVO_SITE_DAX_VMEMMAP,   /* G3 hot-add: a private vmemmap page of a DAX section (2.10) */
+	HVO_SITE_PMD_POPULATE,  /* newest arm64: split_pmd's PMD install fails with -EAGAIN (2.5) */
 	HVO_NR_SITES
 };
 const char *hvo_site_name(int site);
@@ -193,7 +194,7 @@ enum hvo_mutant {
 	HVO_MUT_B18,  /* runtime get_tail has no bounds check */
 	HVO_MUT_B19,  /* vmemmap base alignment not enforced */
 	HVO_MUT_B22,  /* optimized flag set after copying the head */
-	HVO_MUT_B27,  /* flag cleared although rollback failed */
+	HVO_MUT_B27,  /* out: tests if (ret): INCOMPLETE (+1) clears the flag although rollback failed */
 	HVO_MUT_B5,   /* PMD split reads the leaf without the lock, no re-check */
 	HVO_MUT_B17A, /* get_tail loser returns its own (freed) page */
 	HVO_MUT_B17D, /* get_tail publishes with a plain store, not cmpxchg */
@@ -243,6 +244,8 @@ enum hvo_mutant {
 	HVO_MUT_V612_BULK_WARN, /* Debian 6.12.118: bulk_vmemmap_restore_error restores a never-optimized folio (K3) */
 	/* accounting by the kernel's formulas (issue 13, D3) */
 	HVO_MUT_B12E, /* DAX hot-add charges every section's full memmap, HVO or not (before G3 patch 03) */
+	/* lock discipline (issue 13, D10) */
+	HVO_MUT_B15,  /* seed v4: the shared tail published under spin_lock(&hugetlb_lock), IRQs on */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -401,6 +404,11 @@ int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order);
  * when it is back in the pool. */
 int hvo_folio_get(struct hvo_machine *m, int32_t id);
 int hvo_folio_put(struct hvo_machine *m, int32_t id);
+/* An interrupt on the running CPU whose handler frees a hugetlb folio
+ * (free_huge_folio's spin_lock_irqsave(&hugetlb_lock); core/src/lockdep.c):
+ * 1 not delivered (IRQs off on this CPU), 0 delivered, -HVO_EBUSY delivered
+ * on a CPU holding hugetlb_lock with IRQs on (self-deadlock: I22, B15). */
+int hvo_irq_free_huge_folio(struct hvo_machine *m);
 /* The pool state of a live folio (enum hvo_folio_state, read with
  * acquire), or -HVO_ENOENT; no scheduling point. */
 int hvo_folio_state(const struct hvo_machine *m, int32_t id);
@@ -568,7 +576,8 @@ uint64_t hvo_digest(const struct hvo_machine *m);
 #define HVO_ENOENT 2
 #define HVO_ENOTSUPP 524
 /* The rollback walk failed too: the folio is left partially optimized and
- * keeps its optimized flag (newest kernels' VMEMMAP_REMAP_INCOMPLETE). */
+ * keeps its optimized flag.  The API's name for linux-mm's
+ * VMEMMAP_REMAP_INCOMPLETE, which is +1 inside the model as in that tree. */
 #define HVO_EINCOMPLETE 1000
 
 #ifdef __cplusplus
