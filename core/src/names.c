@@ -106,6 +106,9 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 				     "cleared: VM_WARN_ON_ONCE(!folio_test_hugetlb) (reports/findings.md K3)", false, true },
 	[HVO_MUT_B12E] = { "B12e", "DAX hot-add charges DIV_ROUND_UP(nr_pages * sizeof(struct page), PAGE_SIZE) for an "
 			   "optimized section too, counting its shared tail mappings as private pages (I11)", false, false },
+	[HVO_MUT_H3] = { "H3", "demote_free_hugetlb_folios splits every folio of the batch, also one whose "
+			 "hugetlb_vmemmap_restore_folios failed and is still optimized: the split writes new "
+			 "heads into read-only tail struct pages (I10)", false, false },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 	/* weak memory (issue 17) */
