@@ -472,12 +472,13 @@ static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned
 	return rc ? rc : (int)restored;
 }
 
-/* Give the folio's memory back to the buddy allocator. */
+/* Give the folio's memory back to the buddy allocator: folio_put of the
+ * compound page, free_pages_prepare on its struct pages (D12). */
 void folio_release(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f = folio_at(m, id);
 
-	reset_struct_pages(m, f->pfn, 1ull << f->order);
+	free_pages_prepare(m, f);
 	mach_free(m, f->pfn, f->order);
 	f->live = false;
 	shadow_remove(m->shadow, id);

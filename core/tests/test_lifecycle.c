@@ -421,6 +421,37 @@ static void test_worker_free(void)
 	hvo_machine_destroy(m);
 }
 
+/* D12: a freed compound page's struct pages as free_pages_prepare leaves
+ * them: each tail's compound_head cleared (lru.next 0, where the model
+ * once wrote __init_single_page's self-pointing lru) and mapping NULL,
+ * its lru.prev kept; page[1] loses its order; the raw error page keeps
+ * PG_hwpoison. */
+static void test_freed_image(void)
+{
+	struct hvo_machine *m = d7_machine();
+	struct hvo_folio_info fi;
+	uint64_t t5, t1, h;
+	int32_t a;
+
+	CHECK_EQ(hvo_folio_alloc(m, 9, 0, -1, &a), 0);
+	CHECK_EQ(hvo_folio_info(m, a, &fi), 0);
+	CHECK_EQ(hvo_memory_failure(m, a, 300), 0);
+	CHECK_EQ(hvo_folio_free(m, a), 0);
+	h = page_vaddr(m, fi.pfn);
+	t1 = page_vaddr(m, fi.pfn + 1);
+	t5 = page_vaddr(m, fi.pfn + 5);
+	CHECK_EQ(vm_read64(m, t5 + PO_INFO), 0);
+	CHECK_EQ(vm_read64(m, t5 + PO_LRU_PREV), t5 + PO_INFO);
+	CHECK_EQ(vm_read64(m, t5 + PO_MAPPING), 0);
+	CHECK_EQ(vm_read64(m, t1 + PO_INFO), 0);
+	CHECK_EQ(vm_read64(m, t1 + PO_FLAGS) & PAGE_FLAGS_SECOND, 0);
+	CHECK_EQ(vm_read64(m, h + PO_FLAGS) >> PG_HEAD & 1, 0);
+	CHECK_EQ(vm_read64(m, h + PO_MAPPING), 0);
+	CHECK(vm_read64(m, page_vaddr(m, fi.pfn + 300) + PO_FLAGS) >> PG_HWPOISON & 1);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
 	test_m1_walker_holds_last_reference(HVO_G2);
@@ -436,5 +467,6 @@ int main(void)
 	test_demote_batch(false);
 	test_demote_batch(true);
 	test_worker_free();
+	test_freed_image();
 	TESTS_DONE("test_lifecycle");
 }
