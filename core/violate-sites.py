@@ -55,7 +55,7 @@ TABLE = {
     ('core/src/check_ro.c', 'check_ro_page', 10): ('general', 'every read-only PTE: counts and owner'),
     ('core/src/folio.c', 'check_rolled_back', 9): ('op', 'bytes before and after a failed optimize'),
     ('core/src/folio.c', 'check_restored', 8): ('op', "bytes before and after a restore, tails against the checker's image"),
-    ('core/src/folio.c', 'do_folio_demote', 0): ('model', 'the folio\'s allocation cannot be split'),
+    ('core/src/folio.c', 'demote_split', 0): ('model', 'the folio\'s allocation cannot be split'),
     ('core/src/hugetlb_vmemmap.c', 'g2_get_tail', 6): ('kernel', 'the table index bound (B18)'),
     ('core/src/hugetlb_vmemmap.c', 'vmemmap_remap_range', 0): ('kernel', "the kernel's VM_BUG_ON / BUG on a bad range or a missing PTE"),
     ('core/src/hugetlb_vmemmap.c', 'vmemmap_restore_pte', 17): ('kernel', 'list_first_entry() on an empty list: an oops where it happens'),

@@ -30,6 +30,9 @@
  *   "free_bulk f=a,b,..." is update_and_free_pages_bulk over them and
  *   returns the number freed; "hwpoison f=K index=I" is memory_failure on
  *   page I (modulo the folio's size, as a walk's index) of folio K.
+ *   "demote_batch f=a,b,... order=O" is demote_pool_huge_page over them
+ *   and returns the number demoted; "hpage_work" runs free_hpage_workfn
+ *   and returns the number it freed.
  * - Creation failing with -ENOMEM under a fail rule that can hit memblock
  *   is a pass ("boot failed as injected"), not a setup error.
  * - The header line "expect setup-error" turns a refused config into the
@@ -68,6 +71,7 @@ enum hvo_op_kind {
 	HVO_OP_CHECK, HVO_OP_INJECT, HVO_OP_EXPECT,
 	HVO_OP_DAX_ADD, HVO_OP_DAX_REMOVE,  /* G3 device DAX hot-add / hot-remove */
 	HVO_OP_FREE_BULK, HVO_OP_HWPOISON,  /* the hugetlb.c lifecycle (issue 13, D7) */
+	HVO_OP_DEMOTE_BATCH, HVO_OP_HPAGE_WORK,
 	HVO_NR_OP_KINDS
 };
 

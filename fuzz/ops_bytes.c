@@ -82,10 +82,11 @@
  *   dax      (G3, not read) node i's device range: 8 sections from
  *            round_up(end of the last node, 1 GiB) + 8 * i sections
  *   ops      until the input ends, at most HVO_OPS_BYTES_MAX_OPS: one opcode
- *            byte, kind = x % 17 (enum hvo_op_kind order to inject, no
- *            expect: a fuzz input asserts only through the checker; 15 and
- *            16 being free_bulk and hwpoison; G3: x % 19, 17 and 18 being
- *            dax_add and dax_remove), then its arguments:
+ *            byte, kind = x % 19 (enum hvo_op_kind order to inject, no
+ *            expect: a fuzz input asserts only through the checker; 15 to
+ *            18 being free_bulk, hwpoison, demote_batch and hpage_work;
+ *            G3: x % 21, 19 and 20 being dax_add and dax_remove), then its
+ *            arguments:
  *     alloc, alloc_batch      O A
  *     optimize restore free dissolve get put   f
  *     optimize_batch restore_batch   C f1..fn   C: n = 1 + (x & 15)
@@ -93,14 +94,17 @@
  *     walk                    f i0 i1 i2   (f= index=, index 24 bits LE)
  *     free_bulk               C f1..fn     as restore_batch
  *     hwpoison                f i0 i1 i2   as walk
+ *     demote_batch            C f1..fn O   as restore_batch, then demote's O
+ *     hpage_work              -
  *     enable                  x & 1
  *     check                   -
  *     inject                  P hit op    P: bits 0-3 at = x % 11 (sync
  *                             point), bits 4-6 where (table below); hit =
- *                             1 + x; op: kind = x % 16 (no inject, no
- *                             expect; 14 and 15 being free_bulk and
- *                             hwpoison; G3: x % 18, 16 and 17 being dax_add
- *                             and dax_remove), then its arguments as above
+ *                             1 + x; op: kind = x % 18 (no inject, no
+ *                             expect; 14 to 17 being free_bulk, hwpoison,
+ *                             demote_batch and hpage_work; G3: x % 20, 18
+ *                             and 19 being dax_add and dax_remove), then
+ *                             its arguments as above
  *     dax_add                 D C   D: bits 0-1 node (x % nr_nodes), bit 2
  *                             altmap, bits 3-5 first section in the node's
  *                             device range; C: bits 0-2 sections - 1, bits
@@ -139,7 +143,7 @@
 #define BASE_MODE_MISALIGNED 7
 #define NR_BYTE_KINDS 15                     /* alloc .. inject: every kind but expect */
 #define NR_NESTED_KINDS 14                   /* ... nor inject */
-#define NR_LIFE_KINDS 2                      /* free_bulk, hwpoison follow (issue 13, D7) */
+#define NR_LIFE_KINDS 4                      /* free_bulk, hwpoison, demote_batch, hpage_work follow (issue 13, D7) */
 #define NR_DAX_KINDS 2                       /* G3: dax_add, dax_remove follow those */
 #define LEGACY_SITES ((1u << HVO_SITE_DAX_VMEMMAP) - 1)
 #define BYTE_SITES ((1u << (HVO_SITE_DAX_VMEMMAP + 1)) - 1)  /* what a budget's S byte holds */
@@ -353,6 +357,11 @@ static int dec_args(struct decoder *d, struct hvo_op *op)
 		op->f = rd8(&d->r);
 		op->order = dec_order(d);
 		return 0;
+	case HVO_OP_DEMOTE_BATCH:
+		if (dec_batch(d, op))
+			return -1;
+		op->order = dec_order(d);
+		return 0;
 	case HVO_OP_WALK:
 		op->by_folio = true;
 		op->f = rd8(&d->r);
@@ -364,6 +373,7 @@ static int dec_args(struct decoder *d, struct hvo_op *op)
 		op->n = rd8(&d->r) & 1;
 		return 0;
 	case HVO_OP_CHECK:
+	case HVO_OP_HPAGE_WORK:
 	case HVO_OP_INJECT:
 	case HVO_OP_EXPECT:
 		return 0;
@@ -854,6 +864,8 @@ static int enc_args(struct encoder *e, size_t i, const struct hvo_op *op)
 		return enc_folio_index(e, i, op, "hwpoison");
 	case HVO_OP_DEMOTE:
 		return enc_sel(e, i, op->f) || enc_order(e, i, op->order);
+	case HVO_OP_DEMOTE_BATCH:
+		return enc_batch(e, i, op) || enc_order(e, i, op->order);
 	case HVO_OP_WALK:
 		if (!op->by_folio)
 			return enc_err(e, "op %zu: walk pfn= (walks are f= index=)", i);
@@ -864,6 +876,7 @@ static int enc_args(struct encoder *e, size_t i, const struct hvo_op *op)
 		wr8(&e->w, op->n);
 		return 0;
 	case HVO_OP_CHECK:
+	case HVO_OP_HPAGE_WORK:
 		return 0;
 	case HVO_OP_INJECT:
 	case HVO_OP_EXPECT:

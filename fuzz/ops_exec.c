@@ -191,6 +191,8 @@ static void exec_batch(struct exec_ctx *c, const struct hvo_op *op, int depth, s
 		out->rc = hvo_folios_optimize(c->m, ids, n);
 	else if (op->kind == HVO_OP_FREE_BULK)
 		out->rc = hvo_folios_free_bulk(c->m, ids, n);
+	else if (op->kind == HVO_OP_DEMOTE_BATCH)
+		out->rc = hvo_folios_demote(c->m, ids, n, op->order);
 	else
 		out->rc = hvo_folios_restore(c->m, ids, n);
 }
@@ -347,7 +349,11 @@ static void exec_op(struct exec_ctx *c, const struct hvo_op *op, int depth, stru
 	case HVO_OP_OPTIMIZE_BATCH:
 	case HVO_OP_RESTORE_BATCH:
 	case HVO_OP_FREE_BULK:
+	case HVO_OP_DEMOTE_BATCH:
 		exec_batch(c, op, depth, out);
+		break;
+	case HVO_OP_HPAGE_WORK:
+		out->rc = hvo_free_hpage_work(c->m);
 		break;
 	case HVO_OP_HWPOISON:
 		exec_hwpoison(c, op, depth, out);

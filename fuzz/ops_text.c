@@ -26,6 +26,7 @@ static const char *const kind_names[HVO_NR_OP_KINDS] = {
 	[HVO_OP_ENABLE] = "enable", [HVO_OP_CHECK] = "check", [HVO_OP_INJECT] = "inject",
 	[HVO_OP_EXPECT] = "expect", [HVO_OP_DAX_ADD] = "dax_add", [HVO_OP_DAX_REMOVE] = "dax_remove",
 	[HVO_OP_FREE_BULK] = "free_bulk", [HVO_OP_HWPOISON] = "hwpoison",
+	[HVO_OP_DEMOTE_BATCH] = "demote_batch", [HVO_OP_HPAGE_WORK] = "hpage_work",
 };
 
 const char *hvo_op_kind_name(enum hvo_op_kind kind)
@@ -714,6 +715,8 @@ static int parse_op_kv(struct pstate *ps, struct kvs *kv, struct hvo_op *op)
 		return parse_folio_sel(ps, kv, op) || kv_u64(ps, kv, "index", false, 0, UINT64_MAX, &op->index);
 	case HVO_OP_DEMOTE:
 		return parse_folio_sel(ps, kv, op) || kv_uint(ps, kv, "order", true, 0, 63, &op->order);
+	case HVO_OP_DEMOTE_BATCH:
+		return parse_sel_list(ps, kv, op) || kv_uint(ps, kv, "order", true, 0, 63, &op->order);
 	case HVO_OP_WALK:
 		return parse_walk_args(ps, kv, op);
 	case HVO_OP_EXPECT:
@@ -721,6 +724,7 @@ static int parse_op_kv(struct pstate *ps, struct kvs *kv, struct hvo_op *op)
 			return perr(ps, "expect: missing rc=");
 		return num_i64(ps, "rc", kv_get(kv, "rc"), INT64_MIN, INT64_MAX, &op->rc);
 	case HVO_OP_CHECK:
+	case HVO_OP_HPAGE_WORK:
 		return 0;
 	default:
 		return parse_folio_sel(ps, kv, op);
@@ -743,8 +747,8 @@ static int parse_op(struct pstate *ps, int kind, char **t, unsigned n, struct hv
 		op->n = (unsigned)on;
 		return 0;
 	}
-	if (kind == HVO_OP_CHECK && n)
-		return perr(ps, "check takes no arguments");
+	if ((kind == HVO_OP_CHECK || kind == HVO_OP_HPAGE_WORK) && n)
+		return perr(ps, "%s takes no arguments", kind_names[kind]);
 	if (kv_split(ps, kind_names[kind], t, n, &kv) || parse_op_kv(ps, &kv, op))
 		return -1;
 	return kv_done(ps, &kv);
@@ -1025,6 +1029,10 @@ void hvo_ops_print_op(const struct hvo_opstream *s, const struct hvo_op *op, FIL
 	case HVO_OP_DEMOTE:
 		fprintf(f, " f=%" PRIu32 " order=%u", op->f, op->order);
 		break;
+	case HVO_OP_DEMOTE_BATCH:
+		print_sel(s, op, f);
+		fprintf(f, " order=%u", op->order);
+		break;
 	case HVO_OP_WALK:
 		if (op->by_folio)
 			fprintf(f, " f=%" PRIu32 " index=%" PRIu64, op->f, op->index);
@@ -1035,6 +1043,7 @@ void hvo_ops_print_op(const struct hvo_opstream *s, const struct hvo_op *op, FIL
 		fprintf(f, " %u", op->n);
 		break;
 	case HVO_OP_CHECK:
+	case HVO_OP_HPAGE_WORK:
 		break;
 	case HVO_OP_INJECT:
 		print_inject(s, op, f);
@@ -1116,7 +1125,8 @@ static bool op_equal(const struct hvo_opstream *sa, const struct hvo_op *a,
 	if (a->kind != b->kind || a->order != b->order || a->zone != b->zone || a->node != b->node ||
 	    a->by_folio != b->by_folio || a->pfn != b->pfn || a->altmap != b->altmap || a->pages != b->pages)
 		return false;
-	if (a->kind == HVO_OP_OPTIMIZE_BATCH || a->kind == HVO_OP_RESTORE_BATCH || a->kind == HVO_OP_FREE_BULK)
+	if (a->kind == HVO_OP_OPTIMIZE_BATCH || a->kind == HVO_OP_RESTORE_BATCH || a->kind == HVO_OP_FREE_BULK ||
+	    a->kind == HVO_OP_DEMOTE_BATCH)
 		return sel_equal(sa, a, sb, b);
 	if (a->kind == HVO_OP_HWPOISON && a->index != b->index)
 		return false;

@@ -463,10 +463,11 @@ static void test_each_kind(void)
 			case HVO_OP_ALLOC: op.order = 9; op.zone = HVO_ZONE_NORMAL; op.node = 1; break;
 			case HVO_OP_ALLOC_BATCH: op.order = 7; op.zone = -1; op.n = 4; break;
 			case HVO_OP_DEMOTE: op.order = 8; op.f = 3; break;
+			case HVO_OP_DEMOTE_BATCH: op.order = 8; break;
 			case HVO_OP_WALK: op.by_folio = true; op.f = 1; op.index = 513; break;
 			case HVO_OP_ENABLE: op.n = 1; break;
 			case HVO_OP_CHECK: case HVO_OP_INJECT: case HVO_OP_OPTIMIZE_BATCH: case HVO_OP_RESTORE_BATCH:
-			case HVO_OP_FREE_BULK:
+			case HVO_OP_FREE_BULK: case HVO_OP_HPAGE_WORK:
 				break;
 			case HVO_OP_HWPOISON: op.f = 2; op.index = 70000; break;
 			case HVO_OP_DAX_ADD: /* G3: node 1's device range is 8 sections from 8 GiB */
@@ -482,7 +483,8 @@ static void test_each_kind(void)
 				}
 			}
 			slot = hvo_ops_add(&s, nested ? HVO_OP_INJECT : op.kind);
-			if (op.kind == HVO_OP_OPTIMIZE_BATCH || op.kind == HVO_OP_RESTORE_BATCH || op.kind == HVO_OP_FREE_BULK)
+			if (op.kind == HVO_OP_OPTIMIZE_BATCH || op.kind == HVO_OP_RESTORE_BATCH || op.kind == HVO_OP_FREE_BULK ||
+			    op.kind == HVO_OP_DEMOTE_BATCH)
 				rc = hvo_ops_set_sel(&s, &op, sel, 3);
 			if (nested || op.kind == HVO_OP_INJECT) {
 				struct hvo_op racer = { .kind = HVO_OP_WALK, .by_folio = true, .f = 0, .index = 1 };

@@ -226,10 +226,14 @@ static int gen_args(struct gen *g, struct hvo_op *op)
 		op->f = pick_sel(g);
 		op->order = pick_order(g);
 		return 0;
+	case HVO_OP_DEMOTE_BATCH:
+		op->order = pick_order(g);
+		return gen_batch(g, op);
 	case HVO_OP_ENABLE:
 		op->n = chance(&g->r, 3, 5);
 		return 0;
 	case HVO_OP_CHECK:
+	case HVO_OP_HPAGE_WORK:
 	case HVO_OP_INJECT:
 	case HVO_OP_EXPECT:
 		return 0;
@@ -249,13 +253,14 @@ static const struct weight top_weights[] = {
 	{ HVO_OP_OPTIMIZE_BATCH, 4 }, { HVO_OP_RESTORE_BATCH, 4 }, { HVO_OP_FREE, 7 }, { HVO_OP_DISSOLVE, 4 },
 	{ HVO_OP_DEMOTE, 4 }, { HVO_OP_GET, 6 }, { HVO_OP_PUT, 6 }, { HVO_OP_WALK, 12 }, { HVO_OP_ENABLE, 1 },
 	{ HVO_OP_CHECK, 2 }, { HVO_OP_INJECT, 5 }, { HVO_OP_FREE_BULK, 3 }, { HVO_OP_HWPOISON, 2 },
+	{ HVO_OP_HPAGE_WORK, 2 },
 };
 
 /* Racers: mostly the speculative walker, sometimes a mutating op. */
 static const struct weight nested_weights[] = {
 	{ HVO_OP_WALK, 10 }, { HVO_OP_GET, 2 }, { HVO_OP_PUT, 2 }, { HVO_OP_CHECK, 1 }, { HVO_OP_ALLOC, 3 },
 	{ HVO_OP_OPTIMIZE, 2 }, { HVO_OP_RESTORE, 2 }, { HVO_OP_FREE, 1 }, { HVO_OP_ENABLE, 1 },
-	{ HVO_OP_HWPOISON, 1 },
+	{ HVO_OP_HWPOISON, 1 }, { HVO_OP_HPAGE_WORK, 1 },
 };
 
 static enum hvo_op_kind pick_kind(struct gen *g, const struct weight *w, size_t n)

@@ -26,7 +26,8 @@
  *                                          done here (not skipped/implicit) and no
  *                                          fail/budget line went unexpressed
  *   walk, inject, dax_*, free_bulk,        skipped and counted
- *   hwpoison, other orders
+ *   hwpoison, demote_batch, hpage_work,
+ *   other orders
  *   header "fail"/"budget"                 fail_page_alloc when debugfs has it
  *                                          (never on Debian's kernels), else skipped
  * Records: "@@op I KIND st=done|skipped|implicit rc=R h2m= f2m= h1g= f1g= hvo=
@@ -67,11 +68,11 @@
 
 enum kind { K_ALLOC, K_ALLOC_BATCH, K_FREE, K_DISSOLVE, K_GET, K_PUT, K_ENABLE, K_DEMOTE, K_OPTIMIZE,
 	    K_RESTORE, K_OPTIMIZE_BATCH, K_RESTORE_BATCH, K_CHECK, K_EXPECT, K_WALK, K_INJECT, K_DAX_ADD,
-	    K_DAX_REMOVE, K_FREE_BULK, K_HWPOISON, NR_KINDS };
+	    K_DAX_REMOVE, K_FREE_BULK, K_HWPOISON, K_DEMOTE_BATCH, K_HPAGE_WORK, NR_KINDS };
 static const char *const kind_names[NR_KINDS] = {
 	"alloc", "alloc_batch", "free", "dissolve", "get", "put", "enable", "demote", "optimize",
 	"restore", "optimize_batch", "restore_batch", "check", "expect", "walk", "inject", "dax_add",
-	"dax_remove", "free_bulk", "hwpoison",
+	"dax_remove", "free_bulk", "hwpoison", "demote_batch", "hpage_work",
 };
 
 struct op {

@@ -2,9 +2,11 @@
 /*
  * check_pool.c - I21 (the harness's own, issue 13 D7): the hstate's pool
  * counters equal what the folio table holds.  At a quiescent point, per
- * node: nr_huge_pages_node = the live folios, free_huge_pages_node = those
- * on the free list (free or surplus-free), surplus_huge_pages_node = the
- * surplus-free ones.  The counters are changed by hugetlb.c where the
+ * node: nr_huge_pages_node = the live folios but those on hpage_freelist
+ * (FREEING: removed, waiting for free_hpage_workfn), free_huge_pages_node
+ * = those on the free list (free or surplus-free), surplus_huge_pages_node
+ * = the folios that carry a surplus charge, free or in use (the kernel's
+ * charge has no folio; the model names one per charge).  The counters are changed by hugetlb.c where the
  * kernel changes them; this counts the folio table itself, through no
  * model helper.
  */
@@ -23,9 +25,10 @@ int check_pool(struct hvo_machine *m)
 		if (!f->live || f->node >= HVO_MAX_NODES)
 			continue;
 		st = __atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
-		nr[f->node]++;
+		nr[f->node] += st != HVO_FOLIO_FREEING;
 		free_[f->node] += st == HVO_FOLIO_FREE || st == HVO_FOLIO_SURPLUS;
-		surplus[f->node] += st == HVO_FOLIO_SURPLUS;
+		surplus[f->node] += st == HVO_FOLIO_SURPLUS ||
+				    (st == HVO_FOLIO_IN_USE && __atomic_load_n(&f->surplus, __ATOMIC_RELAXED));
 	}
 	for (unsigned n = 0; n < HVO_MAX_NODES; n++) {
 		const struct hstate_node *h = &m->hstate[n];

@@ -120,25 +120,39 @@ int64_t *dax_tail_ref(struct hvo_machine *m, unsigned node, unsigned order)
 
 /* ------------------------------------------------ memmap_init_zone_device */
 
+/* The dev_pagemap a range's pages point back to: a kernel address of the
+ * range's own (bit 0 clear, as any pointer in lru.next of a head). */
+uint64_t dax_pgmap(uint64_t range_pfn)
+{
+	return 0xffff888040000000ull + (range_pfn << 4);
+}
+
 /* __init_zone_device_page() + prep_compound_head/tail for one struct page;
- * f describes the range (pfn, order, node). */
+ * f describes the range (pfn, order, node).  Every page is
+ * __init_single_page's (last_cpupid all ones) with PG_reserved, and the
+ * ZONE_DEVICE pair over lru (D12): pgmap in lru.next, zone_device_data =
+ * NULL in lru.prev; prep_compound_tail then puts compound_head over a
+ * tail's pgmap.  The shared tails (canonical_tail_page) are built on a
+ * zeroed page instead, so they carry no last_cpupid. */
 static void zone_device_img(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img)
 {
-	uint64_t i = (pfn - f->pfn) & ((1ull << f->order) - 1), flags;
+	uint64_t i = (pfn - f->pfn) & ((1ull << f->order) - 1), flags, pgmap = dax_pgmap(f->pfn);
 
 	if (i == 0) {
 		memmap_init_page(m, pfn, img);  /* node, ZONE_DEVICE, PG_reserved */
 		memcpy(&flags, img + PO_FLAGS, 8);
-		flags |= (uint64_t)(f->order > 0) << PG_HEAD;
+		flags |= (uint64_t)(f->order > 0) << PG_HEAD | FLAGS_CPUPID_MASK << FLAGS_CPUPID_SHIFT;
 		memcpy(img + PO_FLAGS, &flags, 8);
+		memcpy(img + PO_INFO, &pgmap, 8);
+		memset(img + PO_LRU_PREV, 0, 8);
 		return;
 	}
 	canonical_tail_page(m, f->node, HVO_ZONE_DEVICE, f->order, page_vaddr(m, pfn - i), img);
-	if (i == 1) {  /* prep_compound_head(): the folio order lives in page[1] */
-		memcpy(&flags, img + PO_FLAGS, 8);
+	memcpy(&flags, img + PO_FLAGS, 8);
+	flags |= FLAGS_CPUPID_MASK << FLAGS_CPUPID_SHIFT;
+	if (i == 1)    /* prep_compound_head(): the folio order lives in page[1] */
 		flags |= f->order;
-		memcpy(img + PO_FLAGS, &flags, 8);
-	}
+	memcpy(img + PO_FLAGS, &flags, 8);
 }
 
 /* Only compound_nr_pages() struct pages per compound page: the rest sit in

@@ -15,6 +15,9 @@
 
 #include "internal.h"
 
+/* The fake dev_pagemap pointer of the range starting at range_pfn. */
+uint64_t dax_pgmap(uint64_t range_pfn);
+
 struct dax_range {
 	bool live;
 	bool altmap;       /* self-hosted vmemmap (I18) */

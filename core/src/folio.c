@@ -472,12 +472,13 @@ static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned
 	return rc ? rc : (int)restored;
 }
 
-/* Give the folio's memory back to the buddy allocator. */
+/* Give the folio's memory back to the buddy allocator: folio_put of the
+ * compound page, free_pages_prepare on its struct pages (D12). */
 void folio_release(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f = folio_at(m, id);
 
-	reset_struct_pages(m, f->pfn, 1ull << f->order);
+	free_pages_prepare(m, f);
 	mach_free(m, f->pfn, f->order);
 	f->live = false;
 	shadow_remove(m->shadow, id);
@@ -505,35 +506,18 @@ static int do_folio_dissolve(struct hvo_machine *m, int32_t id)
 	return 0;
 }
 
-static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order)
+/* The split loop of demote_free_hugetlb_folios for one folio whose
+ * vmemmap is there: its allocation becomes 2^(order - new_order) folios
+ * of new_order, each prepared as a hugetlb folio (init_new_hugetlb_folio),
+ * their ids appended at ids.  Returns how many. */
+static uint64_t demote_split(struct hvo_machine *m, struct folio *f, unsigned new_order, int32_t *ids)
 {
-	struct folio *f = folio_of(m, id);
-	uint64_t pfn, nr;
-	int32_t *ids;
-	int rc;
+	uint64_t pfn = f->pfn, nr = 1ull << (f->order - new_order);
+	int32_t id = f->id;
 
-	if (!f)
-		return -HVO_ENOENT;
-	if (new_order < 2 || new_order >= f->order)
-		return -HVO_EINVAL;
-	if (f->state != HVO_FOLIO_FREE || f->busy)
-		return -HVO_EBUSY;
-	f->busy = true;
-	remove_hugetlb_folio(m, f, false);
-	f->busy = false;
-	rc = folio_optimized(m, f) ? restore_checked(m, id) : 0;
-	if (rc) {
-		add_hugetlb_folio(m, folio_at(m, id), false);
-		return rc;   /* still optimized: back in the source pool */
-	}
-	f = folio_at(m, id);
-	pfn = f->pfn;
-	nr = 1ull << (f->order - new_order);
-	ids = malloc(nr * sizeof(*ids));
-	if (!ids || phys_split_to(m->phys, pfn, f->order, new_order)) {
-		free(ids);
+	if (phys_split_to(m->phys, pfn, f->order, new_order)) {
 		hvo_violate(m, 0, pfn, id, "demote could not split the folio's allocation");
-		return -HVO_ENOMEM;
+		return 0;
 	}
 	f->live = false;
 	for (uint64_t i = 0; i < nr; i++) {
@@ -543,12 +527,100 @@ static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order
 		prep_hugetlb_folio(m, folio_at(m, ids[i]));
 	}
 	shadow_demote(m->shadow, id, ids, nr, new_order);
+	return nr;
+}
+
+/* A folio demote_pool_huge_page takes from the free list: free (not
+ * surplus: the model's demote shrinks the persistent pool), held by no
+ * one, of a larger order, not hwpoisoned. */
+static int demote_candidate(struct hvo_machine *m, struct folio *f, unsigned new_order)
+{
+	if (new_order < 2 || new_order >= f->order)
+		return -HVO_EINVAL;
+	if (f->state != HVO_FOLIO_FREE || f->busy || folio_test_hwpoison(m, f))
+		return -HVO_EBUSY;
+	return 0;
+}
+
+/* demote_pool_huge_page + demote_free_hugetlb_folios (6.12): remove the
+ * folios from the pool, restore their vmemmap as one batch (which stops
+ * at the first failure), split every folio the batch left with its
+ * vmemmap, optimize all the new folios as one batch
+ * (prep_and_add_allocated_folios), and add the folios still optimized
+ * back to the pool.  H3 splits those too. */
+static int demote_folios(struct hvo_machine *m, struct folio **fs, unsigned k, unsigned new_order)
+{
+	uint64_t total = 0, nr = 0;
+	unsigned restored, demoted = 0;
+	int32_t *ids;
+	int rc;
+
+	for (unsigned i = 0; i < k; i++) {
+		fs[i]->busy = true;
+		remove_hugetlb_folio(m, fs[i], false);
+		total += 1ull << (fs[i]->order - new_order);
+	}
+	ids = calloc(total ? total : 1, sizeof(*ids));
+	if (!ids)
+		abort(); /* host OOM */
+	rc = folios_restore_checked(m, fs, k, &restored);
+	for (unsigned i = 0; i < k; i++) {
+		if (folio_optimized(m, fs[i]) && !mut(m, HVO_MUT_H3))
+			continue;
+		fs[i]->busy = false;
+		nr += demote_split(m, fs[i], new_order, ids + nr);
+		fs[i] = NULL;
+		demoted++;
+	}
 	optimize_batch(m, ids, (unsigned)nr);
-	/* prep_and_add_allocated_folios: optimized, then into the pool */
 	for (uint64_t i = 0; i < nr; i++)
 		account_new_hugetlb_folio(m, folio_at(m, ids[i]));
 	free(ids);
-	return 0;
+	/* the folios the batch could not restore: back to the source pool */
+	for (unsigned i = 0; i < k; i++)
+		if (fs[i]) {
+			fs[i]->busy = false;
+			add_hugetlb_folio(m, fs[i], false);
+		}
+	return rc < 0 ? rc : (int)demoted;
+}
+
+static int do_folios_demote(struct hvo_machine *m, const int32_t *ids, unsigned n, unsigned new_order)
+{
+	struct folio **fs = calloc(n ? n : 1, sizeof(*fs));
+	unsigned k = 0;
+	int rc;
+
+	if (!fs)
+		return -HVO_ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		struct folio *f = folio_of(m, ids[i]);
+		bool dup = false;
+
+		for (unsigned j = 0; j < k && f; j++)
+			dup |= fs[j] == f;
+		if (f && !dup && !demote_candidate(m, f, new_order))
+			fs[k++] = f;
+	}
+	/* nothing to demote: demote_pool_huge_page's -EBUSY */
+	rc = k ? demote_folios(m, fs, k, new_order) : -HVO_EBUSY;
+	free(fs);
+	return rc;
+}
+
+/* One folio: a batch of one, with the reason a folio cannot go. */
+static int do_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order)
+{
+	struct folio *f = folio_of(m, id);
+	int rc;
+
+	if (!f)
+		return -HVO_ENOENT;
+	rc = demote_candidate(m, f, new_order);
+	if (rc)
+		return rc;
+	rc = demote_folios(m, &f, 1, new_order);
+	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -573,16 +645,6 @@ static int do_folio_get(struct hvo_machine *m, int32_t id)
 	}
 	munlock(m, HVO_LOCK_HUGETLB);
 	return rc;
-}
-
-/* free_huge_folio(): the last reference is gone; the folio goes back on
- * the free list, its refcount frozen at 0 (I13).  The state is stored
- * with release: the holder of the last reference may be a walker on
- * another thread, and the owner waits for the folio to be back. */
-static void free_huge_folio(struct hvo_machine *m, struct folio *f)
-{
-	f->put_done = false;
-	enqueue_hugetlb_folio(m, f, HVO_FOLIO_FREE);
 }
 
 /* folio_put(): folio_put_testzero() decrements; only the put that takes
@@ -838,6 +900,11 @@ int hvo_folio_dissolve(struct hvo_machine *m, int32_t id)
 int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order)
 {
 	return API_CALL(m, do_folio_demote(m, id, new_order));
+}
+
+int hvo_folios_demote(struct hvo_machine *m, const int32_t *ids, unsigned n, unsigned new_order)
+{
+	return API_CALL(m, do_folios_demote(m, ids, n, new_order));
 }
 
 int hvo_folio_get(struct hvo_machine *m, int32_t id)

@@ -47,15 +47,14 @@ void enqueue_hugetlb_folio(struct hvo_machine *m, struct folio *f, enum hvo_foli
 	__atomic_store_n(&f->state, st, __ATOMIC_RELEASE);
 }
 
-/* dequeue_hugetlb_folio_node_exact(): off the free list.  The model's
- * surplus is a pool state, so a surplus folio taken into use stops being
- * counted as surplus (the kernel keeps counting it until it is freed). */
+/* dequeue_hugetlb_folio_node_exact(): off the free list.  A surplus
+ * folio stays surplus in use: surplus_huge_pages counts the folios, in
+ * use or free, above nr_hugepages, and free_huge_folio gives the charge
+ * back when one of the node's folios is freed. */
 void dequeue_hugetlb_folio(struct hvo_machine *m, struct folio *f)
 {
 	hstate_add(m, &m->hstate[f->node].free, -1);
-	if (f->state == HVO_FOLIO_SURPLUS)
-		hstate_add(m, &m->hstate[f->node].surplus, -1);
-	f->state = HVO_FOLIO_IN_USE;
+	__atomic_store_n(&f->state, HVO_FOLIO_IN_USE, __ATOMIC_RELAXED);
 	shadow_set_state(m->shadow, f->id, HVO_FOLIO_IN_USE);
 }
 
@@ -64,6 +63,27 @@ void account_new_hugetlb_folio(struct hvo_machine *m, struct folio *f)
 {
 	hstate_add(m, &m->hstate[f->node].nr, 1);
 	enqueue_hugetlb_folio(m, f, HVO_FOLIO_FREE);
+}
+
+/* The kernel's surplus charge is a count with no folio to it: a put on
+ * a node with surplus frees the folio put, whichever folio made the
+ * surplus.  The model names a folio per charge, so that I21 can count
+ * them: the charge the put used moves off the lowest-id other holder (a
+ * free surplus folio becomes a plain free one). */
+static void surplus_uncharge_other(struct hvo_machine *m, const struct folio *f)
+{
+	for (uint32_t id = 0; id < m->nr_folios; id++) {
+		struct folio *o = folio_at(m, id);
+
+		if (o == f || !o->live || o->node != f->node || !__atomic_load_n(&o->surplus, __ATOMIC_RELAXED))
+			continue;
+		__atomic_store_n(&o->surplus, false, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&o->state, __ATOMIC_ACQUIRE) == HVO_FOLIO_SURPLUS) {
+			__atomic_store_n(&o->state, HVO_FOLIO_FREE, __ATOMIC_RELEASE);
+			shadow_set_state(m->shadow, o->id, HVO_FOLIO_FREE);
+		}
+		return;
+	}
 }
 
 /* remove_hugetlb_folio(): off the lists and out of the counters.  The
@@ -79,8 +99,12 @@ void remove_hugetlb_folio(struct hvo_machine *m, struct folio *f, bool adjust_su
 
 	if (f->state == HVO_FOLIO_FREE || f->state == HVO_FOLIO_SURPLUS)
 		hstate_add(m, &h->free, -1);
-	if (adjust_surplus)
+	if (adjust_surplus) {
 		hstate_add(m, &h->surplus, -1);
+		if (!f->surplus)
+			surplus_uncharge_other(m, f);
+		__atomic_store_n(&f->surplus, false, __ATOMIC_RELAXED);
+	}
 	if (!folio_optimized(m, f) || mut(m, HVO_MUT_H1))
 		__folio_clear_hugetlb(m, f);
 	hstate_add(m, &h->nr, -1);
@@ -95,6 +119,7 @@ void add_hugetlb_folio(struct hvo_machine *m, struct folio *f, bool adjust_surpl
 	hstate_add(m, &h->nr, 1);
 	if (adjust_surplus)
 		hstate_add(m, &h->surplus, 1);
+	__atomic_store_n(&f->surplus, adjust_surplus, __ATOMIC_RELAXED);
 	__folio_set_hugetlb(m, f);
 	enqueue_hugetlb_folio(m, f, adjust_surplus ? HVO_FOLIO_SURPLUS : HVO_FOLIO_FREE);
 }
@@ -116,7 +141,7 @@ static void folio_clear_hugetlb_hwpoison(struct hvo_machine *m, struct folio *f)
 	vm_write64(m, hv + PO_FLAGS, vm_read64(m, hv + PO_FLAGS) & ~(1ull << PG_HWPOISON));
 }
 
-static bool folio_test_hwpoison(struct hvo_machine *m, const struct folio *f)
+bool folio_test_hwpoison(struct hvo_machine *m, const struct folio *f)
 {
 	return vm_read64(m, page_vaddr(m, f->pfn) + PO_FLAGS) >> PG_HWPOISON & 1;
 }
@@ -170,6 +195,80 @@ static int do_folio_free(struct hvo_machine *m, int32_t id)
 int hvo_folio_free(struct hvo_machine *m, int32_t id)
 {
 	return API_CALL(m, do_folio_free(m, id));
+}
+
+/* ------------------------------------------- free_huge_folio, the worker */
+
+/* The head's folio->mapping as an llist_node: the address of the next
+ * folio's mapping word, 0 at the end (free_hpage_workfn clears it). */
+static uint64_t llist_link(struct hvo_machine *m, int32_t next)
+{
+	return next ? page_vaddr(m, folio_at(m, next - 1)->pfn) + PO_MAPPING : 0;
+}
+
+/* update_and_free_hugetlb_folio(h, folio, atomic = true): a folio with
+ * its vmemmap is freed at once; an optimized one cannot be restored here
+ * (no GFP_ATOMIC vmemmap), so it goes on hpage_freelist, its link in
+ * folio->mapping, for free_hpage_workfn.  Until the worker runs it is off
+ * the pool and still optimized: FREEING. */
+static void update_and_free_hugetlb_folio_atomic(struct hvo_machine *m, struct folio *f)
+{
+	int32_t old;
+
+	if (!folio_optimized(m, f)) {
+		update_and_free_restored(m, f);
+		return;
+	}
+	__atomic_store_n(&f->state, HVO_FOLIO_FREEING, __ATOMIC_RELEASE);
+	shadow_set_state(m->shadow, f->id, HVO_FOLIO_FREEING);
+	old = __atomic_load_n(&m->hpage_freelist, __ATOMIC_RELAXED);
+	do {   /* llist_add() */
+		f->llnext = old;
+		vm_write64(m, page_vaddr(m, f->pfn) + PO_MAPPING, llist_link(m, old));
+	} while (!__atomic_compare_exchange_n(&m->hpage_freelist, &old, f->id + 1, false, __ATOMIC_RELEASE,
+					      __ATOMIC_RELAXED));
+}
+
+/* free_huge_folio(): the last reference is gone.  With surplus on the
+ * node the folio leaves the pool (remove_hugetlb_folio(h, folio, true))
+ * and is freed, from the worker when optimized; otherwise it goes back on
+ * the free list, its refcount frozen at 0 (I13).  The state is stored
+ * with release: the holder of the last reference may be a walker on
+ * another thread, and the owner waits for the folio to be back. */
+void free_huge_folio(struct hvo_machine *m, struct folio *f)
+{
+	f->put_done = false;
+	if (__atomic_load_n(&m->hstate[f->node].surplus, __ATOMIC_RELAXED) > 0) {
+		remove_hugetlb_folio(m, f, true);
+		update_and_free_hugetlb_folio_atomic(m, f);
+		return;
+	}
+	enqueue_hugetlb_folio(m, f, HVO_FOLIO_FREE);
+}
+
+/* free_hpage_workfn(): llist_del_all, then each folio newest first:
+ * folio->mapping = NULL, __update_and_free_hugetlb_folio (restore; on
+ * failure back to the pool as surplus). */
+static int do_free_hpage_work(struct hvo_machine *m)
+{
+	int32_t node = __atomic_exchange_n(&m->hpage_freelist, 0, __ATOMIC_ACQUIRE);
+	int freed = 0;
+
+	while (node) {
+		struct folio *f = folio_at(m, node - 1);
+
+		node = f->llnext;
+		f->llnext = 0;
+		vm_write64(m, page_vaddr(m, f->pfn) + PO_MAPPING, 0);
+		f->busy = true;
+		freed += update_and_free_hugetlb_folio(m, f) == 0;
+	}
+	return freed;
+}
+
+int hvo_free_hpage_work(struct hvo_machine *m)
+{
+	return API_CALL(m, do_free_hpage_work(m));
 }
 
 /* ------------------------------------------- update_and_free_pages_bulk */

@@ -87,6 +87,8 @@ struct folio {
 	bool busy;        /* inside an optimize/restore: I3/I7 do not hold yet */
 	bool partial;     /* the last optimize reported an incomplete rollback */
 	bool put_done;    /* in use, the owner's folio_put done: a walker holds the last reference (M1) */
+	bool surplus;     /* carries one of its node's surplus charges, free or in use (I21) */
+	int32_t llnext;   /* on hpage_freelist: the next folio's id + 1, 0 at the end */
 	uint64_t tag;     /* hugetlb metadata value stored in page[3] */
 } __attribute__((aligned(64)));  /* a line each: threads churn neighbouring folios */
 
@@ -144,6 +146,8 @@ struct hvo_machine {
 	 * orders: one pool of mixed orders.  Changed where mm/hugetlb.c
 	 * changes them (hugetlb.c), judged against the folio table (check_pool.c). */
 	struct hstate_node { int64_t nr, free, surplus; } __attribute__((aligned(64))) hstate[HVO_MAX_NODES];
+	/* hpage_freelist, an llist: the first folio's id + 1, 0 when empty */
+	int32_t hpage_freelist;
 
 	/* G1: hugetlb_optimize_vmemmap_key (a count, like static_branch_inc/dec)
 	 * gates the fake-head correction; the simulated RCU (sync.c). */
@@ -430,6 +434,9 @@ void enqueue_hugetlb_folio(struct hvo_machine *m, struct folio *f, enum hvo_foli
 void dequeue_hugetlb_folio(struct hvo_machine *m, struct folio *f);
 void remove_hugetlb_folio(struct hvo_machine *m, struct folio *f, bool adjust_surplus);
 void add_hugetlb_folio(struct hvo_machine *m, struct folio *f, bool adjust_surplus);
+/* free_huge_folio(): the last reference is gone. */
+void free_huge_folio(struct hvo_machine *m, struct folio *f);
+bool folio_test_hwpoison(struct hvo_machine *m, const struct folio *f);
 /* __update_and_free_hugetlb_folio after a successful (or no) restore. */
 void update_and_free_restored(struct hvo_machine *m, struct folio *f);
 int check_pool(struct hvo_machine *m);

@@ -110,6 +110,9 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_B15] = { "B15", "seed v4: get_tail publishes the shared tail under spin_lock(&hugetlb_lock) with IRQs "
 			  "enabled; an interrupt that frees a hugetlb folio on that CPU (free_huge_folio, "
 			  "spin_lock_irqsave) self-deadlocks (I22)", false, false },
+	[HVO_MUT_H3] = { "H3", "demote_free_hugetlb_folios splits every folio of the batch, also one whose "
+			 "hugetlb_vmemmap_restore_folios failed and is still optimized: the split writes new "
+			 "heads into read-only tail struct pages (I10)", false, false },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 	/* weak memory (issue 17) */

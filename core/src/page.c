@@ -259,6 +259,48 @@ bool prep_hugetlb_range(struct hvo_machine *m, const struct folio *f, uint64_t f
 	return write_pages(m, f->pfn + from, to - from, hugetlb_page_img, f, true);
 }
 
+/* What free_pages_prepare() leaves in one struct page of a compound page
+ * going to the buddy (D12), from its current bytes: every page's flags
+ * lose PAGE_FLAGS_CHECK_AT_PREP (the raw page keeps PG_hwpoison), page[1]
+ * also PAGE_FLAGS_SECOND; free_tail_page_prepare writes mapping = NULL
+ * and clear_compound_head (lru.next = 0) in each tail, so a tail keeps
+ * its lru.prev (page[1]: _large_mapcount over it) and the rest; the head
+ * gets mapping = NULL and page_cpupid_reset_last().  Not modelled: what
+ * the buddy then writes into the head of the free block (PageBuddy, the
+ * order in private, the free-list links in lru: phys.c keeps its free
+ * lists in its own table). */
+static void freed_page_img(struct hvo_machine *m, const struct folio *f, uint64_t pfn, uint8_t *img)
+{
+	unsigned sps = m->geo.struct_page_size;
+	uint64_t va = page_vaddr(m, pfn), off = va & (m->geo.page_size - 1), flags, frame;
+	const uint8_t *b = NULL;
+	bool rw;
+
+	/* one translation per struct page unless it straddles two pages */
+	if (!weak_mode(m) && off + sps <= m->geo.page_size)
+		b = vm_cpu_page_bytes(m, va, &frame, &rw);
+	if (b)
+		memcpy(img, b + off, sps);
+	else
+		for (unsigned o = 0; o + 8 <= sps; o += 8)
+			put64(img, o, vm_read64(m, va + o));
+	memcpy(&flags, img + PO_FLAGS, 8);
+	flags &= ~PAGE_FLAGS_CHECK_AT_PREP;
+	if (pfn == f->pfn + 1)
+		flags &= ~PAGE_FLAGS_SECOND;
+	if (pfn == f->pfn)
+		flags |= FLAGS_CPUPID_MASK << FLAGS_CPUPID_SHIFT;
+	else
+		put64(img, PO_INFO, 0);
+	put64(img, PO_FLAGS, flags);
+	put64(img, PO_MAPPING, 0);
+}
+
+bool free_pages_prepare(struct hvo_machine *m, const struct folio *f)
+{
+	return write_struct_pages(m, f->pfn, 1ull << f->order, freed_page_img, f);
+}
+
 bool reset_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr)
 {
 	return write_struct_pages(m, pfn, nr, memmap_page_img, NULL);

@@ -24,6 +24,10 @@
 #define PG_HEAD      6
 #define PG_RESERVED  13
 #define PG_HWPOISON  23  /* the model's bit: the kernel's number depends on the config */
+/* PAGE_FLAGS_CHECK_AT_PREP: every page flag but PG_hwpoison (the model's
+ * flags end at PG_hwpoison); page[1]'s order byte is in PAGE_FLAGS_SECOND */
+#define PAGE_FLAGS_CHECK_AT_PREP (((1ull << (PG_HWPOISON + 1)) - 1) & ~(1ull << PG_HWPOISON))
+#define PAGE_FLAGS_SECOND 0xffull
 #define FLAGS_ZONE_SHIFT 55
 #define FLAGS_ZONE_MASK  0x7ull
 #define FLAGS_NODE_SHIFT 58
@@ -89,6 +93,8 @@ typedef void (*page_img_fn)(struct hvo_machine *m, const struct folio *f, uint64
 bool write_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_img_fn fn, const struct folio *f);
 /* Return every struct page of the range to the state of a free buddy page. */
 bool reset_struct_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr);
+/* free_pages_prepare() of f's compound page, on its struct pages in place. */
+bool free_pages_prepare(struct hvo_machine *m, const struct folio *f);
 /* init_compound_tail() on the struct page in buf, in place: _refcount 0
  * (set_page_count, v7.1), _mapcount -1, the node and zone bits, then
  * prep_compound_tail() (TAIL_MAPPING, compound_info, private 0).  What it

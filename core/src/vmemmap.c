@@ -337,9 +337,10 @@ void memmap_init_page(const struct hvo_machine *m, uint64_t pfn, uint8_t *buf)
 	int32_t mapcount = -1, refcount = 0;
 
 	if (zone == HVO_ZONE_DEVICE) {
-		/* __init_zone_device_page(): device pages are PG_reserved.  The
-		 * model keeps them without last_cpupid, lru and refcount (D12:
-		 * pgmap and zone_device_data overlay lru there). */
+		/* __init_zone_device_page(): device pages are PG_reserved;
+		 * dax.c's zone_device_img adds last_cpupid and the pgmap /
+		 * zone_device_data pair over lru (D12).  Refcount 0 here, where
+		 * a MEMORY_DEVICE_GENERIC head keeps __init_single_page's 1. */
 		uint64_t flags = page_flags_nodezone((unsigned)node, zone) | 1ull << PG_RESERVED;
 
 		memset(buf, 0, m->geo.struct_page_size);

@@ -2,7 +2,8 @@
 /*
  * test_dax.c - G3 device DAX (spec 2.10): per-address population, compound
  * pages below and above a section, shared tail references (I14), hot-add
- * failure midway, self-hosted vmemmap (I18) and bad input.
+ * failure midway, self-hosted vmemmap (I18), bad input and the ZONE_DEVICE
+ * struct page image (D12).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +265,30 @@ static void test_bad_input(void)
 	config_refused(&c, "multiples of the section size");
 }
 
+/* D12: ZONE_DEVICE struct pages carry pgmap in lru.next and
+ * zone_device_data (NULL) in lru.prev; a private tail has compound_head
+ * over its pgmap and __init_single_page's last_cpupid; the shared tail,
+ * built on a zeroed page, has none. */
+static void test_zone_device_image(void)
+{
+	const uint64_t cpupid = FLAGS_CPUPID_MASK << FLAGS_CPUPID_SHIFT;
+	struct hvo_machine *m = g3_machine();
+	uint64_t head = page_vaddr(m, DAX0 + 512), tail = page_vaddr(m, DAX0 + 512 + 3);
+	uint64_t shared = page_vaddr(m, DAX0 + 512 + 300);
+	int32_t id;
+
+	CHECK_EQ(add(m, DAX0, 2 * SEC, 9, 0, 0, &id), 0);
+	CHECK_EQ(vm_read64(m, head + PO_INFO), dax_pgmap(DAX0));
+	CHECK_EQ(vm_read64(m, head + PO_LRU_PREV), 0);
+	CHECK_EQ(vm_read64(m, head + PO_FLAGS) & cpupid, cpupid);
+	CHECK_EQ(vm_read64(m, tail + PO_INFO) & 1, 1);
+	CHECK_EQ(vm_read64(m, tail + PO_LRU_PREV), 0);
+	CHECK_EQ(vm_read64(m, tail + PO_FLAGS) & cpupid, cpupid);
+	CHECK_EQ(vm_read64(m, shared + PO_FLAGS) & cpupid, 0);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
 	test_subsection_order();
@@ -272,5 +297,6 @@ int main(void)
 	test_failure_midway();
 	test_not_optimized();
 	test_bad_input();
+	test_zone_device_image();
 	TESTS_DONE("test_dax");
 }

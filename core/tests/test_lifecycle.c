@@ -3,7 +3,8 @@
  * test_lifecycle.c - the hugetlb.c lifecycle around HVO (issue 13, D7):
  * pool counters (I21), remove_hugetlb_folio's conditional type clear,
  * update_and_free_pages_bulk and its restore-error retry (K3), hwpoison,
- * and finding M1: folio_put() decrements, and only the last put frees
+ * batched demote (H3), freeing from free_hpage_workfn, the surplus in
+ * use, and finding M1: folio_put() decrements, and only the last put frees
  * (include/linux/mm.h:folio_put -> mm/hugetlb.c:free_huge_folio).
  *
  * The racer runs at the sync seam, as the fuzzers' injection does: a
@@ -297,6 +298,160 @@ static void test_hwpoison(bool h2)
 	hvo_machine_destroy(m);
 }
 
+/* demote_pool_huge_page over three folios: the batch restore brings back
+ * the first (7 pages) and fails on the second; the first is split and
+ * its halves optimized as one batch, the second and third (never
+ * reached) go back to the pool, optimized.  H3 splits the second too:
+ * its new heads land in read-only tails (I10). */
+static void test_demote_batch(bool h3)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_folio_info fi;
+	int32_t ids[3];
+
+	hvo_config_default(&c);
+	c.fail = fail_restore;
+	if (h3)
+		c.mutants = 1ull << HVO_MUT_H3;
+	fail_from = 0;
+	m = tests_machine(&c);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(hvo_folio_alloc(m, 9, 0, -1, &ids[i]), 0);
+	CHECK_EQ(hvo_memory_failure(m, ids[2], 3), 0);
+	fail_from = 8;
+	if (h3) {
+		hvo_folios_demote(m, ids, 2, 8);
+		CHECK_EQ(hvo_check(m), 10);
+		hvo_machine_destroy(m);
+		return;
+	}
+	/* a hwpoisoned folio is not demoted (demote_pool_huge_page skips it) */
+	CHECK_EQ(hvo_folio_demote(m, ids[2], 8), -HVO_EBUSY);
+	CHECK_EQ(hvo_folios_demote(m, ids, 3, 8), -HVO_ENOMEM);
+	CHECK_EQ(hvo_folio_info(m, ids[0], &fi), -HVO_ENOENT);
+	CHECK_EQ(hvo_folio_state(m, ids[1]), HVO_FOLIO_FREE);
+	CHECK(hvo_folio_info(m, ids[1], &fi) == 0 && fi.optimized && fi.order == 9);
+	CHECK(typed_hugetlb(m, ids[1]));
+	CHECK_EQ(hvo_folio_count(m), 4u);   /* two halves, the second, the poisoned third */
+	for (int32_t id = 3; id < 5; id++)
+		CHECK(hvo_folio_info(m, id, &fi) == 0 && fi.order == 8 && fi.optimized && fi.state == HVO_FOLIO_FREE);
+	CHECK_POOL(m, 0, 4, 4, 0);
+	CHECK_CLEAN(m);
+	fail_from = 0;
+	CHECK_EQ(hvo_folios_demote(m, ids + 1, 2, 8), 1);
+	CHECK_EQ(hvo_folio_count(m), 5u);
+	CHECK_POOL(m, 0, 5, 5, 0);
+	CHECK_EQ(hvo_folios_demote(m, ids + 2, 1, 8), -HVO_EBUSY);  /* nothing to demote */
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
+/* A surplus folio (its free refused) taken into use stays surplus
+ * (surplus_huge_pages counts in-use folios); the next put on the node
+ * frees the folio put: remove_hugetlb_folio(h, folio, true), and an
+ * optimized folio waits on hpage_freelist for free_hpage_workfn.  A check
+ * in between sees it off the pool, optimized, typed hugetlb, so
+ * memory_failure takes the hugetlb path.  The worker restores and frees;
+ * a restore failure puts it back as surplus. */
+static void test_worker_free(void)
+{
+	struct hvo_machine *m = d7_machine();
+	struct hvo_folio_info fi;
+	int32_t a, b, c;
+
+	CHECK_EQ(hvo_folio_alloc(m, 9, 0, -1, &a), 0);
+	CHECK_EQ(hvo_folio_alloc(m, 9, 0, -1, &b), 0);
+	fail_from = 1;
+	CHECK(hvo_folio_free(m, b) < 0);
+	fail_from = 0;
+	CHECK_EQ(hvo_folio_state(m, b), HVO_FOLIO_SURPLUS);
+	CHECK_EQ(hvo_folio_get(m, a), 0);
+	CHECK_EQ(hvo_folio_get(m, b), 0);
+	CHECK_POOL(m, 0, 2, 0, 1);          /* b is surplus in use */
+	CHECK_CLEAN(m);
+	/* a's put uses the node's surplus: a leaves the pool, b is persistent */
+	CHECK_EQ(hvo_folio_put(m, a), 0);
+	CHECK_EQ(hvo_folio_state(m, a), HVO_FOLIO_FREEING);
+	CHECK(hvo_folio_info(m, a, &fi) == 0 && fi.optimized && fi.refcount == 0);
+	CHECK(typed_hugetlb(m, a));
+	CHECK_EQ(m->hpage_freelist, a + 1);
+	CHECK_POOL(m, 0, 1, 0, 0);
+	CHECK_CLEAN(m);
+	CHECK_EQ(hvo_folio_get(m, a), -HVO_EBUSY);
+	CHECK_EQ(hvo_memory_failure(m, a, 500), 0);   /* the hugetlb path: the head only */
+	CHECK_CLEAN(m);
+	CHECK_EQ(hvo_free_hpage_work(m), 1);
+	CHECK_EQ(hvo_folio_state(m, a), -HVO_ENOENT);
+	CHECK_EQ(m->hpage_freelist, 0);
+	CHECK_EQ(hvo_free_hpage_work(m), 0);
+	CHECK_CLEAN(m);
+	/* no surplus left: b's put keeps it */
+	CHECK_EQ(hvo_folio_put(m, b), 0);
+	CHECK_EQ(hvo_folio_state(m, b), HVO_FOLIO_FREE);
+	CHECK_POOL(m, 0, 1, 1, 0);
+	CHECK_CLEAN(m);
+
+	/* the worker's restore fails: back in the pool as surplus, typed */
+	CHECK_EQ(hvo_folio_alloc(m, 9, 0, -1, &c), 0);
+	fail_from = 1;
+	CHECK(hvo_folio_free(m, c) < 0);
+	CHECK_EQ(hvo_folio_get(m, b), 0);
+	CHECK_EQ(hvo_folio_put(m, b), 0);
+	CHECK_EQ(hvo_folio_state(m, b), HVO_FOLIO_FREEING);
+	CHECK_EQ(hvo_folio_state(m, c), HVO_FOLIO_FREE);  /* the charge b's put used */
+	CHECK_EQ(hvo_free_hpage_work(m), 0);
+	CHECK_EQ(hvo_folio_state(m, b), HVO_FOLIO_SURPLUS);
+	CHECK(typed_hugetlb(m, b));
+	CHECK_POOL(m, 0, 2, 2, 1);
+	CHECK_CLEAN(m);
+	fail_from = 0;
+
+	/* a folio with its vmemmap is freed by the put itself */
+	hvo_set_enabled(m, false);
+	CHECK_EQ(hvo_folio_alloc(m, 9, 0, -1, &a), 0);
+	hvo_set_enabled(m, true);
+	CHECK_EQ(hvo_folio_get(m, a), 0);
+	CHECK_EQ(hvo_folio_put(m, a), 0);
+	CHECK_EQ(hvo_folio_state(m, a), -HVO_ENOENT);
+	CHECK_EQ(m->hpage_freelist, 0);
+	CHECK_EQ(hvo_folio_state(m, b), HVO_FOLIO_FREE);  /* the charge a's put used */
+	CHECK_POOL(m, 0, 2, 2, 0);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
+/* D12: a freed compound page's struct pages as free_pages_prepare leaves
+ * them: each tail's compound_head cleared (lru.next 0, where the model
+ * once wrote __init_single_page's self-pointing lru) and mapping NULL,
+ * its lru.prev kept; page[1] loses its order; the raw error page keeps
+ * PG_hwpoison. */
+static void test_freed_image(void)
+{
+	struct hvo_machine *m = d7_machine();
+	struct hvo_folio_info fi;
+	uint64_t t5, t1, h;
+	int32_t a;
+
+	CHECK_EQ(hvo_folio_alloc(m, 9, 0, -1, &a), 0);
+	CHECK_EQ(hvo_folio_info(m, a, &fi), 0);
+	CHECK_EQ(hvo_memory_failure(m, a, 300), 0);
+	CHECK_EQ(hvo_folio_free(m, a), 0);
+	h = page_vaddr(m, fi.pfn);
+	t1 = page_vaddr(m, fi.pfn + 1);
+	t5 = page_vaddr(m, fi.pfn + 5);
+	CHECK_EQ(vm_read64(m, t5 + PO_INFO), 0);
+	CHECK_EQ(vm_read64(m, t5 + PO_LRU_PREV), t5 + PO_INFO);
+	CHECK_EQ(vm_read64(m, t5 + PO_MAPPING), 0);
+	CHECK_EQ(vm_read64(m, t1 + PO_INFO), 0);
+	CHECK_EQ(vm_read64(m, t1 + PO_FLAGS) & PAGE_FLAGS_SECOND, 0);
+	CHECK_EQ(vm_read64(m, h + PO_FLAGS) >> PG_HEAD & 1, 0);
+	CHECK_EQ(vm_read64(m, h + PO_MAPPING), 0);
+	CHECK(vm_read64(m, page_vaddr(m, fi.pfn + 300) + PO_FLAGS) >> PG_HWPOISON & 1);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
 	test_m1_walker_holds_last_reference(HVO_G2);
@@ -309,5 +464,9 @@ int main(void)
 	test_bulk_mixed_list(true);
 	test_hwpoison(false);
 	test_hwpoison(true);
+	test_demote_batch(false);
+	test_demote_batch(true);
+	test_worker_free();
+	test_freed_image();
 	TESTS_DONE("test_lifecycle");
 }

@@ -246,6 +246,8 @@ enum hvo_mutant {
 	HVO_MUT_B12E, /* DAX hot-add charges every section's full memmap, HVO or not (before G3 patch 03) */
 	/* lock discipline (issue 13, D10) */
 	HVO_MUT_B15,  /* seed v4: the shared tail published under spin_lock(&hugetlb_lock), IRQs on */
+	/* the hugetlb.c lifecycle, continued (issue 13, D7) */
+	HVO_MUT_H3,   /* demote_free_hugetlb_folios splits a folio whose batch restore failed (still optimized) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -356,7 +358,9 @@ void hvo_boot_finish(struct hvo_machine *m);
 
 /* ----------------------------------------------------------------- folios */
 
-enum hvo_folio_state { HVO_FOLIO_FREE, HVO_FOLIO_IN_USE, HVO_FOLIO_SURPLUS };
+/* FREEING: off the pool, on hpage_freelist, waiting for free_hpage_workfn
+ * (free_huge_folio of an optimized folio: hvo_free_hpage_work). */
+enum hvo_folio_state { HVO_FOLIO_FREE, HVO_FOLIO_IN_USE, HVO_FOLIO_SURPLUS, HVO_FOLIO_FREEING };
 
 struct hvo_folio_info {
 	int32_t id;
@@ -398,6 +402,17 @@ int hvo_memory_failure(struct hvo_machine *m, int32_t id, uint64_t index);
 int hvo_folio_dissolve(struct hvo_machine *m, int32_t id);
 /* Demote a folio to folios of a smaller order (restore, split, batch optimize). */
 int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order);
+/* demote_pool_huge_page over the named free folios (not hwpoisoned):
+ * remove them, restore their vmemmap in one batch, split those restored,
+ * optimize the new folios in one batch; a folio the batch left optimized
+ * goes back to the pool.  Returns the number demoted, or the restore's
+ * error. */
+int hvo_folios_demote(struct hvo_machine *m, const int32_t *ids, unsigned n, unsigned new_order);
+/* free_hpage_workfn(): free every folio free_huge_folio deferred (newest
+ * first, as llist_del_all hands them), restoring each; a folio whose
+ * restore fails goes back to the pool as surplus.  Returns the number
+ * freed to the buddy. */
+int hvo_free_hpage_work(struct hvo_machine *m);
 /* Take a free folio into use (refcount 1) and give it back.  put is
  * folio_put(): a walker holding a speculative reference keeps the folio
  * in use until its own put, which frees it (M1); hvo_folio_state says
