@@ -1553,18 +1553,27 @@ int phys_split(struct phys *p, uint64_t pfn, unsigned order)
 	return phys_split_to(p, pfn, order, 0);
 }
 
-bool phys_lookup(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out)
+bool phys_lookup_node(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out, int *node)
 {
 	unsigned n;
 	int z;
 	bool r;
 
+	*node = -1;
 	if (locate(p, pfn, &n, &z))
 		return false;
+	*node = (int)n;
 	node_lock(p, n);
 	r = lookup_nolock(p, n, pfn, out);
 	node_unlock(p, n);
 	return r;
+}
+
+bool phys_lookup(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out)
+{
+	int n;
+
+	return phys_lookup_node(p, pfn, out, &n);
 }
 
 bool phys_drain_pcp(struct phys *p)
