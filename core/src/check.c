@@ -296,7 +296,7 @@ static int check_mapping(struct hvo_machine *m)
 		}
 	for (uint64_t i = 0; i < nr; i++) {
 		struct phys_alloc_info a;
-		int nd = phys_node_of(m->phys, e[i].pfn);
+		int nd;
 
 		if (i && e[i - 1].pfn + e[i - 1].len > e[i].pfn) {
 			hvo_violate(m, 3, e[i].pfn, -1, "page mapped at two vmemmap addresses (0x%" PRIx64 ", 0x%" PRIx64 ")",
@@ -304,7 +304,7 @@ static int check_mapping(struct hvo_machine *m)
 			rc = 3;
 			goto out;
 		}
-		if (!phys_lookup(m->phys, e[i].pfn, &a)) {
+		if (!phys_lookup_node(m->phys, e[i].pfn, &a, &nd)) {  /* one locate for both (issue 16) */
 			hvo_violate(m, 12, e[i].pfn, -1, "vmemmap at 0x%" PRIx64 " maps a freed page", e[i].vaddr);
 			rc = 12;
 			goto out;

@@ -46,8 +46,8 @@ static struct folio *folio_of(struct hvo_machine *m, int32_t id)
 /* ------------------------------------------------------------- snapshots */
 
 struct snap {
-	uint8_t *bytes;  /* N pages as seen through the vmemmap, NULL: no check */
-	uint64_t n;
+	uint8_t *bytes;  /* the first `taken` of N slots' pages as seen through the vmemmap, NULL: no check */
+	uint64_t n, taken;
 	size_t cap;
 };
 
@@ -67,17 +67,22 @@ static uint8_t *snap_buf(struct hvo_machine *m, size_t need, size_t *cap)
 	return hpool_alloc(m->cfg.host_pool, need, 16, false);
 }
 
-static void snap_take(struct hvo_machine *m, const struct folio *f, struct snap *s)
+/* I9 (optimize) reads every slot's old bytes: all = true.  I8 (restore)
+ * reads slot 0's only, the tails being judged against the oracle's image
+ * (check_restored): all = false copies one page, not N, of which N - 1
+ * were the same shared tail anyway (issue 16). */
+static void snap_take(struct hvo_machine *m, const struct folio *f, struct snap *s, bool all)
 {
 	uint64_t psz = m->geo.page_size, frame;
 	bool rw;
 
 	s->bytes = NULL;
 	s->n = folio_vmemmap_pages(m, f);
+	s->taken = all ? s->n : 1;
 	if (m->cfg.skip_op_checks || !hvo_geo_optimizable(&m->geo, f->order))
 		return;
-	s->bytes = snap_buf(m, s->n * psz, &s->cap);
-	for (uint64_t i = 0; s->bytes && i < s->n; i++) {
+	s->bytes = snap_buf(m, s->taken * psz, &s->cap);
+	for (uint64_t i = 0; s->bytes && i < s->taken; i++) {
 		uint8_t *b = vm_page_bytes(m, page_vaddr(m, f->pfn) + i * psz, &frame, &rw);
 
 		if (b)
@@ -243,7 +248,7 @@ static int optimize_checked(struct hvo_machine *m, int32_t id)
 	struct snap s;
 	int rc;
 
-	snap_take(m, f, &s);
+	snap_take(m, f, &s, true);
 	f->busy = true;
 	rc = g2_optimize_folio(m, f);
 	f = folio_at(m, id);
@@ -260,11 +265,11 @@ int restore_checked(struct hvo_machine *m, int32_t id)
 {
 	struct folio *f = folio_at(m, id);
 	bool was = seen_optimized(m, f);
-	struct snap s = { NULL, 0, 0 };
+	struct snap s = { NULL, 0, 0, 0 };
 	int rc;
 
 	if (was)
-		snap_take(m, f, &s);
+		snap_take(m, f, &s, false);
 	f->busy = true;
 	rc = g2_restore_folio(m, f);
 	f = folio_at(m, id);
@@ -351,7 +356,7 @@ static void optimize_batch(struct hvo_machine *m, const int32_t *ids, unsigned n
 		if (!f || dup || !in_pool(f) || f->busy)
 			continue;
 		expect[k] = would_optimize(m, f);
-		snap_take(m, f, &snaps[k]);
+		snap_take(m, f, &snaps[k], true);
 		f->busy = true;
 		fs[k++] = f;
 	}
@@ -426,7 +431,7 @@ int folios_restore_checked(struct hvo_machine *m, struct folio **fs, unsigned n,
 	}
 	for (unsigned i = 0; i < n; i++) {
 		if (seen_optimized(m, fs[i]))
-			snap_take(m, fs[i], &snaps[i]);
+			snap_take(m, fs[i], &snaps[i], false);
 		busy[i] = fs[i]->busy;
 		fs[i]->busy = true;
 	}

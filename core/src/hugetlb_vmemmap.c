@@ -106,6 +106,26 @@ static bool pl_push(struct pagelist *l, uint64_t pfn)
 	return true;
 }
 
+/* Room for n more pages in one allocation: grown by doubling from 16
+ * while the walk pushed, the list's old copies left a hole of about 4 KiB
+ * per 1 GiB folio between the page tables' 4 KiB allocations, too small
+ * for the next one (bench core: 4 MiB of the 1 TiB machine's peak).  A
+ * failure is no error: pl_push grows the list as before. */
+static void pl_reserve(struct pagelist *l, uint64_t n)
+{
+	uint64_t cap = l->cap ? 2ull * l->cap : 16;
+	uint64_t *p;
+
+	if (l->nr + n <= l->cap)
+		return;
+	if (cap < l->nr + n)
+		cap = l->nr + n;
+	if (cap > UINT32_MAX || !(p = realloc(l->pfn, cap * sizeof(*p))))
+		return;
+	l->pfn = p;
+	l->cap = (unsigned)cap;
+}
+
 static bool pl_pop(struct pagelist *l, uint64_t *pfn)
 {
 	if (!l->nr)
@@ -561,6 +581,7 @@ static int __hugetlb_vmemmap_optimize_folio(struct hvo_machine *m, struct folio 
 		if (rc)
 			return rc;
 	}
+	pl_reserve(list, folio_vmemmap_pages(m, f) + 1);   /* the head copy and every old page */
 	/* "Very Subtle": the flag goes in before the copy, so old and new head
 	 * agree while other CPUs may still use the old slot 0 (5.4). */
 	if (!mut(m, HVO_MUT_B22))

@@ -187,6 +187,10 @@ struct hvo_machine {
 	struct track *track;      /* what changed since the last check (track.c); NULL unless cfg.track_changes */
 	struct snap_buf { uint8_t *buf; size_t cap; } snap_pool[SNAP_POOL];
 	unsigned nr_snap_pool;
+	/* write_pages' two-page staging buffer, kept between calls (page.c):
+	 * taken and put back by exchange, so a thread that finds it taken
+	 * allocates its own. */
+	uint8_t *stage;
 };
 
 /* The simulated CPU running now (0 without a backend that says). */

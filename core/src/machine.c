@@ -250,6 +250,7 @@ void hvo_machine_destroy(struct hvo_machine *m)
 		free(m->tlb[s].stale);
 	for (unsigned i = 0; i < m->nr_snap_pool; i++)
 		hpool_free(m->cfg.host_pool, m->snap_pool[i].buf, m->snap_pool[i].cap, 16);
+	hpool_free(m->cfg.host_pool, m->stage, 2 * m->geo.page_size, 16);
 	hpool_free(m->cfg.host_pool, m, MACHINE_SIZE, _Alignof(struct hvo_machine));
 }
 

@@ -150,6 +150,27 @@ static bool b24_write_head_first(struct hvo_machine *m, uint64_t pva, uint64_t l
 	return ok;
 }
 
+/* The staging buffer of write_pages: the machine's own when no other
+ * thread holds it, else one from the host pool.  A fresh malloc per call
+ * faulted in new pages under ASan (its quarantine), a tenth of fuzz_ops'
+ * time (issue 16); a free per call left a 4 KiB hole in the heap per 1 GiB
+ * folio, each page table's 4 KiB + header just too big for it (bench core:
+ * 4 MiB of the 1 TiB machine's peak).  Every byte read is written first. */
+static uint8_t *stage_get(struct hvo_machine *m)
+{
+	uint8_t *b = __atomic_exchange_n(&m->stage, NULL, __ATOMIC_ACQUIRE);
+
+	return b ? b : hpool_alloc(m->cfg.host_pool, 2 * m->geo.page_size, 16, false);
+}
+
+static void stage_put(struct hvo_machine *m, uint8_t *b)
+{
+	uint8_t *none = NULL;
+
+	if (b && !__atomic_compare_exchange_n(&m->stage, &none, b, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		hpool_free(m->cfg.host_pool, b, 2 * m->geo.page_size, 16);
+}
+
 /* Write the struct pages of [pfn, pfn + nr) through the vmemmap, one
  * translation per vmemmap page (a struct page may straddle two pages when
  * its size is not a power of two).  tails: fn writes f's tail
@@ -162,10 +183,7 @@ static bool write_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_i
 	unsigned sps = m->geo.struct_page_size;
 	uint64_t psz = m->geo.page_size;
 	uint64_t va = page_vaddr(m, pfn), vend = page_vaddr(m, pfn + nr);
-	/* from the host pool: a fresh malloc per call faulted in new pages
-	 * under ASan (its quarantine), a tenth of fuzz_ops' time (issue 16);
-	 * every byte read is written first */
-	uint8_t *stage = hpool_alloc(m->cfg.host_pool, 2 * psz, 16, false), img[256];
+	uint8_t *stage = stage_get(m), img[256];
 	bool ok = stage != NULL;
 
 	tails = ok && tails && psz % sps == 0;
@@ -195,7 +213,7 @@ static bool write_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_i
 		if (ok)
 			ok = vm_write_bytes(m, lo, src + (lo - pva), hi - lo);
 	}
-	hpool_free(m->cfg.host_pool, stage, 2 * psz, 16);
+	stage_put(m, stage);
 	return ok;
 }
 

@@ -36,7 +36,12 @@
 #define NIL UINT64_MAX
 #define PHYS_MAX_ORDER 40   /* orders must stay well inside a 64-bit pfn */
 #define PCP_MAX 32          /* order-0 pages parked per (node, zone) */
-#define ARENA_BUFS 16       /* frame buffers carved from one host allocation */
+/* Frame buffers carved from a node's i-th host allocation: 16, doubling
+ * to 256.  Each arena's alignment slack costs about a host page (glibc
+ * carves a free chunk of it that nothing reuses): at 16 buffers an arena
+ * that was 8 MiB of 32768 optimized 2 MiB folios (bench core).  A small
+ * machine still makes 16-buffer arenas only. */
+static size_t arena_bufs(size_t i) { return 16u << (i < 4 ? i : 4); }
 #define RING_LOCAL 64       /* dropped frame buffers a node keeps to itself */
 
 /* ------------------------------------------------------------ hash table */
@@ -94,7 +99,17 @@ static void *ht_insert(struct htab *h, uint64_t key)
 	return ht_slot(h, i);
 }
 
-/* Make room for n more entries (load at most 1/2).  0 or -ENOMEM.
+/* Load at most 1/2 while the table is small (short probes: a fuzz
+ * target's machine), 3/4 from HT_BIG_CAP slots on, where the table's
+ * size is the machine's memory: 32768 optimized 2 MiB folios keep about
+ * 90,000 records per node, 8 MiB of table at 1/2 (bench core). */
+#define HT_BIG_CAP (1ull << 16)
+static bool ht_fits(uint64_t used, uint64_t cap)
+{
+	return used <= (cap >= HT_BIG_CAP ? cap - cap / 4 : cap / 2);
+}
+
+/* Make room for n more entries (load at most ht_fits').  0 or -ENOMEM.
  * Entries move: pointers into the table are stale afterwards. */
 static int ht_reserve(struct htab *h, uint64_t n)
 {
@@ -102,7 +117,7 @@ static int ht_reserve(struct htab *h, uint64_t n)
 	uint64_t cap = h->cap ? h->cap : 32;
 	unsigned bits = h->cap ? h->bits : 5;
 
-	while ((h->used + n) > cap / 2) {
+	while (!ht_fits(h->used + n, cap)) {
 		if (cap > SIZE_MAX / h->esz / 4)
 			return -HVO_ENOMEM;
 		cap *= 2;
@@ -198,7 +213,7 @@ struct sealed { uint64_t pfn; const uint8_t *buf; };
 struct bufcache {
 	uint8_t **ring;
 	size_t head, n, cap;
-	uint8_t **arenas;             /* ARENA_BUFS buffers each */
+	uint8_t **arenas;             /* arena_bufs(i) buffers each */
 	size_t nr_arenas;
 };
 
@@ -552,8 +567,8 @@ void phys_destroy(struct phys *p)
 		struct pnode *nd = &p->node[n];
 
 		for (size_t i = 0; i < nd->cache.nr_arenas; i++) {
-			UNPOISON(nd->cache.arenas[i], ARENA_BUFS * p->buf_size);
-			hpool_free(p->pool, nd->cache.arenas[i], ARENA_BUFS * p->buf_size, p->buf_align);
+			UNPOISON(nd->cache.arenas[i], arena_bufs(i) * p->buf_size);
+			hpool_free(p->pool, nd->cache.arenas[i], arena_bufs(i) * p->buf_size, p->buf_align);
 		}
 		free(nd->cache.arenas);
 		free(nd->cache.ring);
@@ -1130,7 +1145,7 @@ static int unseal(struct phys *p, struct pnode *nd, struct frame *f)
 	return 0;
 }
 
-/* Buffers come from arenas of ARENA_BUFS (glibc's posix_memalign of one
+/* Buffers come from arenas (arena_bufs; glibc's posix_memalign of one
  * page wastes about another page per buffer) and go back to a FIFO ring,
  * poisoned under ASan, so a stale pointer into a dropped frame is caught
  * for as long as possible before the buffer is reused.  One ring per node,
@@ -1203,15 +1218,16 @@ static uint8_t *cache_pop(struct phys *p, struct bufcache *c)
 	}
 	if (!b && !c->n) {
 		uint8_t **arenas = realloc(c->arenas, (c->nr_arenas + 1) * sizeof(*arenas));
+		size_t nb = arena_bufs(c->nr_arenas);
 		void *mem;
 
 		if (!arenas)
 			return NULL;
 		c->arenas = arenas;
-		if (!(mem = hpool_alloc(p->pool, ARENA_BUFS * p->buf_size, p->buf_align, false)))
+		if (!(mem = hpool_alloc(p->pool, nb * p->buf_size, p->buf_align, false)))
 			return NULL;
 		c->arenas[c->nr_arenas++] = mem;
-		for (size_t i = 0; i < ARENA_BUFS; i++) {
+		for (size_t i = 0; i < nb; i++) {
 			POISON((uint8_t *)mem + i * p->buf_size, p->buf_size);
 			if (ring_put(c, (uint8_t *)mem + i * p->buf_size))
 				return NULL;
@@ -1537,18 +1553,27 @@ int phys_split(struct phys *p, uint64_t pfn, unsigned order)
 	return phys_split_to(p, pfn, order, 0);
 }
 
-bool phys_lookup(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out)
+bool phys_lookup_node(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out, int *node)
 {
 	unsigned n;
 	int z;
 	bool r;
 
+	*node = -1;
 	if (locate(p, pfn, &n, &z))
 		return false;
+	*node = (int)n;
 	node_lock(p, n);
 	r = lookup_nolock(p, n, pfn, out);
 	node_unlock(p, n);
 	return r;
+}
+
+bool phys_lookup(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out)
+{
+	int n;
+
+	return phys_lookup_node(p, pfn, out, &n);
 }
 
 bool phys_drain_pcp(struct phys *p)

@@ -82,6 +82,8 @@ bool phys_zone_present(const struct phys *p, unsigned node, int zone);
 /* The live allocation containing pfn: true and its fields, or false. */
 struct phys_alloc_info { uint64_t pfn; unsigned order; int site; enum phys_origin origin; };
 bool phys_lookup(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out);
+/* The same, and *node: pfn's node (or -1) from the same one locate. */
+bool phys_lookup_node(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out, int *node);
 /* Live frames (not allocations) by site, and in total. */
 uint64_t phys_frames_by_site(const struct phys *p, int site);
 uint64_t phys_free_frames(const struct phys *p);   /* in the buddy free lists */

@@ -41,6 +41,7 @@ ALLOWED = {
     "phys_frames_by_site": "the allocator's per-site counts",
     "phys_free_frames": "the allocator's free count",
     "phys_lookup": "the allocator's record of a frame",
+    "phys_lookup_node": "the allocator's record of a frame and the node it lies on",
     "phys_node_of": "the node a frame lies on",
     "tlb_nr_flushes": "the TLB model's counter",
     "tlb_nr_stale": "the TLB model's pending stale translations",

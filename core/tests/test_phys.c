@@ -190,6 +190,15 @@ static void test_memblock(void)
 	CHECK(phys_lookup(p, b + 100, &info));
 	CHECK(info.pfn == b && info.order == 9 && info.site == HVO_SITE_MEMBLOCK && info.origin == PHYS_ORIGIN_BOOT);
 	CHECK(!phys_lookup(p, b + 512, &info)); /* alignment gap */
+	{
+		int nd = 7;
+
+		/* one locate: the node comes back whether or not pfn is allocated */
+		CHECK(phys_lookup_node(p, b + 100, &info, &nd) && nd == 0 && info.pfn == b && info.order == 9);
+		CHECK(!phys_lookup_node(p, b + 512, &info, &nd) && nd == 0);
+		CHECK(phys_lookup_node(p, 7 * G - 1, &info, &nd) && nd == 1 && info.pfn == 7 * G - 1);
+		CHECK(!phys_lookup_node(p, 0, &info, &nd) && nd == -1);   /* below every node: a hole */
+	}
 	CHECK_EQ(phys_free_frames(p), 0);
 	/* freeing boot memory before buddy_init: it simply becomes buddy memory later */
 	CHECK_EQ(phys_free(p, d, 0), 0);
@@ -647,6 +656,54 @@ static void test_frame_chunks(void)
 
 /* Hash stress: thousands of split pages freed in random order, and a big
  * block's frames dropped through the frame table while another block's stay. */
+/* 2^17 order-0 records on one node: the record table passes 65,536 slots
+ * and grows at load 3/4 from there; lookups, a backward-shift delete per
+ * free in random order, and the merge back must all hold up. */
+static void test_hash_big(void)
+{
+	struct hvo_geometry g;
+	struct phys *p = mk_three(&g, 12);
+	const unsigned nr = 1u << 17;
+	uint64_t f0, b0, a, seed = 11, *perm = malloc(nr * sizeof(*perm));
+	struct phys_alloc_info info;
+	unsigned bad = 0;
+	int nd;
+
+	CHECK(perm != NULL);
+	if (!perm)
+		return;
+	phys_buddy_init(p);
+	f0 = phys_free_frames(p);
+	b0 = phys_nr_free_blocks(p);
+	CHECK_EQ(phys_alloc(p, 1, 0, -1, 17, PHYS_GFP_KERNEL, &a), 0);
+	CHECK_EQ(phys_split(p, a, 17), 0);
+	CONSISTENT(p);
+	for (unsigned i = 0; i < nr; i++) {
+		perm[i] = a + i;
+		bad += !phys_lookup_node(p, a + i, &info, &nd) || info.pfn != a + i || info.order || nd != 0;
+	}
+	CHECK_EQ(bad, 0);
+	for (unsigned i = nr - 1; i > 0; i--) {
+		unsigned j = (unsigned)(rng_next(&seed) % (i + 1));
+		uint64_t t = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (unsigned i = 0; i < nr; i++) {
+		bad += phys_free(p, perm[i], 0) != 0;
+		if (i % (nr / 4) == 0)
+			CONSISTENT(p);
+	}
+	CHECK_EQ(bad, 0);
+	phys_drain_pcp(p);
+	CHECK_EQ(phys_free_frames(p), f0);
+	CHECK_EQ(phys_nr_free_blocks(p), b0);
+	CONSISTENT(p);
+	free(perm);
+	phys_destroy(p);
+}
+
 static void test_hash_stress(void)
 {
 	struct hvo_geometry g;
@@ -868,6 +925,7 @@ int main(void)
 	test_frames();
 	test_frame_chunks();
 	test_hash_stress();
+	test_hash_big();
 	test_terabyte();
 	test_bad_create();
 	printf("test_phys: %d passed, %d failed\n", passed, failed);
