@@ -249,48 +249,8 @@ static void test_memmap_init(void)
 		}
 }
 
-/* A plain read of a struct page whose vmemmap frame never had bytes
- * answers what memmap_init wrote there and leaves the frame without bytes
- * (bench core's memory); the frame made afterwards holds the same. */
-static void test_read_makes_no_frame(void)
-{
-	struct hvo_config c;
-	struct hvo_machine *m;
-	char err[HVO_ERR_LEN];
-	uint64_t pfn, va, frame, flags, f2;
-	uint32_t ref, r2;
-	uint8_t *b;
-	bool rw;
-
-	hvo_config_default(&c);
-	if (hvo_machine_create(&c, &m, err, sizeof(err))) {
-		CHECK(!"machine refused");
-		return;
-	}
-	pfn = c.node[0].start_pfn + c.node[0].nr_pages / 2;
-	va = page_vaddr(m, pfn);
-	CHECK(vm_translate(m, va, &frame, &rw));
-	CHECK(phys_frame(m->phys, frame, false) == NULL);
-	flags = vm_read64(m, va + PO_FLAGS);
-	ref = vm_read32(m, va + PO_REFCOUNT);
-	CHECK(phys_frame(m->phys, frame, false) == NULL);
-	CHECK(flags != 0);   /* node, zone and last_cpupid bits: not a zero page */
-	b = vm_page_bytes(m, va, &frame, &rw);
-	CHECK(b != NULL);
-	if (b) {
-		memcpy(&f2, b + (va & (m->geo.page_size - 1)) + PO_FLAGS, 8);
-		memcpy(&r2, b + (va & (m->geo.page_size - 1)) + PO_REFCOUNT, 4);
-		CHECK_EQ(flags, f2);
-		CHECK_EQ(ref, r2);
-	}
-	CHECK(phys_frame(m->phys, frame, false) != NULL);
-	CHECK_EQ(vm_read64(m, va + PO_FLAGS), flags);
-	hvo_machine_destroy(m);
-}
-
 int main(void)
 {
-	test_read_makes_no_frame();
 	test_memmap_init();
 	test_matrix();
 	test_seed_fallback();
