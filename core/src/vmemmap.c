@@ -483,56 +483,17 @@ static uint8_t *field(struct hvo_machine *m, uint64_t vaddr, bool write)
 	return field_for(m, vaddr, write, false);
 }
 
-/* A plain read of a struct page in a frame that never had bytes: what
- * memmap_init wrote there, computed, the frame left without bytes.  Making
- * the frame (frame_materialise) gives the same value but keeps a host page
- * and its frame-table chunk: the self-hosted test of every optimize
- * (vmemmap_self_hosted) reads the struct page of a vmemmap page, 5 MiB of
- * bench core's 1 TiB machine.  Only without the scheduler's TLBs and weak
- * memory, whose reads have more to them (cpu_xlate, weak_view). */
-static bool read_unmade(struct hvo_machine *m, uint64_t vaddr, unsigned size, uint64_t *v)
-{
-	uint64_t page_va = vaddr & ~(m->geo.page_size - 1), pfn;
-	uint8_t img[256];
-	struct xlate x;
-	uint32_t v32;
-
-	if (tlb_cpu_enabled(m) || weak_mode(m) || m->geo.struct_page_size > sizeof(img))
-		return false;
-	x = pt_xlate(m, page_va);
-	/* a frame no longer allocated: field_for reports the access */
-	if (!x.ok || phys_frame(m->phys, x.frame, false) || !phys_lookup(m->phys, x.frame, NULL))
-		return false;
-	pfn = (vaddr - m->vbase) / m->geo.struct_page_size;
-	memmap_init_page(m, pfn, img);
-	if (size == 8) {
-		memcpy(v, img + (vaddr - page_vaddr(m, pfn)), 8);
-	} else {
-		memcpy(&v32, img + (vaddr - page_vaddr(m, pfn)), 4);
-		*v = v32;
-	}
-	return true;
-}
-
 uint64_t vm_read64(struct hvo_machine *m, uint64_t vaddr)
 {
-	uint64_t v;
-	uint8_t *p;
+	uint8_t *p = field(m, vaddr, false);
 
-	if (read_unmade(m, vaddr, 8, &v))
-		return v;
-	p = field(m, vaddr, false);
 	return p ? __atomic_load_n((uint64_t *)(void *)p, __ATOMIC_RELAXED) : 0;
 }
 
 uint32_t vm_read32(struct hvo_machine *m, uint64_t vaddr)
 {
-	uint64_t v;
-	uint8_t *p;
+	uint8_t *p = field(m, vaddr, false);
 
-	if (read_unmade(m, vaddr, 4, &v))
-		return (uint32_t)v;
-	p = field(m, vaddr, false);
 	return p ? __atomic_load_n((uint32_t *)(void *)p, __ATOMIC_RELAXED) : 0;
 }
 
