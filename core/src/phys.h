@@ -111,4 +111,11 @@ uint64_t phys_frame_table_resident(const struct phys *p);
 /* Is addr inside the host bytes of a sealed frame?  (for fault handlers) */
 bool phys_addr_in_sealed_frame(const struct phys *p, const void *addr, uint64_t *pfn);
 
+/* A copy of s (machine_reset.c): the same allocator state, frame bytes and
+ * sealed frames, host memory from pool, node locks through sync.
+ * zero_frames: the test-only break of the reset (frames zeroed, not
+ * copied).  0 or -ENOMEM. */
+int phys_clone(const struct phys *s, struct hvo_host_pool *pool, const struct hvo_sync_ops *sync, bool zero_frames,
+	       struct phys **out);
+
 #endif
