@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fuzz_target.h"
+#include "ops.h"
 #include "hvo/hvo.h"
 
 uint64_t fuzz_mutants_from_env(const char *who)
@@ -45,14 +46,29 @@ uint64_t fuzz_mutants_from_env(const char *who)
 }
 
 static struct hvo_host_pool *host_pool;
+static struct hvo_boot_cache *boot_cache;
 
 void fuzz_host_pool_init(const char *who)
 {
+	const char *bc = getenv("HVO_BOOT_CACHE");
+
 	host_pool = hvo_host_pool_create();
 	if (!host_pool) {
 		fprintf(stderr, "%s: out of memory for the host pool\n", who);
 		exit(2);
 	}
+	if (bc && strcmp(bc, "0") && strcmp(bc, "1")) {
+		fprintf(stderr, "%s: HVO_BOOT_CACHE=%s: 0 (boot every input) or 1 (the default)\n", who, bc);
+		exit(2);
+	}
+	if (bc && !strcmp(bc, "0"))
+		return;
+	boot_cache = hvo_boot_cache_create();
+	if (!boot_cache) {
+		fprintf(stderr, "%s: out of memory for the boot cache\n", who);
+		exit(2);
+	}
 }
 
 struct hvo_host_pool *fuzz_host_pool(void) { return host_pool; }
+struct hvo_boot_cache *fuzz_boot_cache(void) { return boot_cache; }

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ops_reset.c - the executor's boot cache (issue 16): the booted machine of
+ * each recent configuration, kept as a snapshot (hvo_machine_clone), so a
+ * run whose config, mutants and failure rules match starts from a copy of
+ * it instead of booting again.  What decides a boot is the whole config
+ * (the hook pointers aside), the mutants and the failure policy; the
+ * policy's state after boot (a budget counts down) is kept beside it.
+ * test_reuse compares runs through the cache with fresh ones.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops_exec_int.h"
+
+#define CACHE_SLOTS 4   /* fuzz_diff boots G1, G2 and G3 per input */
+
+struct boot_key {
+	struct hvo_config cfg;        /* hook pointers zeroed, mutants merged */
+	struct hvo_fail_policy fail;  /* the stream's rules, before boot */
+};
+
+struct boot_slot {
+	struct boot_key key;
+	struct hvo_fail_policy policy;  /* after boot */
+	struct hvo_machine *snap;       /* NULL: empty slot */
+	uint64_t used;                  /* for eviction: the oldest goes */
+};
+
+struct hvo_boot_cache {
+	struct boot_slot slot[CACHE_SLOTS];
+	uint64_t clock, hits, misses;
+};
+
+struct hvo_boot_cache *hvo_boot_cache_create(void) { return calloc(1, sizeof(struct hvo_boot_cache)); }
+
+void hvo_boot_cache_destroy(struct hvo_boot_cache *bc)
+{
+	if (!bc)
+		return;
+	for (unsigned i = 0; i < CACHE_SLOTS; i++)
+		hvo_machine_destroy(bc->slot[i].snap);
+	free(bc);
+}
+
+uint64_t hvo_boot_cache_hits(const struct hvo_boot_cache *bc) { return bc ? bc->hits : 0; }
+
+/* memcpy, not assignment: padding bytes then compare too (a false miss at
+ * worst, never a false hit). */
+static void make_key(struct boot_key *k, const struct hvo_config *cfg, const struct hvo_fail_policy *fail)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(&k->cfg, cfg, sizeof(k->cfg));
+	k->cfg.fail = NULL;
+	k->cfg.fail_ctx = NULL;
+	k->cfg.sync = NULL;
+	k->cfg.log = NULL;
+	k->cfg.log_ctx = NULL;
+	k->cfg.host_pool = NULL;
+	memcpy(&k->fail, fail, sizeof(k->fail));
+}
+
+/* The executor's state a boot may leave behind that the machine does not
+ * hold: a cached boot must have left none. */
+static bool exec_quiet(const struct exec_ctx *c)
+{
+	for (int l = 0; l < HVO_NR_LOCKS; l++)
+		if (c->held[l])
+			return false;
+	return !c->harness_err[0] && !c->rcu_readers && !c->pending && !c->hits;
+}
+
+int boot_cache_take(struct exec_ctx *c, const struct hvo_config *cfg)
+{
+	struct hvo_boot_cache *bc = c->s->boot_cache;
+	struct boot_key k;
+
+	if (!bc || cfg->log)
+		return -1;
+	make_key(&k, cfg, &c->s->fail);
+	for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+		struct boot_slot *sl = &bc->slot[i];
+
+		if (!sl->snap || memcmp(&sl->key, &k, sizeof(k)))
+			continue;
+		if (hvo_machine_clone(sl->snap, cfg, &c->m))
+			return -1;
+		c->policy = sl->policy;
+		sl->used = ++bc->clock;
+		bc->hits++;
+		return 0;
+	}
+	bc->misses++;
+	return -1;
+}
+
+void boot_cache_put(struct exec_ctx *c, const struct hvo_config *cfg)
+{
+	struct hvo_boot_cache *bc = c->s->boot_cache;
+	struct hvo_config detached = *cfg;
+	struct boot_slot *sl;
+	struct hvo_machine *snap;
+
+	if (!bc || cfg->log || !exec_quiet(c) || !hvo_machine_clonable(c->m))
+		return;
+	/* the snapshot runs nothing: no hooks into this run's executor */
+	detached.fail = NULL;
+	detached.fail_ctx = NULL;
+	detached.sync = NULL;
+	if (hvo_machine_clone(c->m, &detached, &snap))
+		return;
+	sl = &bc->slot[0];
+	for (unsigned i = 1; i < CACHE_SLOTS; i++)
+		if (bc->slot[i].used < sl->used)
+			sl = &bc->slot[i];
+	hvo_machine_destroy(sl->snap);
+	make_key(&sl->key, cfg, &c->s->fail);
+	sl->policy = c->policy;
+	sl->snap = snap;
+	sl->used = ++bc->clock;
+}
