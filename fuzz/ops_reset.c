@@ -14,6 +14,10 @@
 #include "ops_exec_int.h"
 
 #define CACHE_SLOTS 4   /* fuzz_diff boots G1, G2 and G3 per input */
+/* Frame bytes the cache keeps at most: a fuzz process stays far below
+ * ClusterFuzzLite's 2 GiB (a booted 1 GiB bootmem page without HVO is 16
+ * MiB of struct pages; ./hvo bench fuzz's RSS goal is 512 MiB). */
+#define CACHE_FRAME_BYTES (64ull << 20)
 
 struct boot_key {
 	struct hvo_config cfg;        /* hook pointers zeroed, mutants merged */
@@ -24,6 +28,7 @@ struct boot_slot {
 	struct boot_key key;
 	struct hvo_fail_policy policy;  /* after boot */
 	struct hvo_machine *snap;       /* NULL: empty slot */
+	uint64_t bytes;                 /* its frame bytes */
 	uint64_t used;                  /* for eviction: the oldest goes */
 };
 
@@ -100,8 +105,12 @@ void boot_cache_put(struct exec_ctx *c, const struct hvo_config *cfg)
 	struct hvo_config detached = *cfg;
 	struct boot_slot *sl;
 	struct hvo_machine *snap;
+	uint64_t bytes, total = 0;
 
 	if (!bc || cfg->log || !exec_quiet(c) || !hvo_machine_clonable(c->m))
+		return;
+	bytes = hvo_machine_frame_bytes(c->m);
+	if (bytes > CACHE_FRAME_BYTES)
 		return;
 	/* the snapshot runs nothing: no hooks into this run's executor */
 	detached.fail = NULL;
@@ -109,13 +118,32 @@ void boot_cache_put(struct exec_ctx *c, const struct hvo_config *cfg)
 	detached.sync = NULL;
 	if (hvo_machine_clone(c->m, &detached, &snap))
 		return;
-	sl = &bc->slot[0];
-	for (unsigned i = 1; i < CACHE_SLOTS; i++)
-		if (bc->slot[i].used < sl->used)
-			sl = &bc->slot[i];
-	hvo_machine_destroy(sl->snap);
+	/* an empty slot within the byte cap, evicting the oldest until there is
+	 * one (bytes <= the cap: with every slot empty it fits) */
+	for (;;) {
+		struct boot_slot *oldest = NULL;
+
+		sl = NULL;
+		total = bytes;
+		for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+			struct boot_slot *x = &bc->slot[i];
+
+			if (!x->snap) {
+				sl = sl ? sl : x;
+				continue;
+			}
+			total += x->bytes;
+			if (!oldest || x->used < oldest->used)
+				oldest = x;
+		}
+		if (sl && total <= CACHE_FRAME_BYTES)
+			break;
+		hvo_machine_destroy(oldest->snap);
+		*oldest = (struct boot_slot){ .snap = NULL };
+	}
 	make_key(&sl->key, cfg, &c->s->fail);
 	sl->policy = c->policy;
 	sl->snap = snap;
+	sl->bytes = bytes;
 	sl->used = ++bc->clock;
 }

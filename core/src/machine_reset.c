@@ -123,6 +123,11 @@ static int clone_tails(struct hvo_machine *m, const struct hvo_machine *s)
 	return 0;
 }
 
+uint64_t hvo_machine_frame_bytes(const struct hvo_machine *m)
+{
+	return phys_frames_with_bytes(m->phys) * m->geo.page_size;
+}
+
 int hvo_machine_clone(const struct hvo_machine *s, const struct hvo_config *hooks, struct hvo_machine **out)
 {
 	struct hvo_machine *m;

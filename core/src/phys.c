@@ -1670,3 +1670,19 @@ int phys_clone(const struct phys *s, struct hvo_host_pool *pool, const struct hv
 	*out = p;
 	return 0;
 }
+
+static void count_frame(struct phys *p, uint64_t pfn, struct frame *f, void *ctx)
+{
+	(void)p;
+	(void)pfn;
+	(void)f;
+	(*(uint64_t *)ctx)++;
+}
+
+uint64_t phys_frames_with_bytes(const struct phys *p)
+{
+	uint64_t n = 0;
+
+	fr_for_range((struct phys *)p, 0, p->max_pfn, count_frame, &n);
+	return n;
+}

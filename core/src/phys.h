@@ -115,6 +115,8 @@ bool phys_addr_in_sealed_frame(const struct phys *p, const void *addr, uint64_t 
  * sealed frames, host memory from pool, node locks through sync.
  * zero_frames: the test-only break of the reset (frames zeroed, not
  * copied).  0 or -ENOMEM. */
+/* Frames with host bytes now (a walk of the frame table). */
+uint64_t phys_frames_with_bytes(const struct phys *p);
 int phys_clone(const struct phys *s, struct hvo_host_pool *pool, const struct hvo_sync_ops *sync, bool zero_frames,
 	       struct phys **out);
 
