@@ -191,9 +191,9 @@ struct hvo_run_result {
 /* ops_reset.c: a boot cache (issue 16).  A run with s->boot_cache set and
  * no core log starts from a copy (hvo_machine_clone) of the booted machine
  * of a recent run with the same config, mutants and failure rules, and
- * keeps a copy of its own fresh boot otherwise; the result is the same
- * (test_reuse).  It keeps at most 4 machines; destroy it before their
- * host pool. */
+ * keeps a copy of its own fresh boot otherwise, from the second boot of a
+ * config on; the result is the same (test_reuse).  It keeps at most 8
+ * machines and 64 MiB of their frames; destroy it before their host pool. */
 struct hvo_boot_cache;
 struct hvo_boot_cache *hvo_boot_cache_create(void);
 void hvo_boot_cache_destroy(struct hvo_boot_cache *bc);

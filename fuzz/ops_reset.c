@@ -3,7 +3,7 @@
  * ops_reset.c - the executor's boot cache (issue 16): the booted machine of
  * each recent configuration, kept as a snapshot (hvo_machine_clone), so a
  * run whose config, mutants and failure rules match starts from a copy of
- * it instead of booting again.  What decides a boot is the whole config
+ * it instead of booting again.  A config is kept from its second boot on.  What decides a boot is the whole config
  * (the hook pointers aside), the mutants and the failure policy; the
  * policy's state after boot (a budget counts down) is kept beside it.
  * test_reuse compares runs through the cache with fresh ones.
@@ -13,7 +13,11 @@
 
 #include "ops_exec_int.h"
 
-#define CACHE_SLOTS 4   /* fuzz_diff boots G1, G2 and G3 per input */
+#define CACHE_SLOTS 8   /* fuzz_diff boots G1, G2 and G3 per input */
+/* Boots seen but not kept: a config is kept at its second boot, since most
+ * of a campaign's configs come once (a mutation of a config byte) and a
+ * copy costs a fifth of a boot (fuzz_boot, reports/fuzz-throughput.md). */
+#define SEEN_KEYS 32
 /* Frame bytes the cache keeps at most: a fuzz process stays far below
  * ClusterFuzzLite's 2 GiB (a booted 1 GiB bootmem page without HVO is 16
  * MiB of struct pages; ./hvo bench fuzz's RSS goal is 512 MiB). */
@@ -34,6 +38,8 @@ struct boot_slot {
 
 struct hvo_boot_cache {
 	struct boot_slot slot[CACHE_SLOTS];
+	struct boot_key seen[SEEN_KEYS];  /* a ring */
+	unsigned nr_seen, seen_next;
 	uint64_t clock, hits, misses;
 };
 
@@ -99,6 +105,22 @@ int boot_cache_take(struct exec_ctx *c, const struct hvo_config *cfg)
 	return -1;
 }
 
+/* Was this boot seen before?  If not, remember it. */
+static bool seen_before(struct hvo_boot_cache *bc, const struct hvo_config *cfg, const struct hvo_fail_policy *fail)
+{
+	struct boot_key k;
+
+	make_key(&k, cfg, fail);
+	for (unsigned i = 0; i < bc->nr_seen; i++)
+		if (!memcmp(&bc->seen[i], &k, sizeof(k)))
+			return true;
+	bc->seen[bc->seen_next] = k;
+	bc->seen_next = (bc->seen_next + 1) % SEEN_KEYS;
+	if (bc->nr_seen < SEEN_KEYS)
+		bc->nr_seen++;
+	return false;
+}
+
 void boot_cache_put(struct exec_ctx *c, const struct hvo_config *cfg)
 {
 	struct hvo_boot_cache *bc = c->s->boot_cache;
@@ -108,6 +130,8 @@ void boot_cache_put(struct exec_ctx *c, const struct hvo_config *cfg)
 	uint64_t bytes, total = 0;
 
 	if (!bc || cfg->log || !exec_quiet(c) || !hvo_machine_clonable(c->m))
+		return;
+	if (!seen_before(bc, cfg, &c->s->fail))
 		return;
 	bytes = hvo_machine_frame_bytes(c->m);
 	if (bytes > CACHE_FRAME_BYTES)
