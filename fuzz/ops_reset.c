@@ -124,7 +124,6 @@ static bool seen_before(struct hvo_boot_cache *bc, const struct hvo_config *cfg,
 void boot_cache_put(struct exec_ctx *c, const struct hvo_config *cfg)
 {
 	struct hvo_boot_cache *bc = c->s->boot_cache;
-	struct hvo_config detached = *cfg;
 	struct boot_slot *sl;
 	struct hvo_machine *snap;
 	uint64_t bytes, total = 0;
@@ -136,15 +135,11 @@ void boot_cache_put(struct exec_ctx *c, const struct hvo_config *cfg)
 	bytes = hvo_machine_frame_bytes(c->m);
 	if (bytes > CACHE_FRAME_BYTES)
 		return;
-	/* the snapshot runs nothing: no hooks into this run's executor; and
-	 * not in the host pool, which would then grow by a machine for the next
-	 * input: more mallocs than frees, which libFuzzer answers by running the
-	 * input again and a leak check (14% of fuzz_boot's samples) */
-	detached.fail = NULL;
-	detached.fail_ctx = NULL;
-	detached.sync = NULL;
-	detached.host_pool = NULL;
-	if (hvo_machine_clone(c->m, &detached, &snap))
+	/* no hooks into this run's executor; not in the host pool, which would
+	 * then grow by a machine for the next input: more mallocs than frees,
+	 * which libFuzzer answers by running the input again and a leak check
+	 * (14% of fuzz_boot's samples), which scans the heap */
+	if (hvo_machine_snapshot(c->m, &snap))
 		return;
 	/* an empty slot within the byte cap, evicting the oldest until there is
 	 * one (bytes <= the cap: with every slot empty it fits) */

@@ -128,7 +128,8 @@ uint64_t hvo_machine_frame_bytes(const struct hvo_machine *m)
 	return phys_frames_with_bytes(m->phys) * m->geo.page_size;
 }
 
-int hvo_machine_clone(const struct hvo_machine *s, const struct hvo_config *hooks, struct hvo_machine **out)
+static int clone_machine(const struct hvo_machine *s, const struct hvo_config *hooks, bool snapshot,
+			 struct hvo_machine **out)
 {
 	struct hvo_machine *m;
 	int rc;
@@ -155,7 +156,8 @@ int hvo_machine_clone(const struct hvo_machine *s, const struct hvo_config *hook
 		m->fail_calls = 0;
 		memset(m->site_calls, 0, sizeof(m->site_calls));
 	}
-	rc = phys_clone(s->phys, m->cfg.host_pool, m->cfg.sync, reset_break == HVO_RESET_BREAK_FRAMES, &m->phys);
+	rc = phys_clone(s->phys, m->cfg.host_pool, m->cfg.sync, reset_break == HVO_RESET_BREAK_FRAMES, snapshot,
+			&m->phys);
 	if (!rc)
 		rc = vmemmap_clone(m, s);
 	if (!rc)
@@ -172,4 +174,22 @@ int hvo_machine_clone(const struct hvo_machine *s, const struct hvo_config *hook
 	}
 	*out = m;
 	return 0;
+}
+
+int hvo_machine_clone(const struct hvo_machine *s, const struct hvo_config *hooks, struct hvo_machine **out)
+{
+	return clone_machine(s, hooks, false, out);
+}
+
+int hvo_machine_snapshot(const struct hvo_machine *s, struct hvo_machine **out)
+{
+	struct hvo_config none = s->cfg;
+
+	none.fail = NULL;
+	none.fail_ctx = NULL;
+	none.sync = NULL;
+	none.log = NULL;
+	none.log_ctx = NULL;
+	none.host_pool = NULL;
+	return clone_machine(s, &none, true, out);
 }

@@ -248,6 +248,9 @@ struct phys {
 	struct fr_leaf *spare;        /* a leaf made by the loser of a publication race */
 	bool shared_lock;
 	struct bufcache shared;       /* dropped buffers beyond the nodes' RING_LOCAL (no arenas) */
+	/* Arenas straight from mmap (a kept snapshot, phys_clone): struct page
+	 * bytes, no pointers, so no leak check scans them (issue 16). */
+	bool map_arenas;
 	uint64_t head[];              /* free-list heads [node][zone][order] */
 };
 
@@ -551,7 +554,10 @@ void phys_destroy(struct phys *p)
 
 		for (size_t i = 0; i < nd->cache.nr_arenas; i++) {
 			UNPOISON(nd->cache.arenas[i], ARENA_BUFS * p->buf_size);
-			hpool_free(p->pool, nd->cache.arenas[i], ARENA_BUFS * p->buf_size, p->buf_align);
+			if (p->map_arenas)
+				munmap(nd->cache.arenas[i], ARENA_BUFS * p->buf_size);
+			else
+				hpool_free(p->pool, nd->cache.arenas[i], ARENA_BUFS * p->buf_size, p->buf_align);
 		}
 		free(nd->cache.arenas);
 		free(nd->cache.ring);
@@ -1187,8 +1193,13 @@ static uint8_t *cache_pop(struct phys *p, struct bufcache *c)
 		if (!arenas)
 			return NULL;
 		c->arenas = arenas;
-		if (!(mem = hpool_alloc(p->pool, ARENA_BUFS * p->buf_size, p->buf_align, false)))
+		if (p->map_arenas) {
+			mem = mmap(NULL, ARENA_BUFS * p->buf_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (mem == MAP_FAILED)
+				return NULL;
+		} else if (!(mem = hpool_alloc(p->pool, ARENA_BUFS * p->buf_size, p->buf_align, false))) {
 			return NULL;
+		}
 		c->arenas[c->nr_arenas++] = mem;
 		for (size_t i = 0; i < ARENA_BUFS; i++) {
 			POISON((uint8_t *)mem + i * p->buf_size, p->buf_size);
@@ -1611,7 +1622,7 @@ static void clone_frame(struct phys *s, uint64_t pfn, struct frame *f, void *ctx
 }
 
 int phys_clone(const struct phys *s, struct hvo_host_pool *pool, const struct hvo_sync_ops *sync, bool zero_frames,
-	       struct phys **out)
+	       bool map_arenas, struct phys **out)
 {
 	struct phys *p = hpool_alloc(pool, s->size, _Alignof(struct phys), false);
 	struct phys *ctx[2];
@@ -1623,6 +1634,7 @@ int phys_clone(const struct phys *s, struct hvo_host_pool *pool, const struct hv
 	memcpy(p, s, s->size);
 	p->pool = pool;
 	p->sync = sync;
+	p->map_arenas = map_arenas;
 	p->slab_lock = p->shared_lock = false;
 	p->slabs = NULL;
 	p->nr_slabs = p->slab_left = 0;

@@ -347,6 +347,9 @@ const struct hvo_geometry *hvo_machine_geometry(const struct hvo_machine *m);
  * B5's orphan tables, inside an API call): hvo_machine_clonable(s). */
 int hvo_machine_clone(const struct hvo_machine *s, const struct hvo_config *hooks, struct hvo_machine **out);
 bool hvo_machine_clonable(const struct hvo_machine *s);
+/* A copy of s to keep and copy from, never to run: no hooks, no host
+ * pool, frame bytes outside the heap (a leak check does not scan them). */
+int hvo_machine_snapshot(const struct hvo_machine *s, struct hvo_machine **out);
 /* The bytes of its frames' contents: most of what a copy costs to keep. */
 uint64_t hvo_machine_frame_bytes(const struct hvo_machine *m);
 /* Test only: break one part of every later copy, so the equivalence test
