@@ -32,8 +32,9 @@ struct hvo_host_pool *fuzz_host_pool(void);
 /* ...and, made with it, the campaign's boot cache (hvo_boot_cache in
  * ops.h, issue 16): an input whose config, mutants and failure rules a
  * recent input had starts from a copy of that input's booted machine.
- * Made for fuzz_boot, or for any target with HVO_BOOT_CACHE=1 in the
- * environment; HVO_BOOT_CACHE=0: none (every input boots). */
+ * Made for fuzz_boot except under AFL++ (its stability), or for any
+ * target with HVO_BOOT_CACHE=1 in the environment; HVO_BOOT_CACHE=0: none
+ * (every input boots). */
 struct hvo_boot_cache;
 struct hvo_boot_cache *fuzz_boot_cache(void);
 
