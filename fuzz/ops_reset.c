@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * ops_reset.c - the executor's boot cache (issue 16): the booted machine of
- * each recent configuration, kept as a snapshot (hvo_machine_clone), so a
+ * recent configurations, kept as a snapshot (hvo_machine_snapshot), so a
  * run whose config, mutants and failure rules match starts from a copy of
- * it instead of booting again.  A config is kept from its second boot on.  What decides a boot is the whole config
- * (the hook pointers aside), the mutants and the failure policy; the
- * policy's state after boot (a budget counts down) is kept beside it.
- * test_reuse compares runs through the cache with fresh ones.
+ * it (hvo_machine_clone) instead of booting again.  A config is kept from
+ * its second boot on.  What decides a boot is the whole config (the hook
+ * pointers aside), the mutants and the failure policy; the policy's state
+ * after boot (a budget counts down) is kept beside it.  test_reuse compares
+ * runs through the cache with fresh ones.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,9 @@
 
 #define CACHE_SLOTS 8   /* fuzz_diff boots G1, G2 and G3 per input */
 /* Boots seen but not kept: a config is kept at its second boot, since most
- * of a campaign's configs come once (a mutation of a config byte) and a
- * copy costs a fifth of a boot (fuzz_boot, reports/fuzz-throughput.md). */
+ * of a campaign's configs come once (a mutation of a config byte), and
+ * keeping one costs a copy and, under libFuzzer, a rerun for its leak
+ * check (reports/fuzz-throughput.md). */
 #define SEEN_KEYS 32
 /* Frame bytes the cache keeps at most: a fuzz process stays far below
  * ClusterFuzzLite's 2 GiB (a booted 1 GiB bootmem page without HVO is 16

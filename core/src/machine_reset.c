@@ -3,7 +3,7 @@
  * machine_reset.c - snapshot and reset of a machine (issue 16): a copy of
  * a machine, made once after its boot, is what every later run of the same
  * configuration starts from, instead of booting again (for fuzz_boot the
- * boot pipeline of its gigantic bootmem pages is a third of an input).
+ * boot pipeline of its gigantic bootmem pages is a quarter of an input).
  *
  * The copy is the machine's whole state, each part copied by the file that
  * owns it: the allocator's records, free lists and frame bytes with their
@@ -13,8 +13,8 @@
  * machine struct).  Host buffers and caches are the copy's own: which host
  * buffer holds a frame is no part of the model.  A run on the copy must be
  * the run on a fresh boot, byte for byte of its result: test_reuse checks
- * it, and HVO_RESET_BREAK (hvo_reset_break_set) breaks one part of the copy
- * so that test shows it can fail.
+ * it, and hvo_reset_break_set (test_reuse --break NAME) breaks one part of
+ * the copy so that test shows it can fail.
  *
  * Not covered (-EINVAL, the caller boots instead): G3 device DAX state,
  * B5's orphaned PTE tables, and a machine inside an API call (a batch's
