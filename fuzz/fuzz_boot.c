@@ -204,7 +204,7 @@ static int decode_op(struct reader *r, struct hvo_opstream *s)
 }
 
 /* 0, or -1 when the host is out of memory.  *valid: the layout is good. */
-static int decode(const uint8_t *data, size_t size, struct hvo_opstream *s, bool *valid)
+int fuzz_boot_decode(const uint8_t *data, size_t size, struct hvo_opstream *s, bool *valid)
 {
 	struct reader r = { data, size, 0 };
 	struct hvo_config *c = &s->config;
@@ -260,7 +260,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hvo_opstream s;
 	bool valid;
 
-	if (decode(data, size, &s, &valid))
+	if (fuzz_boot_decode(data, size, &s, &valid))
 		return 0;  /* host out of memory: not the model's fault */
 	if (valid)
 		fuzz_stream_run("fuzz_boot", &s, campaign_mutants);

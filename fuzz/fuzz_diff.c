@@ -40,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fuzz_stream_decode_mode(data, size, false, &s))
 		return 0;  /* host out of memory: not the model's fault */
 	s.config.host_pool = fuzz_host_pool();
+	s.boot_cache = fuzz_boot_cache();
 	if (!s.expect_setup_error) {
 		rc = hvo_ops_diff(&s, gens, sizeof(gens) / sizeof(gens[0]), campaign_mutants,
 				  HVO_RUN_CHANGED | HVO_RUN_NO_DIGEST, &res);

@@ -33,6 +33,7 @@ void fuzz_stream_run(const char *who, struct hvo_opstream *s, uint64_t mutants)
 	int rc;
 
 	s->config.host_pool = fuzz_host_pool();
+	s->boot_cache = fuzz_boot_cache();
 	rc = hvo_ops_run_flags(s, mutants, HVO_RUN_CHANGED | HVO_RUN_NO_DIGEST, &res, NULL);
 
 	if (rc == 1)

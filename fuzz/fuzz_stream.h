@@ -30,5 +30,8 @@ void fuzz_stream_run(const char *who, struct hvo_opstream *s, uint64_t mutants);
  * reach that byte (what the decoder reads past the end anyway).  0, or -1
  * when the host is out of memory (then s is empty). */
 int fuzz_stream_decode_mode(const uint8_t *data, size_t size, bool g3, struct hvo_opstream *s);
+/* fuzz_boot.c's decoder (for test_reuse): 0, or -1 on host OOM; *valid:
+ * the layout is one the config must accept. */
+int fuzz_boot_decode(const uint8_t *data, size_t size, struct hvo_opstream *s, bool *valid);
 
 #endif

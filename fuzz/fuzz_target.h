@@ -29,5 +29,12 @@ uint64_t fuzz_mutants_from_env(const char *who);
  */
 void fuzz_host_pool_init(const char *who);
 struct hvo_host_pool *fuzz_host_pool(void);
+/* ...and, made with it, the campaign's boot cache (hvo_boot_cache in
+ * ops.h, issue 16): an input whose config, mutants and failure rules a
+ * recent input had starts from a copy of that input's booted machine.
+ * Made only with HVO_BOOT_CACHE=1 in the environment (it does not pay
+ * yet, see fuzz_mutants.c); otherwise NULL (every input boots). */
+struct hvo_boot_cache;
+struct hvo_boot_cache *fuzz_boot_cache(void);
 
 #endif

@@ -119,6 +119,9 @@ struct hvo_opstream {
 	size_t nr_sel, cap_sel;
 	struct hvo_inject *injects;
 	size_t nr_injects, cap_injects;
+	/* Booted machines kept across runs (NULL: boot every run): see
+	 * hvo_boot_cache; the caller owns it, like config.host_pool. */
+	struct hvo_boot_cache *boot_cache;
 };
 
 /* ------------------------------------------------------------ ops_text.c */
@@ -189,6 +192,16 @@ struct hvo_run_result {
  * op, hvo_check() after each, stop at the first violation or failed expect.
  * log may be NULL.  Returns res->status.
  */
+/* ops_reset.c: a boot cache (issue 16).  A run with s->boot_cache set and
+ * no core log starts from a copy (hvo_machine_clone) of the booted machine
+ * of a recent run with the same config, mutants and failure rules, and
+ * keeps a copy of its own fresh boot otherwise, from the second boot of a
+ * config on; the result is the same (test_reuse).  It keeps at most 8
+ * machines and 64 MiB of their frames; destroy it before their host pool. */
+struct hvo_boot_cache;
+struct hvo_boot_cache *hvo_boot_cache_create(void);
+void hvo_boot_cache_destroy(struct hvo_boot_cache *bc);
+uint64_t hvo_boot_cache_hits(const struct hvo_boot_cache *bc);
 int hvo_ops_run(const struct hvo_opstream *s, uint64_t extra_mutants, struct hvo_run_result *res, FILE *log);
 int hvo_ops_run_flags(const struct hvo_opstream *s, uint64_t extra_mutants, unsigned flags,
 		      struct hvo_run_result *res, FILE *log);

@@ -516,9 +516,13 @@ int exec_setup(struct exec_ctx *c, uint64_t extra_mutants)
 	cfg.log = c->log && (c->flags & HVO_RUN_VERBOSE) ? report_core_log : NULL;
 	cfg.log_ctx = c->log;
 	cfg.track_changes = (c->flags & HVO_RUN_CHANGED) != 0;
-	rc = hvo_machine_create(&cfg, &c->m, err, sizeof(err));
-	if (rc == 0)
+	if (boot_cache_take(c, &cfg) == 0)
 		return 0;
+	rc = hvo_machine_create(&cfg, &c->m, err, sizeof(err));
+	if (rc == 0) {
+		boot_cache_put(c, &cfg);
+		return 0;
+	}
 	c->m = NULL;
 	if (rc == -HVO_ENOMEM && boot_failure_injected(&c->s->fail)) {
 		c->res->boot_failed = true;

@@ -68,6 +68,12 @@ bool exec_step(struct exec_ctx *c, size_t i);
 void exec_finish(struct exec_ctx *c);
 void exec_cleanup(struct exec_ctx *c);
 
+/* ops_reset.c: the boot cache of c->s (none: -1 and nothing).  take: 0
+ * with c->m a copy of the booted machine of cfg and c->policy its state
+ * after boot, or -1 (boot it).  put: keep a copy of the freshly booted c->m. */
+int boot_cache_take(struct exec_ctx *c, const struct hvo_config *cfg);
+void boot_cache_put(struct exec_ctx *c, const struct hvo_config *cfg);
+
 /* ops_fault.c */
 void fault_report_begin(const struct exec_ctx *c);
 void fault_report_end(void);

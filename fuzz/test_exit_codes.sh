@@ -110,12 +110,14 @@ check 2 'no file' "$sched" replay
 check 1 '# found after [0-9]+ runs' "$sched" explore optimize_race --mutant B5 --runs 5000
 check 0 'no failing schedule in 20 runs' "$sched" explore optimize_race --runs 20
 
-# --- fuzz replay mains (4)
-planned=$((planned + 4))
+# --- fuzz replay mains (6): also the boot cache's switch (bad value, on)
+planned=$((planned + 6))
 check 0 'replay: [1-9][0-9]* inputs, [1-9][0-9]* passed, 0 failed' "$ops_replay" "$src/corpus/fuzz_ops"
 check 2 'ERROR .*missing.bin: cannot read' "$ops_replay" "$tmp/missing.bin"
 check 3 'no inputs: nothing was checked' "$ops_replay" "$tmp/empty"
 check 2 'usage' "$ops_replay"
+check 2 'HVO_BOOT_CACHE=yes: 0 \(boot every input\) or 1' env HVO_BOOT_CACHE=yes "$ops_replay" "$src/corpus/fuzz_ops"
+check 0 'replay: [1-9][0-9]* inputs, [1-9][0-9]* passed, 0 failed' env HVO_BOOT_CACHE=1 "$ops_replay" "$src/corpus/fuzz_ops"
 
 # --- hvo-stress (3): usage error, a clean short run, an interrupted run
 planned=$((planned + 3))

@@ -304,6 +304,8 @@ void model_unlock(struct hvo_machine *m, enum hvo_lock l);
 /* vmemmap.c */
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen);
 void vmemmap_destroy(struct hvo_machine *m);
+/* machine_reset.c's copy of s's page tables and TLB lists into m. */
+int vmemmap_clone(struct hvo_machine *m, const struct hvo_machine *s);
 /* Boot population: normal (PMD leaves where whole) and single PTEs. */
 int vmemmap_populate(struct hvo_machine *m, unsigned node, uint64_t vstart, uint64_t vend);
 int vmemmap_map_boot_page(struct hvo_machine *m, unsigned node, uint64_t vaddr, uint64_t pfn, bool rw);
@@ -387,6 +389,7 @@ void tlb_cpu_flush(struct hvo_machine *m, uint64_t start, uint64_t end);
 /* Does cpu hold an entry for vaddr's page (and to which frame)? */
 bool tlb_cpu_cached(const struct hvo_machine *m, unsigned cpu, uint64_t vaddr, uint64_t *frame);
 void tlb_cpu_destroy(struct hvo_machine *m);
+int tlb_cpu_clone(struct hvo_machine *m, const struct hvo_machine *s);
 
 /* page.c */
 #include "page.h"
@@ -448,6 +451,7 @@ int check_pool(struct hvo_machine *m);
 /* track.c: the change log behind hvo_check_changed.  The hooks are no-ops
  * unless cfg.track_changes (a multithreaded user never pays or races). */
 int track_create(struct hvo_machine *m);
+int track_clone(struct hvo_machine *m, const struct hvo_machine *s);
 void track_destroy(struct hvo_machine *m);
 void track_frames_slow(struct hvo_machine *m, uint64_t pfn, uint64_t nr);
 void track_vaddrs_slow(struct hvo_machine *m, uint64_t start, uint64_t end);
@@ -483,6 +487,7 @@ bool track_unchanged_since(const struct hvo_machine *m, int32_t id, uint64_t epo
 
 /* shadow.c */
 struct shadow *shadow_create(void);
+struct shadow *shadow_clone(const struct shadow *s);
 void shadow_destroy(struct shadow *s);
 /* A folio the caller asked for on node (-1: a boot folio, placed by the
  * config's bootmem lines). */

@@ -264,6 +264,9 @@ struct phys {
 	struct fr_leaf *spare;        /* a leaf made by the loser of a publication race */
 	bool shared_lock;
 	struct bufcache shared;       /* dropped buffers beyond the nodes' RING_LOCAL (no arenas) */
+	/* Arenas straight from mmap (a kept snapshot, phys_clone): struct page
+	 * bytes, no pointers, so no leak check scans them (issue 16). */
+	bool map_arenas;
 	uint64_t head[];              /* free-list heads [node][zone][order] */
 };
 
@@ -568,7 +571,10 @@ void phys_destroy(struct phys *p)
 
 		for (size_t i = 0; i < nd->cache.nr_arenas; i++) {
 			UNPOISON(nd->cache.arenas[i], arena_bufs(i) * p->buf_size);
-			hpool_free(p->pool, nd->cache.arenas[i], arena_bufs(i) * p->buf_size, p->buf_align);
+			if (p->map_arenas)
+				munmap(nd->cache.arenas[i], arena_bufs(i) * p->buf_size);
+			else
+				hpool_free(p->pool, nd->cache.arenas[i], arena_bufs(i) * p->buf_size, p->buf_align);
 		}
 		free(nd->cache.arenas);
 		free(nd->cache.ring);
@@ -1224,8 +1230,13 @@ static uint8_t *cache_pop(struct phys *p, struct bufcache *c)
 		if (!arenas)
 			return NULL;
 		c->arenas = arenas;
-		if (!(mem = hpool_alloc(p->pool, nb * p->buf_size, p->buf_align, false)))
+		if (p->map_arenas) {
+			mem = mmap(NULL, nb * p->buf_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (mem == MAP_FAILED)
+				return NULL;
+		} else if (!(mem = hpool_alloc(p->pool, nb * p->buf_size, p->buf_align, false))) {
 			return NULL;
+		}
 		c->arenas[c->nr_arenas++] = mem;
 		for (size_t i = 0; i < nb; i++) {
 			POISON((uint8_t *)mem + i * p->buf_size, p->buf_size);
@@ -1627,4 +1638,109 @@ bool phys_frame_sealed(const struct phys *p, uint64_t pfn)
 	struct frame *f = fr_slot(p, pfn, false);
 
 	return f && __atomic_load_n(&f->buf, __ATOMIC_ACQUIRE) && __atomic_load_n(&f->seal, __ATOMIC_RELAXED) != NIL;
+}
+
+/* ------------------------------------------------------------ clone */
+
+/* A copy of s for machine_reset.c: the same records, free lists, frame
+ * bytes and sealed set, in host memory of its own (from pool), with the
+ * node locks going through sync.  The buffer caches start empty: which
+ * host buffer a frame gets is no part of the model's state.  With
+ * zero_frames (a test-only break of the reset, HVO_RESET_BREAK_FRAMES)
+ * every frame's bytes come out zeroed instead of copied. */
+static void clone_frame(struct phys *s, uint64_t pfn, struct frame *f, void *ctx)
+{
+	struct phys *p = ((struct phys **)ctx)[0];
+	bool zero = ((struct phys **)ctx)[1] != NULL;
+	unsigned n;
+	int z;
+	uint8_t *b;
+
+	(void)s;
+	if (!p || locate(p, pfn, &n, &z) || !(b = frame_create_nolock(p, n, pfn))) {
+		((struct phys **)ctx)[0] = NULL;  /* host OOM: the caller gives up */
+		return;
+	}
+	if (zero)
+		memset(b, 0, p->page_size);
+	else
+		memcpy(b, f->buf, p->page_size);
+}
+
+int phys_clone(const struct phys *s, struct hvo_host_pool *pool, const struct hvo_sync_ops *sync, bool zero_frames,
+	       bool map_arenas, struct phys **out)
+{
+	struct phys *p = hpool_alloc(pool, s->size, _Alignof(struct phys), false);
+	struct phys *ctx[2];
+	int rc = 0;
+
+	*out = NULL;
+	if (!p)
+		return -HVO_ENOMEM;
+	memcpy(p, s, s->size);
+	p->pool = pool;
+	p->sync = sync;
+	p->map_arenas = map_arenas;
+	p->slab_lock = p->shared_lock = false;
+	p->slabs = NULL;
+	p->nr_slabs = p->slab_left = 0;
+	p->spare = NULL;
+	memset(&p->shared, 0, sizeof(p->shared));
+	for (unsigned n = 0; n < p->nr_nodes; n++) {
+		struct pnode *nd = &p->node[n];
+		const struct htab *h = &s->node[n].recs;
+
+		memset(&nd->cache, 0, sizeof(nd->cache));
+		nd->sealed = NULL;
+		nd->nr_sealed = nd->sealed_cap = 0;
+		nd->recs.pool = pool;
+		nd->recs.mem = NULL;
+		if (h->cap && !(nd->recs.mem = hpool_alloc(pool, h->cap * h->esz, 16, false)))
+			rc = -HVO_ENOMEM;
+		else if (h->cap)
+			memcpy(nd->recs.mem, h->mem, h->cap * h->esz);
+	}
+	p->froot = p->fr_depth ? hpool_alloc(pool, sizeof(struct fr_dir), 16, true) : (void *)leaf_new(p);
+	if (rc || !p->froot) {
+		for (unsigned n = 0; n < p->nr_nodes; n++)
+			if (p->node[n].recs.mem)
+				hpool_free(pool, p->node[n].recs.mem, p->node[n].recs.cap * p->node[n].recs.esz, 16);
+		if (p->froot)
+			fr_free(p, p->froot, p->fr_depth);
+		for (size_t i = 0; i < p->nr_slabs; i++)
+			hpool_free(pool, p->slabs[i], slab_leaves(i) * sizeof(struct fr_leaf), FR_CHUNK_BYTES);
+		free(p->slabs);
+		hpool_free(pool, p, p->size, _Alignof(struct phys));
+		return -HVO_ENOMEM;
+	}
+	ctx[0] = p;
+	ctx[1] = zero_frames ? p : NULL;
+	fr_for_range((struct phys *)s, 0, s->max_pfn, clone_frame, ctx);
+	/* sealed in the same order, so the sets compare equal */
+	for (unsigned n = 0; ctx[0] && n < p->nr_nodes; n++)
+		for (size_t i = 0; i < s->node[n].nr_sealed; i++)
+			if (seal_nolock(p, &p->node[n], s->node[n].sealed[i].pfn))
+				ctx[0] = NULL;
+	if (!ctx[0]) {
+		phys_destroy(p);
+		return -HVO_ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+static void count_frame(struct phys *p, uint64_t pfn, struct frame *f, void *ctx)
+{
+	(void)p;
+	(void)pfn;
+	(void)f;
+	(*(uint64_t *)ctx)++;
+}
+
+uint64_t phys_frames_with_bytes(const struct phys *p)
+{
+	uint64_t n = 0;
+
+	fr_for_range((struct phys *)p, 0, p->max_pfn, count_frame, &n);
+	return n;
 }

@@ -119,4 +119,14 @@ uint64_t phys_frame_table_resident(const struct phys *p);
 /* Is addr inside the host bytes of a sealed frame?  (for fault handlers) */
 bool phys_addr_in_sealed_frame(const struct phys *p, const void *addr, uint64_t *pfn);
 
+/* Frames with host bytes now (a walk of the frame table). */
+uint64_t phys_frames_with_bytes(const struct phys *p);
+/* A copy of s (machine_reset.c): the same allocator state, frame bytes and
+ * sealed frames, host memory from pool, node locks through sync.
+ * zero_frames: the test-only break of the reset (frames zeroed, not
+ * copied).  map_arenas: frame buffers from mmap, not the heap (a copy kept
+ * as a snapshot: no leak check scans its bytes).  0 or -ENOMEM. */
+int phys_clone(const struct phys *s, struct hvo_host_pool *pool, const struct hvo_sync_ops *sync, bool zero_frames,
+	       bool map_arenas, struct phys **out);
+
 #endif

@@ -208,3 +208,21 @@ int shadow_compare(struct hvo_machine *m)
 	}
 	return overlap(m, s);
 }
+
+/* A copy for a machine reset (machine_reset.c); NULL on host OOM. */
+struct shadow *shadow_clone(const struct shadow *s)
+{
+	struct shadow *c = shadow_create();
+
+	if (!c || !s->cap)
+		return c;
+	c->f = malloc(s->cap * sizeof(*c->f));
+	if (!c->f) {
+		free(c);
+		return NULL;
+	}
+	memcpy(c->f, s->f, s->cap * sizeof(*c->f));
+	c->nr = s->nr;
+	c->cap = s->cap;
+	return c;
+}

@@ -130,3 +130,17 @@ void tlb_cpu_destroy(struct hvo_machine *m)
 		m->cpu_tlb[c] = NULL;
 	}
 }
+
+/* m's CPU TLBs as copies of s's (machine_reset.c).  0 or -ENOMEM. */
+int tlb_cpu_clone(struct hvo_machine *m, const struct hvo_machine *s)
+{
+	for (unsigned c = 0; c < TLB_CPUS; c++) {
+		if (!s->cpu_tlb[c])
+			continue;
+		m->cpu_tlb[c] = malloc(sizeof(*m->cpu_tlb[c]));
+		if (!m->cpu_tlb[c])
+			return -HVO_ENOMEM;
+		*m->cpu_tlb[c] = *s->cpu_tlb[c];
+	}
+	return 0;
+}

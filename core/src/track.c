@@ -194,3 +194,32 @@ void track_reset(struct hvo_machine *m)
 	t->nr_vaddrs = 0;
 	t->epoch++;
 }
+
+/* m->track as a copy of s's (machine_reset.c).  0 or -ENOMEM. */
+int track_clone(struct hvo_machine *m, const struct hvo_machine *s)
+{
+	const struct track *st = s->track;
+	struct track *t;
+
+	if (!st)
+		return 0;
+	t = malloc(sizeof(*t));
+	if (!t)
+		return -HVO_ENOMEM;
+	*t = *st;
+	t->clean = NULL;
+	t->tail = NULL;
+	t->changed_at = NULL;
+	m->track = t;
+	if (!st->cap)
+		return 0;
+	t->clean = malloc(st->cap * sizeof(*t->clean));
+	t->tail = malloc(st->cap * sizeof(*t->tail));
+	t->changed_at = malloc(st->cap * sizeof(*t->changed_at));
+	if (!t->clean || !t->tail || !t->changed_at)
+		return -HVO_ENOMEM;  /* the caller destroys m, and t with it */
+	memcpy(t->clean, st->clean, st->cap * sizeof(*t->clean));
+	memcpy(t->tail, st->tail, st->cap * sizeof(*t->tail));
+	memcpy(t->changed_at, st->changed_at, st->cap * sizeof(*t->changed_at));
+	return 0;
+}

@@ -876,3 +876,40 @@ void vm_pte_table_release(struct hvo_machine *m, uint64_t vaddr)
 	mach_free(m, t->table_pfn, 0);
 	table_free(m, t);
 }
+
+/* m's page tables and lists of stale translations as copies of s's
+ * (machine_reset.c), which found m's pointers NULL (and s without B5's
+ * orphan tables).  0 or -ENOMEM: the caller destroys m. */
+int vmemmap_clone(struct hvo_machine *m, const struct hvo_machine *s)
+{
+	for (unsigned n = 0; n < HVO_MAX_NODES; n++) {
+		struct tlb_shard *t = &m->tlb[n];
+
+		if (!s->tlb[n].cap)
+			continue;
+		t->stale = malloc(s->tlb[n].cap * sizeof(*t->stale));
+		if (!t->stale)
+			return -HVO_ENOMEM;
+		memcpy(t->stale, s->tlb[n].stale, s->tlb[n].nr * sizeof(*t->stale));
+	}
+	m->pmd = calloc(m->nr_pmd, sizeof(*m->pmd));
+	if (!m->pmd)
+		return -HVO_ENOMEM;
+	m->nr_pte_tables = 0;
+	for (uint64_t i = 0; i < m->nr_pmd; i++) {
+		const struct pmd *sp = &s->pmd[i];
+
+		if (sp->val != PMD_TABLE) {
+			m->pmd[i] = *sp;
+			continue;
+		}
+		m->pmd[i].table = table_new(m, sp->table->table_pfn);
+		if (!m->pmd[i].table)
+			return -HVO_ENOMEM;
+		memcpy(m->pmd[i].table->pte, sp->table->pte, m->ptrs_per_table * sizeof(uint64_t));
+		m->pmd[i].table->next_orphan = NULL;
+		m->pmd[i].val = sp->val;
+		m->pmd[i].leaf_pfn = sp->leaf_pfn;
+	}
+	return tlb_cpu_clone(m, s);
+}

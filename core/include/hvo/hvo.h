@@ -350,6 +350,34 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out,
 		       char *err, size_t errlen);
 void hvo_machine_destroy(struct hvo_machine *m);
 const struct hvo_geometry *hvo_machine_geometry(const struct hvo_machine *m);
+
+/* Snapshot and reset (machine_reset.c, issue 16): a copy of machine s, to
+ * run as s would have run from here (same result, digest and counters).
+ * hooks gives the copy its fail, sync and log hooks and its host pool; its
+ * other fields are s's.  A fuzz target copies a booted machine once and
+ * runs each input on a fresh copy of it instead of booting again.  0,
+ * -ENOMEM, or -EINVAL when s holds state the copy does not cover (G3 DAX,
+ * B5's orphan tables, inside an API call): hvo_machine_clonable(s). */
+int hvo_machine_clone(const struct hvo_machine *s, const struct hvo_config *hooks, struct hvo_machine **out);
+bool hvo_machine_clonable(const struct hvo_machine *s);
+/* A copy of s to keep and copy from, never to run: no hooks, no host
+ * pool, frame bytes outside the heap (a leak check does not scan them). */
+int hvo_machine_snapshot(const struct hvo_machine *s, struct hvo_machine **out);
+/* The bytes of its frames' contents: most of what a copy costs to keep. */
+uint64_t hvo_machine_frame_bytes(const struct hvo_machine *m);
+/* Test only: break one part of every later copy, so the equivalence test
+ * (test_reuse) shows it catches a reset that keeps or loses state. */
+enum hvo_reset_break {
+	HVO_RESET_BREAK_NONE,
+	HVO_RESET_BREAK_FRAMES,      /* "skip-frame": frame bytes zeroed, not copied */
+	HVO_RESET_BREAK_FOLIOS,      /* "skip-folio-table": the folio table zeroed */
+	HVO_RESET_BREAK_COUNTERS,    /* "skip-counters": memmap and hstate counters zeroed */
+	HVO_RESET_BREAK_FAIL_CALLS,  /* "skip-fail-calls": the failure sites' call counts zeroed */
+	HVO_NR_RESET_BREAKS
+};
+void hvo_reset_break_set(enum hvo_reset_break b);
+int hvo_reset_break_by_name(const char *name);   /* -1: unknown */
+const char *hvo_reset_break_name(enum hvo_reset_break b);
 /* With config gather_by_caller: gather_bootmem_prealloc_node + its batch
  * optimize for one node (nodes may run concurrently), then the rest of the
  * boot pipeline once every node is done. */
