@@ -338,6 +338,16 @@ static int do_folio_alloc(struct hvo_machine *m, unsigned order, unsigned node, 
 	return 0;
 }
 
+/* f is among the first k of a batch's list already (a stream may name a
+ * folio twice). */
+static bool listed(struct folio *const *fs, unsigned k, const struct folio *f)
+{
+	for (unsigned j = 0; j < k; j++)
+		if (fs[j] == f)
+			return true;
+	return false;
+}
+
 static void optimize_batch(struct hvo_machine *m, const int32_t *ids, unsigned n)
 {
 	struct folio **fs = calloc(n ? n : 1, sizeof(*fs));
@@ -349,11 +359,8 @@ static void optimize_batch(struct hvo_machine *m, const int32_t *ids, unsigned n
 		goto out;
 	for (unsigned i = 0; i < n; i++) {
 		struct folio *f = folio_of(m, ids[i]);
-		bool dup = false;
 
-		for (unsigned j = 0; j < k && f; j++)
-			dup |= fs[j] == f;
-		if (!f || dup || !in_pool(f) || f->busy)
+		if (!f || listed(fs, k, f) || !in_pool(f) || f->busy)
 			continue;
 		expect[k] = would_optimize(m, f);
 		snap_take(m, f, &snaps[k], true);
@@ -461,11 +468,8 @@ static int do_folios_restore(struct hvo_machine *m, const int32_t *ids, unsigned
 		return -HVO_ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
 		struct folio *f = folio_of(m, ids[i]);
-		bool dup = false;
 
-		for (unsigned j = 0; j < k && f; j++)
-			dup |= fs[j] == f;
-		if (!f || dup || !in_pool(f) || f->busy)
+		if (!f || listed(fs, k, f) || !in_pool(f) || f->busy)
 			continue;
 		f->busy = true;
 		fs[k++] = f;
@@ -600,11 +604,8 @@ static int do_folios_demote(struct hvo_machine *m, const int32_t *ids, unsigned 
 		return -HVO_ENOMEM;
 	for (unsigned i = 0; i < n; i++) {
 		struct folio *f = folio_of(m, ids[i]);
-		bool dup = false;
 
-		for (unsigned j = 0; j < k && f; j++)
-			dup |= fs[j] == f;
-		if (f && !dup && !demote_candidate(m, f, new_order))
+		if (f && !listed(fs, k, f) && !demote_candidate(m, f, new_order))
 			fs[k++] = f;
 	}
 	/* nothing to demote: demote_pool_huge_page's -EBUSY */
