@@ -349,7 +349,16 @@ void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 		hvo_violate(m, 12, pfn, -1, "free of a page that is not allocated as order %u (double free?)", order);
 }
 
-static void memmap_account_nr(struct hvo_machine *m, uint64_t page_pfn, bool boot, int64_t nr, unsigned described_node);
+/* The amount nr (signed) at the node of the vmemmap page page_pfn (B12c:
+ * at the described node). */
+static void memmap_account_nr(struct hvo_machine *m, uint64_t page_pfn, bool boot, int64_t nr, unsigned described_node)
+{
+	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
+	struct memmap_shard *s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
+
+	track_mapping(m);
+	__atomic_fetch_add(boot ? &s->boot : &s->buddy, nr, __ATOMIC_RELAXED);
+}
 
 void memmap_account(struct hvo_machine *m, uint64_t page_pfn, bool boot, int delta, unsigned described_node)
 {
@@ -369,17 +378,6 @@ int64_t memmap_total(const struct hvo_machine *m, bool boot)
 int64_t memmap_node(const struct hvo_machine *m, unsigned n)
 {
 	return __atomic_load_n(&m->memmap[n].buddy, __ATOMIC_RELAXED) + __atomic_load_n(&m->memmap[n].boot, __ATOMIC_RELAXED);
-}
-
-/* The amount nr (signed) at the node of the vmemmap page page_pfn (B12c:
- * at the described node). */
-static void memmap_account_nr(struct hvo_machine *m, uint64_t page_pfn, bool boot, int64_t nr, unsigned described_node)
-{
-	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
-	struct memmap_shard *s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
-
-	track_mapping(m);
-	__atomic_fetch_add(boot ? &s->boot : &s->buddy, nr, __ATOMIC_RELAXED);
 }
 
 /* memmap_boot_pages_add() / memmap_pages_add() of a formula's amount nr for
@@ -408,10 +406,10 @@ void memmap_charge(struct hvo_machine *m, uint64_t vs, uint64_t ve, bool boot, i
 		memmap_account_nr(m, frame, false, sign, described_node);
 		left--;
 	}
-	if (left && first != UINT64_MAX)
+	/* nothing mapped (first still UINT64_MAX, a pfn of no node): the
+	 * counter moves all the same, and I11 says so */
+	if (left)
 		memmap_account_nr(m, first, boot, sign * left, described_node);
-	else if (left)   /* nothing mapped: the counter still moves (I11 will say so) */
-		memmap_account_nr(m, UINT64_MAX, boot, sign * left, described_node);
 }
 
 uint64_t hvo_vmemmap_oom(const struct hvo_machine *m)
