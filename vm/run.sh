@@ -135,6 +135,11 @@ if [ -n "$report" ] && [ -f "$report" ]; then
 fi
 if [ -n "$rep_err" ]; then
 	echo "hvo vm: cannot write a report under $reports (not writable)" >&2
+	# the verdict went to stdout; keep the consoles where we can write
+	fallback=$vm_build/unreported/$(date +%Y%m%d-%H%M%S)-${VM_KLABEL//[^A-Za-z0-9.+_-]/_}-$$.console
+	if mkdir -p "${fallback%/*}" 2>/dev/null && keep_consoles "$fallback"; then
+		echo "hvo vm: consoles kept instead in $fallback" >&2
+	fi
 	[ $rc = 130 ] || rc=2
 fi
 if [ $rc = 2 ] && ! grep -q '@@agent' "${consoles[0]}.agent"; then

@@ -143,8 +143,10 @@ else
 fi
 vm_sub "$tmp/out" "$run" --kernel control --reports /etc/hostname/vm "$c/restore-2m-one.ops"; rc=$?
 out=$(cat "$tmp/out")
-if [ $rc = 2 ] && grep -q '^PASS restore-2m-one.ops' <<<"$out" && grep -q 'cannot write a report' <<<"$out"; then
-	ok "unwritable report folder: verdict printed, exit 2"
+kept=$(sed -n 's/^hvo vm: consoles kept instead in //p' <<<"$out")
+if [ $rc = 2 ] && grep -q '^PASS restore-2m-one.ops' <<<"$out" && grep -q 'cannot write a report' <<<"$out" &&
+	[ -n "$kept" ] && grep -q '@@stream' "$kept"; then
+	ok "unwritable report folder: verdict printed, consoles kept in the build tree, exit 2"
 else
 	bad "unwritable report folder: exit $rc: $(tr '\n' ' ' <<<"$out")"
 fi
