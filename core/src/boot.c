@@ -143,7 +143,7 @@ static int populate_hvo(struct hvo_machine *m, struct bootmem *b)
 	unsigned order = b->order;
 	int rc;
 
-	if (mut(m, HVO_MUT_B16)) {
+	if (hook_order_from_vmemmap_length(m)) {
 		/* B16: the order from the vmemmap length (seed v6), right only when
 		 * sizeof(struct page)^2 == PAGE_SIZE. */
 		uint64_t v = (ve - vs) * m->geo.struct_page_size / psz;
@@ -204,7 +204,7 @@ static int populate_full(struct hvo_machine *m, struct bootmem *b, bool free_pag
  * repair: undo the HVO mapping, populate normally, clear the flag. */
 static int boot_hvo_fallback(struct hvo_machine *m, struct bootmem *b)
 {
-	if (mut(m, HVO_MUT_V7_FALLBACK_UNDO)) {
+	if (hook_boot_fallback_undoes_hvo(m)) {
 		unpopulate_hvo(m, b);
 		return populate_full(m, b, false);
 	}
@@ -465,7 +465,7 @@ static void gather_prep(struct hvo_machine *m, struct folio **fs, unsigned k, bo
 		/* "If HVO fails, initialize all tail struct pages" */
 		if (!folio_optimized(m, f))
 			prep_hugetlb_range(m, f, m->geo.reserve_pages, 1ull << f->order);
-		else if (!mut(m, HVO_MUT_LMM_INCOMPLETE_GATHER))
+		else if (!hook_gather_without_tail_repair(m))
 			init_unremapped_tails(m, f);
 		read_pageblocks(m, f->pfn, 1ull << f->order, "init_migratetype");
 		if (locked)
@@ -508,9 +508,9 @@ void hvo_boot_gather_node(struct hvo_machine *m, unsigned node)
 /* What follows gather: tails (B9), the zone-contiguity scan, sealing. */
 static void boot_after_gather(struct hvo_machine *m)
 {
-	if (mut(m, HVO_MUT_B9))
+	if (hook_boot_tails_after_gather(m))
 		boot_init_tails(m);        /* B9: the late_initcall of v7.1 */
-	if (!mut(m, HVO_MUT_B11))
+	if (!hook_zone_contiguity_before_gather(m))
 		boot_zone_contiguous(m);
 	/* Every tail slot is read-only now: stray host writes must fault. */
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++)
@@ -525,9 +525,9 @@ void boot_finish(struct hvo_machine *m)
 	if (!m->nr_bootmem)
 		return;
 	boot_memmap_init(m);
-	if (mut(m, HVO_MUT_B11))
+	if (hook_zone_contiguity_before_gather(m))
 		boot_zone_contiguous(m);   /* B11: before gather initialised the memmap */
-	if (!mut(m, HVO_MUT_B9))
+	if (!hook_boot_tails_after_gather(m))
 		boot_init_tails(m);
 	if (m->cfg.gather_by_caller)
 		return;

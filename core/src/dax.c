@@ -92,7 +92,7 @@ void dax_destroy(struct hvo_machine *m)
 
 bool dax_range_optimizable(const struct hvo_machine *m, const struct dax_range *r)
 {
-	return m->geo.sps_pow2 && r->order >= m->geo.tail_min_order && (!r->altmap || mut(m, HVO_MUT_B25));
+	return m->geo.sps_pow2 && r->order >= m->geo.tail_min_order && (!r->altmap || hook_self_hosted_unchecked(m));
 }
 
 bool dax_addr_optimizable(const struct hvo_machine *m, const struct dax_range *r, uint64_t va)
@@ -161,7 +161,7 @@ static void memmap_init_zone_device(struct hvo_machine *m, const struct dax_rang
 {
 	struct folio desc = { .pfn = r->pfn, .order = r->order, .node = r->node, .zone = HVO_ZONE_DEVICE };
 	uint64_t per = 1ull << r->order;
-	uint64_t keep = dax_range_optimizable(m, r) && !mut(m, HVO_MUT_B21) ? m->geo.reserve_pages : per;
+	uint64_t keep = dax_range_optimizable(m, r) && !hook_zone_device_inits_all_pages(m) ? m->geo.reserve_pages : per;
 
 	if (keep == per) {
 		write_struct_pages(m, r->pfn, r->nr, zone_device_img, &desc);

@@ -286,7 +286,7 @@ static int check_order(struct hvo_machine *m, unsigned order)
 {
 	/* hugetlb_add_hstate: below order_base_2(__NR_USED_SUBPAGE) refused; above
 	 * MAX_FOLIO_ORDER only a warning upstream, refused here unless B18. */
-	unsigned max = m->geo.max_folio_order + (mut(m, HVO_MUT_B18) ? 2 : 0);
+	unsigned max = m->geo.max_folio_order + (hook_folio_order_unchecked(m) ? 2 : 0);
 
 	if (order < 2 || order > max)
 		return -HVO_EINVAL;
@@ -329,11 +329,11 @@ static int do_folio_alloc(struct hvo_machine *m, unsigned order, unsigned node, 
 		return rc;
 	type_va = page_vaddr(m, folio_at(m, *id)->pfn) + PO_MAPCOUNT;
 	/* B4: optimized before the hugetlb page type is set (d8f5f7e445f0). */
-	if (mut(m, HVO_MUT_B4))
+	if (hook_optimize_before_hugetlb_type(m))
 		vm_write32(m, type_va, (uint32_t)-1);
 	/* The kernel ignores a failed optimize here: the folio is simply not optimized. */
 	optimize_checked(m, *id);
-	if (mut(m, HVO_MUT_B4))
+	if (hook_optimize_before_hugetlb_type(m))
 		vm_write32(m, type_va, PAGE_TYPE_HUGETLB);
 	return 0;
 }
@@ -574,7 +574,7 @@ static int demote_folios(struct hvo_machine *m, struct folio **fs, unsigned k, u
 		abort(); /* host OOM */
 	rc = folios_restore_checked(m, fs, k, &restored);
 	for (unsigned i = 0; i < k; i++) {
-		if (folio_optimized(m, fs[i]) && !mut(m, HVO_MUT_H3))
+		if (folio_optimized(m, fs[i]) && !hook_demote_splits_unrestored(m))
 			continue;
 		fs[i]->busy = false;
 		nr += demote_split(m, fs[i], new_order, ids + nr);
@@ -765,10 +765,10 @@ static bool get_page_unless_zero(struct hvo_machine *m, uint64_t va)
 {
 	bool writable, got;
 
-	if (m->cfg.gen != HVO_G1 || mut(m, HVO_MUT_B1))
+	if (m->cfg.gen != HVO_G1 || hook_speculative_get_unguarded(m))
 		return vm_add_unless32(m, va + PO_REFCOUNT, 1, 0);
 	rcu_read_lock(m);
-	if (mut(m, HVO_MUT_B2))
+	if (hook_fake_head_test_first(m))
 		writable = !page_is_fake_head(m, va);
 	else
 		writable = (int32_t)vm_load_acquire32(m, va + PO_REFCOUNT) != 0 && !page_is_fake_head(m, va);
@@ -827,7 +827,7 @@ static int do_walk_pfn(struct hvo_machine *m, uint64_t pfn, bool own, struct hvo
 	v->order = folio_order_at(m, hva);
 	/* W1: folio_try_get() on the page the walker was handed, not on the
 	 * head compound_head() named (issue 17, item 5) */
-	ref_va = own || mut(m, HVO_MUT_W1) ? va : hva;
+	ref_va = own || hook_walker_gets_own_page(m) ? va : hva;
 	if (!own) {
 		if (!vm_translate(m, ref_va, &frame, &rw))
 			return 0;  /* a bogus head: I1 reports it */

@@ -105,7 +105,7 @@ void remove_hugetlb_folio(struct hvo_machine *m, struct folio *f, bool adjust_su
 			surplus_uncharge_other(m, f);
 		__atomic_store_n(&f->surplus, false, __ATOMIC_RELAXED);
 	}
-	if (!folio_optimized(m, f) || mut(m, HVO_MUT_H1))
+	if (!folio_optimized(m, f) || hook_clear_hugetlb_before_restore(m))
 		__folio_clear_hugetlb(m, f);
 	hstate_add(m, &h->nr, -1);
 }
@@ -153,7 +153,7 @@ void update_and_free_restored(struct hvo_machine *m, struct folio *f)
 {
 	if (folio_test_hugetlb(m, f))
 		__folio_clear_hugetlb(m, f);
-	if (folio_test_hwpoison(m, f) && !mut(m, HVO_MUT_H2))
+	if (folio_test_hwpoison(m, f) && !hook_hwpoison_moved_before_restore(m))
 		folio_clear_hugetlb_hwpoison(m, f);
 	folio_release(m, f->id);
 }
@@ -164,7 +164,7 @@ static int update_and_free_hugetlb_folio(struct hvo_machine *m, struct folio *f)
 	int32_t id = f->id;
 	int rc;
 
-	if (folio_test_hwpoison(m, f) && mut(m, HVO_MUT_H2))
+	if (folio_test_hwpoison(m, f) && hook_hwpoison_moved_before_restore(m))
 		folio_clear_hugetlb_hwpoison(m, f);
 	f->busy = false;
 	/* only an optimized folio is restored: the others lost the type */
@@ -317,7 +317,7 @@ static void bulk_vmemmap_restore_error(struct hvo_machine *m, struct flist *list
 		 * whose hugetlb type remove_hugetlb_folio already cleared: its
 		 * VM_WARN_ON_ONCE(!folio_test_hugetlb) fires.  The baseline
 		 * restores only an optimized folio; V6.12.118-bulk-warn as shipped. */
-		if ((folio_optimized(m, f) || mut(m, HVO_MUT_V612_BULK_WARN)) && restore_checked(m, id)) {
+		if ((folio_optimized(m, f) || hook_bulk_restores_unoptimized(m)) && restore_checked(m, id)) {
 			add_hugetlb_folio(m, folio_at(m, id), true);
 			continue;
 		}

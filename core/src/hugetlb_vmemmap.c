@@ -51,7 +51,7 @@ static void g1_sync_rcu(struct hvo_machine *m, struct batch *b)
 
 static void b3_sync_rcu(struct hvo_machine *m)
 {
-	if (mut(m, HVO_MUT_B3) && g1(m))
+	if (hook_rcu_sync_per_folio(m) && g1(m))
 		synchronize_rcu(m);
 }
 
@@ -154,30 +154,24 @@ static void free_vmemmap_page_list(struct hvo_machine *m, struct pagelist *l, un
 		struct phys_alloc_info a;
 		bool boot;
 
-		if (mut(m, HVO_MUT_B12A))
+		if (hook_free_before_account(m))
 			mach_free(m, pfn, 0);
 		/* After B12a's early free the page's origin is gone and it is
 		 * counted as a buddy page: the checker's I11 sees the counters
 		 * disagree with the mapping. */
 		boot = phys_lookup(m->phys, pfn, &a) && a.origin == PHYS_ORIGIN_BOOT;
 		memmap_account(m, pfn, boot, -1, described_node);
-		if (!mut(m, HVO_MUT_B12A))
+		if (!hook_free_before_account(m))
 			mach_free(m, pfn, 0);
 	}
 }
 
 /* ------------------------------------------------------------ shared tail */
 
-/* v6 kept one tail array per node (variant seed-v6; mutant B13 is the same
- * switch as a bug); v7, the baseline, one per zone. */
-static bool tails_per_node(const struct hvo_machine *m)
-{
-	return mut(m, HVO_MUT_B13) || mut(m, HVO_MUT_SEED_V6);
-}
-
+/* v7, the baseline, keeps one tail array per zone; v6 one per node. */
 static int tail_slot_zone(const struct hvo_machine *m, int zone)
 {
-	return tails_per_node(m) ? HVO_ZONE_NORMAL : zone;
+	return hook_tails_per_node(m) ? HVO_ZONE_NORMAL : zone;
 }
 
 uint64_t g2_tail_pfn(const struct hvo_machine *m, unsigned node, int zone, unsigned order)
@@ -199,7 +193,7 @@ static void init_tail_page(struct hvo_machine *m, uint64_t pfn, uint8_t *bytes, 
 	uint8_t img[256];
 
 	canonical_tail_page(m, node, zone, order, 0, img);
-	if (mut(m, HVO_MUT_B14)) {
+	if (hook_tail_init_prep_only(m)) {
 		/* B14: prep_compound_tail() on a zeroed page only: node 0, zone 0,
 		 * _mapcount 0 (looks mapped). */
 		memset(img, 0, PO_INFO);
@@ -223,8 +217,7 @@ static void init_tail_page(struct hvo_machine *m, uint64_t pfn, uint8_t *bytes, 
  * the PTEs it then points at the tail (spec 5.3). */
 static uint64_t vmemmap_get_tail_fast(struct hvo_machine *m, uint64_t *slot)
 {
-	return mut(m, HVO_MUT_B17E) || mut(m, HVO_MUT_B17F) ? read_once(m, slot, "get_tail.fast") :
-							      load_acquire(m, slot, "get_tail.fast");
+	return hook_tail_fast_path_relaxed(m) ? read_once(m, slot, "get_tail.fast") : load_acquire(m, slot, "get_tail.fast");
 }
 
 /* A reader of a published tail that takes no lock (issue 17, item 3): the
@@ -273,7 +266,7 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 	if (idx < 0 || idx >= m->geo.nr_vmemmap_tails) {
 		hvo_violate(m, 6, UINT64_MAX, -1, "vmemmap_tails[] indexed with order %u outside [%u, %u]",
 			    order, m->geo.tail_min_order, m->geo.max_folio_order);
-		if (!mut(m, HVO_MUT_B18))
+		if (!hook_folio_order_unchecked(m))
 			return -HVO_EINVAL;
 		/* B18: the runtime path has no bounds check; ASan sees this read. */
 		(void)read_once(m, slot, "get_tail.fast");
@@ -288,14 +281,14 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 	if (rc)
 		return rc;
 	bytes = phys_frame(m->phys, pfn, false);
-	if (!mut(m, HVO_MUT_B17C))
+	if (!hook_tail_init_after_publish(m))
 		init_tail_page(m, pfn, bytes, node, zone, order);
-	if (mut(m, HVO_MUT_B17D)) {
+	if (hook_tail_publish_plain_store(m)) {
 		/* B17d: a plain store; whoever stores last wins, silently */
 		sync_point(m, HVO_SP_CMPXCHG, "get_tail.publish");
 		weak_store(m, slot, __atomic_exchange_n(slot, pfn + 1, __ATOMIC_RELAXED), pfn + 1, HVO_MO_RELAXED);
 		t = 0;
-	} else if (mut(m, HVO_MUT_B15)) {
+	} else if (hook_tail_publish_under_hugetlb_lock(m)) {
 		/* B15 (seed v4): published under spin_lock(&hugetlb_lock), which
 		 * leaves IRQs on; an interrupt freeing a hugetlb folio on this
 		 * CPU spins on it (lockdep.c, I22).  Review: cmpxchg instead. */
@@ -304,7 +297,7 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 		if (!t)
 			write_once(m, slot, pfn + 1, "get_tail.publish");
 		spin_unlock(m, HVO_LOCK_HUGETLB);
-	} else if (mut(m, HVO_MUT_B17E)) {
+	} else if (hook_tail_publish_relaxed(m)) {
 		/* B17e: a relaxed publish; the init stores above may be seen after it */
 		t = cmpxchg_relaxed(m, slot, 0, pfn + 1, "get_tail.publish");
 	} else {
@@ -312,12 +305,12 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 	}
 	if (t) {
 		/* Lost the race: free ours, use the winner's. */
-		if (!mut(m, HVO_MUT_B17B))
+		if (!hook_tail_loser_keeps_page(m))
 			mach_free(m, pfn, 0);
-		*out = mut(m, HVO_MUT_B17A) ? pfn : read_once(m, slot, "get_tail.winner") - 1;
+		*out = hook_tail_loser_returns_own(m) ? pfn : read_once(m, slot, "get_tail.winner") - 1;
 		return 0;
 	}
-	if (mut(m, HVO_MUT_B17C))
+	if (hook_tail_init_after_publish(m))
 		init_tail_page(m, pfn, bytes, node, zone, order);
 	/* Published tails never change again: make stray writes fault. */
 	phys_frame_seal(m->phys, pfn);
@@ -351,7 +344,7 @@ static bool vmemmap_self_hosted(struct hvo_machine *m, uint64_t addr)
 	uint64_t frame;
 	bool rw;
 
-	if (mut(m, HVO_MUT_B25) || !vm_translate(m, addr, &frame, &rw))
+	if (hook_self_hosted_unchecked(m) || !vm_translate(m, addr, &frame, &rw))
 		return false;
 	return phys_lookup(m->phys, frame, &a) && a.origin == PHYS_ORIGIN_ALTMAP;
 }
@@ -418,11 +411,7 @@ static int vmemmap_remap_pte(struct hvo_machine *m, struct walk *w, uint64_t *sl
  * folio metadata struct pages with the tails that follow them. */
 static int g1_vmemmap_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *slot, uint64_t addr, uint64_t dst)
 {
-	unsigned sps = m->geo.struct_page_size, nr = mut(m, HVO_MUT_B7G1) ? 3 : NR_RESET_STRUCT_PAGE;
-
-	/* the variant resets nothing: what Debian's 6.12.115+ does */
-	if (mut(m, HVO_MUT_V612_RESTORE))
-		nr = 0;
+	unsigned sps = m->geo.struct_page_size, nr = hook_g1_restore_reset_pages(m, NR_RESET_STRUCT_PAGE);
 	uint64_t frame;
 	bool rw;
 	const uint8_t *from = vm_cpu_page_bytes(m, w->slot0, &frame, &rw);
@@ -447,7 +436,7 @@ static int vmemmap_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *
 
 	/* Keep what is not the shared tail: the head copy at slot 0 (B8 drops this).
 	 * In G1 slot 0 maps the very page the tails alias. */
-	if (w->tail_only && (src != w->tail || (g1(m) && addr == w->slot0 && !mut(m, HVO_MUT_V612_ROLLBACK))))
+	if (w->tail_only && (src != w->tail || (g1(m) && addr == w->slot0 && !hook_g1_rollback_rebuilds_slot0(m))))
 		return 0;
 	if (mach_should_fail(m, HVO_SITE_PTE_UPDATE))
 		return -HVO_EAGAIN;
@@ -461,7 +450,7 @@ static int vmemmap_restore_pte(struct hvo_machine *m, struct walk *w, uint64_t *
 	if (g1(m))
 		return g1_vmemmap_restore_pte(m, w, slot, addr, dst);
 	/* copy_page(dst, tail): the tail is already canonical (the fixed G2). */
-	if (mut(m, HVO_MUT_B7))
+	if (hook_restore_copies_slot0(m))
 		from = vm_cpu_page_bytes(m, w->slot0, &src, &rw); /* B7: folio metadata into tails */
 	else if (w->tail_bytes)
 		from = w->tail_bytes;
@@ -488,7 +477,7 @@ static int vmemmap_remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t s
 {
 	const uint8_t *tb = phys_frame(m->phys, tail, false);
 	struct walk w = { vmemmap_remap_pte, head_copy, tail, tb, false, vstart, list, flags, 0 };
-	struct walk rb = { vmemmap_restore_pte, UINT64_MAX, tail, tb, !mut(m, HVO_MUT_B8), vstart, list, 0, 0 };
+	struct walk rb = { vmemmap_restore_pte, UINT64_MAX, tail, tb, !hook_rollback_rebuilds_slot0(m), vstart, list, 0, 0 };
 	int rc = vmemmap_remap_range(m, start, end, &w);
 
 	/* I17 is the checker's: a page left off the list stays allocated and
@@ -515,7 +504,7 @@ static int vmemmap_remap_free(struct hvo_machine *m, uint64_t vstart, uint64_t s
  * vmemmap_walk") returns -ENOMEM, as G2 does. */
 static bool head_copy_fallback(const struct hvo_machine *m)
 {
-	return g1(m) && mut(m, HVO_MUT_V612_113_HEADCOPY);
+	return g1(m) && hook_head_copy_fallback(m);
 }
 
 /* out:'s test of the remap's result: ret < 0 clears the flag and keeps
@@ -523,7 +512,7 @@ static bool head_copy_fallback(const struct hvo_machine *m)
  * which clears it with tail slots still mapped (I7). */
 static bool optimize_failed(const struct hvo_machine *m, int ret)
 {
-	return mut(m, HVO_MUT_B27) ? ret != 0 : ret < 0;
+	return hook_out_tests_nonzero(m) ? ret != 0 : ret < 0;
 }
 
 static bool folio_is_hugetlb(struct hvo_machine *m, const struct folio *f)
@@ -574,7 +563,7 @@ static int __hugetlb_vmemmap_optimize_folio(struct hvo_machine *m, struct folio 
 		/* The key first, so readers after the grace period check for fake
 		 * heads; B1-gp remaps without waiting for the readers before it. */
 		__atomic_fetch_add(&m->g1_key, 1, __ATOMIC_RELAXED);
-		if (!mut(m, HVO_MUT_B1GP))
+		if (!hook_optimize_skips_synchronize_rcu(m))
 			g1_sync_rcu(m, b);
 	} else {
 		rc = g2_get_tail(m, f->node, f->zone, f->order, &tail);
@@ -584,7 +573,7 @@ static int __hugetlb_vmemmap_optimize_folio(struct hvo_machine *m, struct folio 
 	pl_reserve(list, folio_vmemmap_pages(m, f) + 1);   /* the head copy and every old page */
 	/* "Very Subtle": the flag goes in before the copy, so old and new head
 	 * agree while other CPUs may still use the old slot 0 (5.4). */
-	if (!mut(m, HVO_MUT_B22))
+	if (!hook_flag_after_head_copy(m))
 		folio_set_optimized(m, f, true);
 	rc = mach_alloc_frame(m, HVO_SITE_HEAD_COPY, f->node, false, &head_copy);
 	if (rc && head_copy_fallback(m)) {
@@ -606,7 +595,7 @@ static int __hugetlb_vmemmap_optimize_folio(struct hvo_machine *m, struct folio 
 		pl_push(list, head_copy);
 		memmap_account(m, head_copy, false, +1, f->node);
 	}
-	if (mut(m, HVO_MUT_B22))
+	if (hook_flag_after_head_copy(m))
 		folio_set_optimized(m, f, true);   /* lands in the old slot 0 only */
 	rc = vmemmap_remap_free(m, vstart, start, vend, head_copy, tail, list, b->flags);
 out:
@@ -691,7 +680,7 @@ static int __hugetlb_vmemmap_restore_folio(struct hvo_machine *m, struct folio *
 		tail = vm_translate(m, vstart, &tail, &rw) ? tail + 1 : 0;
 	else
 		tail = g2_tail_pfn(m, f->node, f->zone, f->order);
-	if (mut(m, HVO_MUT_B12B))
+	if (hook_restore_accounts_first(m))
 		for (uint64_t i = 0; i < n - 1; i++)
 			memmap_account(m, 0, false, +1, f->node);
 	oom_before = __atomic_load_n(&m->vmemmap_oom, __ATOMIC_RELAXED);
@@ -699,7 +688,7 @@ static int __hugetlb_vmemmap_restore_folio(struct hvo_machine *m, struct folio *
 	for (uint64_t i = 0; i < n - 1 && !rc; i++) {
 		/* bytes come with the copy in vmemmap_restore_pte */
 		rc = mach_alloc(m, HVO_SITE_RESTORE_PAGE, node, -1, 0,
-				PHYS_GFP_KERNEL | (mut(m, HVO_MUT_B26) ? PHYS_GFP_THISNODE : 0), &pfn);
+				PHYS_GFP_KERNEL | (hook_restore_alloc_thisnode(m) ? PHYS_GFP_THISNODE : 0), &pfn);
 		if (!rc && !pl_push(&list, pfn)) {
 			mach_free(m, pfn, 0);
 			rc = -HVO_ENOMEM;
@@ -712,7 +701,7 @@ static int __hugetlb_vmemmap_restore_folio(struct hvo_machine *m, struct folio *
 		free(list.pfn);
 		return rc;
 	}
-	if (!mut(m, HVO_MUT_B12B))
+	if (!hook_restore_accounts_first(m))
 		for (unsigned i = 0; i < list.nr; i++)
 			memmap_account(m, list.pfn[i], false, +1, f->node);
 	{
@@ -786,7 +775,7 @@ static void optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n
 			uint64_t start = page_vaddr(m, fs[i]->pfn) + psz;
 			uint64_t end = start - psz + folio_vmemmap_pages(m, fs[i]) * psz;
 
-			if (mut(m, HVO_MUT_B10))
+			if (hook_wrprotect_end_in_pages(m))
 				end = start + (1ull << fs[i]->order);   /* B10: pages added to an address */
 			g2_vmemmap_wrprotect_hvo(m, start, end);
 			continue;
@@ -797,7 +786,7 @@ static void optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n
 	}
 	if (!nr_to_optimize) {
 		/* D10 mutant: "nothing left to do" returns before out:'s flush */
-		if (mut(m, HVO_MUT_WRPROTECT_NOFLUSH)) {
+		if (hook_wrprotect_batch_skips_flush(m)) {
 			batch_end(m, &b);
 			return;
 		}
@@ -813,14 +802,14 @@ static void optimize_folios(struct hvo_machine *m, struct folio **fs, unsigned n
 		b.flags &= ~SYNCHRONIZE_RCU;
 		if (rc == -HVO_ENOMEM && list.nr) {
 			/* Free what we have (after a flush) and retry once. */
-			if (!mut(m, HVO_MUT_B23))
+			if (!hook_free_before_flush(m))
 				flush_tlb_all(m);
 			free_vmemmap_page_list(m, &list, node);
 			__hugetlb_vmemmap_optimize_folio(m, fs[i], &list, &b);
 		}
 	}
 	/* Other CPUs may use the old translations until this flush (5.4). */
-	if (mut(m, HVO_MUT_B23))
+	if (hook_free_before_flush(m))
 		free_vmemmap_page_list(m, &list, node);
 out:
 	flush_tlb_all(m);
@@ -847,7 +836,7 @@ int g2_restore_folios(struct hvo_machine *m, struct folio **fs, unsigned n, unsi
 	*restored = 0;
 	batch_begin(m, &b);
 	for (unsigned i = 0; i < n; i++) {
-		if (!folio_optimized(m, fs[i]) && !(mut(m, HVO_MUT_B3) && g1(m)))
+		if (!folio_optimized(m, fs[i]) && !(hook_rcu_sync_per_folio(m) && g1(m)))
 			continue;
 		rc = __hugetlb_vmemmap_restore_folio(m, fs[i], &b);
 		if (rc)

@@ -233,10 +233,13 @@ static inline struct folio *folio_at(const struct hvo_machine *m, uint32_t id)
 	return &m->folio_chunks[id / FOLIO_CHUNK][id % FOLIO_CHUNK];
 }
 
+/* Called only from hooks.h: the baseline asks a named hook. */
 static inline bool mut(const struct hvo_machine *m, enum hvo_mutant b)
 {
 	return (m->cfg.mutants >> b) & 1;
 }
+
+#include "hooks.h"
 
 /* machine.c */
 void hvo_violate(struct hvo_machine *m, int inv, uint64_t pfn, int32_t folio, const char *fmt, ...)

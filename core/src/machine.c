@@ -100,7 +100,7 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 		}
 		/* I16; the check sparse_init added (B19 drops it). */
 		if (cfg->gen != HVO_G1 && g.sps_pow2 && cfg->vmemmap_base % g.max_folio_vmemmap_align &&
-		    !(cfg->mutants >> HVO_MUT_B19 & 1)) {
+		    !hook_vmemmap_base_align_unchecked(cfg)) {
 			snprintf(err, errlen, "I16: vmemmap base 0x%llx not aligned to MAX_FOLIO_VMEMMAP_ALIGN 0x%llx",
 				 (unsigned long long)cfg->vmemmap_base,
 				 (unsigned long long)g.max_folio_vmemmap_align);
@@ -353,7 +353,7 @@ void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
  * at the described node). */
 static void memmap_account_nr(struct hvo_machine *m, uint64_t page_pfn, bool boot, int64_t nr, unsigned described_node)
 {
-	int node = mut(m, HVO_MUT_B12C) ? (int)described_node : phys_node_of(m->phys, page_pfn);
+	int node = hook_memmap_node_of_described(m) ? (int)described_node : phys_node_of(m->phys, page_pfn);
 	struct memmap_shard *s = &m->memmap[node >= 0 && node < HVO_MAX_NODES ? node : HVO_MAX_NODES];
 
 	track_mapping(m);

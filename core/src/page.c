@@ -42,7 +42,7 @@ static uint64_t read_compound_info(struct hvo_machine *m, uint64_t vaddr)
 {
 	uint64_t flag, head;
 
-	if (!mut(m, HVO_MUT_B24))
+	if (!hook_compound_head_two_fields(m))
 		return vm_read64(m, vaddr + PO_INFO);
 	flag = vm_read64(m, vaddr + PO_INFO) & 1;
 	sync_point(m, HVO_SP_READ_ONCE, "compound_head.first_page");
@@ -100,11 +100,11 @@ void init_compound_tail(const struct hvo_machine *m, unsigned node, int zone, un
 	memcpy(&flags, buf + PO_FLAGS, 8);
 	flags &= ~(FLAGS_NODE_MASK << FLAGS_NODE_SHIFT | FLAGS_ZONE_MASK << FLAGS_ZONE_SHIFT);
 	put64(buf, PO_FLAGS, flags | page_flags_nodezone(node, zone));   /* set_page_node, set_page_zone */
-	if (!mut(m, HVO_MUT_SEED_V7_TAIL_REFCOUNT))
+	if (!hook_tail_keeps_refcount(m))
 		put32(buf, PO_REFCOUNT, 0);                                /* set_page_count(tail, 0) */
 	/* X1: the experiment of tracker issue 14, B14's symptom planted in
 	 * this helper the model shares by all its writers */
-	put32(buf, PO_MAPCOUNT, mut(m, HVO_MUT_X1) ? 0 : (uint32_t)-1);
+	put32(buf, PO_MAPCOUNT, hook_tail_image_mapcount_zero(m) ? 0 : (uint32_t)-1);
 	/* prep_compound_tail(): TAIL_MAPPING, compound_info, private 0 */
 	put64(buf, PO_MAPPING, TAIL_MAPPING);
 	put64(buf, PO_INFO, tail_info(m, head_vaddr, order));
@@ -208,7 +208,7 @@ static bool write_pages(struct hvo_machine *m, uint64_t pfn, uint64_t nr, page_i
 			fn(m, f, p, img);
 			memcpy(stage + (sva + from - pva), img + from, to - from);
 		}
-		if (mut(m, HVO_MUT_B24))
+		if (hook_compound_head_two_fields(m))
 			ok = b24_write_head_first(m, pva, lo, hi, src);
 		if (ok)
 			ok = vm_write_bytes(m, lo, src + (lo - pva), hi - lo);

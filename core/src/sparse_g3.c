@@ -13,8 +13,8 @@
  * runs after slab is up, so every mapping takes one (I14, B20). */
 static void tail_get(struct hvo_machine *m, const struct dax_range *r)
 {
-	if (!mut(m, HVO_MUT_B20A))
-		*dax_tail_ref(m, r->node, r->order) += mut(m, HVO_MUT_B20B) ? 2 : 1;
+	if (!hook_dax_tail_no_get(m))
+		*dax_tail_ref(m, r->node, r->order) += hook_dax_tail_extra_get(m) ? 2 : 1;
 }
 
 /* put_page_testzero(), freeing at zero: only reachable when the pairing is
@@ -70,7 +70,7 @@ static uint64_t section_nr_vmemmap_pages(struct hvo_machine *m, const struct dax
 {
 	uint64_t psz = m->geo.page_size;
 
-	if (mut(m, HVO_MUT_B12E))
+	if (hook_dax_charges_full_memmap(m))
 		return (section_pages(m) * m->geo.struct_page_size + psz - 1) / psz;
 	return dax_section_vmemmap_pages(m, r, spfn);
 }
@@ -96,7 +96,7 @@ int g3_populate_section(struct hvo_machine *m, const struct dax_range *r, uint64
 			/* section_activate(): section_deactivate() undoes the partial
 			 * population; it must not un-account what was never
 			 * accounted (G3 patch 01, B12d). */
-			g3_depopulate_section(m, r, spfn, mut(m, HVO_MUT_B12D));
+			g3_depopulate_section(m, r, spfn, hook_populate_error_unaccounts(m));
 			return rc;
 		}
 	}

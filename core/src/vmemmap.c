@@ -547,7 +547,7 @@ bool vm_add_unless32(struct hvo_machine *m, uint64_t vaddr, int32_t add, int32_t
 	int32_t cur;
 
 	sync_point(m, HVO_SP_ATOMIC, "page_ref_add_unless");
-	if (mut(m, HVO_MUT_B28)) {
+	if (hook_ref_add_then_check(m)) {
 		/* B28: atomic_add_return first, then look (the PAGEREF_LOCKED_BIT
 		 * proposal): a frozen or read-only refcount is written all the same. */
 		p = field(m, vaddr, true);
@@ -651,9 +651,9 @@ set:
 	/* smp_wmb() before set_pte_at: contents first, then the entry (B6).
 	 * The kernel has one barrier before the walk's first PTE that needs it;
 	 * the model one before each (the same for the stores it orders). */
-	if (!mut(m, HVO_MUT_B6))
+	if (!hook_pte_store_unordered(m))
 		smp_wmb(m);
-	weak_store(m, slot, __atomic_exchange_n(slot, pte, mut(m, HVO_MUT_B6) ? __ATOMIC_RELAXED : __ATOMIC_RELEASE),
+	weak_store(m, slot, __atomic_exchange_n(slot, pte, hook_pte_store_unordered(m) ? __ATOMIC_RELAXED : __ATOMIC_RELEASE),
 		   pte, HVO_MO_RELAXED);
 }
 
@@ -797,7 +797,7 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 	head = pmd->leaf_pfn;
 	mlock(m, HVO_LOCK_PAGE_TABLE);
 	/* Re-check under the lock: someone may have split it meanwhile (B5). */
-	if (pmd->val == PMD_LEAF || mut(m, HVO_MUT_B5)) {
+	if (pmd->val == PMD_LEAF || hook_split_pmd_unlocked_read(m)) {
 		/* linux-mm @0454b15e: hvo_populate_vmemmap_pmd() may fail (arm64's
 		 * in-place update lost its race; the fail_hugetlb_vmemmap_pmd
 		 * knob): -EAGAIN, the table freed, the leaf kept.  No baseline
@@ -806,7 +806,7 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 			rc = -HVO_EAGAIN;
 			goto unlock;
 		}
-		if (!mut(m, HVO_MUT_B5))
+		if (!hook_split_pmd_unlocked_read(m))
 			head = pmd->leaf_pfn;
 		for (uint64_t i = 0; i < m->ptrs_per_table; i++)
 			t->pte[i] = mk_pte(head + i, true);
