@@ -49,10 +49,11 @@ static int check_refs(struct hvo_machine *m)
 		for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++) {
 			unsigned order = m->geo.tail_min_order + i;
 			uint64_t t = g2_tail_pfn(m, n, HVO_ZONE_DEVICE, order), maps;
-			int64_t ref = *dax_tail_ref(m, n, order);
+			int64_t ref;
 
 			if (!t)
 				continue;
+			ref = oracle_refcount(m, t - 1);
 			maps = tail_mappings(m, t - 1);
 			if (ref != 1 + (int64_t)maps) {
 				hvo_violate(m, 14, t - 1, -1, "shared tail (node %u device order %u) has refcount %" PRId64
@@ -147,9 +148,11 @@ int check_dax(struct hvo_machine *m)
 uint64_t dax_digest(struct hvo_machine *m, uint64_t h, uint64_t (*mix)(uint64_t h, uint64_t v))
 {
 	for (unsigned n = 0; m->dax && n < m->cfg.nr_nodes; n++)
-		for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++)
-			h = mix(h, (uint64_t)*dax_tail_ref(m, n, m->geo.tail_min_order + i) << 1 |
-				       (g2_tail_pfn(m, n, HVO_ZONE_DEVICE, m->geo.tail_min_order + i) != 0));
+		for (unsigned i = 0; i < m->geo.nr_vmemmap_tails; i++) {
+			uint64_t t = g2_tail_pfn(m, n, HVO_ZONE_DEVICE, m->geo.tail_min_order + i);
+
+			h = mix(h, (uint64_t)(uint32_t)(t ? oracle_refcount(m, t - 1) : 0) << 1 | (t != 0));
+		}
 	for (uint32_t i = 0; m->dax && i < m->dax->nr; i++) {
 		const struct dax_range *r = &m->dax->r[i];
 		uint64_t tail = device_tail(m, r);

@@ -65,16 +65,10 @@ int dax_config_validate(const struct hvo_config *cfg, const struct hvo_geometry 
 int dax_create(struct hvo_machine *m)
 {
 	struct dax_state *d = calloc(1, sizeof(*d));
-	size_t n = (size_t)m->cfg.nr_nodes * (m->geo.nr_vmemmap_tails ? m->geo.nr_vmemmap_tails : 1);
 
 	if (!d)
 		return -HVO_ENOMEM;
 	m->dax = d;
-	d->tail_ref = malloc(n * sizeof(*d->tail_ref));
-	if (!d->tail_ref)
-		return -HVO_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		d->tail_ref[i] = 1;
 	return 0;
 }
 
@@ -82,7 +76,6 @@ void dax_destroy(struct hvo_machine *m)
 {
 	if (!m->dax)
 		return;
-	free(m->dax->tail_ref);
 	free(m->dax->r);
 	free(m->dax);
 	m->dax = NULL;
@@ -113,9 +106,20 @@ uint64_t dax_section_vmemmap_pages(const struct hvo_machine *m, const struct dax
 	return (spfn & ((1ull << r->order) - 1)) == 0;  /* only the head's section */
 }
 
-int64_t *dax_tail_ref(struct hvo_machine *m, unsigned node, unsigned order)
+int32_t dax_page_ref_add(struct hvo_machine *m, uint64_t pfn, int32_t delta)
 {
-	return &m->dax->tail_ref[node * m->geo.nr_vmemmap_tails + order - m->geo.tail_min_order];
+	uint64_t va = page_vaddr(m, pfn) + PO_REFCOUNT;
+	int32_t ref = (int32_t)vm_read32(m, va) + delta;
+
+	vm_write32(m, va, (uint32_t)ref);
+	return ref;
+}
+
+int64_t dax_tail_refcount(struct hvo_machine *m, unsigned node, unsigned order)
+{
+	uint64_t t = g2_tail_pfn(m, node, HVO_ZONE_DEVICE, order);
+
+	return t ? (int32_t)vm_read32(m, page_vaddr(m, t - 1) + PO_REFCOUNT) : 0;
 }
 
 /* ------------------------------------------------ memmap_init_zone_device */

@@ -29,11 +29,6 @@ struct dax_range {
 struct dax_state {
 	struct dax_range *r;   /* id = index; dead ranges stay as holes */
 	uint32_t nr, cap;
-	/* Refcount of the (node, ZONE_DEVICE, order) shared tail page, indexed
-	 * node * nr_vmemmap_tails + order - tail_min_order.  Starts at 1: the
-	 * reference alloc_page() returned, held by the zone table, so a
-	 * published tail never drops to 0 (2.10 reference pairing). */
-	int64_t *tail_ref;
 };
 
 static inline uint64_t section_pages(const struct hvo_machine *m)
@@ -50,8 +45,12 @@ bool dax_range_optimizable(const struct hvo_machine *m, const struct dax_range *
 bool dax_addr_optimizable(const struct hvo_machine *m, const struct dax_range *r, uint64_t va);
 /* section_nr_vmemmap_pages() (2.9 table) for the section starting at spfn. */
 uint64_t dax_section_vmemmap_pages(const struct hvo_machine *m, const struct dax_range *r, uint64_t spfn);
-/* The refcount slot of the (node, ZONE_DEVICE, order) shared tail. */
-int64_t *dax_tail_ref(struct hvo_machine *m, unsigned node, unsigned order);
+/* The _refcount of the (node, ZONE_DEVICE, order) shared tail page, read
+ * from the tail page's own struct page; 0 while none is published. */
+int64_t dax_tail_refcount(struct hvo_machine *m, unsigned node, unsigned order);
+/* page_ref_add() on the struct page of pfn, the new count.  Hot-add and
+ * hot-remove are serialised, so no scheduling point. */
+int32_t dax_page_ref_add(struct hvo_machine *m, uint64_t pfn, int32_t delta);
 
 /* sparse_g3.c: one section's vmemmap.  populate: 0 or -ENOMEM, with the
  * section's own partial population undone on failure (not accounted).

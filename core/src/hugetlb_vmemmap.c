@@ -312,6 +312,12 @@ int g2_get_tail(struct hvo_machine *m, unsigned node, int zone, unsigned order, 
 	}
 	if (hook_tail_init_after_publish(m))
 		init_tail_page(m, pfn, bytes, node, zone, order);
+	/* alloc_page()'s reference, which the zone's table keeps: _refcount 1
+	 * in the tail page's own struct page, where DAX mappings count their
+	 * get_page() (G3, I14).  Nothing else looks at a tail's own struct
+	 * page, so the model writes it for ZONE_DEVICE tails only. */
+	if (zone == HVO_ZONE_DEVICE)
+		vm_write32(m, page_vaddr(m, pfn) + PO_REFCOUNT, 1);
 	/* Published tails never change again: make stray writes fault. */
 	phys_frame_seal(m->phys, pfn);
 	*out = pfn;

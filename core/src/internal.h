@@ -530,5 +530,6 @@ bool oracle_self_hosted(const struct hvo_machine *m, uint64_t pfn);
 /* oracle_page.c: the checker's own compound_head()/PageHead()/PageTail(). */
 uint64_t oracle_compound_head(struct hvo_machine *m, uint64_t va);
 void oracle_head_tail(struct hvo_machine *m, uint64_t va, bool *head, bool *tail);
+int32_t oracle_refcount(struct hvo_machine *m, uint64_t pfn);
 
 #endif

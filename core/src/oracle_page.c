@@ -52,3 +52,10 @@ void oracle_head_tail(struct hvo_machine *m, uint64_t va, bool *head, bool *tail
 	*head = (vm_read64(m, va + PO_FLAGS) >> PG_HEAD & 1) && !fake;
 	*tail = (info & 1) || fake;
 }
+
+/* page_ref_count() of pfn's struct page, from its raw word: the checker's
+ * own vmemmap arithmetic, not page.c's page_vaddr(). */
+int32_t oracle_refcount(struct hvo_machine *m, uint64_t pfn)
+{
+	return (int32_t)vm_read32(m, m->vbase + pfn * m->cfg.struct_page_size + PO_REFCOUNT);
+}

@@ -9,25 +9,24 @@
 
 #include "dax.h"
 
-/* get_page() on the shared tail; pairs with the put in the free path.  Hot-add
- * runs after slab is up, so every mapping takes one (I14, B20). */
-static void tail_get(struct hvo_machine *m, const struct dax_range *r)
+/* get_page(page) on the shared tail page's own struct page; pairs with
+ * the put in the free path.  Hot-add runs after slab is up, so every
+ * mapping takes one (seed 002 patch 37, I14, B20). */
+static void tail_get(struct hvo_machine *m, uint64_t pfn)
 {
 	if (!hook_dax_tail_no_get(m))
-		*dax_tail_ref(m, r->node, r->order) += hook_dax_tail_extra_get(m) ? 2 : 1;
+		dax_page_ref_add(m, pfn, hook_dax_tail_extra_get(m) ? 2 : 1);
 }
 
 /* put_page_testzero(), freeing at zero: only reachable when the pairing is
- * broken, because the zone table holds a reference (I14). */
-static void tail_put(struct hvo_machine *m, const struct dax_range *r, uint64_t pfn)
+ * broken, because the zone table holds alloc_page()'s reference (I14). */
+static void tail_put(struct hvo_machine *m, uint64_t pfn)
 {
-	int64_t *ref = dax_tail_ref(m, r->node, r->order);
-
-	if (*ref <= 0) {
+	if ((int32_t)vm_read32(m, page_vaddr(m, pfn) + PO_REFCOUNT) <= 0) {
 		hvo_violate(m, 14, pfn, -1, "put on a shared tail page that was already freed (use-after-free)");
 		return;
 	}
-	if (--*ref == 0)
+	if (dax_page_ref_add(m, pfn, -1) == 0)
 		mach_free(m, pfn, 0);
 }
 
@@ -51,7 +50,7 @@ static int pte_populate(struct hvo_machine *m, const struct dax_range *r, uint64
 		rc = g2_get_tail(m, r->node, HVO_ZONE_DEVICE, r->order, &pfn);
 		if (rc)
 			return rc;
-		tail_get(m, r);
+		tail_get(m, pfn);
 	} else {
 		/* Bytes appear on first access, as memmap init would leave them. */
 		rc = mach_alloc(m, HVO_SITE_DAX_VMEMMAP, r->node, -1, 0, PHYS_GFP_KERNEL, &pfn);
@@ -128,7 +127,7 @@ void g3_depopulate_section(struct hvo_machine *m, const struct dax_range *r, uin
 	flush_tlb_range(m, vs, ve);
 	for (uint64_t i = 0; i < nr; i++) {
 		if (tail && gone[i] == tail - 1)
-			tail_put(m, r, gone[i]);
+			tail_put(m, gone[i]);
 		else
 			mach_free(m, gone[i], 0);
 	}
