@@ -315,19 +315,16 @@ static uint64_t first_deferred_pfn(const struct hvo_machine *m, unsigned node)
 {
 	const struct hvo_node_config *nc = &m->cfg.node[node];
 	uint64_t sec = 1ull << (m->geo.section_shift - m->geo.page_shift);
-	uint64_t lo = nc->start_pfn, hi = nc->start_pfn + nc->nr_pages - 1;
-	int top = phys_zone_of(m->phys, hi);
+	uint64_t end = nc->start_pfn + nc->nr_pages, lo = end, zs, ze;
 
 	if (m->cfg.no_deferred_init)
 		return UINT64_MAX;
-	while (lo < hi) {   /* zones are ascending pfn ranges in a node */
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (phys_zone_of(m->phys, mid) == top)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+	/* defer_init() defers in the zones whose span ends at the node's end:
+	 * the top zone, or with kernelcore=mirror NORMAL and MOVABLE, both;
+	 * the first of them sets first_deferred_pfn and the rest follows it */
+	for (int z = 0; z < HVO_ZONE_DEVICE; z++)
+		if (phys_zone_span(m->phys, node, z, &zs, &ze) && ze == end && zs < lo)
+			lo = zs;
 	return (lo + sec + sec - 1) / sec * sec;
 }
 

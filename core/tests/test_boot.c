@@ -304,11 +304,49 @@ static void test_interleaved_zones(void)
 		}
 }
 
+/* defer_init() with kernelcore=mirror: node 1 (5..7 GiB) mirrored at
+ * 5..6.25 GiB, so NORMAL spans 5..7 and MOVABLE 6.25..7, both ending at
+ * the node's end.  memmap_init starts deferring one section into NORMAL
+ * (0x148000), not one section into MOVABLE, so a pre-HVO 1 GiB page at
+ * 5 GiB (valid: MOVABLE's span starts past it) has its first 512 vmemmap
+ * slots written early, as in test_memmap_init; the last of them is what
+ * the boot shared tail's lru.prev keeps. */
+static void test_mirror_deferred(void)
+{
+	uint64_t pfn = PFN(GIB(5)), t, prev, want;
+	struct hvo_boot_counters bc;
+	struct hvo_machine *m;
+	struct hvo_config c;
+	const uint8_t *b;
+
+	hvo_config_default(&c);
+	c.node[1].movable_start_pfn = 0;
+	c.node[1].nr_mirror = 1;
+	c.node[1].mirror[0] = (struct hvo_pfn_range){ pfn, PFN(GIB(5)) / 4 };
+	c.nr_bootmem = 1;
+	c.bootmem[0] = (struct hvo_bootmem){ pfn, 18 };
+	m = tests_machine(&c);
+	CHECK_CLEAN(m);
+	hvo_boot_counters(m, &bc);
+	CHECK_EQ(bc.nrinvalid, 0);
+	CHECK_EQ(bc.prehvo, 1);
+	t = m->zhvo[1][HVO_ZONE_NORMAL].tails[18 - m->geo.tail_min_order];
+	b = t ? phys_frame(m->phys, t - 1, false) : NULL;
+	CHECK(b != NULL);
+	if (b) {
+		want = page_vaddr(m, pfn + 511 * 64) + PO_INFO;
+		memcpy(&prev, b + PO_LRU_PREV, 8);
+		CHECK_EQ(prev, want);
+	}
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
 	test_memmap_init();
 	test_matrix();
 	test_interleaved_zones();
+	test_mirror_deferred();
 	test_seed_fallback();
 	test_refusals();
 	TESTS_DONE("test_boot");
