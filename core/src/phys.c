@@ -548,9 +548,9 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		const struct hvo_node_config *a = &cfg->node[i];
 
 		if (!a->nr_pages || a->start_pfn + a->nr_pages < a->start_pfn ||
-		    a->start_pfn + a->nr_pages > 1ull << 62) {
+		    a->start_pfn + a->nr_pages > 1ull << 62 || a->nr_mirror > HVO_MAX_MIRROR) {
 			if (err)
-				snprintf(err, errlen, "phys: node %u is empty or too large", i);
+				snprintf(err, errlen, "phys: node %u is empty or too large, or has too many mirror ranges", i);
 			return -HVO_EINVAL;
 		}
 		for (unsigned j = 0; j < i; j++) {

@@ -933,6 +933,11 @@ static void test_bad_create(void)
 	cfg_node(&c, GIB(2), GIB(2), 0, false);
 	CHECK_EQ(phys_create(&p, &c, &g, err, sizeof(err)), -HVO_EINVAL); /* overlap */
 	CHECK(strstr(err, "overlap") != NULL);
+	cfg_init(&c, 12);
+	cfg_node(&c, GIB(4), GIB(2), 0, false);
+	c.node[0].nr_mirror = HVO_MAX_MIRROR + 1;
+	CHECK_EQ(phys_create(&p, &c, &g, err, sizeof(err)), -HVO_EINVAL); /* past mirror[] */
+	CHECK(strstr(err, "mirror") != NULL);
 	phys_destroy(NULL);
 }
 
