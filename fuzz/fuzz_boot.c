@@ -26,7 +26,13 @@
  *               keep room beside one 1 GiB page: see ROOM below.
  *   L  node 1's movable_start: 1 + x % (sections - 1) sections into it
  *   C  bits 0-2 bootmem pages, x % 5 (0..4); bits 3-4 fail rules (0..3);
- *      bit 5 CONFIG_DEFERRED_STRUCT_PAGE_INIT off (memmap_init writes all)
+ *      bit 5 CONFIG_DEFERRED_STRUCT_PAGE_INIT off (memmap_init writes all);
+ *      bit 6 kernelcore=mirror on node 1 (issue 13 D11; zero in every seed
+ *      committed before it, so they decode as before): its section 0 is
+ *      mirrored, section i >= 1 when bit (i - 1) % 8 of L is set, the rest
+ *      is ZONE_MOVABLE, interleaved with ZONE_NORMAL; M's bits 5-6 then
+ *      do not apply.  L = 0x40 puts a MOVABLE run inside a 1 GiB page at
+ *      node 1's start whose ends are NORMAL (B30)
  *   per page: P K
  *      P bit 0 node; bits 1-3 size {1G, 1G, 2M, pre-HVO unit, 2G,
  *        MAX_FOLIO_ORDER, 256M, 1G}; the pre-HVO unit is the memory one
@@ -117,6 +123,28 @@ static void decode_nodes(struct hvo_config *c, unsigned m, unsigned l, uint64_t 
 	case 3:
 		n1->movable_start_pfn = n1->start_pfn + (1 + l % (n1->nr_pages / sec - 1)) * sec;
 		break;
+	}
+}
+
+/* C bit 6: node 1's mirrored sections from L, merged into ranges. */
+static void decode_mirror(struct hvo_config *c, unsigned l, uint64_t sec)
+{
+	struct hvo_node_config *n1 = &c->node[1];
+	uint64_t nsec = n1->nr_pages / sec;
+
+	n1->movable_start_pfn = 0;
+	n1->movable_only = false;
+	n1->nr_mirror = 0;
+	for (uint64_t i = 0; i < nsec; i++) {
+		struct hvo_pfn_range *r = &n1->mirror[n1->nr_mirror ? n1->nr_mirror - 1 : 0];
+
+		if (i && !(l >> ((i - 1) % 8) & 1))
+			continue;
+		if (n1->nr_mirror && r->start_pfn + r->nr_pages == n1->start_pfn + i * sec) {
+			r->nr_pages += sec;
+		} else if (n1->nr_mirror < HVO_MAX_MIRROR) {
+			n1->mirror[n1->nr_mirror++] = (struct hvo_pfn_range){ n1->start_pfn + i * sec, sec };
+		}
 	}
 }
 
@@ -221,6 +249,8 @@ int fuzz_boot_decode(const uint8_t *data, size_t size, struct hvo_opstream *s, b
 	if (hvo_geometry_init(&g, c->page_shift, c->struct_page_size, err, sizeof(err)))
 		abort();  /* the default struct page on a supported page size */
 	decode_nodes(c, m, l, 1ull << (g.section_shift - g.page_shift));
+	if (n & 0x40)
+		decode_mirror(c, l, 1ull << (g.section_shift - g.page_shift));
 	for (unsigned i = 0; i < (n & 7) % (MAX_PAGES + 1); i++)
 		decode_page(&r, c, &g, reserved);
 	*valid = layout_valid(c, &g);

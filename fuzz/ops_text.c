@@ -441,6 +441,34 @@ static int parse_config(struct pstate *ps, char **t, unsigned n)
 	return kv_done(ps, &kv);
 }
 
+/* mirror=START+PAGES[,START+PAGES...]: kernelcore=mirror's mirrored pfn
+ * ranges of the node (issue 13 D11; hvo_config_validate checks them). */
+static int kv_mirror(struct pstate *ps, struct kvs *kv, struct hvo_node_config *nc)
+{
+	char *v = kv_get(kv, "mirror"), *save = NULL, *tok;
+
+	nc->nr_mirror = 0;
+	if (!v)
+		return 0;
+	for (tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *plus = strchr(tok, '+');
+		struct hvo_pfn_range *r = &nc->mirror[nc->nr_mirror];
+
+		if (nc->nr_mirror == HVO_MAX_MIRROR)
+			return perr(ps, "node: more than %d mirror ranges", HVO_MAX_MIRROR);
+		if (!plus)
+			return perr(ps, "node: mirror range '%s' is not START+PAGES", tok);
+		*plus = '\0';
+		if (num_u64(ps, "mirror start", tok, 0, UINT64_MAX, &r->start_pfn) ||
+		    num_u64(ps, "mirror pages", plus + 1, 1, UINT64_MAX, &r->nr_pages))
+			return -1;
+		nc->nr_mirror++;
+	}
+	if (!nc->nr_mirror)
+		return perr(ps, "node: mirror= with no range (START+PAGES[,START+PAGES...])");
+	return 0;
+}
+
 static int parse_node(struct pstate *ps, char **t, unsigned n)
 {
 	struct hvo_config *c = &ps->s->config;
@@ -466,7 +494,8 @@ static int parse_node(struct pstate *ps, char **t, unsigned n)
 	    kv_bool(ps, &kv, "movable_only", false, &nc->movable_only) ||
 	    kv_bool(ps, &kv, "memmap_on_memory", false, &nc->memmap_on_memory) ||
 	    kv_u64(ps, &kv, "dax_start", false, 0, UINT64_MAX, &nc->dax_start_pfn) ||
-	    kv_u64(ps, &kv, "dax_pages", false, 0, UINT64_MAX, &nc->dax_nr_pages))
+	    kv_u64(ps, &kv, "dax_pages", false, 0, UINT64_MAX, &nc->dax_nr_pages) ||
+	    kv_mirror(ps, &kv, nc))
 		return -1;
 	c->nr_nodes = ++ps->nr_node_lines;
 	return kv_done(ps, &kv);
@@ -968,6 +997,9 @@ void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, 
 		if (c->node[i].dax_start_pfn || c->node[i].dax_nr_pages)
 			fprintf(f, " dax_start=0x%" PRIx64 " dax_pages=0x%" PRIx64, c->node[i].dax_start_pfn,
 				c->node[i].dax_nr_pages);
+		for (unsigned k = 0; k < c->node[i].nr_mirror && k < HVO_MAX_MIRROR; k++)
+			fprintf(f, "%s0x%" PRIx64 "+0x%" PRIx64, k ? "," : " mirror=", c->node[i].mirror[k].start_pfn,
+				c->node[i].mirror[k].nr_pages);
 		fputc('\n', f);
 	}
 	for (unsigned i = 0; i < c->nr_bootmem && i < HVO_MAX_BOOTMEM; i++)
@@ -1092,8 +1124,12 @@ static bool config_equal(const struct hvo_config *a, const struct hvo_config *b)
 
 		if (x->start_pfn != y->start_pfn || x->nr_pages != y->nr_pages ||
 		    x->movable_start_pfn != y->movable_start_pfn || x->movable_only != y->movable_only ||
-		    x->memmap_on_memory != y->memmap_on_memory || x->dax_start_pfn != y->dax_start_pfn || x->dax_nr_pages != y->dax_nr_pages)
+		    x->memmap_on_memory != y->memmap_on_memory || x->dax_start_pfn != y->dax_start_pfn || x->dax_nr_pages != y->dax_nr_pages ||
+		    x->nr_mirror != y->nr_mirror)
 			return false;
+		for (unsigned k = 0; k < x->nr_mirror && k < HVO_MAX_MIRROR; k++)
+			if (x->mirror[k].start_pfn != y->mirror[k].start_pfn || x->mirror[k].nr_pages != y->mirror[k].nr_pages)
+				return false;
 	}
 	return true;
 }

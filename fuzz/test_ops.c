@@ -226,6 +226,18 @@ static void test_defaults(void)
 	hvo_ops_free(&s);
 	round_trip("deferred_init=0", "hvo-ops 1\nconfig deferred_init=0\nops\n");
 	round_trip("deferred_init=1", "hvo-ops 1\nconfig deferred_init=1\nops\n");
+	/* kernelcore=mirror ranges (issue 13 D11): kept, printed, compared */
+	round_trip("mirror=", "hvo-ops 1\nnode 0 start=0xc0000 pages=0x100000 mirror=0x100000+0x50000,0x170000+0x20000\n"
+		   "ops\n");
+	check(!parse_str("hvo-ops 1\nnode 0 start=0xc0000 pages=0x100000 mirror=0x100000+0x50000,0x170000+0x20000\nops\n",
+			 &s, err, sizeof(err)), "%s", err);
+	check(s.config.node[0].nr_mirror == 2 && s.config.node[0].mirror[1].start_pfn == 0x170000 &&
+	      s.config.node[0].mirror[1].nr_pages == 0x20000, "mirror ranges parsed");
+	check(!parse_str("hvo-ops 1\nnode 0 start=0xc0000 pages=0x100000 mirror=0x100000+0x50000\nops\n", &d, err,
+			 sizeof(err)), "%s", err);
+	check(!hvo_ops_equal(&s, &d), "mirror ranges compared");
+	hvo_ops_free(&s);
+	hvo_ops_free(&d);
 	check(!parse_str("hvo-ops 1\nfail site=any nth=1\nbudget n=-1\nops\n", &s, err, sizeof(err)), "%s", err);
 	round_trip("budget n=-1 without sites", "hvo-ops 1\nbudget n=-1\nops\n");
 	round_trip("budget sites=any", "hvo-ops 1\nbudget n=0 sites=any\nops\n");
@@ -335,6 +347,10 @@ static const struct bad bad_inputs[] = {
 	{ "hvo-ops 1\nops\nalloc node=0\n", 3, "missing order=" },
 	{ "hvo-ops 1\nops\nalloc_batch order=9\n", 3, "missing n=" },
 	{ "hvo-ops 1\nops\nalloc order=9 foo=1\n", 3, "unknown argument 'foo'" },
+	{ "hvo-ops 1\nnode 0 start=0 pages=1 mirror=0x10\n", 2, "not START+PAGES" },
+	{ "hvo-ops 1\nnode 0 start=0 pages=1 mirror=0x10+0\n", 2, "out of range" },
+	{ "hvo-ops 1\nnode 0 start=0 pages=1 mirror=,\n", 2, "no range" },
+	{ "hvo-ops 1\nnode 0 start=0 pages=1 mirror=1+1,2+1,3+1,4+1,5+1,6+1,7+1,8+1,9+1\n", 2, "more than 8" },
 	{ "hvo-ops 1\nops\nalloc order=9 order=10\n", 3, "duplicate argument 'order'" },
 	{ "hvo-ops 1\nops\nalloc 9\n", 3, "expected key=value" },
 	{ "hvo-ops 1\nops\nalloc =9\n", 3, "expected key=value" },

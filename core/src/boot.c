@@ -35,16 +35,48 @@ static uint64_t vend_of(const struct hvo_machine *m, const struct bootmem *b)
 	return page_vaddr(m, b->pfn + nr_pages(b));
 }
 
+/* zone_intersects(): zone's span meets [pfn, pfn + nr). */
+static bool zone_intersects(struct hvo_machine *m, unsigned nid, int zone, uint64_t pfn, uint64_t nr)
+{
+	uint64_t zs, ze;
+
+	if (!phys_zone_span(m->phys, nid, zone, &zs, &ze))  /* zone_is_empty */
+		return false;
+	return !(pfn >= ze || pfn + nr <= zs);
+}
+
+/* pfn_range_intersects_zones(nid, ...): more than one of nid's zones
+ * spans part of the range.  Spans, not pfns: with kernelcore=mirror NORMAL
+ * and MOVABLE overlap, so every page above the first unmirrored pfn is
+ * refused, wherever its ends lie (issue 13 D11). */
+static bool pfn_range_intersects_zones(struct hvo_machine *m, unsigned nid, uint64_t pfn, uint64_t nr)
+{
+	int izone = -1;
+
+	for (int z = 0; z < HVO_NR_ZONES; z++) {
+		if (!zone_intersects(m, nid, z, pfn, nr))
+			continue;
+		if (izone >= 0)
+			return true;
+		izone = z;
+	}
+	return false;
+}
+
 /* hugetlb_bootmem_page_zones_valid(), cached in the flags; invalid pages
- * are counted like hstate_boot_nrinvalid[]. */
+ * are counted like hstate_boot_nrinvalid[].  Mutant B30: the test the
+ * model had before, the zones of the two ends only. */
 static bool zones_valid(struct hvo_machine *m, struct bootmem *b)
 {
 	if (!(b->flags & BOOTMEM_ZONES_KNOWN)) {
-		bool valid = true;
+		uint64_t last = b->pfn + nr_pages(b) - 1;
+		bool valid;
 
-		/* Zones are contiguous pfn ranges: one zone iff both ends agree. */
-		valid = phys_zone_of(m->phys, b->pfn) == phys_zone_of(m->phys, b->pfn + nr_pages(b) - 1) &&
-			phys_node_of(m->phys, b->pfn) == phys_node_of(m->phys, b->pfn + nr_pages(b) - 1);
+		if (mut(m, HVO_MUT_B30))
+			valid = phys_zone_of(m->phys, b->pfn) == phys_zone_of(m->phys, last) &&
+				phys_node_of(m->phys, b->pfn) == phys_node_of(m->phys, last);
+		else
+			valid = !pfn_range_intersects_zones(m, b->node, b->pfn, nr_pages(b));
 		b->flags |= BOOTMEM_ZONES_KNOWN | (valid ? BOOTMEM_ZONES_VALID : 0);
 		if (!valid)   /* atomic: the nodes' gathers may run at once */
 			__atomic_fetch_add(&m->boot_nrinvalid, 1, __ATOMIC_RELAXED);
@@ -283,19 +315,16 @@ static uint64_t first_deferred_pfn(const struct hvo_machine *m, unsigned node)
 {
 	const struct hvo_node_config *nc = &m->cfg.node[node];
 	uint64_t sec = 1ull << (m->geo.section_shift - m->geo.page_shift);
-	uint64_t lo = nc->start_pfn, hi = nc->start_pfn + nc->nr_pages - 1;
-	int top = phys_zone_of(m->phys, hi);
+	uint64_t end = nc->start_pfn + nc->nr_pages, lo = end, zs, ze;
 
 	if (m->cfg.no_deferred_init)
 		return UINT64_MAX;
-	while (lo < hi) {   /* zones are ascending pfn ranges in a node */
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (phys_zone_of(m->phys, mid) == top)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
+	/* defer_init() defers in the zones whose span ends at the node's end:
+	 * the top zone, or with kernelcore=mirror NORMAL and MOVABLE, both;
+	 * the first of them sets first_deferred_pfn and the rest follows it */
+	for (int z = 0; z < HVO_ZONE_DEVICE; z++)
+		if (phys_zone_span(m->phys, node, z, &zs, &ze) && ze == end && zs < lo)
+			lo = zs;
 	return (lo + sec + sec - 1) / sec * sec;
 }
 
@@ -358,13 +387,15 @@ static void boot_init_tails(struct hvo_machine *m)
 
 /* Read the struct page of every pageblock start of [pfn, pfn + nr) the way
  * init_migratetype and set_zone_contiguous do: each must be initialised and
- * name the zone and node that span the pfn (I15; VM_BUG_ON_PAGE in B9). */
+ * name a zone (of a node) that spans the pfn (I15; VM_BUG_ON_PAGE in B9).
+ * A span, as the kernel tests it: that the pfn's own zone is another one
+ * under kernelcore=mirror is the checker's to judge (I15, check.c). */
 static void read_pageblocks(struct hvo_machine *m, uint64_t pfn, uint64_t nr, const char *who)
 {
 	unsigned pb_order = 21 - m->geo.page_shift;
 
 	for (uint64_t p = pfn; p < pfn + nr; p += 1ull << pb_order) {
-		uint64_t flags = vm_read64(m, page_vaddr(m, p) + PO_FLAGS);
+		uint64_t flags = vm_read64(m, page_vaddr(m, p) + PO_FLAGS), zs, ze;
 		int zone = (int)(flags >> FLAGS_ZONE_SHIFT & FLAGS_ZONE_MASK);
 		int node = (int)(flags >> FLAGS_NODE_SHIFT & FLAGS_NODE_MASK);
 
@@ -373,7 +404,9 @@ static void read_pageblocks(struct hvo_machine *m, uint64_t pfn, uint64_t nr, co
 				    (unsigned long long)p);
 			return;
 		}
-		if (zone != phys_zone_of(m->phys, p) || node != phys_node_of(m->phys, p)) {
+		/* zone_spans_pfn(page_zone(page), pfn): with interleaved zones
+		 * (kernelcore=mirror) a zone spans pfns of the other one */
+		if (!phys_zone_span(m->phys, (unsigned)node, zone, &zs, &ze) || p < zs || p >= ze) {
 			hvo_violate(m, 15, p, -1, "%s: struct page of pfn 0x%llx names node %d zone %s, the pfn is in "
 				    "node %d zone %s", who, (unsigned long long)p, node, hvo_zone_name(zone),
 				    phys_node_of(m->phys, p), hvo_zone_name(phys_zone_of(m->phys, p)));

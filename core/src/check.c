@@ -398,6 +398,28 @@ static bool canonical_slot(struct hvo_machine *m, const struct folio *f, uint64_
 }
 
 /* I10 is check_ro.c's, over the page tables. */
+/* I15: a folio's memory lies in exactly one zone (a bootmem page across
+ * zones is given back, never enqueued, let alone pre-HVO'd).  Judged on
+ * the allocator's zone map run by run, so a zone boundary inside the folio
+ * counts, not only its ends (kernelcore=mirror interleaves the zones). */
+static int check_one_zone(struct hvo_machine *m, const struct folio *f, int32_t id)
+{
+	uint64_t end = f->pfn + (1ull << f->order), rs, re, at = f->pfn;
+	int z = phys_zone_run(m->phys, f->pfn, &rs, &re), z2 = -1;
+
+	if (z >= 0 && re >= end)
+		return 0;
+	if (z >= 0) {  /* the next run: another zone, or the same zone of another node */
+		at = re;
+		z2 = phys_zone_run(m->phys, at, &rs, &re);
+	}
+	hvo_violate(m, 15, f->pfn, id, "folio pfn 0x%" PRIx64 " order %u (%s) lies in more than one zone: node %d "
+		    "zone %s at 0x%" PRIx64 ", node %d zone %s at 0x%" PRIx64, f->pfn, f->order,
+		    folio_optimized(m, f) ? "optimized" : "not optimized", phys_node_of(m->phys, f->pfn),
+		    hvo_zone_name(z), f->pfn, phys_node_of(m->phys, at), z2 < 0 ? "none" : hvo_zone_name(z2), at);
+	return 15;
+}
+
 static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 {
 	uint64_t hv = page_vaddr(m, f->pfn), psz = m->geo.page_size, n = oracle_vmemmap_pages(m, f->order);
@@ -407,6 +429,9 @@ static int check_folio(struct hvo_machine *m, const struct folio *f, int32_t id)
 	uint8_t *img = NULL;
 	int rc;
 
+	rc = check_one_zone(m, f, id);
+	if (rc)
+		return rc;
 	if (mask_encoding(m) && hv % ((1ull << f->order) * m->geo.struct_page_size)) {
 		hvo_violate(m, 16, f->pfn, id, "head struct page 0x%" PRIx64 " not aligned to 2^%u * %u", hv, f->order,
 			    m->geo.struct_page_size);

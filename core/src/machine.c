@@ -28,6 +28,45 @@ void hvo_config_default(struct hvo_config *cfg)
 	cfg->node[1].movable_start_pfn = GIB(6) >> 12;
 }
 
+/* kernelcore=mirror on node i (issue 13 D11): ranges section aligned,
+ * inside the node, ascending and disjoint; the first section at or above
+ * 4 GiB (dma_end) mirrored, else ZONE_NORMAL would be empty
+ * (adjust_zone_range_for_zone_movable) and the mirrored memory above it in
+ * no zone; not with the other movable settings. */
+static int mirror_validate(const struct hvo_node_config *n, unsigned i, uint64_t sec, uint64_t dma_end, char *err,
+			   size_t errlen)
+{
+	uint64_t end = n->start_pfn + n->nr_pages, lo = n->start_pfn > dma_end ? n->start_pfn : dma_end, prev = 0;
+	bool first = false;
+
+	if (!n->nr_mirror)
+		return 0;
+	if (n->nr_mirror > HVO_MAX_MIRROR || n->movable_start_pfn || n->movable_only || n->memmap_on_memory) {
+		snprintf(err, errlen, "node %u: mirror= takes at most %d ranges and no movable_start, movable_only "
+			 "or memmap_on_memory", i, HVO_MAX_MIRROR);
+		return -HVO_EINVAL;
+	}
+	for (unsigned k = 0; k < n->nr_mirror; k++) {
+		const struct hvo_pfn_range *r = &n->mirror[k];
+
+		if (!r->nr_pages || r->start_pfn % sec || r->nr_pages % sec || r->start_pfn < n->start_pfn ||
+		    r->start_pfn >= end || r->nr_pages > end - r->start_pfn || (k && r->start_pfn < prev)) {
+			snprintf(err, errlen, "node %u: mirror range %u (0x%llx+0x%llx) must be non-empty, section "
+				 "aligned, inside the node and above the range before it", i, k,
+				 (unsigned long long)r->start_pfn, (unsigned long long)r->nr_pages);
+			return -HVO_EINVAL;
+		}
+		prev = r->start_pfn + r->nr_pages;
+		first |= lo >= r->start_pfn && lo < prev;
+	}
+	if (!first) {
+		snprintf(err, errlen, "node %u: mirror= needs memory at or above 4 GiB whose first section is "
+			 "mirrored (pfn 0x%llx)", i, (unsigned long long)lo);
+		return -HVO_EINVAL;
+	}
+	return 0;
+}
+
 int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 {
 	struct hvo_geometry g;
@@ -75,6 +114,9 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 				 "inside the node", i, (unsigned long long)n->movable_start_pfn);
 			return -HVO_EINVAL;
 		}
+		rc = mirror_validate(n, i, sec, (1ull << 32) >> g.page_shift, err, errlen);
+		if (rc)
+			return rc;
 		if (!n->movable_only && !n->memmap_on_memory)
 			have_kernel_node = true;
 		prev_end = end;

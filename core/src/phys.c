@@ -217,9 +217,19 @@ struct bufcache {
 	size_t nr_arenas;
 };
 
+/* The zone map of a node: maximal pfn runs of one zone, ascending, covering
+ * [start, end).  One run per zone unless kernelcore=mirror interleaves
+ * NORMAL (mirrored) and MOVABLE runs (issue 13 D11). */
+#define PHYS_MAX_ZR (2 * HVO_MAX_MIRROR + 2)
+struct zrange { uint64_t start, end; int zone; };
+
 struct pnode {
 	uint64_t start, end;
-	uint64_t zs[HVO_NR_ZONES], ze[HVO_NR_ZONES]; /* zone ranges, possibly empty */
+	/* the zones' spans (zone_start_pfn, zone_end_pfn), possibly empty;
+	 * with kernelcore=mirror NORMAL's and MOVABLE's overlap */
+	uint64_t zs[HVO_NR_ZONES], ze[HVO_NR_ZONES];
+	struct zrange zr[PHYS_MAX_ZR];
+	unsigned nr_zr;
 	uint64_t mb_top;                             /* boot allocator: lowest pfn taken */
 	bool movable_only;
 	bool hotplugged;      /* memmap_on_memory: memblock never sees it */
@@ -301,18 +311,78 @@ static inline __attribute__((always_inline)) int locate(const struct phys *p, ui
 	for (unsigned n = 0; n < p->nr_nodes; n++) {
 		const struct pnode *nd = &p->node[n];
 
-		bool device = pfn >= nd->zs[HVO_ZONE_DEVICE] && pfn < nd->ze[HVO_ZONE_DEVICE];
-
-		if ((pfn < nd->start || pfn >= nd->end) && !device)
-			continue;
-		for (int z = 0; z < HVO_NR_ZONES; z++)
-			if (pfn >= nd->zs[z] && pfn < nd->ze[z]) {
-				*node = n;
-				*zone = z;
-				return 0;
-			}
+		if (pfn >= nd->start && pfn < nd->end) {
+			for (unsigned i = 0; i < nd->nr_zr; i++)
+				if (pfn < nd->zr[i].end) {
+					*node = n;
+					*zone = nd->zr[i].zone;
+					return 0;
+				}
+		} else if (pfn >= nd->zs[HVO_ZONE_DEVICE] && pfn < nd->ze[HVO_ZONE_DEVICE]) {
+			*node = n;
+			*zone = HVO_ZONE_DEVICE;
+			return 0;
+		}
 	}
 	return -1;
+}
+
+/* The run of node nd's zone map holding pfn (inside the node's memory). */
+static const struct zrange *zr_of(const struct pnode *nd, uint64_t pfn)
+{
+	for (unsigned i = 0; i < nd->nr_zr; i++)
+		if (pfn >= nd->zr[i].start && pfn < nd->zr[i].end)
+			return &nd->zr[i];
+	return NULL;
+}
+
+static void zr_add(struct pnode *nd, uint64_t s, uint64_t e, int zone)
+{
+	if (s >= e)
+		return;
+	if (nd->nr_zr && nd->zr[nd->nr_zr - 1].zone == zone && nd->zr[nd->nr_zr - 1].end == s)
+		nd->zr[nd->nr_zr - 1].end = e;
+	else
+		nd->zr[nd->nr_zr++] = (struct zrange){ s, e, zone };
+}
+
+/* kernelcore=mirror (find_zone_movable_pfns_for_nodes, memmap_init's
+ * overlap_memmap_init): below 4 GiB DMA32; above, mirrored memory NORMAL,
+ * the rest MOVABLE.  Spans as adjust_zone_range_for_zone_movable leaves
+ * them with mirrored_kernelcore: MOVABLE from the first unmirrored pfn
+ * (zone_movable_pfn, section aligned so the MAX_ORDER round-up is a no-op)
+ * to the node's end, NORMAL not cut there.  hvo_config_validate made the
+ * first section above 4 GiB mirrored. */
+static void mirror_zones(struct pnode *nd, const struct hvo_node_config *c, uint64_t dma)
+{
+	uint64_t at = dma, zmov = 0;
+
+	zr_add(nd, nd->start, dma, HVO_ZONE_DMA32);
+	for (unsigned k = 0; k < c->nr_mirror && at < nd->end; k++) {
+		uint64_t ms = c->mirror[k].start_pfn, me = ms + c->mirror[k].nr_pages;
+
+		if (me <= at)
+			continue;
+		if (ms > at) {
+			zr_add(nd, at, ms, HVO_ZONE_MOVABLE);
+			zmov = zmov ? zmov : at;
+		} else {
+			ms = at;
+		}
+		me = me < nd->end ? me : nd->end;
+		zr_add(nd, ms, me, HVO_ZONE_NORMAL);
+		at = me;
+	}
+	if (at < nd->end) {
+		zr_add(nd, at, nd->end, HVO_ZONE_MOVABLE);
+		zmov = zmov ? zmov : at;
+	}
+	nd->zs[HVO_ZONE_DMA32] = nd->start;
+	nd->ze[HVO_ZONE_DMA32] = dma;
+	nd->zs[HVO_ZONE_NORMAL] = dma;
+	nd->ze[HVO_ZONE_NORMAL] = nd->end;
+	nd->zs[HVO_ZONE_MOVABLE] = zmov ? zmov : nd->end;
+	nd->ze[HVO_ZONE_MOVABLE] = nd->end;
 }
 
 /* ------------------------------------------------------------ frame radix tree */
@@ -478,9 +548,9 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		const struct hvo_node_config *a = &cfg->node[i];
 
 		if (!a->nr_pages || a->start_pfn + a->nr_pages < a->start_pfn ||
-		    a->start_pfn + a->nr_pages > 1ull << 62) {
+		    a->start_pfn + a->nr_pages > 1ull << 62 || a->nr_mirror > HVO_MAX_MIRROR) {
 			if (err)
-				snprintf(err, errlen, "phys: node %u is empty or too large", i);
+				snprintf(err, errlen, "phys: node %u is empty or too large, or has too many mirror ranges", i);
 			return -HVO_EINVAL;
 		}
 		for (unsigned j = 0; j < i; j++) {
@@ -528,12 +598,18 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		nd->hotplugged = c->memmap_on_memory;
 		nd->recs.esz = sizeof(struct rec);
 		nd->recs.pool = p->pool;
-		nd->zs[HVO_ZONE_DMA32] = s;
-		nd->ze[HVO_ZONE_DMA32] = dma;
-		nd->zs[HVO_ZONE_NORMAL] = dma;
-		nd->ze[HVO_ZONE_NORMAL] = mov;
-		nd->zs[HVO_ZONE_MOVABLE] = mov;
-		nd->ze[HVO_ZONE_MOVABLE] = e;
+		if (c->nr_mirror) {
+			mirror_zones(nd, c, dma_end < s ? s : dma_end > e ? e : dma_end);
+		} else {
+			nd->zs[HVO_ZONE_DMA32] = s;
+			nd->ze[HVO_ZONE_DMA32] = dma;
+			nd->zs[HVO_ZONE_NORMAL] = dma;
+			nd->ze[HVO_ZONE_NORMAL] = mov;
+			nd->zs[HVO_ZONE_MOVABLE] = mov;
+			nd->ze[HVO_ZONE_MOVABLE] = e;
+			for (int z = 0; z < HVO_ZONE_DEVICE; z++)
+				zr_add(nd, nd->zs[z], nd->ze[z], z);
+		}
 		/* Device pfns are outside the node's memory and not counted in total. */
 		nd->zs[HVO_ZONE_DEVICE] = c->dax_start_pfn;
 		nd->ze[HVO_ZONE_DEVICE] = c->dax_start_pfn + c->dax_nr_pages;
@@ -627,17 +703,19 @@ static void take_free(struct phys *p, unsigned n, int z, struct rec *r)
 	nd->nr_free_blocks--;
 }
 
-/* Give [pfn, pfn + 2^o) of zone z back, merging with free buddies. */
-static void release_block(struct phys *p, unsigned n, int z, uint64_t pfn, unsigned o)
+/* Give [pfn, pfn + 2^o) of run zr (zone z) back, merging with free buddies. */
+static void release_block(struct phys *p, unsigned n, const struct zrange *zr, uint64_t pfn, unsigned o)
 {
 	struct pnode *nd = &p->node[n];
+	int z = zr->zone;
 
 	while (o < p->max_order) {
 		uint64_t b = pfn ^ (1ull << o);
 		struct rec *r;
 
-		/* Never merge across a zone boundary. */
-		if (b < nd->zs[z] || b + (1ull << o) > nd->ze[z])
+		/* Never merge across a zone boundary (page_is_buddy's zone test):
+		 * with interleaved zones, not across a run either. */
+		if (b < zr->start || b + (1ull << o) > zr->end)
 			break;
 		r = rec_find(nd, b);
 		if (!r || r->state != REC_FREE || r->order != o)
@@ -686,13 +764,14 @@ static bool drain_pcp_all(struct phys *p)
 
 static void release_range(struct phys *p, uint64_t pfn, unsigned o)
 {
+	const struct zrange *zr;
 	unsigned n;
 	int z;
 
-	if (locate(p, pfn, &n, &z))
+	if (locate(p, pfn, &n, &z) || !(zr = zr_of(&p->node[n], pfn)))
 		return;
-	if (pfn + (1ull << o) <= p->node[n].ze[z]) {
-		release_block(p, n, z, pfn, o);
+	if (pfn + (1ull << o) <= zr->end) {
+		release_block(p, n, zr, pfn, o);
 	} else {
 		release_range(p, pfn, o - 1);
 		release_range(p, pfn + (1ull << (o - 1)), o - 1);
@@ -845,8 +924,11 @@ void phys_buddy_init(struct phys *p)
 			if (ht_key(recs, i) != NIL)
 				memcpy(&boot[nb++], ht_slot(recs, i), sizeof(*boot));
 		qsort(boot, nb, sizeof(*boot), cmp_rec_desc);
-		for (int z = HVO_ZONE_DEVICE - 1; z >= 0; z--) {  /* device pages never reach the buddy */
-			uint64_t zs = p->node[n].zs[z], hi = p->node[n].ze[z];
+		/* each run of the zone map, highest first (device pages never
+		 * reach the buddy) */
+		for (unsigned k = p->node[n].nr_zr; k-- > 0;) {
+			int z = p->node[n].zr[k].zone;
+			uint64_t zs = p->node[n].zr[k].start, hi = p->node[n].zr[k].end;
 
 			/* The gaps between boot blocks, alignment gaps included. */
 			for (uint64_t i = 0; i < nb && hi > zs; i++) {
@@ -1044,6 +1126,34 @@ bool phys_zone_present(const struct phys *p, unsigned node, int zone)
 {
 	return node < p->nr_nodes && zone >= 0 && zone < HVO_NR_ZONES &&
 	       p->node[node].ze[zone] > p->node[node].zs[zone];
+}
+
+bool phys_zone_span(const struct phys *p, unsigned node, int zone, uint64_t *start, uint64_t *end)
+{
+	if (!phys_zone_present(p, node, zone))
+		return false;
+	*start = p->node[node].zs[zone];
+	*end = p->node[node].ze[zone];
+	return true;
+}
+
+int phys_zone_run(const struct phys *p, uint64_t pfn, uint64_t *start, uint64_t *end)
+{
+	const struct zrange *zr;
+	unsigned n;
+	int z;
+
+	if (locate(p, pfn, &n, &z))
+		return -1;
+	if (z == HVO_ZONE_DEVICE) {
+		*start = p->node[n].zs[z];
+		*end = p->node[n].ze[z];
+	} else {
+		zr = zr_of(&p->node[n], pfn);
+		*start = zr->start;
+		*end = zr->end;
+	}
+	return z;
 }
 
 /* pfn lies in node n (every block lies inside one node), whose lock is held. */
@@ -1416,6 +1526,7 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 			uint64_t sz;
 			unsigned n, n2;
 			int z, z2;
+			const struct zrange *zr;
 
 			if (r->pfn == NIL)
 				continue;
@@ -1440,13 +1551,14 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 				ffree++;
 				continue;
 			}
-			if (r->state != REC_FREE || z != z2)
+			zr = zr_of(rnd, r->pfn);
+			if (r->state != REC_FREE || z != z2 || !zr || r->pfn + sz > zr->end)
 				FAIL("free block 0x%llx bad state or crosses zones", (unsigned long long)r->pfn);
 			if (r->order < p->max_order) {
 				const struct rec *b = rec_find(rnd, r->pfn ^ sz);
 
-				if (b && b->state == REC_FREE && b->order == r->order &&
-				    phys_zone_of(p, b->pfn) == z && phys_node_of(p, b->pfn) == (int)n)
+				if (b && b->state == REC_FREE && b->order == r->order && b->pfn >= zr->start &&
+				    b->pfn + sz <= zr->end)
 					FAIL("free buddies 0x%llx and 0x%llx not merged", (unsigned long long)r->pfn,
 					     (unsigned long long)b->pfn);
 			}

@@ -35,6 +35,9 @@ enum phys_origin { PHYS_ORIGIN_BUDDY, PHYS_ORIGIN_BOOT, PHYS_ORIGIN_ALTMAP };
  * Zones of a node: DMA32 = pfns below 4 GiB, MOVABLE = pfns at or above
  * movable_start_pfn (or the whole node when movable_only), NORMAL = the rest,
  * DEVICE = the node's dax range (outside its memory, never in the buddy).
+ * With mirror ranges (kernelcore=mirror): DMA32 below 4 GiB, above it
+ * NORMAL where mirrored and MOVABLE elsewhere, so a zone may be several
+ * runs; no free block crosses a run.
  * After phys_create only the boot allocator works; phys_buddy_init hands
  * every pfn not taken by the boot allocator to the buddy free lists. */
 int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hvo_geometry *g,
@@ -79,6 +82,13 @@ int phys_zone_of(const struct phys *p, uint64_t pfn);
 /* Both in one lookup: the node (or -1) and *zone (or -1). */
 int phys_node_zone(const struct phys *p, uint64_t pfn, int *zone);
 bool phys_zone_present(const struct phys *p, unsigned node, int zone);
+/* The zone's span on node (zone_start_pfn, zone_end_pfn()): true and
+ * [*start, *end), or false when the zone is empty.  With kernelcore=mirror
+ * NORMAL's and MOVABLE's spans overlap. */
+bool phys_zone_span(const struct phys *p, unsigned node, int zone, uint64_t *start, uint64_t *end);
+/* The zone map: pfn's zone and the maximal run [*start, *end) of pfns
+ * around it in that zone (one node's), or -1 in a hole. */
+int phys_zone_run(const struct phys *p, uint64_t pfn, uint64_t *start, uint64_t *end);
 /* The live allocation containing pfn: true and its fields, or false. */
 struct phys_alloc_info { uint64_t pfn; unsigned order; int site; enum phys_origin origin; };
 bool phys_lookup(const struct phys *p, uint64_t pfn, struct phys_alloc_info *out);

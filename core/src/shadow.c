@@ -8,7 +8,8 @@
  * Placement is predicted, not copied: the allocator's choice of pfn is
  * taken from the call's result, but where that pfn may lie is the shadow's
  * own: from the config alone (spec 1.3's zones: ZONE_DMA32 below 4 GiB,
- * ZONE_MOVABLE from movable_start or the whole of a movable-only node,
+ * ZONE_MOVABLE from movable_start or the whole of a movable-only node, or
+ * with kernelcore=mirror the unmirrored memory above 4 GiB,
  * ZONE_NORMAL between) and the allocator's documented policy for a hugetlb
  * folio (__GFP_THISNODE: the node asked for; any zone; naturally aligned;
  * inside one zone), a demoted folio's pieces at parent + i * 2^order, and a
@@ -99,6 +100,13 @@ static int zone_of(const struct hvo_config *c, unsigned n, uint64_t pfn)
 
 	if (pfn < nc->start_pfn || pfn >= nc->start_pfn + nc->nr_pages)
 		return -1;
+	/* kernelcore=mirror: above 4 GiB, mirrored is NORMAL, the rest MOVABLE */
+	if (nc->nr_mirror && pfn >= dma_end) {
+		for (unsigned k = 0; k < nc->nr_mirror; k++)
+			if (pfn - nc->mirror[k].start_pfn < nc->mirror[k].nr_pages)
+				return HVO_ZONE_NORMAL;
+		return HVO_ZONE_MOVABLE;
+	}
 	if (nc->movable_only || (nc->movable_start_pfn && pfn >= nc->movable_start_pfn))
 		return HVO_ZONE_MOVABLE;
 	return pfn < dma_end ? HVO_ZONE_DMA32 : HVO_ZONE_NORMAL;
@@ -121,6 +129,14 @@ static const char *misplaced(const struct hvo_machine *m, const struct shadow_fo
 	zone = zone_of(c, (unsigned)node, sf->pfn);
 	if (zone_of(c, (unsigned)node, last) != zone)
 		return "not inside one zone of one node";
+	/* interleaved zones change only at a mirror range's ends */
+	for (unsigned k = 0; k < c->node[node].nr_mirror; k++) {
+		uint64_t ms = c->node[node].mirror[k].start_pfn, me = ms + c->node[node].mirror[k].nr_pages;
+
+		if ((ms > sf->pfn && ms <= last && zone_of(c, (unsigned)node, ms) != zone) ||
+		    (me > sf->pfn && me <= last && zone_of(c, (unsigned)node, me) != zone))
+			return "not inside one zone of one node";
+	}
 	if (sf->node >= 0 && node != sf->node)
 		return "on another node than the one asked for (__GFP_THISNODE)";
 	if (f->node != (unsigned)node || f->zone != zone)

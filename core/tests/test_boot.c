@@ -249,10 +249,104 @@ static void test_memmap_init(void)
 		}
 }
 
+/* kernelcore=mirror (issue 13 D11).  Node 0 (3..5 GiB) mirrored at
+ * 4..4.5 GiB: NORMAL spans 4..5, MOVABLE 4.5..5.  Node 1 (5..7 GiB)
+ * mirrored at 5..5.25 and 5.75..6.25 GiB: NORMAL spans 5..7, MOVABLE
+ * 5.25..7.  Pages: (a) 1 GiB at 5 GiB, NORMAL at both ends and MOVABLE
+ * inside; (b) 2 MiB at 6 GiB, all mirrored but above the first unmirrored
+ * pfn, so inside both spans; (c) 2 MiB at 4 GiB, below node 0's MOVABLE
+ * span.  pfn_range_intersects_zones refuses (a) and (b) (spans, not pfns)
+ * and keeps (c).  With B30 (the two ends) all three come up and the
+ * checker's zone map walk finds (a) across two zones (I15), not (b). */
+static void test_interleaved_zones(void)
+{
+	for (int b30 = 0; b30 < 2; b30++)
+		for (int design = 0; design < 2; design++) {
+			struct hvo_boot_counters bc;
+			struct hvo_folio_info fi;
+			struct hvo_machine *m;
+			struct hvo_config c;
+			int32_t ids[4];
+			unsigned nr;
+
+			hvo_config_default(&c);
+			c.boot_design = design ? HVO_BOOT_EARLY : HVO_BOOT_DEFERRED;
+			c.node[0].nr_mirror = 1;
+			c.node[0].mirror[0] = (struct hvo_pfn_range){ PFN(GIB(4)), PFN(GIB(1)) / 2 };
+			c.node[1].movable_start_pfn = 0;
+			c.node[1].nr_mirror = 2;
+			c.node[1].mirror[0] = (struct hvo_pfn_range){ PFN(GIB(5)), PFN(GIB(1)) / 4 };
+			c.node[1].mirror[1] = (struct hvo_pfn_range){ PFN(GIB(5) + GIB(3) / 4), PFN(GIB(1)) / 2 };
+			c.nr_bootmem = 3;
+			c.bootmem[0] = (struct hvo_bootmem){ PFN(GIB(5)), 18 };
+			c.bootmem[1] = (struct hvo_bootmem){ PFN(GIB(6)), 9 };
+			c.bootmem[2] = (struct hvo_bootmem){ PFN(GIB(4)), 9 };
+			if (b30)
+				c.mutants |= 1ull << HVO_MUT_B30;
+			m = tests_machine(&c);
+			hvo_boot_counters(m, &bc);
+			nr = hvo_folio_list(m, ids, 4);
+			CHECK_EQ(bc.nrinvalid, b30 ? 0 : 2);
+			CHECK_EQ(nr, b30 ? 3 : 1);
+			CHECK_EQ(phys_zone_of(m->phys, PFN(GIB(5)) + PFN(GIB(1)) / 2), HVO_ZONE_MOVABLE);
+			CHECK_EQ(phys_zone_of(m->phys, PFN(GIB(6) - 1)), HVO_ZONE_NORMAL);
+			if (!b30) {
+				CHECK_CLEAN(m);
+				CHECK(nr == 1 && !hvo_folio_info(m, ids[0], &fi));
+				CHECK_EQ(fi.pfn, PFN(GIB(4)));
+				CHECK_EQ(fi.zone, HVO_ZONE_NORMAL);
+			} else {
+				/* the 1 GiB page's folio, pre-HVO'd on the NORMAL tail */
+				CHECK_EQ(hvo_check(m), 15);
+				CHECK_EQ(hvo_violation(m)->pfn, PFN(GIB(5)));
+			}
+			hvo_machine_destroy(m);
+		}
+}
+
+/* defer_init() with kernelcore=mirror: node 1 (5..7 GiB) mirrored at
+ * 5..6.25 GiB, so NORMAL spans 5..7 and MOVABLE 6.25..7, both ending at
+ * the node's end.  memmap_init starts deferring one section into NORMAL
+ * (0x148000), not one section into MOVABLE, so a pre-HVO 1 GiB page at
+ * 5 GiB (valid: MOVABLE's span starts past it) has its first 512 vmemmap
+ * slots written early, as in test_memmap_init; the last of them is what
+ * the boot shared tail's lru.prev keeps. */
+static void test_mirror_deferred(void)
+{
+	uint64_t pfn = PFN(GIB(5)), t, prev, want;
+	struct hvo_boot_counters bc;
+	struct hvo_machine *m;
+	struct hvo_config c;
+	const uint8_t *b;
+
+	hvo_config_default(&c);
+	c.node[1].movable_start_pfn = 0;
+	c.node[1].nr_mirror = 1;
+	c.node[1].mirror[0] = (struct hvo_pfn_range){ pfn, PFN(GIB(5)) / 4 };
+	c.nr_bootmem = 1;
+	c.bootmem[0] = (struct hvo_bootmem){ pfn, 18 };
+	m = tests_machine(&c);
+	CHECK_CLEAN(m);
+	hvo_boot_counters(m, &bc);
+	CHECK_EQ(bc.nrinvalid, 0);
+	CHECK_EQ(bc.prehvo, 1);
+	t = m->zhvo[1][HVO_ZONE_NORMAL].tails[18 - m->geo.tail_min_order];
+	b = t ? phys_frame(m->phys, t - 1, false) : NULL;
+	CHECK(b != NULL);
+	if (b) {
+		want = page_vaddr(m, pfn + 511 * 64) + PO_INFO;
+		memcpy(&prev, b + PO_LRU_PREV, 8);
+		CHECK_EQ(prev, want);
+	}
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
 	test_memmap_init();
 	test_matrix();
+	test_interleaved_zones();
+	test_mirror_deferred();
 	test_seed_fallback();
 	test_refusals();
 	TESTS_DONE("test_boot");

@@ -32,6 +32,23 @@ int main(void)
 	hvo_config_default(&c); c.node[0].nr_pages = 0; refused(&c, "non-empty");
 	hvo_config_default(&c); c.node[1].movable_start_pfn = 1; refused(&c, "movable_start");
 	hvo_config_default(&c); c.node[0].movable_only = c.node[1].movable_only = true; refused(&c, "movable-only");
+	/* kernelcore=mirror ranges (issue 13 D11); node 1 is 5..7 GiB, movable from 6 GiB */
+	hvo_config_default(&c); c.node[1].nr_mirror = 1;
+	c.node[1].mirror[0] = (struct hvo_pfn_range){ c.node[1].start_pfn, 0x8000 }; refused(&c, "no movable_start");
+	hvo_config_default(&c); c.node[1].movable_start_pfn = 0; c.node[1].nr_mirror = 1;
+	c.node[1].mirror[0] = (struct hvo_pfn_range){ c.node[1].start_pfn + 1, 0x8000 }; refused(&c, "section aligned");
+	hvo_config_default(&c); c.node[1].movable_start_pfn = 0; c.node[1].nr_mirror = 1;
+	c.node[1].mirror[0] = (struct hvo_pfn_range){ c.node[1].start_pfn + 0x78000, 0x10000 }; refused(&c, "inside the node");
+	hvo_config_default(&c); c.node[1].movable_start_pfn = 0; c.node[1].nr_mirror = 2;
+	c.node[1].mirror[0] = (struct hvo_pfn_range){ c.node[1].start_pfn, 0x10000 };
+	c.node[1].mirror[1] = (struct hvo_pfn_range){ c.node[1].start_pfn + 0x8000, 0x8000 }; refused(&c, "above the range");
+	hvo_config_default(&c); c.node[1].movable_start_pfn = 0; c.node[1].nr_mirror = 1;
+	c.node[1].mirror[0] = (struct hvo_pfn_range){ c.node[1].start_pfn + 0x8000, 0x8000 }; refused(&c, "first section");
+	hvo_config_default(&c); c.node[1].movable_start_pfn = 0; c.node[1].nr_mirror = HVO_MAX_MIRROR + 1;
+	refused(&c, "at most");
+	hvo_config_default(&c); c.node[0].nr_pages = 0x40000; c.node[1].start_pfn = 0x100000;
+	c.node[1].movable_start_pfn = 0; c.node[0].nr_mirror = 1;
+	c.node[0].mirror[0] = (struct hvo_pfn_range){ c.node[0].start_pfn, 0x8000 }; refused(&c, "at or above 4 GiB");
 	hvo_config_default(&c); c.node[1].start_pfn = 1ull << 40; refused(&c, "64 TiB");
 	hvo_config_default(&c); c.vmemmap_base = 0xffffea0000000123ull; refused(&c, "page aligned");
 	hvo_config_default(&c); c.vmemmap_base = 0xffffea0000001000ull; refused(&c, "I16");

@@ -43,6 +43,7 @@ ALLOWED = {
     "phys_lookup": "the allocator's record of a frame",
     "phys_lookup_node": "the allocator's record of a frame and the node it lies on",
     "phys_node_of": "the node a frame lies on",
+    "phys_zone_run": "the allocator's zone map: the zone run a frame lies in",
     "tlb_nr_flushes": "the TLB model's counter",
     "tlb_nr_stale": "the TLB model's pending stale translations",
     "tlb_first_stale": "the TLB model's pending stale translations",

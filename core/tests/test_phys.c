@@ -162,6 +162,103 @@ static void test_zones(unsigned shift)
 	phys_destroy(p);
 }
 
+/* kernelcore=mirror (issue 13 D11): node [3G,8G), mirrored [4G,5G) and
+ * [6G,6.5G): DMA32 [3G,4G), NORMAL [4G,5G) and [6G,6.5G), MOVABLE
+ * [5G,6G) and [6.5G,8G); NORMAL spans [4G,8G), MOVABLE [5G,8G). */
+static void test_interleaved(unsigned shift)
+{
+	struct hvo_geometry g;
+	struct hvo_config c;
+	struct phys *p;
+	char err[256];
+	uint64_t G = GIB(1) >> shift, H = G / 2, s, e, pfn, got[64], nr = 0, seed = shift;
+	/* in half GiB units */
+	static const struct { int zone; uint64_t s, e; } runs[] = {
+		{ HVO_ZONE_DMA32, 6, 8 }, { HVO_ZONE_NORMAL, 8, 10 }, { HVO_ZONE_MOVABLE, 10, 12 },
+		{ HVO_ZONE_NORMAL, 12, 13 }, { HVO_ZONE_MOVABLE, 13, 16 },
+	};
+
+	cfg_init(&c, shift);
+	geo(&g, shift);
+	cfg_node(&c, GIB(3), GIB(5), 0, false);
+	c.node[0].nr_mirror = 2;
+	c.node[0].mirror[0] = (struct hvo_pfn_range){ 4 * G, G };
+	c.node[0].mirror[1] = (struct hvo_pfn_range){ 6 * G, H };
+	if (phys_create(&p, &c, &g, err, sizeof(err))) {
+		fprintf(stderr, "phys_create: %s\n", err);
+		exit(2);
+	}
+	/* the zone map: each run's first, middle and last pfn */
+	for (unsigned i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		uint64_t lo = runs[i].s * H, hi = runs[i].e * H, at[3] = { lo, (lo + hi) / 2, hi - 1 };
+
+		for (unsigned k = 0; k < 3; k++) {
+			CHECK_EQ(phys_zone_of(p, at[k]), runs[i].zone);
+			CHECK_EQ(phys_zone_run(p, at[k], &s, &e), runs[i].zone);
+			CHECK_EQ(s, lo);
+			CHECK_EQ(e, hi);
+		}
+	}
+	CHECK_EQ(phys_zone_of(p, 6 * G + H - 1), HVO_ZONE_NORMAL);
+	CHECK_EQ(phys_zone_of(p, 6 * G + H), HVO_ZONE_MOVABLE);
+	CHECK_EQ(phys_zone_run(p, 8 * G, &s, &e), -1);
+	/* the spans overlap, as adjust_zone_range_for_zone_movable leaves them */
+	CHECK(phys_zone_span(p, 0, HVO_ZONE_NORMAL, &s, &e));
+	CHECK_EQ(s, 4 * G);
+	CHECK_EQ(e, 8 * G);
+	CHECK(phys_zone_span(p, 0, HVO_ZONE_MOVABLE, &s, &e));
+	CHECK_EQ(s, 5 * G);
+	CHECK_EQ(e, 8 * G);
+	CHECK(!phys_zone_span(p, 0, HVO_ZONE_DEVICE, &s, &e));
+	phys_buddy_init(p);
+	CHECK_EQ(phys_free_frames(p), 5 * G);
+	/* one free block per run, two in [6.5G,8G): none crosses a run */
+	CHECK_EQ(phys_nr_free_blocks(p), 6);
+	CONSISTENT(p);
+	/* 1 GiB blocks: NORMAL has one whole GiB, MOVABLE two */
+	for (int z = HVO_ZONE_NORMAL; z <= HVO_ZONE_MOVABLE; z++) {
+		unsigned n = 0;
+
+		while (!phys_alloc(p, HVO_SITE_HUGETLB_FOLIO, 0, z, 30 - shift, PHYS_GFP_THISNODE, &pfn)) {
+			CHECK_EQ(phys_zone_run(p, pfn, &s, &e), z);
+			CHECK(pfn + G <= e, "block 0x%llx crosses a run", (unsigned long long)pfn);
+			got[nr++] = pfn;
+			n++;
+		}
+		CHECK_EQ(n, z == HVO_ZONE_NORMAL ? 1 : 2);
+	}
+	for (uint64_t i = 0; i < nr; i++)
+		CHECK_EQ(phys_free(p, got[i], 30 - shift), 0);
+	nr = 0;
+	CONSISTENT(p);
+	CHECK_EQ(phys_nr_free_blocks(p), 6);
+	/* churn: every block any zone hands out lies inside one run */
+	for (unsigned i = 0; i < 2000; i++) {
+		unsigned o = (unsigned)(rng_next(&seed) % (31 - shift));
+		int z = (int)(rng_next(&seed) % 3);
+
+		if (nr < 64 && !phys_alloc(p, HVO_SITE_HUGETLB_FOLIO, 0, z, o, PHYS_GFP_ANYZONE, &pfn)) {
+			int rz = phys_zone_run(p, pfn, &s, &e);
+
+			CHECK(rz >= 0 && pfn + (1ull << o) <= e, "order %u block 0x%llx crosses a run", o,
+			      (unsigned long long)pfn);
+			got[nr++] = pfn << 6 | o;
+		} else if (nr) {
+			uint64_t k = rng_next(&seed) % nr;
+
+			CHECK_EQ(phys_free(p, got[k] >> 6, (unsigned)(got[k] & 63)), 0);
+			got[k] = got[--nr];
+		}
+	}
+	while (nr--)
+		CHECK_EQ(phys_free(p, got[nr] >> 6, (unsigned)(got[nr] & 63)), 0);
+	phys_drain_pcp(p);
+	CONSISTENT(p);
+	CHECK_EQ(phys_free_frames(p), 5 * G);
+	CHECK_EQ(phys_nr_free_blocks(p), 6);
+	phys_destroy(p);
+}
+
 static void test_memblock(void)
 {
 	struct hvo_geometry g;
@@ -836,6 +933,11 @@ static void test_bad_create(void)
 	cfg_node(&c, GIB(2), GIB(2), 0, false);
 	CHECK_EQ(phys_create(&p, &c, &g, err, sizeof(err)), -HVO_EINVAL); /* overlap */
 	CHECK(strstr(err, "overlap") != NULL);
+	cfg_init(&c, 12);
+	cfg_node(&c, GIB(4), GIB(2), 0, false);
+	c.node[0].nr_mirror = HVO_MAX_MIRROR + 1;
+	CHECK_EQ(phys_create(&p, &c, &g, err, sizeof(err)), -HVO_EINVAL); /* past mirror[] */
+	CHECK(strstr(err, "mirror") != NULL);
 	phys_destroy(NULL);
 }
 
@@ -916,6 +1018,8 @@ int main(void)
 	test_zones(12);
 	test_zones(14);
 	test_zones(16);
+	test_interleaved(12);
+	test_interleaved(16);
 	test_memblock();
 	test_altmap();
 	test_churn();

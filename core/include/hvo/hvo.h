@@ -23,6 +23,8 @@ extern "C" {
 #endif
 
 #define HVO_MAX_NODES 8
+/* mirrored ranges per node (kernelcore=mirror) */
+#define HVO_MAX_MIRROR 8
 #define HVO_ERR_LEN 256
 
 /* ---------------------------------------------------------------- geometry */
@@ -248,6 +250,7 @@ enum hvo_mutant {
 	HVO_MUT_B15,  /* seed v4: the shared tail published under spin_lock(&hugetlb_lock), IRQs on */
 	/* the hugetlb.c lifecycle, continued (issue 13, D7) */
 	HVO_MUT_H3,   /* demote_free_hugetlb_folios splits a folio whose batch restore failed (still optimized) */
+	HVO_MUT_B30,  /* boot zones-valid tests the zones of the two ends only (interleaved zones) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -275,6 +278,16 @@ struct hvo_node_config {
 	 * hot-added inside it (hvo_dax_add). */
 	uint64_t dax_start_pfn;
 	uint64_t dax_nr_pages;
+	/* kernelcore=mirror (issue 13 D11): the node's mirrored pfn ranges
+	 * (memblock MEMBLOCK_MIRROR), section aligned, ascending, disjoint.
+	 * With any, the node's unmirrored memory at or above 4 GiB is
+	 * ZONE_MOVABLE and its mirrored memory ZONE_NORMAL, so the two zones'
+	 * spans overlap (find_zone_movable_pfns_for_nodes,
+	 * adjust_zone_range_for_zone_movable); the first section at or above
+	 * 4 GiB must be mirrored.  Not with movable_start, movable_only or
+	 * memmap_on_memory.  0 ranges: the node is as before. */
+	unsigned nr_mirror;
+	struct hvo_pfn_range { uint64_t start_pfn, nr_pages; } mirror[HVO_MAX_MIRROR];
 };
 
 /* A gigantic page reserved at boot (hugepages= on the command line, spec
