@@ -26,7 +26,7 @@ KINDS = {
 # (file, function, invariant) -> (kind, why).  Every site must be here.
 TABLE = {
     ('core/src/boot.c', 'read_pageblocks', 15): ('general', 'every boot reader of struct pages (gather, migratetype, zone contiguity) meets only initialised ones; the read is the bug (B9, B11), the end state is clean'),
-    ('core/src/check.c', 'check_one_zone', 15): ('general', "a folio's memory lies in one zone, run by run on the allocator's zone map (kernelcore=mirror; B30)"),
+    ('core/src/check.c', 'check_one_zone', 15): ('general', "a folio's memory lies in one zone, run by run on the allocator's zone map (kernelcore=mirror; Z1)"),
     ('core/src/check.c', 'check_irq_state', 0): ('general', "every CPU's IRQ state and lockdep record balanced at a quiescent point (one host thread)"),
     ('core/src/check.c', 'check_tails', 5): ('general', ''),
     ('core/src/check.c', 'check_tails', 4): ('general', "the checker's own image (oracle_image.c)"),

@@ -32,7 +32,7 @@
  *      mirrored, section i >= 1 when bit (i - 1) % 8 of L is set, the rest
  *      is ZONE_MOVABLE, interleaved with ZONE_NORMAL; M's bits 5-6 then
  *      do not apply.  L = 0x40 puts a MOVABLE run inside a 1 GiB page at
- *      node 1's start whose ends are NORMAL (B30)
+ *      node 1's start whose ends are NORMAL (Z1)
  *   per page: P K
  *      P bit 0 node; bits 1-3 size {1G, 1G, 2M, pre-HVO unit, 2G,
  *        MAX_FOLIO_ORDER, 256M, 1G}; the pre-HVO unit is the memory one

@@ -38,7 +38,7 @@ TARGET_OF = {
     # the boot batch's write-protect (a batch of pre-HVO folios only)
     'wrprotect-noflush': 'fuzz_boot',
     # interleaved zones (kernelcore=mirror): fuzz_boot's C bit 6
-    'B30': 'fuzz_boot',
+    'Z1': 'fuzz_boot',
     'B20a': 'fuzz_dax', 'B20b': 'fuzz_dax', 'B21': 'fuzz_dax', 'B12d': 'fuzz_dax', 'B12e': 'fuzz_dax', 'B25': 'fuzz_dax',
     'B7-G1': 'fuzz_diff', 'B3': 'fuzz_diff',
     'B1': 'fuzz_sched', 'B2': 'fuzz_sched', 'B24': 'fuzz_sched', 'B28': 'fuzz_sched',

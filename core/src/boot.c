@@ -64,7 +64,7 @@ static bool pfn_range_intersects_zones(struct hvo_machine *m, unsigned nid, uint
 }
 
 /* hugetlb_bootmem_page_zones_valid(), cached in the flags; invalid pages
- * are counted like hstate_boot_nrinvalid[].  Mutant B30: the test the
+ * are counted like hstate_boot_nrinvalid[].  Mutant Z1: the test the
  * model had before, the zones of the two ends only. */
 static bool zones_valid(struct hvo_machine *m, struct bootmem *b)
 {
@@ -72,7 +72,7 @@ static bool zones_valid(struct hvo_machine *m, struct bootmem *b)
 		uint64_t last = b->pfn + nr_pages(b) - 1;
 		bool valid;
 
-		if (mut(m, HVO_MUT_B30))
+		if (hook_zones_valid_ends_only(m))
 			valid = phys_zone_of(m->phys, b->pfn) == phys_zone_of(m->phys, last) &&
 				phys_node_of(m->phys, b->pfn) == phys_node_of(m->phys, last);
 		else

@@ -224,6 +224,13 @@ static inline bool hook_zone_contiguity_before_gather(const struct hvo_machine *
 	return mut(m, HVO_MUT_B11);
 }
 
+/* Z1 (ours): zones-valid compares the zones of the page's two ends only,
+ * blind to a zone run inside it (kernelcore=mirror). */
+static inline bool hook_zones_valid_ends_only(const struct hvo_machine *m)
+{
+	return mut(m, HVO_MUT_Z1);
+}
+
 /* --------------------------------------------------------- machine.c */
 
 /* B19: the vmemmap base is not checked for MAX_FOLIO_VMEMMAP_ALIGN (I16).

@@ -113,7 +113,7 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 	[HVO_MUT_H3] = { "H3", "demote_free_hugetlb_folios splits every folio of the batch, also one whose "
 			 "hugetlb_vmemmap_restore_folios failed and is still optimized: the split writes new "
 			 "heads into read-only tail struct pages (I10)", false, false },
-	[HVO_MUT_B30] = { "B30", "boot: hugetlb_bootmem_page_zones_valid compares the zones of the page's two ends "
+	[HVO_MUT_Z1] = { "Z1", "boot: hugetlb_bootmem_page_zones_valid compares the zones of the page's two ends "
 			  "(the model's test before issue 13 D11), not pfn_range_intersects_zones' spans: with "
 			  "kernelcore=mirror a gigantic page with NORMAL ends and a MOVABLE run inside is pre-HVO'd "
 			  "and enqueued across two zones (I15)", false, false },

@@ -256,7 +256,7 @@ static void test_memmap_init(void)
  * inside; (b) 2 MiB at 6 GiB, all mirrored but above the first unmirrored
  * pfn, so inside both spans; (c) 2 MiB at 4 GiB, below node 0's MOVABLE
  * span.  pfn_range_intersects_zones refuses (a) and (b) (spans, not pfns)
- * and keeps (c).  With B30 (the two ends) all three come up and the
+ * and keeps (c).  With Z1 (the two ends) all three come up and the
  * checker's zone map walk finds (a) across two zones (I15), not (b). */
 static void test_interleaved_zones(void)
 {
@@ -282,7 +282,7 @@ static void test_interleaved_zones(void)
 			c.bootmem[1] = (struct hvo_bootmem){ PFN(GIB(6)), 9 };
 			c.bootmem[2] = (struct hvo_bootmem){ PFN(GIB(4)), 9 };
 			if (b30)
-				c.mutants |= 1ull << HVO_MUT_B30;
+				c.mutants |= 1ull << HVO_MUT_Z1;
 			m = tests_machine(&c);
 			hvo_boot_counters(m, &bc);
 			nr = hvo_folio_list(m, ids, 4);

@@ -250,7 +250,7 @@ enum hvo_mutant {
 	HVO_MUT_B15,  /* seed v4: the shared tail published under spin_lock(&hugetlb_lock), IRQs on */
 	/* the hugetlb.c lifecycle, continued (issue 13, D7) */
 	HVO_MUT_H3,   /* demote_free_hugetlb_folios splits a folio whose batch restore failed (still optimized) */
-	HVO_MUT_B30,  /* boot zones-valid tests the zones of the two ends only (interleaved zones) */
+	HVO_MUT_Z1,  /* boot zones-valid tests the zones of the two ends only (interleaved zones) */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
