@@ -273,6 +273,14 @@ struct hvo_node_config {
 	 * vmemmap lives in the section's own first pages (PageVmemmapSelfHosted),
 	 * which HVO must refuse (I18, B25).  Memblock never uses the node. */
 	bool memmap_on_memory;
+	/* Hot-added after boot with memmap_on_memory=0: each section's vmemmap
+	 * is an order-PMD block from the buddy (vmemmap_populate_hugepages once
+	 * slab is up), mapped by a PMD leaf and not PG_reserved, so HVO's PMD
+	 * split must split_page() it (H4).  Memblock never uses the node, and
+	 * the buddy gets its memory only after the vmemmap is populated
+	 * (online_pages).  Not with memmap_on_memory, which says hot-added
+	 * already. */
+	bool hotplug;
 	/* G3 only: this node's ZONE_DEVICE pfns (a pmem device), outside every
 	 * node's memory, section aligned; 0 pages = none.  DAX ranges are
 	 * hot-added inside it (hvo_dax_add). */
