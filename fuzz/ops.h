@@ -12,7 +12,9 @@
  *
  * Choices where the format leaves room:
  * - "node" lines: start, movable_start, movable_only, memmap_on_memory,
- *   dax_start and dax_pages default to 0; pages is required.  "config gen=" is g2 (the
+ *   hotplug, dax_start and dax_pages default to 0 (hotplug=1: hot-added
+ *   after boot with memmap_on_memory=0, its vmemmap PMD blocks from the
+ *   buddy; not with memmap_on_memory=1); pages is required.  "config gen=" is g2 (the
  *   default) or g3; only g3 takes dax ranges and the dax_add/dax_remove ops.
  * - "dax_remove range=K" selects the K-th live DAX range in id order,
  *   modulo their number (none live: skipped), like a folio selector.  "budget" without sites= has an empty site mask.

@@ -493,6 +493,7 @@ static int parse_node(struct pstate *ps, char **t, unsigned n)
 	    kv_u64(ps, &kv, "movable_start", false, 0, UINT64_MAX, &nc->movable_start_pfn) ||
 	    kv_bool(ps, &kv, "movable_only", false, &nc->movable_only) ||
 	    kv_bool(ps, &kv, "memmap_on_memory", false, &nc->memmap_on_memory) ||
+	    kv_bool(ps, &kv, "hotplug", false, &nc->hotplug) ||
 	    kv_u64(ps, &kv, "dax_start", false, 0, UINT64_MAX, &nc->dax_start_pfn) ||
 	    kv_u64(ps, &kv, "dax_pages", false, 0, UINT64_MAX, &nc->dax_nr_pages) ||
 	    kv_mirror(ps, &kv, nc))
@@ -994,6 +995,8 @@ void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, 
 			c->node[i].movable_start_pfn, c->node[i].movable_only);
 		if (c->node[i].memmap_on_memory)
 			fprintf(f, " memmap_on_memory=1");
+		if (c->node[i].hotplug)
+			fprintf(f, " hotplug=1");
 		if (c->node[i].dax_start_pfn || c->node[i].dax_nr_pages)
 			fprintf(f, " dax_start=0x%" PRIx64 " dax_pages=0x%" PRIx64, c->node[i].dax_start_pfn,
 				c->node[i].dax_nr_pages);
@@ -1124,7 +1127,7 @@ static bool config_equal(const struct hvo_config *a, const struct hvo_config *b)
 
 		if (x->start_pfn != y->start_pfn || x->nr_pages != y->nr_pages ||
 		    x->movable_start_pfn != y->movable_start_pfn || x->movable_only != y->movable_only ||
-		    x->memmap_on_memory != y->memmap_on_memory || x->dax_start_pfn != y->dax_start_pfn || x->dax_nr_pages != y->dax_nr_pages ||
+		    x->memmap_on_memory != y->memmap_on_memory || x->hotplug != y->hotplug || x->dax_start_pfn != y->dax_start_pfn || x->dax_nr_pages != y->dax_nr_pages ||
 		    x->nr_mirror != y->nr_mirror)
 			return false;
 		for (unsigned k = 0; k < x->nr_mirror && k < HVO_MAX_MIRROR; k++)

@@ -306,6 +306,9 @@ void model_unlock(struct hvo_machine *m, enum hvo_lock l);
 
 /* vmemmap.c */
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen);
+/* After boot: add the nodes hot-added with memmap_on_memory=0 (config
+ * hotplug): populate their vmemmap from the buddy, then online them. */
+int vmemmap_hot_add(struct hvo_machine *m, char *err, size_t errlen);
 void vmemmap_destroy(struct hvo_machine *m);
 /* machine_reset.c's copy of s's page tables and TLB lists into m. */
 int vmemmap_clone(struct hvo_machine *m, const struct hvo_machine *s);

@@ -117,7 +117,12 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 		rc = mirror_validate(n, i, sec, (1ull << 32) >> g.page_shift, err, errlen);
 		if (rc)
 			return rc;
-		if (!n->movable_only && !n->memmap_on_memory)
+		if (n->hotplug && n->memmap_on_memory) {
+			snprintf(err, errlen, "node %u: memmap_on_memory=1 is hot-added already; hotplug=1 is the "
+				 "memmap_on_memory=0 form", i);
+			return -HVO_EINVAL;
+		}
+		if (!n->movable_only && !n->memmap_on_memory && !n->hotplug)
 			have_kernel_node = true;
 		prev_end = end;
 	}
@@ -125,8 +130,8 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	if (!have_kernel_node) {
-		snprintf(err, errlen, "every node is movable-only or hot-added (memmap_on_memory): nowhere to put "
-			 "kernel memory");
+		snprintf(err, errlen, "every node is movable-only or hot-added (memmap_on_memory, hotplug): nowhere "
+			 "to put kernel memory");
 		return -HVO_EINVAL;
 	}
 	if (cfg->vmemmap_base) {
@@ -185,10 +190,10 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 			return -HVO_EINVAL;
 		}
 		for (unsigned n = 0; n < cfg->nr_nodes; n++)
-			if (cfg->node[n].memmap_on_memory && b->pfn < cfg->node[n].start_pfn + cfg->node[n].nr_pages &&
-			    b->pfn + nr > cfg->node[n].start_pfn) {
-				snprintf(err, errlen, "bootmem %u: node %u is hot-added (memmap_on_memory), after boot "
-					 "reserved its gigantic pages", i, n);
+			if ((cfg->node[n].memmap_on_memory || cfg->node[n].hotplug) &&
+			    b->pfn < cfg->node[n].start_pfn + cfg->node[n].nr_pages && b->pfn + nr > cfg->node[n].start_pfn) {
+				snprintf(err, errlen, "bootmem %u: node %u is hot-added (%s), after boot reserved its "
+					 "gigantic pages", i, n, cfg->node[n].hotplug ? "hotplug" : "memmap_on_memory");
 				return -HVO_EINVAL;
 			}
 		for (unsigned j = 0; j < i; j++) {
@@ -264,6 +269,8 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, c
 	if (!rc) {
 		phys_buddy_init(m->phys);
 		boot_finish(m);
+		/* memory hot-added after boot, before the first op (D4) */
+		rc = vmemmap_hot_add(m, err, errlen);
 	}
 	if (rc) {
 		hvo_machine_destroy(m);

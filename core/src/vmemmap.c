@@ -193,6 +193,103 @@ static int populate_self_hosted(struct hvo_machine *m, unsigned node, uint64_t s
 	return rc;
 }
 
+/* A vmemmap page table for a hot-added section, from the buddy (plain
+ * stores: the model hot-adds before the first op, nothing runs beside). */
+static uint64_t *hot_pte_slot(struct hvo_machine *m, unsigned node, uint64_t vaddr, int *rc)
+{
+	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
+	uint64_t table;
+
+	if (pmd->val == PMD_NONE) {
+		*rc = mach_alloc(m, HVO_SITE_PTE_TABLE, node, -1, 0, PHYS_GFP_KERNEL, &table);
+		if (*rc)
+			return NULL;
+		pmd->table = table_new(m, table);
+		if (!pmd->table) {
+			mach_free(m, table, 0);
+			*rc = -HVO_ENOMEM;
+			return NULL;
+		}
+		pmd->val = PMD_TABLE;
+	}
+	return &pmd->table->pte[pte_index(m, vaddr)];
+}
+
+/* A section hot-added with memmap_on_memory=0, after slab is up
+ * (__populate_section_memmap -> vmemmap_populate, x86's
+ * vmemmap_populate_hugepages): each PMD of vmemmap the section covers whole
+ * is one non-compound order-PMD block from vmemmap_alloc_block()'s
+ * alloc_pages_node(node, GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN),
+ * mapped by a leaf; the pages are not PG_reserved (origin BUDDY), so HVO's
+ * split must split_page() the block (H4).  The node's own memory is not
+ * online yet (phys_online_node follows), so the block comes from the next
+ * node with memory, as the zonelist of a memoryless node falls back
+ * (build_zonelists prefers the nodes after it; the model's fallback is
+ * node id order from node).  A failed block falls back to base pages
+ * (vmemmap_populate_basepages), as do parts of a PMD.  Site memblock: the
+ * machine-creation population site.  populate_section_memmap charges
+ * DIV_ROUND_UP(PAGES_PER_SECTION * sizeof(struct page), PAGE_SIZE) to
+ * NR_MEMMAP (the buddy counter; D3). */
+static int populate_hot_added(struct hvo_machine *m, unsigned node, uint64_t spfn, uint64_t sec)
+{
+	const struct hvo_geometry *g = &m->geo;
+	uint64_t psz = g->page_size, pmd_size = 1ull << g->pmd_shift;
+	uint64_t vs = page_vaddr(m, spfn), ve = page_vaddr(m, spfn + sec), va = vs & ~(psz - 1);
+
+	while (va < ve) {
+		struct pmd *pmd = &m->pmd[pmd_index(m, va)];
+		uint64_t pmd_start = m->vbase + (pmd_index(m, va) << g->pmd_shift);
+		uint64_t pfn, *slot;
+		int rc;
+
+		if (pmd->val == PMD_LEAF) {
+			va = pmd_start + pmd_size;
+			continue;
+		}
+		if (pmd->val == PMD_NONE && va == pmd_start && ve - va >= pmd_size &&
+		    !mach_alloc(m, HVO_SITE_MEMBLOCK, node, -1, m->pmd_order, PHYS_GFP_KERNEL, &pfn)) {
+			pmd->leaf_pfn = pfn;
+			pmd->val = PMD_LEAF;
+			va += pmd_size;
+			continue;
+		}
+		slot = hot_pte_slot(m, node, va, &rc);
+		if (!slot)
+			return rc;
+		if (!(*slot & PTE_PRESENT)) {
+			rc = mach_alloc(m, HVO_SITE_MEMBLOCK, node, -1, 0, PHYS_GFP_KERNEL, &pfn);
+			if (rc)
+				return rc;
+			*slot = mk_pte(pfn, true);
+		}
+		va += psz;
+	}
+	memmap_charge(m, vs, ve, false, (int64_t)((sec * g->struct_page_size + psz - 1) / psz), node);
+	return 0;
+}
+
+int vmemmap_hot_add(struct hvo_machine *m, char *err, size_t errlen)
+{
+	uint64_t sec = 1ull << (m->geo.section_shift - m->geo.page_shift);
+
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++) {
+		const struct hvo_node_config *nc = &m->cfg.node[n];
+		int rc = 0;
+
+		if (!nc->hotplug)
+			continue;
+		for (uint64_t s = nc->start_pfn; !rc && s < nc->start_pfn + nc->nr_pages; s += sec)
+			rc = populate_hot_added(m, n, s, sec);
+		if (!rc)
+			rc = phys_online_node(m->phys, n);   /* online_pages */
+		if (rc) {
+			snprintf(err, errlen, "node %u: out of memory hot-adding its vmemmap", n);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 {
 	const struct hvo_geometry *g = &m->geo;
@@ -210,6 +307,8 @@ int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++) {
 		const struct hvo_node_config *nc = &m->cfg.node[n];
 
+		if (nc->hotplug)
+			continue;   /* hot-added after boot: vmemmap_hot_add */
 		for (uint64_t s = nc->start_pfn; s < nc->start_pfn + nc->nr_pages; s += sec) {
 			int rc;
 

@@ -74,7 +74,8 @@ const char *hvo_zone_name(int zone);
 
 /* Named allocation (and failable) call sites; the failure hook sees these. */
 enum hvo_site {
-	HVO_SITE_MEMBLOCK,      /* boot allocator: vmemmap population at machine creation */
+	HVO_SITE_MEMBLOCK,      /* vmemmap population at machine creation: memblock at boot, the
+				 * buddy for a hot-added node (hotplug=1) */
 	HVO_SITE_HUGETLB_FOLIO, /* the huge page itself */
 	HVO_SITE_SHARED_TAIL,   /* get_tail: the per-(zone, order) shared tail page (2.2) */
 	HVO_SITE_HEAD_COPY,     /* optimize: private copy of the head vmemmap page (2.4) */
