@@ -40,7 +40,7 @@
  * - The header line "expect setup-error" turns a refused config into the
  *   pass and an accepted one into the failure (unless an op fails first):
  *   the witness form of a check that lives in config validation (B19).
- * - The header line "expect-fail ID" (ID: I0..I22) says what a witness
+ * - The header line "expect-fail ID" (ID: I0..I23) says what a witness
  *   catches: run with its mutant, the run must stop at a violation of that
  *   invariant.  It changes nothing in a run; replay --expect-fail checks
  *   it.  Streams without it stay valid; it has no binary form.  A second

@@ -615,8 +615,8 @@ static int parse_expect_fail(struct pstate *ps, char **t, unsigned n)
 
 	const char *f = n == 3 ? t[2] + 10 : "";
 
-	if ((n != 2 && n != 3) || t[1][0] != 'I' || !parse_u64(t[1] + 1, &v) || v > 22 || (t[1][1] == '0' && t[1][2]))
-		return perr(ps, "'expect-fail' takes an invariant ID, I0..I22, and optionally sanitizer:FUNCTION");
+	if ((n != 2 && n != 3) || t[1][0] != 'I' || !parse_u64(t[1] + 1, &v) || v > 23 || (t[1][1] == '0' && t[1][2]))
+		return perr(ps, "'expect-fail' takes an invariant ID, I0..I23, and optionally sanitizer:FUNCTION");
 	if (n == 3 && (strncmp(t[2], "sanitizer:", 10) || !*f || strlen(f) >= sizeof(ps->s->expect_sanitizer) ||
 		       strspn(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(f)))
 		return perr(ps, "'expect-fail': the second word must be sanitizer:FUNCTION");

@@ -388,13 +388,24 @@ int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, b
 
 void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 {
+	struct phys_alloc_info a;
+	int rc;
 	/* I12: nothing may still translate to a page that goes back to the allocator. */
 	uint64_t stale = tlb_first_stale(m, pfn, 1ull << order);
 
 	if (stale != UINT64_MAX)
 		hvo_violate(m, 12, stale, -1, "page freed before the TLB flush of its old vmemmap mapping");
 	track_frames(m, pfn, 1ull << order);
-	if (phys_free(m->phys, pfn, order))
+	rc = phys_free(m->phys, pfn, order);
+	if (rc == -HVO_EBUSY && phys_lookup(m->phys, pfn, &a))
+		/* I23: the kernel frees only what it was handed out as.  A page
+		 * of a non-compound high-order block nobody split_page()d:
+		 * a tail has refcount 0 (put_page_testzero's VM_BUG_ON_PAGE, or
+		 * an underflow and a leak without DEBUG_VM), the head's free
+		 * leaks the rest.  Nothing is freed. */
+		hvo_violate(m, 23, pfn, -1, "order-%u free of a page inside the order-%u allocation at 0x%llx, never "
+			    "split (split_page)", order, a.order, (unsigned long long)a.pfn);
+	else if (rc)
 		hvo_violate(m, 12, pfn, -1, "free of a page that is not allocated as order %u (double free?)", order);
 }
 

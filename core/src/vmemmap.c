@@ -872,6 +872,23 @@ uint64_t tlb_first_stale(struct hvo_machine *m, uint64_t pfn, uint64_t nr)
 	return first;
 }
 
+/* vmemmap_split_pmd()'s `if (!PageReserved(head)) split_page(head,
+ * get_order(PMD_SIZE))`: a block from the buddy (a hot-added node's,
+ * origin BUDDY) becomes 2^PMD-order order-0 pages the walk may free one at
+ * a time; H4 skips it, and the first such free is I23 (mach_free).  A
+ * memblock block is PG_reserved: the kernel calls nothing, each page goes
+ * back alone through free_bootmem_page(); the model's records become per
+ * page all the same (its allocator keeps orders where memblock keeps
+ * none). */
+static int vmemmap_split_page(struct hvo_machine *m, uint64_t head)
+{
+	struct phys_alloc_info a;
+
+	if (phys_lookup(m->phys, head, &a) && a.origin == PHYS_ORIGIN_BUDDY && hook_split_pmd_skips_split_page(m))
+		return 0;
+	return phys_split(m->phys, head, m->pmd_order);
+}
+
 int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 {
 	uint64_t idx = pmd_index(m, vaddr), table_pfn;
@@ -909,9 +926,8 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 			head = pmd->leaf_pfn;
 		for (uint64_t i = 0; i < m->ptrs_per_table; i++)
 			t->pte[i] = mk_pte(head + i, true);
-		/* split_page(): the block's pages become individually freeable
-		 * (once: under B5 the racer's table is simply overwritten). */
-		if (pmd->val == PMD_LEAF && phys_split(m->phys, head, m->pmd_order))
+		/* Once: under B5 the racer's table is simply overwritten. */
+		if (pmd->val == PMD_LEAF && vmemmap_split_page(m, head))
 			hvo_violate(m, 0, head, -1, "split of a vmemmap block that is not one allocation");
 		if (pmd->val == PMD_TABLE)
 			table_orphan(m, pmd->table);

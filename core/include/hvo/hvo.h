@@ -252,6 +252,8 @@ enum hvo_mutant {
 	/* the hugetlb.c lifecycle, continued (issue 13, D7) */
 	HVO_MUT_H3,   /* demote_free_hugetlb_folios splits a folio whose batch restore failed (still optimized) */
 	HVO_MUT_Z1,  /* boot zones-valid tests the zones of the two ends only (interleaved zones) */
+	/* hot-added vmemmap from the buddy (issue 13, D4) */
+	HVO_MUT_H4,   /* vmemmap_split_pmd skips split_page() for a PMD block from the buddy */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
