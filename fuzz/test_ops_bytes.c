@@ -423,6 +423,9 @@ static const char *const representable[] = {
 	/* ... or run (72-byte struct page) */
 	"hvo-ops 1\nconfig struct_page_size=72 base=0xffffea00000ff000\nnode 0 start=0x80000 pages=0x20000\n"
 	"budget n=0\nops\nalloc order=6 node=0 zone=any\noptimize f=0\n",
+	/* hot-added nodes (N1 bit 6 alone, bit 7 alone: D4) */
+	"hvo-ops 1\nnode 0 start=0x100000 pages=0x10000\nnode 1 start=0x110000 pages=0x10000 hotplug=1\n"
+	"node 2 start=0x120000 pages=0x10000 memmap_on_memory=1\nops\nalloc order=9 node=1 zone=any\n",
 	/* the default config (no node lines) is representable */
 	"hvo-ops 1\nconfig struct_page_size=80\nops\nalloc order=8 node=0 zone=any\n",
 };
@@ -516,6 +519,8 @@ static const struct {
 	  "node 2 start=0x20000 pages=0x10000\nnode 3 start=0x30000 pages=0x10000\nops\n", "nodes" },
 	{ "hvo-ops 1\nnode 0 start=0 pages=0x10000 movable_only=1\nnode 1 start=0x10000 pages=0x10000\nops\n",
 	  "movable_only" },
+	{ "hvo-ops 1\nnode 0 start=0 pages=0x10000 hotplug=1\nnode 1 start=0x10000 pages=0x10000\nops\n", "hotplug" },
+	{ "hvo-ops 1\nnode 0 start=0 pages=0x10000\nnode 1 start=0x10000 pages=0x28000 hotplug=1\nops\n", "hotplug" },
 	{ "hvo-ops 1\nconfig base=0xffffea0000001000\nops\n", "expect setup-error" },
 	{ "hvo-ops 1\nconfig base=0xffffea0040000000\nexpect setup-error\nops\n", "base=" },
 	{ "hvo-ops 1\nconfig struct_page_size=96\nops\n", "struct_page_size" },
