@@ -194,14 +194,17 @@ static int populate_self_hosted(struct hvo_machine *m, unsigned node, uint64_t s
 }
 
 /* A vmemmap page table for a hot-added section, from the buddy (plain
- * stores: the model hot-adds before the first op, nothing runs beside). */
+ * stores: the model hot-adds before the first op, nothing runs beside).
+ * Site memblock, as every allocation of the creation-time population: a
+ * failure there is a boot failure (exec_setup), and pte_table's calls
+ * stay HVO's own. */
 static uint64_t *hot_pte_slot(struct hvo_machine *m, unsigned node, uint64_t vaddr, int *rc)
 {
 	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
 	uint64_t table;
 
 	if (pmd->val == PMD_NONE) {
-		*rc = mach_alloc(m, HVO_SITE_PTE_TABLE, node, -1, 0, PHYS_GFP_KERNEL, &table);
+		*rc = mach_alloc(m, HVO_SITE_MEMBLOCK, node, -1, 0, PHYS_GFP_KERNEL, &table);
 		if (*rc)
 			return NULL;
 		pmd->table = table_new(m, table);
