@@ -234,6 +234,7 @@ struct pnode {
 	bool movable_only;
 	bool hotplugged;      /* memmap_on_memory or hotplug: memblock never sees it */
 	bool offline;         /* hotplug: not in the buddy until phys_online_node */
+	bool isolated;        /* being offlined: the allocator skips the node */
 	/* under this node's lock; from a line of its own on, since every
 	 * thread's locate() reads the fields above of the lower nodes */
 	struct htab recs __attribute__((aligned(64)));
@@ -976,6 +977,43 @@ bool phys_node_online(const struct phys *p, unsigned node)
 	return node < p->nr_nodes && !p->node[node].offline;
 }
 
+void phys_isolate_node(struct phys *p, unsigned node, bool on)
+{
+	if (node < p->nr_nodes)
+		__atomic_store_n(&p->node[node].isolated, on, __ATOMIC_RELAXED);
+}
+
+int phys_offline_node(struct phys *p, unsigned node)
+{
+	struct pnode *nd;
+
+	if (node >= p->nr_nodes || !p->buddy_ready || p->node[node].offline)
+		return -HVO_EINVAL;
+	nd = &p->node[node];
+	node_lock(p, node);
+	for (uint64_t i = 0; i < nd->recs.cap; i++) {
+		const struct rec *r = ht_slot(&nd->recs, i);
+
+		if (r->pfn != NIL && r->state == REC_ALLOC) {
+			node_unlock(p, node);
+			return -HVO_EBUSY;   /* unmovable: test_pages_isolated fails */
+		}
+	}
+	drain_pcp_nolock(p, node);
+	for (int z = 0; z < HVO_NR_ZONES; z++)
+		for (unsigned o = 0; o <= p->max_order; o++)
+			while (*list_head(p, node, z, o) != NIL) {
+				struct rec *r = rec_find(nd, *list_head(p, node, z, o));
+
+				take_free(p, node, z, r);
+				ht_remove(&nd->recs, r);
+			}
+	nd->offline = true;
+	nd->isolated = false;
+	node_unlock(p, node);
+	return 0;
+}
+
 /* ------------------------------------------------------------ buddy */
 
 static int alloc_in_zone(struct phys *p, unsigned n, int z, unsigned order, int site, uint64_t *pfn)
@@ -1049,6 +1087,8 @@ static int alloc_locked(struct phys *p, int site, unsigned node, int zone, unsig
 
 			if (i && (gfp & PHYS_GFP_THISNODE))
 				break;
+			if (__atomic_load_n(&p->node[n].isolated, __ATOMIC_RELAXED))
+				continue;   /* MIGRATE_ISOLATE: being offlined */
 			node_lock(p, n);
 			for (int k = 0; k < nz; k++) {
 				bool dup = false;

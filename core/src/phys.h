@@ -65,6 +65,13 @@ int phys_altmap_reserve(struct phys *p, uint64_t pfn, uint64_t nr);
  * before phys_buddy_init), -ENOMEM. */
 int phys_online_node(struct phys *p, unsigned node);
 bool phys_node_online(const struct phys *p, unsigned node);
+/* offline_pages() of a whole online node: start_isolate_page_range
+ * (phys_isolate_node on: no allocation is served from the node), then
+ * __offline_isolated_pages (phys_offline_node: the node's free memory
+ * leaves the buddy; -EBUSY while any allocation lives in it, -EINVAL when
+ * the node is offline).  Isolation off is undo_isolate_page_range. */
+void phys_isolate_node(struct phys *p, unsigned node, bool on);
+int phys_offline_node(struct phys *p, unsigned node);
 
 /* Buddy allocation of an aligned 2^order block.  zone is preferred (-1: the
  * default order for the flags).  Node fallback is in node id order starting

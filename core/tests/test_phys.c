@@ -1094,6 +1094,21 @@ static void test_online(void)
 	CHECK_EQ(phys_alloc(p, HVO_SITE_HUGETLB_FOLIO, 1, -1, 9, PHYS_GFP_KERNEL | PHYS_GFP_THISNODE, &x), 0);
 	CHECK_EQ(phys_node_of(p, x), 1);
 	CONSISTENT(p);
+	/* offline_pages: isolated, nothing is served from it; an allocation
+	 * living there is -EBUSY; empty, its memory leaves the buddy */
+	phys_isolate_node(p, 1, true);
+	CHECK_EQ(phys_alloc(p, HVO_SITE_HEAD_COPY, 1, -1, 0, PHYS_GFP_KERNEL, &e), 0);
+	CHECK_EQ(phys_node_of(p, e), 0);
+	CHECK(phys_alloc(p, HVO_SITE_HEAD_COPY, 1, -1, 0, PHYS_GFP_KERNEL | PHYS_GFP_THISNODE, &e) == -HVO_ENOMEM);
+	CHECK(phys_offline_node(p, 1) == -HVO_EBUSY);
+	CHECK_EQ(phys_free(p, x, 9), 0);
+	CHECK_EQ(phys_offline_node(p, 1), 0);
+	CHECK(!phys_node_online(p, 1));
+	CHECK(phys_offline_node(p, 1) == -HVO_EINVAL);
+	CHECK_EQ(phys_free_frames(p), 2 * G - 1 - 512 - 1);
+	CONSISTENT(p);
+	phys_isolate_node(p, 1, false);
+	CHECK(phys_alloc(p, HVO_SITE_HEAD_COPY, 1, -1, 0, PHYS_GFP_KERNEL | PHYS_GFP_THISNODE, &e) == -HVO_ENOMEM);
 	phys_destroy(p);
 }
 
