@@ -293,6 +293,71 @@ int vmemmap_hot_add(struct hvo_machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* Hot-remove of a hotplug=1 node whose memory is offline
+ * (sparse_remove_section -> section_deactivate -> depopulate_section_memmap):
+ * memmap_pages_add(-DIV_ROUND_UP(PAGES_PER_SECTION * sizeof(struct page),
+ * PAGE_SIZE)) per section, then vmemmap_free: a PMD leaf goes back as its
+ * order-PMD block, each PTE's page as an order-0 page (HVO's split made
+ * them order-0 allocations; under H4 that free is I23), an emptied PTE
+ * table with it.  x86's remove_pagetable frees as it walks and flushes the
+ * TLB once at the end, since nothing can reach the memmap of offline
+ * memory; the model clears every entry, flushes, then frees, so that I12
+ * keeps its meaning for every other free. */
+void vmemmap_hot_remove(struct hvo_machine *m, unsigned node)
+{
+	const struct hvo_geometry *g = &m->geo;
+	const struct hvo_node_config *nc = &m->cfg.node[node];
+	uint64_t psz = g->page_size, pmd_size = 1ull << g->pmd_shift;
+	uint64_t sec = 1ull << (g->section_shift - g->page_shift);
+	uint64_t vs = page_vaddr(m, nc->start_pfn), ve = page_vaddr(m, nc->start_pfn + nc->nr_pages);
+	uint64_t *pfn, nr = 0, cap = 64;
+	unsigned *order;
+
+	for (uint64_t s = nc->start_pfn; s < nc->start_pfn + nc->nr_pages; s += sec)
+		memmap_charge(m, page_vaddr(m, s), page_vaddr(m, s + sec), false,
+			      -(int64_t)((sec * g->struct_page_size + psz - 1) / psz), node);
+	pfn = malloc(cap * sizeof(*pfn));
+	order = malloc(cap * sizeof(*order));
+	if (!pfn || !order)
+		abort();   /* host OOM */
+	for (uint64_t va = vs & ~(psz - 1); va < ve;) {
+		struct pmd *pmd = &m->pmd[pmd_index(m, va)];
+		uint64_t pmd_start = m->vbase + (pmd_index(m, va) << g->pmd_shift), *slot;
+
+		if (nr + 1 >= cap) {
+			cap *= 2;
+			pfn = realloc(pfn, cap * sizeof(*pfn));
+			order = realloc(order, cap * sizeof(*order));
+			if (!pfn || !order)
+				abort();
+		}
+		if (pmd->val == PMD_LEAF) {
+			/* a leaf is a whole PMD of this node's sections (populate_hot_added) */
+			pfn[nr] = pmd->leaf_pfn;
+			order[nr++] = m->pmd_order;
+			track_vaddrs(m, pmd_start, pmd_start + pmd_size);
+			sync_point(m, HVO_SP_PMD_SET, "vmemmap_free.pmd_clear");
+			__atomic_store_n(&pmd->val, PMD_NONE, __ATOMIC_RELEASE);
+			va = pmd_start + pmd_size;
+			continue;
+		}
+		slot = vm_pte_slot(m, va);
+		if (slot && (*slot & PTE_PRESENT)) {
+			pfn[nr] = pte_pfn(*slot);
+			order[nr++] = 0;
+			vm_set_pte(m, slot, va, 0);
+		}
+		va += psz;
+	}
+	flush_tlb_range(m, vs & ~(pmd_size - 1), (ve + pmd_size - 1) & ~(pmd_size - 1));
+	for (uint64_t i = 0; i < nr; i++)
+		mach_free(m, pfn[i], order[i]);
+	for (uint64_t va = vs & ~(pmd_size - 1); va < ve; va += pmd_size)
+		vm_pte_table_release(m, va);   /* only a table left empty */
+	free(pfn);
+	free(order);
+}
+
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 {
 	const struct hvo_geometry *g = &m->geo;

@@ -513,12 +513,96 @@ static void test_hotplug(void)
 	CHECK(hvo_config_validate(&c, err, sizeof(err)) == -HVO_EINVAL && strstr(err, "hotplug"));
 }
 
+/* offline_and_remove_memory of a hotplug=1 node (hvo_memory_offline, D4):
+ * -EINVAL for a boot node; -EBUSY with a folio in use; -EBUSY with the
+ * folio dissolve cannot restore (it goes back, the node stays online); on
+ * a movable node every free folio is dissolved and the vmemmap uncharged
+ * and freed, so the counters and the free memory are what they were
+ * before the hot-add; the node then serves no allocation and no walk.  On
+ * a normal node, G1's head copy lands in the node itself: -EBUSY
+ * (unmovable), as offlining such memory is in the kernel. */
+static uint64_t restore_fail_nth;
+static bool fail_restore(void *ctx, enum hvo_site site, uint64_t site_call, uint64_t call)
+{
+	(void)ctx;
+	(void)call;
+	return site == HVO_SITE_RESTORE_PAGE && site_call == restore_fail_nth;
+}
+
+static void test_offline(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_counters c0, c1;
+	struct hvo_page_view v;
+	int32_t id[3];
+	uint64_t free0;
+
+	hvo_config_default(&c);
+	c.nr_nodes = 3;
+	c.node[2].start_pfn = GIB(8) >> 12;
+	c.node[2].nr_pages = GIB(1) >> 12;
+	c.node[2].hotplug = true;
+	c.node[2].movable_only = true;
+	c.fail = fail_restore;
+	restore_fail_nth = 1;
+	m = tests_machine(&c);
+	hvo_counters(m, &c0);
+	free0 = phys_free_frames(m->phys);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[0]) == 0);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[1]) == 0);
+	CHECK(hvo_folio_alloc(m, 10, 2, -1, &id[2]) == 0);
+	CHECK(hvo_memory_offline(m, 0) == -HVO_EINVAL);
+	CHECK(hvo_folio_state(m, id[0]) == HVO_FOLIO_FREE);
+	/* the first restore page fails: the first dissolve gives up */
+	CHECK(hvo_memory_offline(m, 2) == -HVO_EBUSY);
+	CHECK(phys_node_online(m->phys, 2) && hvo_folio_count(m) == 3);
+	CHECK_CLEAN(m);
+	CHECK(hvo_memory_offline(m, 2) == 0);
+	CHECK_EQ(hvo_folio_count(m), 0);
+	CHECK(!phys_node_online(m->phys, 2));
+	hvo_counters(m, &c1);
+	CHECK_EQ(c1.memmap_pages, c0.memmap_pages - 8 * 512);
+	CHECK_EQ(c1.memmap_boot_pages, c0.memmap_boot_pages);
+	CHECK_EQ(phys_free_frames(m->phys) + phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL),
+		 free0 - (GIB(1) >> 12) + 8 * 512);
+	CHECK_CLEAN(m);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[0]) == -HVO_ENOMEM);
+	CHECK(hvo_walk_pfn(m, (GIB(8) >> 12) + 512, &v) == -HVO_EINVAL);
+	CHECK(hvo_memory_offline(m, 2) == -HVO_EINVAL);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+
+	/* in use: -EBUSY, nothing changes */
+	c.fail = NULL;
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[0]) == 0);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[1]) == 0);
+	CHECK(hvo_folio_get(m, id[1]) == 0);   /* dequeued: in use */
+	CHECK(hvo_memory_offline(m, 2) == -HVO_EBUSY);
+	CHECK_EQ(hvo_folio_count(m), 2);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+
+	/* G1 on a normal hot-added node: the head copy lives in the node */
+	c.gen = HVO_G1;
+	c.node[2].movable_only = false;
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[0]) == 0);
+	CHECK(hvo_memory_offline(m, 2) == -HVO_EBUSY);
+	CHECK_EQ(hvo_folio_count(m), 0);   /* dissolved all the same */
+	CHECK(phys_node_online(m->phys, 2));
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
 	test_tail_values();
 	test_shape_and_sharing();
 	test_accounting();
 	test_hotplug();
+	test_offline();
 	test_restore_equivalence(9);
 	test_restore_equivalence(18);
 	test_rollback_mid_walk();

@@ -452,6 +452,14 @@ int hvo_folios_free_bulk(struct hvo_machine *m, const int32_t *ids, unsigned n);
 int hvo_memory_failure(struct hvo_machine *m, int32_t id, uint64_t index);
 /* Dissolve (memory offline): restore, then free; failure is -EBUSY. */
 int hvo_folio_dissolve(struct hvo_machine *m, int32_t id);
+/* offline_and_remove_memory() of a whole node hot-added with hotplug=1:
+ * offline_pages (its memory isolated; -EBUSY while a folio on it is in
+ * use; every free folio on it dissolved, its vmemmap restored first;
+ * -EBUSY when a dissolve fails or any other allocation lives on it), then
+ * the hot-remove (its vmemmap uncharged and freed).  -EINVAL: not such a
+ * node, or already removed.  A failure leaves the node online; the folios
+ * dissolved stay dissolved, as in the kernel. */
+int hvo_memory_offline(struct hvo_machine *m, unsigned node);
 /* Demote a folio to folios of a smaller order (restore, split, batch optimize). */
 int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order);
 /* demote_pool_huge_page over the named free folios (not hwpoisoned):
