@@ -35,6 +35,13 @@
  *   "demote_batch f=a,b,... order=O" is demote_pool_huge_page over them
  *   and returns the number demoted; "hpage_work" runs free_hpage_workfn
  *   and returns the number it freed.
+ * - "offline node=N" is offline_and_remove_memory of node N, which must be
+ *   a hotplug=1 node still online (-EINVAL otherwise): -EBUSY with a folio
+ *   of it in use, when a dissolve fails, or when anything else is
+ *   allocated in it (on a normal node HVO's own pages may be: G1's head
+ *   copy, G2's shared tail); 0 when its folios were dissolved and its
+ *   vmemmap freed.  Text only (no binary form, never injected, not in the
+ *   random workload).
  * - Creation failing with -ENOMEM under a fail rule that can hit memblock
  *   is a pass ("boot failed as injected"), not a setup error.
  * - The header line "expect setup-error" turns a refused config into the
@@ -74,6 +81,7 @@ enum hvo_op_kind {
 	HVO_OP_DAX_ADD, HVO_OP_DAX_REMOVE,  /* G3 device DAX hot-add / hot-remove */
 	HVO_OP_FREE_BULK, HVO_OP_HWPOISON,  /* the hugetlb.c lifecycle (issue 13, D7) */
 	HVO_OP_DEMOTE_BATCH, HVO_OP_HPAGE_WORK,
+	HVO_OP_OFFLINE,  /* offline_and_remove_memory of a hotplug=1 node (D4): text only */
 	HVO_NR_OP_KINDS
 };
 
@@ -86,7 +94,7 @@ struct hvo_op {
 	enum hvo_op_kind kind;
 	unsigned order;      /* alloc, alloc_batch, demote */
 	int zone;            /* alloc*: enum hvo_zone, -1 = any */
-	unsigned node;       /* alloc* */
+	unsigned node;       /* alloc*, offline */
 	unsigned n;          /* alloc_batch: count; enable: 0/1; *_batch: nr of selectors */
 	uint32_t f;          /* folio selector; *_batch: first selector in s->sel[]; inject: s->injects[] */
 	bool by_folio;       /* walk: f=/index= form rather than pfn= */

@@ -27,6 +27,7 @@ static const char *const kind_names[HVO_NR_OP_KINDS] = {
 	[HVO_OP_EXPECT] = "expect", [HVO_OP_DAX_ADD] = "dax_add", [HVO_OP_DAX_REMOVE] = "dax_remove",
 	[HVO_OP_FREE_BULK] = "free_bulk", [HVO_OP_HWPOISON] = "hwpoison",
 	[HVO_OP_DEMOTE_BATCH] = "demote_batch", [HVO_OP_HPAGE_WORK] = "hpage_work",
+	[HVO_OP_OFFLINE] = "offline",
 };
 
 const char *hvo_op_kind_name(enum hvo_op_kind kind)
@@ -756,6 +757,8 @@ static int parse_op_kv(struct pstate *ps, struct kvs *kv, struct hvo_op *op)
 	case HVO_OP_CHECK:
 	case HVO_OP_HPAGE_WORK:
 		return 0;
+	case HVO_OP_OFFLINE:
+		return kv_uint(ps, kv, "node", true, 0, HVO_OPS_MAX_NODE, &op->node);
 	default:
 		return parse_folio_sel(ps, kv, op);
 	}
@@ -826,7 +829,7 @@ static int parse_inject(struct pstate *ps, char **t, unsigned n)
 	kind = kind_by_name(t[k]);
 	if (kind < 0)
 		return perr(ps, "inject: unknown op '%s'", t[k]);
-	if (kind == HVO_OP_INJECT || kind == HVO_OP_EXPECT)
+	if (kind == HVO_OP_INJECT || kind == HVO_OP_EXPECT || kind == HVO_OP_OFFLINE)
 		return perr(ps, "inject: cannot inject '%s'", t[k]);
 	if (parse_inject_keys(ps, t + 1, k - 1, &tmp) || parse_op(ps, kind, t + k + 1, n - k - 1, &nested))
 		return -1;
@@ -1092,6 +1095,9 @@ void hvo_ops_print_op(const struct hvo_opstream *s, const struct hvo_op *op, FIL
 		break;
 	case HVO_OP_DAX_REMOVE:
 		fprintf(f, " range=%" PRIu32, op->f);
+		break;
+	case HVO_OP_OFFLINE:
+		fprintf(f, " node=%u", op->node);
 		break;
 	default:
 		fprintf(f, " f=%" PRIu32, op->f);

@@ -260,8 +260,8 @@ static void test_random_inputs(unsigned n)
 	gdone(&g_digest, (n + 15) / 16);
 	gdone(&g_enc, n);
 	gdone(&g_txt, n);
-	check(kinds == (((1ull << HVO_NR_OP_KINDS) - 1) & ~(1ull << HVO_OP_EXPECT)),
-	      "random inputs decode to every kind but expect (mask 0x%" PRIx64 ")", kinds);
+	check(kinds == (((1ull << HVO_NR_OP_KINDS) - 1) & ~(1ull << HVO_OP_EXPECT | 1ull << HVO_OP_OFFLINE)),
+	      "random inputs decode to every kind but expect and offline (mask 0x%" PRIx64 ")", kinds);
 	check(setup_errors > 0 && setup_errors < n / 4, "misaligned-base inputs are rare but present (%" PRIu64
 	      " of %u)", setup_errors, n);
 	printf("random inputs: %u, %" PRIu64 " ops decoded, %" PRIu64 " expecting a setup error\n", n, ops,
@@ -459,7 +459,7 @@ static void test_each_kind(void)
 			struct hvo_inject *inj;
 			int rc = 0;
 
-			if (k == HVO_OP_EXPECT || (nested && k == HVO_OP_INJECT))
+			if (k == HVO_OP_EXPECT || k == HVO_OP_OFFLINE || (nested && k == HVO_OP_INJECT))
 				continue;
 			hvo_ops_init(&s);
 			switch (op.kind) {
@@ -511,6 +511,7 @@ static const struct {
 } unrepresentable[] = {
 	{ "hvo-ops 1\nops\nalloc order=9 node=0 zone=normal\nexpect rc=0\n", "expect" },
 	{ "hvo-ops 1\nops\nwalk pfn=0x1000\n", "walk pfn=" },
+	{ "hvo-ops 1\nops\noffline node=1\n", "offline" },
 	{ "hvo-ops 1\nmutant B8\nops\n", "mutant" },
 	{ "hvo-ops 1\nnode 0 start=0 pages=0x8000\nops\n", "sections" },
 	{ "hvo-ops 1\nnode 0 start=0x8000 pages=0x10000\nops\n", "start at section" },
