@@ -962,10 +962,10 @@ int phys_online_node(struct phys *p, unsigned node)
 		return -HVO_EINVAL;
 	nd = &p->node[node];
 	node_lock(p, node);
-	/* nothing was ever allocated here: each zone is one free range */
-	for (int z = HVO_ZONE_DEVICE - 1; z >= 0 && !rc; z--)
-		if (nd->ze[z] > nd->zs[z])
-			rc = carve(p, node, z, nd->zs[z], nd->ze[z]);
+	/* nothing was ever allocated here: each run of the zone map is one
+	 * free range (with kernelcore=mirror a zone has several) */
+	for (unsigned k = nd->nr_zr; k-- > 0 && !rc;)
+		rc = carve(p, node, nd->zr[k].zone, nd->zr[k].start, nd->zr[k].end);
 	if (!rc)
 		nd->offline = false;
 	node_unlock(p, node);
