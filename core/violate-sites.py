@@ -64,6 +64,7 @@ TABLE = {
     ('core/src/hugetlb_vmemmap.c', 'folio_precheck', 13): ('kernel', 'VM_WARN_ON_ONCE(folio_ref_count) (I13)'),
     ('core/src/hugetlb_vmemmap.c', 'restore_liveness', 0): ('shaped', 'B26: probes the allocator at the failure, before the partial pages go back; the checker cannot see that state'),
     ('core/src/machine.c', 'mach_free', 12): ('general', 'every free: no stale translation, no double free'),
+    ('core/src/machine.c', 'mach_free', 23): ('kernel', "every free: a page of a non-compound block never split_page()d, put_page_testzero's VM_BUG_ON_PAGE on a zero refcount (H4)"),
     ('core/src/shadow.c', 'shadow_compare', 0): ('general', 'identity, pool state, placement predicted from the config'),
     ('core/src/shadow.c', 'overlap', 0): ('general', 'no two live folios share a page'),
     ('core/src/shadow.c', 'shadow_compare', 7): ('general', ''),

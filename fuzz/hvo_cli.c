@@ -679,8 +679,8 @@ static int parse_invariant(const char *v, int *inv)
 {
 	uint64_t n;
 
-	if (v[0] != 'I' || !cli_num(v + 1, 22, &n))
-		return usage_error("--expect: want an invariant ID I0..I22, got '%s'", v);
+	if (v[0] != 'I' || !cli_num(v + 1, 23, &n))
+		return usage_error("--expect: want an invariant ID I0..I23, got '%s'", v);
 	*inv = (int)n;
 	return 0;
 }

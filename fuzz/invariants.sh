@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # invariants.sh [SPEC] - ./hvo invariants: every invariant ID the checker
-# reports (I0, I20, I21 and I22 are the harness's own, not the spec's), one line each: ID, the generations it holds for, its first
+# reports (I0 and I20..I23 are the harness's own, not the spec's), one line each: ID, the generations it holds for, its first
 # clause from the spec's section 3 table, and the zoo witnesses whose
 # expect-fail line names it.  SPEC defaults to ../shared/spec/hvo-kernel-spec.md
 # beside the checkout (or $HVO_SPEC).  Exit 0, or 2 when the spec is
@@ -53,3 +53,6 @@ w=$(witnesses I21); [ -z "$w" ] || printf '%-4s %-24s witnesses: %s\n' "" "" "$w
 # I22: the harness's own (issue 13, D10: spec B15), judged by core/src/lockdep.c
 printf '%-4s %-24s %s\n' I22 "G1, G2, G3 (locks)" "hugetlb_lock is IRQ-safe: never taken with IRQs enabled on its CPU, and no interrupt that frees a hugetlb folio comes while its CPU holds it"
 w=$(witnesses I22); [ -z "$w" ] || printf '%-4s %-24s witnesses: %s\n' "" "" "$w"
+# I23: the harness's own (issue 13, D4), judged by the allocator (machine.c:mach_free)
+printf '%-4s %-24s %s\n' I23 "G1, G2, G3 (allocator)" "a page goes back to the buddy only as the allocation it was handed out as: never a page inside a high-order block nobody split_page()d"
+w=$(witnesses I23); [ -z "$w" ] || printf '%-4s %-24s witnesses: %s\n' "" "" "$w"

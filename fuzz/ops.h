@@ -12,7 +12,9 @@
  *
  * Choices where the format leaves room:
  * - "node" lines: start, movable_start, movable_only, memmap_on_memory,
- *   dax_start and dax_pages default to 0; pages is required.  "config gen=" is g2 (the
+ *   hotplug, dax_start and dax_pages default to 0 (hotplug=1: hot-added
+ *   after boot with memmap_on_memory=0, its vmemmap PMD blocks from the
+ *   buddy; not with memmap_on_memory=1); pages is required.  "config gen=" is g2 (the
  *   default) or g3; only g3 takes dax ranges and the dax_add/dax_remove ops.
  * - "dax_remove range=K" selects the K-th live DAX range in id order,
  *   modulo their number (none live: skipped), like a folio selector.  "budget" without sites= has an empty site mask.
@@ -33,12 +35,19 @@
  *   "demote_batch f=a,b,... order=O" is demote_pool_huge_page over them
  *   and returns the number demoted; "hpage_work" runs free_hpage_workfn
  *   and returns the number it freed.
+ * - "offline node=N" is offline_and_remove_memory of node N, which must be
+ *   a hotplug=1 node still online (-EINVAL otherwise): -EBUSY with a folio
+ *   of it in use, when a dissolve fails, or when anything else is
+ *   allocated in it (on a normal node HVO's own pages may be: G1's head
+ *   copy, G2's shared tail); 0 when its folios were dissolved and its
+ *   vmemmap freed.  Text only (no binary form, never injected, not in the
+ *   random workload).
  * - Creation failing with -ENOMEM under a fail rule that can hit memblock
  *   is a pass ("boot failed as injected"), not a setup error.
  * - The header line "expect setup-error" turns a refused config into the
  *   pass and an accepted one into the failure (unless an op fails first):
  *   the witness form of a check that lives in config validation (B19).
- * - The header line "expect-fail ID" (ID: I0..I22) says what a witness
+ * - The header line "expect-fail ID" (ID: I0..I23) says what a witness
  *   catches: run with its mutant, the run must stop at a violation of that
  *   invariant.  It changes nothing in a run; replay --expect-fail checks
  *   it.  Streams without it stay valid; it has no binary form.  A second
@@ -72,6 +81,7 @@ enum hvo_op_kind {
 	HVO_OP_DAX_ADD, HVO_OP_DAX_REMOVE,  /* G3 device DAX hot-add / hot-remove */
 	HVO_OP_FREE_BULK, HVO_OP_HWPOISON,  /* the hugetlb.c lifecycle (issue 13, D7) */
 	HVO_OP_DEMOTE_BATCH, HVO_OP_HPAGE_WORK,
+	HVO_OP_OFFLINE,  /* offline_and_remove_memory of a hotplug=1 node (D4): text only */
 	HVO_NR_OP_KINDS
 };
 
@@ -84,7 +94,7 @@ struct hvo_op {
 	enum hvo_op_kind kind;
 	unsigned order;      /* alloc, alloc_batch, demote */
 	int zone;            /* alloc*: enum hvo_zone, -1 = any */
-	unsigned node;       /* alloc* */
+	unsigned node;       /* alloc*, offline */
 	unsigned n;          /* alloc_batch: count; enable: 0/1; *_batch: nr of selectors */
 	uint32_t f;          /* folio selector; *_batch: first selector in s->sel[]; inject: s->injects[] */
 	bool by_folio;       /* walk: f=/index= form rather than pfn= */

@@ -44,7 +44,12 @@
  *                     memory, as the core requires of some node)
  *            bits 6-7 both set: a big node (2-16 sections); bit 6 alone
  *                     (node i > 0): hot-added with memmap_on_memory, its
- *                     vmemmap self-hosted (HVO refuses it, I18/B25)
+ *                     vmemmap self-hosted (HVO refuses it, I18/B25); bit 7
+ *                     alone (node i > 0): hot-added with memmap_on_memory=0
+ *                     (hotplug), its vmemmap PMD blocks from the buddy
+ *                     (split_page at HVO's split, H4/I23).  No committed
+ *                     seed had bit 7 alone on a node i > 0, so none decodes
+ *                     differently
  *   huge     (mode 6) the node bytes are read and ignored, the page shift
  *            is 16 whatever G says: one node from 4 GiB (all Normal) of
  *            2^(MAX_FOLIO_ORDER + 2) = 2^20 pages, big enough for a folio of
@@ -96,6 +101,7 @@
  *     hwpoison                f i0 i1 i2   as walk
  *     demote_batch            C f1..fn O   as restore_batch, then demote's O
  *     hpage_work              -
+ *     (offline has no binary form: text streams only)
  *     enable                  x & 1
  *     check                   -
  *     inject                  P hit op    P: bits 0-3 at = x % 11 (sync
@@ -418,6 +424,7 @@ static void dec_nodes(struct decoder *d)
 		nc->movable_start_pfn = mov ? nc->start_pfn + mov * sec : 0;
 		nc->movable_only = i > 0 && (n1 >> 5 & 1);
 		nc->memmap_on_memory = i > 0 && (n1 >> 6) == 1;
+		nc->hotplug = i > 0 && (n1 >> 6) == 2;
 		end = nc->start_pfn + nc->nr_pages;
 	}
 }
@@ -652,7 +659,7 @@ static int enc_nodes(struct encoder *e)
 
 		if (i >= c->nr_nodes) {
 			if (nc->start_pfn || nc->nr_pages || nc->movable_start_pfn || nc->movable_only ||
-			    nc->memmap_on_memory || nc->dax_start_pfn || nc->dax_nr_pages)
+			    nc->memmap_on_memory || nc->hotplug || nc->dax_start_pfn || nc->dax_nr_pages)
 				return enc_err(e, "node slot %u past nr_nodes=%u is not empty", i, c->nr_nodes);
 			continue;
 		}
@@ -676,9 +683,12 @@ static int enc_nodes(struct encoder *e)
 			return enc_err(e, "node 0 is never movable_only");
 		if (nc->memmap_on_memory && (i == 0 || size >= MIN_NODE_SECTIONS + SMALL_NODE_SIZES))
 			return enc_err(e, "node %u: memmap_on_memory only on a small node after node 0", i);
+		if (nc->hotplug && (i == 0 || size >= MIN_NODE_SECTIONS + SMALL_NODE_SIZES || nc->memmap_on_memory))
+			return enc_err(e, "node %u: hotplug only on a small node after node 0, without memmap_on_memory", i);
 		wr8(&e->w, (unsigned)(size - MIN_NODE_SECTIONS) | (unsigned)(i == 0 ? gap / 4 : gap) << 4);
 		wr8(&e->w, (unsigned)mov | (unsigned)nc->movable_only << 5 |
-			   (size >= MIN_NODE_SECTIONS + SMALL_NODE_SIZES ? 3u << 6 : (unsigned)nc->memmap_on_memory << 6));
+			   (size >= MIN_NODE_SECTIONS + SMALL_NODE_SIZES ? 3u << 6
+									: (unsigned)nc->memmap_on_memory << 6 | (unsigned)nc->hotplug << 7));
 		end = nc->start_pfn + nc->nr_pages;
 dax:
 		if (c->gen == HVO_G3 ? nc->dax_start_pfn != dax_start(c, i) || nc->dax_nr_pages != DAX_SECTIONS * sec
@@ -881,6 +891,9 @@ static int enc_args(struct encoder *e, size_t i, const struct hvo_op *op)
 	case HVO_OP_INJECT:
 	case HVO_OP_EXPECT:
 		return enc_err(e, "op %zu: %s here", i, hvo_op_kind_name(op->kind));
+	case HVO_OP_OFFLINE:
+		/* text only: a new byte kind would change how every seed decodes */
+		return enc_err(e, "op %zu: offline has no binary form", i);
 	default:
 		if ((unsigned)op->kind >= HVO_NR_OP_KINDS)
 			return enc_err(e, "op %zu: unknown kind %d", i, (int)op->kind);

@@ -355,6 +355,9 @@ static void exec_op(struct exec_ctx *c, const struct hvo_op *op, int depth, stru
 	case HVO_OP_HPAGE_WORK:
 		out->rc = hvo_free_hpage_work(c->m);
 		break;
+	case HVO_OP_OFFLINE:
+		out->rc = hvo_memory_offline(c->m, op->node);
+		break;
 	case HVO_OP_HWPOISON:
 		exec_hwpoison(c, op, depth, out);
 		break;

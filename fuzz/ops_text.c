@@ -27,6 +27,7 @@ static const char *const kind_names[HVO_NR_OP_KINDS] = {
 	[HVO_OP_EXPECT] = "expect", [HVO_OP_DAX_ADD] = "dax_add", [HVO_OP_DAX_REMOVE] = "dax_remove",
 	[HVO_OP_FREE_BULK] = "free_bulk", [HVO_OP_HWPOISON] = "hwpoison",
 	[HVO_OP_DEMOTE_BATCH] = "demote_batch", [HVO_OP_HPAGE_WORK] = "hpage_work",
+	[HVO_OP_OFFLINE] = "offline",
 };
 
 const char *hvo_op_kind_name(enum hvo_op_kind kind)
@@ -493,6 +494,7 @@ static int parse_node(struct pstate *ps, char **t, unsigned n)
 	    kv_u64(ps, &kv, "movable_start", false, 0, UINT64_MAX, &nc->movable_start_pfn) ||
 	    kv_bool(ps, &kv, "movable_only", false, &nc->movable_only) ||
 	    kv_bool(ps, &kv, "memmap_on_memory", false, &nc->memmap_on_memory) ||
+	    kv_bool(ps, &kv, "hotplug", false, &nc->hotplug) ||
 	    kv_u64(ps, &kv, "dax_start", false, 0, UINT64_MAX, &nc->dax_start_pfn) ||
 	    kv_u64(ps, &kv, "dax_pages", false, 0, UINT64_MAX, &nc->dax_nr_pages) ||
 	    kv_mirror(ps, &kv, nc))
@@ -614,8 +616,8 @@ static int parse_expect_fail(struct pstate *ps, char **t, unsigned n)
 
 	const char *f = n == 3 ? t[2] + 10 : "";
 
-	if ((n != 2 && n != 3) || t[1][0] != 'I' || !parse_u64(t[1] + 1, &v) || v > 22 || (t[1][1] == '0' && t[1][2]))
-		return perr(ps, "'expect-fail' takes an invariant ID, I0..I22, and optionally sanitizer:FUNCTION");
+	if ((n != 2 && n != 3) || t[1][0] != 'I' || !parse_u64(t[1] + 1, &v) || v > 23 || (t[1][1] == '0' && t[1][2]))
+		return perr(ps, "'expect-fail' takes an invariant ID, I0..I23, and optionally sanitizer:FUNCTION");
 	if (n == 3 && (strncmp(t[2], "sanitizer:", 10) || !*f || strlen(f) >= sizeof(ps->s->expect_sanitizer) ||
 		       strspn(f, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen(f)))
 		return perr(ps, "'expect-fail': the second word must be sanitizer:FUNCTION");
@@ -755,6 +757,8 @@ static int parse_op_kv(struct pstate *ps, struct kvs *kv, struct hvo_op *op)
 	case HVO_OP_CHECK:
 	case HVO_OP_HPAGE_WORK:
 		return 0;
+	case HVO_OP_OFFLINE:
+		return kv_uint(ps, kv, "node", true, 0, HVO_OPS_MAX_NODE, &op->node);
 	default:
 		return parse_folio_sel(ps, kv, op);
 	}
@@ -825,7 +829,7 @@ static int parse_inject(struct pstate *ps, char **t, unsigned n)
 	kind = kind_by_name(t[k]);
 	if (kind < 0)
 		return perr(ps, "inject: unknown op '%s'", t[k]);
-	if (kind == HVO_OP_INJECT || kind == HVO_OP_EXPECT)
+	if (kind == HVO_OP_INJECT || kind == HVO_OP_EXPECT || kind == HVO_OP_OFFLINE)
 		return perr(ps, "inject: cannot inject '%s'", t[k]);
 	if (parse_inject_keys(ps, t + 1, k - 1, &tmp) || parse_op(ps, kind, t + k + 1, n - k - 1, &nested))
 		return -1;
@@ -994,6 +998,8 @@ void hvo_ops_print_header(const struct hvo_opstream *s, uint64_t extra_mutants, 
 			c->node[i].movable_start_pfn, c->node[i].movable_only);
 		if (c->node[i].memmap_on_memory)
 			fprintf(f, " memmap_on_memory=1");
+		if (c->node[i].hotplug)
+			fprintf(f, " hotplug=1");
 		if (c->node[i].dax_start_pfn || c->node[i].dax_nr_pages)
 			fprintf(f, " dax_start=0x%" PRIx64 " dax_pages=0x%" PRIx64, c->node[i].dax_start_pfn,
 				c->node[i].dax_nr_pages);
@@ -1090,6 +1096,9 @@ void hvo_ops_print_op(const struct hvo_opstream *s, const struct hvo_op *op, FIL
 	case HVO_OP_DAX_REMOVE:
 		fprintf(f, " range=%" PRIu32, op->f);
 		break;
+	case HVO_OP_OFFLINE:
+		fprintf(f, " node=%u", op->node);
+		break;
 	default:
 		fprintf(f, " f=%" PRIu32, op->f);
 		break;
@@ -1124,7 +1133,7 @@ static bool config_equal(const struct hvo_config *a, const struct hvo_config *b)
 
 		if (x->start_pfn != y->start_pfn || x->nr_pages != y->nr_pages ||
 		    x->movable_start_pfn != y->movable_start_pfn || x->movable_only != y->movable_only ||
-		    x->memmap_on_memory != y->memmap_on_memory || x->dax_start_pfn != y->dax_start_pfn || x->dax_nr_pages != y->dax_nr_pages ||
+		    x->memmap_on_memory != y->memmap_on_memory || x->hotplug != y->hotplug || x->dax_start_pfn != y->dax_start_pfn || x->dax_nr_pages != y->dax_nr_pages ||
 		    x->nr_mirror != y->nr_mirror)
 			return false;
 		for (unsigned k = 0; k < x->nr_mirror && k < HVO_MAX_MIRROR; k++)

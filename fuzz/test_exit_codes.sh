@@ -167,15 +167,17 @@ check 2 'unknown target' "$src/fuzz/campaign.sh" nope
 check 2 'a command failed .*I/O error' env HVO_BUILD_ROOT="$src/README.md/build" "$src/fuzz/campaign.sh" fuzz_ops \
 	--time 1 --reports "$tmp/campaigns"
 
-# --- ./hvo invariants (6): I0..I22 each on a line, a missing spec is 2
-planned=$((planned + 6))
+# --- ./hvo invariants (7): I0..I23 each on a line, a missing spec is 2
+planned=$((planned + 7))
 if [ -r "$src/../shared/spec/hvo-kernel-spec.md" ]; then
 	check 0 '^I0 +model ' "$src/hvo" invariants
 	check 0 '^I19 +G1 .*\(spec 3\)' "$src/hvo" invariants
 	check 0 '^I20 .*reference is taken on the head' "$src/hvo" invariants
 	check 0 '^I21 .*pool counters' "$src/hvo" invariants
 	check 0 '^I22 .*hugetlb_lock is IRQ-safe' "$src/hvo" invariants
+	check 0 '^I23 .*split_page' "$src/hvo" invariants
 else
+	check 2 'cannot read the spec' "$src/hvo" invariants
 	check 2 'cannot read the spec' "$src/hvo" invariants
 	check 2 'cannot read the spec' "$src/hvo" invariants
 	check 2 'cannot read the spec' "$src/hvo" invariants

@@ -161,6 +161,26 @@ static const char full_stream[] =
 	"expect rc=-12   # trailing comment\n"
 	"\t  \n";
 
+/* Hot-added nodes and the offline op (issue 13 D4): parsed, printed back. */
+static void test_hotplug_keys(void)
+{
+	static const char text[] = "hvo-ops 1\nnode 0 start=0x100000 pages=0x10000\n"
+				   "node 1 start=0x110000 pages=0x10000 hotplug=1 movable_only=1\n"
+				   "node 2 start=0x120000 pages=0x10000 memmap_on_memory=1\nops\noffline node=1\n";
+	struct hvo_opstream s;
+	char err[512];
+
+	round_trip("hotplug keys", text);
+	if (parse_str(text, &s, err, sizeof(err))) {
+		check(false, "hotplug keys: %s", err);
+		return;
+	}
+	check(s.config.node[1].hotplug && !s.config.node[1].memmap_on_memory && s.config.node[2].memmap_on_memory &&
+	      !s.config.node[2].hotplug && !s.config.node[0].hotplug, "node hotplug/memmap_on_memory values");
+	check(s.nr_ops == 1 && s.ops[0].kind == HVO_OP_OFFLINE && s.ops[0].node == 1, "offline node=1");
+	hvo_ops_free(&s);
+}
+
 static void test_full_stream(void)
 {
 	struct hvo_opstream s;
@@ -377,6 +397,9 @@ static const struct bad bad_inputs[] = {
 	{ "hvo-ops 1\nops\ninject at=lock frob\n", 3, "unknown op 'frob'" },
 	{ "hvo-ops 1\nops\ninject at=lock inject at=lock check\n", 3, "cannot inject 'inject'" },
 	{ "hvo-ops 1\nops\ninject at=lock expect rc=0\n", 3, "cannot inject 'expect'" },
+	{ "hvo-ops 1\nops\ninject at=lock offline node=1\n", 3, "cannot inject 'offline'" },
+	{ "hvo-ops 1\nops\noffline\n", 3, "missing node=" },
+	{ "hvo-ops 1\nops\noffline node=1 f=0\n", 3, "unknown argument 'f'" },
 	{ "hvo-ops 1\nops\ninject at=lock alloc order=99\n", 3, "out of range" },
 	{ "hvo-ops 1\nops\ninject at=lock where=0123456789012345678901234567890123456789012345678901234567890123 "
 	  "check\n", 3, "where= longer than" },
@@ -498,6 +521,7 @@ int main(void)
 {
 	test_each_op();
 	test_full_stream();
+	test_hotplug_keys();
 	test_defaults();
 	test_every_sync_point();
 	test_builder();

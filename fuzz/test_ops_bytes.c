@@ -260,8 +260,8 @@ static void test_random_inputs(unsigned n)
 	gdone(&g_digest, (n + 15) / 16);
 	gdone(&g_enc, n);
 	gdone(&g_txt, n);
-	check(kinds == (((1ull << HVO_NR_OP_KINDS) - 1) & ~(1ull << HVO_OP_EXPECT)),
-	      "random inputs decode to every kind but expect (mask 0x%" PRIx64 ")", kinds);
+	check(kinds == (((1ull << HVO_NR_OP_KINDS) - 1) & ~(1ull << HVO_OP_EXPECT | 1ull << HVO_OP_OFFLINE)),
+	      "random inputs decode to every kind but expect and offline (mask 0x%" PRIx64 ")", kinds);
 	check(setup_errors > 0 && setup_errors < n / 4, "misaligned-base inputs are rare but present (%" PRIu64
 	      " of %u)", setup_errors, n);
 	printf("random inputs: %u, %" PRIu64 " ops decoded, %" PRIu64 " expecting a setup error\n", n, ops,
@@ -423,6 +423,9 @@ static const char *const representable[] = {
 	/* ... or run (72-byte struct page) */
 	"hvo-ops 1\nconfig struct_page_size=72 base=0xffffea00000ff000\nnode 0 start=0x80000 pages=0x20000\n"
 	"budget n=0\nops\nalloc order=6 node=0 zone=any\noptimize f=0\n",
+	/* hot-added nodes (N1 bit 6 alone, bit 7 alone: D4) */
+	"hvo-ops 1\nnode 0 start=0x100000 pages=0x10000\nnode 1 start=0x110000 pages=0x10000 hotplug=1\n"
+	"node 2 start=0x120000 pages=0x10000 memmap_on_memory=1\nops\nalloc order=9 node=1 zone=any\n",
 	/* the default config (no node lines) is representable */
 	"hvo-ops 1\nconfig struct_page_size=80\nops\nalloc order=8 node=0 zone=any\n",
 };
@@ -456,7 +459,7 @@ static void test_each_kind(void)
 			struct hvo_inject *inj;
 			int rc = 0;
 
-			if (k == HVO_OP_EXPECT || (nested && k == HVO_OP_INJECT))
+			if (k == HVO_OP_EXPECT || k == HVO_OP_OFFLINE || (nested && k == HVO_OP_INJECT))
 				continue;
 			hvo_ops_init(&s);
 			switch (op.kind) {
@@ -508,6 +511,7 @@ static const struct {
 } unrepresentable[] = {
 	{ "hvo-ops 1\nops\nalloc order=9 node=0 zone=normal\nexpect rc=0\n", "expect" },
 	{ "hvo-ops 1\nops\nwalk pfn=0x1000\n", "walk pfn=" },
+	{ "hvo-ops 1\nops\noffline node=1\n", "offline" },
 	{ "hvo-ops 1\nmutant B8\nops\n", "mutant" },
 	{ "hvo-ops 1\nnode 0 start=0 pages=0x8000\nops\n", "sections" },
 	{ "hvo-ops 1\nnode 0 start=0x8000 pages=0x10000\nops\n", "start at section" },
@@ -516,6 +520,8 @@ static const struct {
 	  "node 2 start=0x20000 pages=0x10000\nnode 3 start=0x30000 pages=0x10000\nops\n", "nodes" },
 	{ "hvo-ops 1\nnode 0 start=0 pages=0x10000 movable_only=1\nnode 1 start=0x10000 pages=0x10000\nops\n",
 	  "movable_only" },
+	{ "hvo-ops 1\nnode 0 start=0 pages=0x10000 hotplug=1\nnode 1 start=0x10000 pages=0x10000\nops\n", "hotplug" },
+	{ "hvo-ops 1\nnode 0 start=0 pages=0x10000\nnode 1 start=0x10000 pages=0x28000 hotplug=1\nops\n", "hotplug" },
 	{ "hvo-ops 1\nconfig base=0xffffea0000001000\nops\n", "expect setup-error" },
 	{ "hvo-ops 1\nconfig base=0xffffea0040000000\nexpect setup-error\nops\n", "base=" },
 	{ "hvo-ops 1\nconfig struct_page_size=96\nops\n", "struct_page_size" },

@@ -515,6 +515,11 @@ static int do_folio_dissolve(struct hvo_machine *m, int32_t id)
 	return 0;
 }
 
+int dissolve_free_hugetlb_folio(struct hvo_machine *m, int32_t id)
+{
+	return do_folio_dissolve(m, id);
+}
+
 /* The split loop of demote_free_hugetlb_folios for one folio whose
  * vmemmap is there: its allocation becomes 2^(order - new_order) folios
  * of new_order, each prepared as a hugetlb folio (init_new_hugetlb_folio),

@@ -378,4 +378,12 @@ static inline bool hook_split_pmd_unlocked_read(const struct hvo_machine *m)
 	return mut(m, HVO_MUT_B5);
 }
 
+/* H4: vmemmap_split_pmd does not split_page() a block from the buddy (a
+ * hotplug=1 node's vmemmap), so the walk frees pages of an unsplit
+ * order-9 allocation (I23). */
+static inline bool hook_split_pmd_skips_split_page(const struct hvo_machine *m)
+{
+	return mut(m, HVO_MUT_H4);
+}
+
 #endif

@@ -306,6 +306,15 @@ void model_unlock(struct hvo_machine *m, enum hvo_lock l);
 
 /* vmemmap.c */
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen);
+/* After boot: add the nodes hot-added with memmap_on_memory=0 (config
+ * hotplug): populate their vmemmap from the buddy, then online them. */
+int vmemmap_hot_add(struct hvo_machine *m, char *err, size_t errlen);
+/* Hot-remove of such a node once its memory is offline: its vmemmap
+ * uncharged, unmapped, flushed and freed (memory_hotplug.c). */
+void vmemmap_hot_remove(struct hvo_machine *m, unsigned node);
+/* folio.c: dissolve a free (or surplus-free) folio, inside an API call:
+ * restore, then free; -EBUSY when the restore fails (folio back). */
+int dissolve_free_hugetlb_folio(struct hvo_machine *m, int32_t id);
 void vmemmap_destroy(struct hvo_machine *m);
 /* machine_reset.c's copy of s's page tables and TLB lists into m. */
 int vmemmap_clone(struct hvo_machine *m, const struct hvo_machine *s);

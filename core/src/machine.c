@@ -117,7 +117,12 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 		rc = mirror_validate(n, i, sec, (1ull << 32) >> g.page_shift, err, errlen);
 		if (rc)
 			return rc;
-		if (!n->movable_only && !n->memmap_on_memory)
+		if (n->hotplug && n->memmap_on_memory) {
+			snprintf(err, errlen, "node %u: memmap_on_memory=1 is hot-added already; hotplug=1 is the "
+				 "memmap_on_memory=0 form", i);
+			return -HVO_EINVAL;
+		}
+		if (!n->movable_only && !n->memmap_on_memory && !n->hotplug)
 			have_kernel_node = true;
 		prev_end = end;
 	}
@@ -125,8 +130,8 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	if (!have_kernel_node) {
-		snprintf(err, errlen, "every node is movable-only or hot-added (memmap_on_memory): nowhere to put "
-			 "kernel memory");
+		snprintf(err, errlen, "every node is movable-only or hot-added (memmap_on_memory, hotplug): nowhere "
+			 "to put kernel memory");
 		return -HVO_EINVAL;
 	}
 	if (cfg->vmemmap_base) {
@@ -185,10 +190,10 @@ int hvo_config_validate(const struct hvo_config *cfg, char *err, size_t errlen)
 			return -HVO_EINVAL;
 		}
 		for (unsigned n = 0; n < cfg->nr_nodes; n++)
-			if (cfg->node[n].memmap_on_memory && b->pfn < cfg->node[n].start_pfn + cfg->node[n].nr_pages &&
-			    b->pfn + nr > cfg->node[n].start_pfn) {
-				snprintf(err, errlen, "bootmem %u: node %u is hot-added (memmap_on_memory), after boot "
-					 "reserved its gigantic pages", i, n);
+			if ((cfg->node[n].memmap_on_memory || cfg->node[n].hotplug) &&
+			    b->pfn < cfg->node[n].start_pfn + cfg->node[n].nr_pages && b->pfn + nr > cfg->node[n].start_pfn) {
+				snprintf(err, errlen, "bootmem %u: node %u is hot-added (%s), after boot reserved its "
+					 "gigantic pages", i, n, cfg->node[n].hotplug ? "hotplug" : "memmap_on_memory");
 				return -HVO_EINVAL;
 			}
 		for (unsigned j = 0; j < i; j++) {
@@ -264,6 +269,8 @@ int hvo_machine_create(const struct hvo_config *cfg, struct hvo_machine **out, c
 	if (!rc) {
 		phys_buddy_init(m->phys);
 		boot_finish(m);
+		/* memory hot-added after boot, before the first op (D4) */
+		rc = vmemmap_hot_add(m, err, errlen);
 	}
 	if (rc) {
 		hvo_machine_destroy(m);
@@ -381,13 +388,24 @@ int mach_alloc_frame(struct hvo_machine *m, enum hvo_site site, unsigned node, b
 
 void mach_free(struct hvo_machine *m, uint64_t pfn, unsigned order)
 {
+	struct phys_alloc_info a;
+	int rc;
 	/* I12: nothing may still translate to a page that goes back to the allocator. */
 	uint64_t stale = tlb_first_stale(m, pfn, 1ull << order);
 
 	if (stale != UINT64_MAX)
 		hvo_violate(m, 12, stale, -1, "page freed before the TLB flush of its old vmemmap mapping");
 	track_frames(m, pfn, 1ull << order);
-	if (phys_free(m->phys, pfn, order))
+	rc = phys_free(m->phys, pfn, order);
+	if (rc == -HVO_EBUSY && phys_lookup(m->phys, pfn, &a))
+		/* I23: the kernel frees only what it was handed out as.  A page
+		 * of a non-compound high-order block nobody split_page()d:
+		 * a tail has refcount 0 (put_page_testzero's VM_BUG_ON_PAGE, or
+		 * an underflow and a leak without DEBUG_VM), the head's free
+		 * leaks the rest.  Nothing is freed. */
+		hvo_violate(m, 23, pfn, -1, "order-%u free of a page inside the order-%u allocation at 0x%llx, never "
+			    "split (split_page)", order, a.order, (unsigned long long)a.pfn);
+	else if (rc)
 		hvo_violate(m, 12, pfn, -1, "free of a page that is not allocated as order %u (double free?)", order);
 }
 

@@ -117,6 +117,9 @@ static const struct hvo_mutant_info mutants[HVO_NR_MUTANTS] = {
 			  "(the model's test before issue 13 D11), not pfn_range_intersects_zones' spans: with "
 			  "kernelcore=mirror a gigantic page with NORMAL ends and a MOVABLE run inside is pre-HVO'd "
 			  "and enqueued across two zones (I15)", false, false },
+	[HVO_MUT_H4] = { "H4", "vmemmap_split_pmd skips split_page() for a vmemmap PMD block from the buddy (a node "
+			 "hot-added without memmap_on_memory): the walk then frees single pages of a high-order "
+			 "allocation never split, put_page_testzero's VM_BUG_ON_PAGE on a zero refcount (I23)", false, false },
 	[HVO_MUT_B24] = { "B24", "compound_head() as two fields, tail flag and head pointer, written and read apart: "
 			  "a stale head with a fresh flag (I1)", true, false },
 	/* weak memory (issue 17) */

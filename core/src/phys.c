@@ -232,7 +232,9 @@ struct pnode {
 	unsigned nr_zr;
 	uint64_t mb_top;                             /* boot allocator: lowest pfn taken */
 	bool movable_only;
-	bool hotplugged;      /* memmap_on_memory: memblock never sees it */
+	bool hotplugged;      /* memmap_on_memory or hotplug: memblock never sees it */
+	bool offline;         /* hotplug: not in the buddy until phys_online_node */
+	bool isolated;        /* being offlined: the allocator skips the node */
 	/* under this node's lock; from a line of its own on, since every
 	 * thread's locate() reads the fields above of the lower nodes */
 	struct htab recs __attribute__((aligned(64)));
@@ -595,7 +597,8 @@ int phys_create(struct phys **out, const struct hvo_config *cfg, const struct hv
 		nd->end = e;
 		nd->mb_top = e;
 		nd->movable_only = c->movable_only;
-		nd->hotplugged = c->memmap_on_memory;
+		nd->hotplugged = c->memmap_on_memory || c->hotplug;
+		nd->offline = c->hotplug && !c->memmap_on_memory;
 		nd->recs.esz = sizeof(struct rec);
 		nd->recs.pool = p->pool;
 		if (c->nr_mirror) {
@@ -916,6 +919,9 @@ void phys_buddy_init(struct phys *p)
 		struct rec *boot;
 		uint64_t nb = 0;
 
+		if (p->node[n].offline)
+			continue;   /* hot-added later: phys_online_node */
+
 		/* Only boot allocations exist now, each inside its node; highest first. */
 		boot = malloc((recs->used ? recs->used : 1) * sizeof(*boot));
 		if (!boot)
@@ -945,6 +951,67 @@ void phys_buddy_init(struct phys *p)
 		}
 		free(boot);
 	}
+}
+
+int phys_online_node(struct phys *p, unsigned node)
+{
+	struct pnode *nd;
+	int rc = 0;
+
+	if (node >= p->nr_nodes || !p->buddy_ready || !p->node[node].offline)
+		return -HVO_EINVAL;
+	nd = &p->node[node];
+	node_lock(p, node);
+	/* nothing was ever allocated here: each run of the zone map is one
+	 * free range (with kernelcore=mirror a zone has several) */
+	for (unsigned k = nd->nr_zr; k-- > 0 && !rc;)
+		rc = carve(p, node, nd->zr[k].zone, nd->zr[k].start, nd->zr[k].end);
+	if (!rc)
+		nd->offline = false;
+	node_unlock(p, node);
+	return rc;
+}
+
+bool phys_node_online(const struct phys *p, unsigned node)
+{
+	return node < p->nr_nodes && !p->node[node].offline;
+}
+
+void phys_isolate_node(struct phys *p, unsigned node, bool on)
+{
+	if (node < p->nr_nodes)
+		__atomic_store_n(&p->node[node].isolated, on, __ATOMIC_RELAXED);
+}
+
+int phys_offline_node(struct phys *p, unsigned node)
+{
+	struct pnode *nd;
+
+	if (node >= p->nr_nodes || !p->buddy_ready || p->node[node].offline)
+		return -HVO_EINVAL;
+	nd = &p->node[node];
+	node_lock(p, node);
+	for (uint64_t i = 0; i < nd->recs.cap; i++) {
+		const struct rec *r = ht_slot(&nd->recs, i);
+
+		if (r->pfn != NIL && r->state == REC_ALLOC) {
+			node_unlock(p, node);
+			return -HVO_EBUSY;   /* unmovable: test_pages_isolated fails */
+		}
+	}
+	drain_pcp_nolock(p, node);
+	for (int z = 0; z < HVO_NR_ZONES; z++)
+		for (unsigned o = 0; o <= p->max_order; o++)
+			while (*list_head(p, node, z, o) != NIL) {
+				struct rec *r = rec_find(nd, *list_head(p, node, z, o));
+
+				take_free(p, node, z, r);
+				ht_remove(&nd->recs, r);
+			}
+	nd->offline = true;
+	nd->isolated = false;
+	node_unlock(p, node);
+	return 0;
 }
 
 /* ------------------------------------------------------------ buddy */
@@ -1020,6 +1087,8 @@ static int alloc_locked(struct phys *p, int site, unsigned node, int zone, unsig
 
 			if (i && (gfp & PHYS_GFP_THISNODE))
 				break;
+			if (__atomic_load_n(&p->node[n].isolated, __ATOMIC_RELAXED))
+				continue;   /* MIGRATE_ISOLATE: being offlined */
 			node_lock(p, n);
 			for (int k = 0; k < nz; k++) {
 				bool dup = false;
@@ -1040,6 +1109,7 @@ static int alloc_locked(struct phys *p, int site, unsigned node, int zone, unsig
 }
 
 static void drop_frames(struct phys *p, unsigned n, uint64_t pfn, uint64_t count);
+static bool lookup_nolock(const struct phys *p, unsigned n, uint64_t pfn, struct phys_alloc_info *out);
 
 /* pfn lies in node n, zone z; n's lock is held. */
 static int free_nolock(struct phys *p, unsigned n, int z, uint64_t pfn, unsigned order)
@@ -1048,8 +1118,14 @@ static int free_nolock(struct phys *p, unsigned n, int z, uint64_t pfn, unsigned
 	struct rec *r = rec_find(nd, pfn);
 	int site;
 
-	if (!r || r->state != REC_ALLOC || r->order != order)
+	if (!r || r->state != REC_ALLOC || r->order != order) {
+		struct phys_alloc_info a;
+
+		/* a page of a high-order block never split_page()d (I23) */
+		if (lookup_nolock(p, n, pfn, &a) && a.order > order)
+			return -HVO_EBUSY;
 		return -HVO_EINVAL;
+	}
 	/* A boot block straddling zones can need a few extra records. */
 	if (ht_reserve(&nd->recs, 2 * (p->max_order + 1)))
 		return -HVO_ENOMEM;
@@ -1512,7 +1588,7 @@ static void check_frame(struct phys *p, uint64_t pfn, struct frame *f, void *ctx
 
 int phys_check(const struct phys *p, char *err, size_t errlen)
 {
-	uint64_t sites[HVO_NR_SITES] = { 0 }, nfree = 0, ffree = 0, falloc = 0, seen = 0, used = 1;
+	uint64_t sites[HVO_NR_SITES] = { 0 }, nfree = 0, ffree = 0, falloc = 0, seen = 0, used = 1, offline = 0;
 	struct phys_alloc_info *v;
 	struct fr_check fc = { { 0 }, 0, NULL };
 	uint64_t nv = 0;
@@ -1586,9 +1662,11 @@ int phys_check(const struct phys *p, char *err, size_t errlen)
 		if (sites[s] != phys_frames_by_site(p, s))
 			FAIL("site %d: %llu frames counted, %llu live", s, (unsigned long long)phys_frames_by_site(p, s),
 			     (unsigned long long)sites[s]);
-	if (p->buddy_ready && ffree + falloc != p->total)
-		FAIL("free %llu + allocated %llu != total %llu", (unsigned long long)ffree,
-		     (unsigned long long)falloc, (unsigned long long)p->total);
+	for (unsigned n = 0; n < p->nr_nodes; n++)
+		offline += p->node[n].offline ? p->node[n].end - p->node[n].start : 0;
+	if (p->buddy_ready && ffree + falloc + offline != p->total)
+		FAIL("free %llu + allocated %llu + offline %llu != total %llu", (unsigned long long)ffree,
+		     (unsigned long long)falloc, (unsigned long long)offline, (unsigned long long)p->total);
 	/* Every list: linked both ways, right order and zone. */
 	for (unsigned n = 0; n < p->nr_nodes; n++)
 		for (int z = 0; z < HVO_NR_ZONES; z++)

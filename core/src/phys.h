@@ -58,6 +58,20 @@ void phys_buddy_init(struct phys *p);
  * (mhp_init_memmap_on_memory): one order-0 record each, origin ALTMAP,
  * site memblock, never handed to the buddy.  Before phys_buddy_init. */
 int phys_altmap_reserve(struct phys *p, uint64_t pfn, uint64_t nr);
+/* A node hot-added with memmap_on_memory=0 (config hotplug) is offline
+ * after phys_buddy_init: its pfns exist (locate, zones) but the buddy has
+ * none of them, so its vmemmap comes from other nodes.  online_pages():
+ * hand all of them to the buddy.  0, or -EINVAL (not an offline node, or
+ * before phys_buddy_init), -ENOMEM. */
+int phys_online_node(struct phys *p, unsigned node);
+bool phys_node_online(const struct phys *p, unsigned node);
+/* offline_pages() of a whole online node: start_isolate_page_range
+ * (phys_isolate_node on: no allocation is served from the node), then
+ * __offline_isolated_pages (phys_offline_node: the node's free memory
+ * leaves the buddy; -EBUSY while any allocation lives in it, -EINVAL when
+ * the node is offline).  Isolation off is undo_isolate_page_range. */
+void phys_isolate_node(struct phys *p, unsigned node, bool on);
+int phys_offline_node(struct phys *p, unsigned node);
 
 /* Buddy allocation of an aligned 2^order block.  zone is preferred (-1: the
  * default order for the flags).  Node fallback is in node id order starting
@@ -65,8 +79,10 @@ int phys_altmap_reserve(struct phys *p, uint64_t pfn, uint64_t nr);
 int phys_alloc(struct phys *p, int site, unsigned node, int zone, unsigned order,
 	       unsigned gfp, uint64_t *pfn);
 /* Free exactly one live allocation (pfn, order).  A BOOT-origin block goes
- * to the buddy too (free_reserved_page).  Returns 0, or -EINVAL when
- * (pfn, order) is not a live allocation (double free, wrong order). */
+ * to the buddy too (free_reserved_page).  Returns 0; -EBUSY when
+ * [pfn, pfn + 2^order) lies inside a live allocation of a higher order
+ * (a page of a block nobody split_page()d: nothing is freed); -EINVAL when
+ * (pfn, order) is not a live allocation otherwise (double free). */
 int phys_free(struct phys *p, uint64_t pfn, unsigned order);
 /* split_page: turn one live allocation of 2^order frames into 2^order live
  * order-0 allocations with the same site and origin.  0 or -EINVAL. */

@@ -193,6 +193,171 @@ static int populate_self_hosted(struct hvo_machine *m, unsigned node, uint64_t s
 	return rc;
 }
 
+/* A vmemmap page table for a hot-added section, from the buddy (plain
+ * stores: the model hot-adds before the first op, nothing runs beside).
+ * Site memblock, as every allocation of the creation-time population: a
+ * failure there is a boot failure (exec_setup), and pte_table's calls
+ * stay HVO's own. */
+static uint64_t *hot_pte_slot(struct hvo_machine *m, unsigned node, uint64_t vaddr, int *rc)
+{
+	struct pmd *pmd = &m->pmd[pmd_index(m, vaddr)];
+	uint64_t table;
+
+	if (pmd->val == PMD_NONE) {
+		*rc = mach_alloc(m, HVO_SITE_MEMBLOCK, node, -1, 0, PHYS_GFP_KERNEL, &table);
+		if (*rc)
+			return NULL;
+		pmd->table = table_new(m, table);
+		if (!pmd->table) {
+			mach_free(m, table, 0);
+			*rc = -HVO_ENOMEM;
+			return NULL;
+		}
+		pmd->val = PMD_TABLE;
+	}
+	return &pmd->table->pte[pte_index(m, vaddr)];
+}
+
+/* A section hot-added with memmap_on_memory=0, after slab is up
+ * (__populate_section_memmap -> vmemmap_populate, x86's
+ * vmemmap_populate_hugepages): each PMD of vmemmap the section covers whole
+ * is one non-compound order-PMD block from vmemmap_alloc_block()'s
+ * alloc_pages_node(node, GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN),
+ * mapped by a leaf; the pages are not PG_reserved (origin BUDDY), so HVO's
+ * split must split_page() the block (H4).  The node's own memory is not
+ * online yet (phys_online_node follows), so the block comes from the next
+ * node with memory, as the zonelist of a memoryless node falls back
+ * (build_zonelists prefers the nodes after it; the model's fallback is
+ * node id order from node).  A failed block falls back to base pages
+ * (vmemmap_populate_basepages), as do parts of a PMD.  Site memblock: the
+ * machine-creation population site.  populate_section_memmap charges
+ * DIV_ROUND_UP(PAGES_PER_SECTION * sizeof(struct page), PAGE_SIZE) to
+ * NR_MEMMAP (the buddy counter; D3). */
+static int populate_hot_added(struct hvo_machine *m, unsigned node, uint64_t spfn, uint64_t sec)
+{
+	const struct hvo_geometry *g = &m->geo;
+	uint64_t psz = g->page_size, pmd_size = 1ull << g->pmd_shift;
+	uint64_t vs = page_vaddr(m, spfn), ve = page_vaddr(m, spfn + sec), va = vs & ~(psz - 1);
+
+	while (va < ve) {
+		struct pmd *pmd = &m->pmd[pmd_index(m, va)];
+		uint64_t pmd_start = m->vbase + (pmd_index(m, va) << g->pmd_shift);
+		uint64_t pfn, *slot;
+		int rc;
+
+		if (pmd->val == PMD_LEAF) {
+			va = pmd_start + pmd_size;
+			continue;
+		}
+		if (pmd->val == PMD_NONE && va == pmd_start && ve - va >= pmd_size &&
+		    !mach_alloc(m, HVO_SITE_MEMBLOCK, node, -1, m->pmd_order, PHYS_GFP_KERNEL, &pfn)) {
+			pmd->leaf_pfn = pfn;
+			pmd->val = PMD_LEAF;
+			va += pmd_size;
+			continue;
+		}
+		slot = hot_pte_slot(m, node, va, &rc);
+		if (!slot)
+			return rc;
+		if (!(*slot & PTE_PRESENT)) {
+			rc = mach_alloc(m, HVO_SITE_MEMBLOCK, node, -1, 0, PHYS_GFP_KERNEL, &pfn);
+			if (rc)
+				return rc;
+			*slot = mk_pte(pfn, true);
+		}
+		va += psz;
+	}
+	memmap_charge(m, vs, ve, false, (int64_t)((sec * g->struct_page_size + psz - 1) / psz), node);
+	return 0;
+}
+
+int vmemmap_hot_add(struct hvo_machine *m, char *err, size_t errlen)
+{
+	uint64_t sec = 1ull << (m->geo.section_shift - m->geo.page_shift);
+
+	for (unsigned n = 0; n < m->cfg.nr_nodes; n++) {
+		const struct hvo_node_config *nc = &m->cfg.node[n];
+		int rc = 0;
+
+		if (!nc->hotplug)
+			continue;
+		for (uint64_t s = nc->start_pfn; !rc && s < nc->start_pfn + nc->nr_pages; s += sec)
+			rc = populate_hot_added(m, n, s, sec);
+		if (!rc)
+			rc = phys_online_node(m->phys, n);   /* online_pages */
+		if (rc) {
+			snprintf(err, errlen, "node %u: out of memory hot-adding its vmemmap", n);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Hot-remove of a hotplug=1 node whose memory is offline
+ * (sparse_remove_section -> section_deactivate -> depopulate_section_memmap):
+ * memmap_pages_add(-DIV_ROUND_UP(PAGES_PER_SECTION * sizeof(struct page),
+ * PAGE_SIZE)) per section, then vmemmap_free: a PMD leaf goes back as its
+ * order-PMD block, each PTE's page as an order-0 page (HVO's split made
+ * them order-0 allocations; under H4 that free is I23), an emptied PTE
+ * table with it.  x86's remove_pagetable frees as it walks and flushes the
+ * TLB once at the end, since nothing can reach the memmap of offline
+ * memory; the model clears every entry, flushes, then frees, so that I12
+ * keeps its meaning for every other free. */
+void vmemmap_hot_remove(struct hvo_machine *m, unsigned node)
+{
+	const struct hvo_geometry *g = &m->geo;
+	const struct hvo_node_config *nc = &m->cfg.node[node];
+	uint64_t psz = g->page_size, pmd_size = 1ull << g->pmd_shift;
+	uint64_t sec = 1ull << (g->section_shift - g->page_shift);
+	uint64_t vs = page_vaddr(m, nc->start_pfn), ve = page_vaddr(m, nc->start_pfn + nc->nr_pages);
+	uint64_t *pfn, nr = 0, cap = 64;
+	unsigned *order;
+
+	for (uint64_t s = nc->start_pfn; s < nc->start_pfn + nc->nr_pages; s += sec)
+		memmap_charge(m, page_vaddr(m, s), page_vaddr(m, s + sec), false,
+			      -(int64_t)((sec * g->struct_page_size + psz - 1) / psz), node);
+	pfn = malloc(cap * sizeof(*pfn));
+	order = malloc(cap * sizeof(*order));
+	if (!pfn || !order)
+		abort();   /* host OOM */
+	for (uint64_t va = vs & ~(psz - 1); va < ve;) {
+		struct pmd *pmd = &m->pmd[pmd_index(m, va)];
+		uint64_t pmd_start = m->vbase + (pmd_index(m, va) << g->pmd_shift), *slot;
+
+		if (nr + 1 >= cap) {
+			cap *= 2;
+			pfn = realloc(pfn, cap * sizeof(*pfn));
+			order = realloc(order, cap * sizeof(*order));
+			if (!pfn || !order)
+				abort();
+		}
+		if (pmd->val == PMD_LEAF) {
+			/* a leaf is a whole PMD of this node's sections (populate_hot_added) */
+			pfn[nr] = pmd->leaf_pfn;
+			order[nr++] = m->pmd_order;
+			track_vaddrs(m, pmd_start, pmd_start + pmd_size);
+			sync_point(m, HVO_SP_PMD_SET, "vmemmap_free.pmd_clear");
+			__atomic_store_n(&pmd->val, PMD_NONE, __ATOMIC_RELEASE);
+			va = pmd_start + pmd_size;
+			continue;
+		}
+		slot = vm_pte_slot(m, va);
+		if (slot && (*slot & PTE_PRESENT)) {
+			pfn[nr] = pte_pfn(*slot);
+			order[nr++] = 0;
+			vm_set_pte(m, slot, va, 0);
+		}
+		va += psz;
+	}
+	flush_tlb_range(m, vs & ~(pmd_size - 1), (ve + pmd_size - 1) & ~(pmd_size - 1));
+	for (uint64_t i = 0; i < nr; i++)
+		mach_free(m, pfn[i], order[i]);
+	for (uint64_t va = vs & ~(pmd_size - 1); va < ve; va += pmd_size)
+		vm_pte_table_release(m, va);   /* only a table left empty */
+	free(pfn);
+	free(order);
+}
+
 int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 {
 	const struct hvo_geometry *g = &m->geo;
@@ -210,6 +375,8 @@ int vmemmap_init(struct hvo_machine *m, char *err, size_t errlen)
 	for (unsigned n = 0; n < m->cfg.nr_nodes; n++) {
 		const struct hvo_node_config *nc = &m->cfg.node[n];
 
+		if (nc->hotplug)
+			continue;   /* hot-added after boot: vmemmap_hot_add */
 		for (uint64_t s = nc->start_pfn; s < nc->start_pfn + nc->nr_pages; s += sec) {
 			int rc;
 
@@ -773,6 +940,23 @@ uint64_t tlb_first_stale(struct hvo_machine *m, uint64_t pfn, uint64_t nr)
 	return first;
 }
 
+/* vmemmap_split_pmd()'s `if (!PageReserved(head)) split_page(head,
+ * get_order(PMD_SIZE))`: a block from the buddy (a hot-added node's,
+ * origin BUDDY) becomes 2^PMD-order order-0 pages the walk may free one at
+ * a time; H4 skips it, and the first such free is I23 (mach_free).  A
+ * memblock block is PG_reserved: the kernel calls nothing, each page goes
+ * back alone through free_bootmem_page(); the model's records become per
+ * page all the same (its allocator keeps orders where memblock keeps
+ * none). */
+static int vmemmap_split_page(struct hvo_machine *m, uint64_t head)
+{
+	struct phys_alloc_info a;
+
+	if (phys_lookup(m->phys, head, &a) && a.origin == PHYS_ORIGIN_BUDDY && hook_split_pmd_skips_split_page(m))
+		return 0;
+	return phys_split(m->phys, head, m->pmd_order);
+}
+
 int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 {
 	uint64_t idx = pmd_index(m, vaddr), table_pfn;
@@ -810,9 +994,8 @@ int vm_split_pmd(struct hvo_machine *m, uint64_t vaddr, bool flush)
 			head = pmd->leaf_pfn;
 		for (uint64_t i = 0; i < m->ptrs_per_table; i++)
 			t->pte[i] = mk_pte(head + i, true);
-		/* split_page(): the block's pages become individually freeable
-		 * (once: under B5 the racer's table is simply overwritten). */
-		if (pmd->val == PMD_LEAF && phys_split(m->phys, head, m->pmd_order))
+		/* Once: under B5 the racer's table is simply overwritten. */
+		if (pmd->val == PMD_LEAF && vmemmap_split_page(m, head))
 			hvo_violate(m, 0, head, -1, "split of a vmemmap block that is not one allocation");
 		if (pmd->val == PMD_TABLE)
 			table_orphan(m, pmd->table);

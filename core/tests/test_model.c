@@ -438,11 +438,171 @@ static uint64_t scripted_digest(void)
 	return d;
 }
 
+/* A node hot-added with memmap_on_memory=0 (config hotplug; TRACEABILITY
+ * D4): each section's vmemmap is one order-9 block from the buddy of node
+ * 0 (node 2's memory is not online yet), mapped by a PMD leaf, not
+ * PG_reserved (origin BUDDY), charged to NR_MEMMAP; HVO's PMD split
+ * split_page()s it, so the walk frees its pages one by one; the config
+ * refuses hotplug with memmap_on_memory, and bootmem on such a node. */
+static void test_hotplug(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_counters c0, c1;
+	struct hvo_folio_info fi;
+	struct phys_alloc_info a;
+	uint64_t sec = 1ull << (27 - 12), frame;
+	char err[HVO_ERR_LEN];
+	int32_t id;
+	bool rw;
+
+	hvo_config_default(&c);
+	c.nr_nodes = 3;
+	c.node[2].start_pfn = GIB(8) >> 12;
+	c.node[2].nr_pages = GIB(1) >> 12;
+	c.node[2].hotplug = true;
+	m = tests_machine(&c);
+	hvo_counters(m, &c0);
+	CHECK_EQ(c0.memmap_boot_pages, 32 * 512);
+	CHECK_EQ(c0.memmap_pages, 8 * 512);          /* populate_section_memmap's charge */
+	CHECK_EQ(c0.node_memmap[0], 16 * 512 + 8 * 512);
+	CHECK_EQ(c0.node_memmap[2], 0);
+	for (uint64_t s = c.node[2].start_pfn; s < c.node[2].start_pfn + c.node[2].nr_pages; s += sec) {
+		CHECK(m->pmd[(page_vaddr(m, s) - m->vbase) >> m->geo.pmd_shift].val == PMD_LEAF);
+		CHECK(vm_translate(m, page_vaddr(m, s), &frame, &rw) && rw);
+		CHECK(phys_lookup(m->phys, frame, &a) && a.pfn == frame && a.order == 9 &&
+		      a.origin == PHYS_ORIGIN_BUDDY && a.site == HVO_SITE_MEMBLOCK);
+		CHECK_EQ(phys_node_of(m->phys, frame), 0);
+	}
+	CHECK_CLEAN(m);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id) == 0);   /* optimized by the alloc */
+	CHECK(hvo_folio_info(m, id, &fi) == 0 && fi.node == 2 && fi.optimized);
+	hvo_counters(m, &c1);
+	CHECK_EQ(c1.memmap_pages, 8 * 512 - 8 + 1);       /* 8 buddy pages freed, the head copy */
+	CHECK_EQ(c1.memmap_boot_pages, c0.memmap_boot_pages);
+	/* split_page: the folio's block is 512 order-0 pages, 8 of them freed */
+	CHECK(vm_translate(m, page_vaddr(m, fi.pfn) + 4096, &frame, &rw) && !rw);
+	{
+		uint64_t pmd_start = page_vaddr(m, fi.pfn) & ~((1ull << m->geo.pmd_shift) - 1);
+		uint64_t j = page_vaddr(m, fi.pfn) == pmd_start ? 511 : 0, freed = 0, head;
+
+		CHECK(vm_translate(m, pmd_start + j * 4096, &frame, &rw) && rw);
+		head = frame - j;
+		for (uint64_t i = 0; i < 512; i++) {
+			if (!phys_lookup(m->phys, head + i, &a))
+				freed++;
+			else
+				CHECK(a.pfn == head + i && a.order == 0);
+		}
+		CHECK_EQ(freed, 8);
+	}
+	CHECK_CLEAN(m);
+	CHECK(hvo_folio_restore(m, id) == 0);
+	hvo_counters(m, &c1);
+	CHECK_EQ(c1.memmap_pages, 8 * 512);
+	CHECK(hvo_folio_free(m, id) == 0);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+	/* refused: both forms at once, bootmem on a hot-added node */
+	c.node[2].memmap_on_memory = true;
+	CHECK(hvo_config_validate(&c, err, sizeof(err)) == -HVO_EINVAL);
+	c.node[2].memmap_on_memory = false;
+	c.nr_bootmem = 1;
+	c.bootmem[0].pfn = GIB(8) >> 12;
+	c.bootmem[0].order = 18;
+	CHECK(hvo_config_validate(&c, err, sizeof(err)) == -HVO_EINVAL && strstr(err, "hotplug"));
+}
+
+/* offline_and_remove_memory of a hotplug=1 node (hvo_memory_offline, D4):
+ * -EINVAL for a boot node; -EBUSY with a folio in use; -EBUSY with the
+ * folio dissolve cannot restore (it goes back, the node stays online); on
+ * a movable node every free folio is dissolved and the vmemmap uncharged
+ * and freed, so the counters and the free memory are what they were
+ * before the hot-add; the node then serves no allocation and no walk.  On
+ * a normal node, G1's head copy lands in the node itself: -EBUSY
+ * (unmovable), as offlining such memory is in the kernel. */
+static uint64_t restore_fail_nth;
+static bool fail_restore(void *ctx, enum hvo_site site, uint64_t site_call, uint64_t call)
+{
+	(void)ctx;
+	(void)call;
+	return site == HVO_SITE_RESTORE_PAGE && site_call == restore_fail_nth;
+}
+
+static void test_offline(void)
+{
+	struct hvo_config c;
+	struct hvo_machine *m;
+	struct hvo_counters c0, c1;
+	struct hvo_page_view v;
+	int32_t id[3];
+	uint64_t free0;
+
+	hvo_config_default(&c);
+	c.nr_nodes = 3;
+	c.node[2].start_pfn = GIB(8) >> 12;
+	c.node[2].nr_pages = GIB(1) >> 12;
+	c.node[2].hotplug = true;
+	c.node[2].movable_only = true;
+	c.fail = fail_restore;
+	restore_fail_nth = 1;
+	m = tests_machine(&c);
+	hvo_counters(m, &c0);
+	free0 = phys_free_frames(m->phys);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[0]) == 0);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[1]) == 0);
+	CHECK(hvo_folio_alloc(m, 10, 2, -1, &id[2]) == 0);
+	CHECK(hvo_memory_offline(m, 0) == -HVO_EINVAL);
+	CHECK(hvo_folio_state(m, id[0]) == HVO_FOLIO_FREE);
+	/* the first restore page fails: the first dissolve gives up */
+	CHECK(hvo_memory_offline(m, 2) == -HVO_EBUSY);
+	CHECK(phys_node_online(m->phys, 2) && hvo_folio_count(m) == 3);
+	CHECK_CLEAN(m);
+	CHECK(hvo_memory_offline(m, 2) == 0);
+	CHECK_EQ(hvo_folio_count(m), 0);
+	CHECK(!phys_node_online(m->phys, 2));
+	hvo_counters(m, &c1);
+	CHECK_EQ(c1.memmap_pages, c0.memmap_pages - 8 * 512);
+	CHECK_EQ(c1.memmap_boot_pages, c0.memmap_boot_pages);
+	CHECK_EQ(phys_free_frames(m->phys) + phys_frames_by_site(m->phys, HVO_SITE_SHARED_TAIL),
+		 free0 - (GIB(1) >> 12) + 8 * 512);
+	CHECK_CLEAN(m);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[0]) == -HVO_ENOMEM);
+	CHECK(hvo_walk_pfn(m, (GIB(8) >> 12) + 512, &v) == -HVO_EINVAL);
+	CHECK(hvo_memory_offline(m, 2) == -HVO_EINVAL);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+
+	/* in use: -EBUSY, nothing changes */
+	c.fail = NULL;
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[0]) == 0);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[1]) == 0);
+	CHECK(hvo_folio_get(m, id[1]) == 0);   /* dequeued: in use */
+	CHECK(hvo_memory_offline(m, 2) == -HVO_EBUSY);
+	CHECK_EQ(hvo_folio_count(m), 2);
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+
+	/* G1 on a normal hot-added node: the head copy lives in the node */
+	c.gen = HVO_G1;
+	c.node[2].movable_only = false;
+	m = tests_machine(&c);
+	CHECK(hvo_folio_alloc(m, 9, 2, -1, &id[0]) == 0);
+	CHECK(hvo_memory_offline(m, 2) == -HVO_EBUSY);
+	CHECK_EQ(hvo_folio_count(m), 0);   /* dissolved all the same */
+	CHECK(phys_node_online(m->phys, 2));
+	CHECK_CLEAN(m);
+	hvo_machine_destroy(m);
+}
+
 int main(void)
 {
 	test_tail_values();
 	test_shape_and_sharing();
 	test_accounting();
+	test_hotplug();
+	test_offline();
 	test_restore_equivalence(9);
 	test_restore_equivalence(18);
 	test_rollback_mid_walk();

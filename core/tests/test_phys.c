@@ -552,9 +552,9 @@ static void test_free_split_lookup(void)
 	CHECK(all[0].pfn < all[1].pfn && all[1].pfn < all[2].pfn);
 	CHECK_EQ(phys_for_each_alloc(p, stop_at_2, &cnt), 7);
 	/* bad frees */
-	CHECK_EQ(phys_free(p, a, 4), -HVO_EINVAL);
+	CHECK_EQ(phys_free(p, a, 4), -HVO_EBUSY);      /* inside the order-5 block (I23) */
 	CHECK_EQ(phys_free(p, a, 6), -HVO_EINVAL);
-	CHECK_EQ(phys_free(p, a + 1, 0), -HVO_EINVAL);
+	CHECK_EQ(phys_free(p, a + 1, 0), -HVO_EBUSY);
 	CHECK_EQ(phys_free(p, x, 0), -HVO_EINVAL);
 	CHECK_EQ(phys_free(p, a, 5), 0);
 	CHECK_EQ(phys_free(p, a, 5), -HVO_EINVAL); /* double free */
@@ -1013,6 +1013,105 @@ static void test_altmap(void)
 	phys_destroy(p);
 }
 
+/* split_page() (TRACEABILITY D4, I23): a non-compound order-9 block from
+ * the buddy frees only whole until it is split; a page inside it is
+ * refused with -EBUSY and nothing moves; after phys_split each of its 512
+ * pages is an order-0 allocation of its own (site and origin kept) that
+ * frees alone, once. */
+static void test_split_page(void)
+{
+	struct hvo_geometry g;
+	struct phys *p = mk_three(&g, 12);
+	struct phys_alloc_info info;
+	uint64_t f0, a;
+
+	phys_buddy_init(p);
+	f0 = phys_free_frames(p);
+	CHECK_EQ(phys_alloc(p, HVO_SITE_MEMBLOCK, 0, -1, 9, PHYS_GFP_KERNEL, &a), 0);
+	CHECK_EQ(phys_free(p, a + 7, 0), -HVO_EBUSY);
+	CHECK_EQ(phys_free(p, a, 0), -HVO_EBUSY);    /* the head alone: the rest would leak */
+	CHECK_EQ(phys_free(p, a + 256, 8), -HVO_EBUSY);
+	CHECK_EQ(phys_free_frames(p), f0 - 512);
+	CHECK(phys_lookup(p, a + 7, &info) && info.pfn == a && info.order == 9);
+	CONSISTENT(p);
+	CHECK_EQ(phys_split(p, a, 9), 0);
+	for (unsigned i = 0; i < 512; i++)
+		CHECK(phys_lookup(p, a + i, &info) && info.pfn == a + i && info.order == 0 &&
+		      info.site == HVO_SITE_MEMBLOCK && info.origin == PHYS_ORIGIN_BUDDY);
+	CHECK_EQ(phys_frames_by_site(p, HVO_SITE_MEMBLOCK), 512);
+	CHECK_EQ(phys_free(p, a + 7, 0), 0);
+	CHECK_EQ(phys_free(p, a + 7, 0), -HVO_EINVAL);   /* a double free is not I23 */
+	CHECK_EQ(phys_free(p, a, 9), -HVO_EINVAL);       /* the old order frees nothing */
+	CHECK_EQ(phys_free_frames(p), f0 - 511);
+	CONSISTENT(p);
+	for (unsigned i = 0; i < 512; i++)
+		if (i != 7)
+			CHECK_EQ(phys_free(p, a + i, 0), 0);
+	phys_drain_pcp(p);
+	CHECK_EQ(phys_free_frames(p), f0);
+	CHECK_EQ(phys_frames_by_site(p, HVO_SITE_MEMBLOCK), 0);
+	CONSISTENT(p);
+	phys_destroy(p);
+}
+
+/* A node hot-added with memmap_on_memory=0 (config hotplug): memblock
+ * never takes from it, the buddy has none of it until phys_online_node
+ * (online_pages), so an allocation asked of it falls back to the next node
+ * with memory; online, all of it is free. */
+static void test_online(void)
+{
+	struct hvo_geometry g;
+	struct hvo_config c;
+	struct phys *p;
+	uint64_t G = GIB(1) >> 12, e, x;
+	char err[256];
+
+	cfg_init(&c, 12);
+	geo(&g, 12);
+	cfg_node(&c, GIB(3), GIB(2), 0, false);
+	cfg_node(&c, GIB(5), GIB(1), 0, false);
+	c.node[1].hotplug = true;
+	if (phys_create(&p, &c, &g, err, sizeof(err))) {
+		fprintf(stderr, "phys_create: %s\n", err);
+		exit(2);
+	}
+	CHECK_EQ(phys_memblock_alloc(p, HVO_SITE_MEMBLOCK, 1, 0, &e), 0);
+	CHECK_EQ(phys_node_of(p, e), 0);
+	CHECK(phys_online_node(p, 1) == -HVO_EINVAL);   /* before buddy init */
+	phys_buddy_init(p);
+	CONSISTENT(p);
+	CHECK(phys_node_online(p, 0) && !phys_node_online(p, 1));
+	CHECK_EQ(phys_free_frames(p), 2 * G - 1);
+	CHECK_EQ(phys_node_of(p, 5 * G), 1);            /* its pfns exist */
+	CHECK_EQ(phys_alloc(p, HVO_SITE_MEMBLOCK, 1, -1, 9, PHYS_GFP_KERNEL, &x), 0);
+	CHECK_EQ(phys_node_of(p, x), 0);
+	CHECK(phys_online_node(p, 0) == -HVO_EINVAL);   /* never offline */
+	CHECK_EQ(phys_online_node(p, 1), 0);
+	CHECK(phys_online_node(p, 1) == -HVO_EINVAL);
+	CHECK(phys_node_online(p, 1));
+	CHECK_EQ(phys_free_frames(p), 3 * G - 1 - 512);
+	CONSISTENT(p);
+	CHECK_EQ(phys_alloc(p, HVO_SITE_HUGETLB_FOLIO, 1, -1, 9, PHYS_GFP_KERNEL | PHYS_GFP_THISNODE, &x), 0);
+	CHECK_EQ(phys_node_of(p, x), 1);
+	CONSISTENT(p);
+	/* offline_pages: isolated, nothing is served from it; an allocation
+	 * living there is -EBUSY; empty, its memory leaves the buddy */
+	phys_isolate_node(p, 1, true);
+	CHECK_EQ(phys_alloc(p, HVO_SITE_HEAD_COPY, 1, -1, 0, PHYS_GFP_KERNEL, &e), 0);
+	CHECK_EQ(phys_node_of(p, e), 0);
+	CHECK(phys_alloc(p, HVO_SITE_HEAD_COPY, 1, -1, 0, PHYS_GFP_KERNEL | PHYS_GFP_THISNODE, &e) == -HVO_ENOMEM);
+	CHECK(phys_offline_node(p, 1) == -HVO_EBUSY);
+	CHECK_EQ(phys_free(p, x, 9), 0);
+	CHECK_EQ(phys_offline_node(p, 1), 0);
+	CHECK(!phys_node_online(p, 1));
+	CHECK(phys_offline_node(p, 1) == -HVO_EINVAL);
+	CHECK_EQ(phys_free_frames(p), 2 * G - 1 - 512 - 1);
+	CONSISTENT(p);
+	phys_isolate_node(p, 1, false);
+	CHECK(phys_alloc(p, HVO_SITE_HEAD_COPY, 1, -1, 0, PHYS_GFP_KERNEL | PHYS_GFP_THISNODE, &e) == -HVO_ENOMEM);
+	phys_destroy(p);
+}
+
 int main(void)
 {
 	test_zones(12);
@@ -1022,6 +1121,8 @@ int main(void)
 	test_interleaved(16);
 	test_memblock();
 	test_altmap();
+	test_split_page();
+	test_online();
 	test_churn();
 	test_pcp();
 	test_policy();

@@ -74,7 +74,8 @@ const char *hvo_zone_name(int zone);
 
 /* Named allocation (and failable) call sites; the failure hook sees these. */
 enum hvo_site {
-	HVO_SITE_MEMBLOCK,      /* boot allocator: vmemmap population at machine creation */
+	HVO_SITE_MEMBLOCK,      /* vmemmap population at machine creation: memblock at boot, the
+				 * buddy for a hot-added node (hotplug=1) */
 	HVO_SITE_HUGETLB_FOLIO, /* the huge page itself */
 	HVO_SITE_SHARED_TAIL,   /* get_tail: the per-(zone, order) shared tail page (2.2) */
 	HVO_SITE_HEAD_COPY,     /* optimize: private copy of the head vmemmap page (2.4) */
@@ -251,6 +252,8 @@ enum hvo_mutant {
 	/* the hugetlb.c lifecycle, continued (issue 13, D7) */
 	HVO_MUT_H3,   /* demote_free_hugetlb_folios splits a folio whose batch restore failed (still optimized) */
 	HVO_MUT_Z1,  /* boot zones-valid tests the zones of the two ends only (interleaved zones) */
+	/* hot-added vmemmap from the buddy (issue 13, D4) */
+	HVO_MUT_H4,   /* vmemmap_split_pmd skips split_page() for a PMD block from the buddy */
 	HVO_NR_MUTANTS
 };
 struct hvo_mutant_info {
@@ -273,6 +276,14 @@ struct hvo_node_config {
 	 * vmemmap lives in the section's own first pages (PageVmemmapSelfHosted),
 	 * which HVO must refuse (I18, B25).  Memblock never uses the node. */
 	bool memmap_on_memory;
+	/* Hot-added after boot with memmap_on_memory=0: each section's vmemmap
+	 * is an order-PMD block from the buddy (vmemmap_populate_hugepages once
+	 * slab is up), mapped by a PMD leaf and not PG_reserved, so HVO's PMD
+	 * split must split_page() it (H4).  Memblock never uses the node, and
+	 * the buddy gets its memory only after the vmemmap is populated
+	 * (online_pages).  Not with memmap_on_memory, which says hot-added
+	 * already. */
+	bool hotplug;
 	/* G3 only: this node's ZONE_DEVICE pfns (a pmem device), outside every
 	 * node's memory, section aligned; 0 pages = none.  DAX ranges are
 	 * hot-added inside it (hvo_dax_add). */
@@ -441,6 +452,14 @@ int hvo_folios_free_bulk(struct hvo_machine *m, const int32_t *ids, unsigned n);
 int hvo_memory_failure(struct hvo_machine *m, int32_t id, uint64_t index);
 /* Dissolve (memory offline): restore, then free; failure is -EBUSY. */
 int hvo_folio_dissolve(struct hvo_machine *m, int32_t id);
+/* offline_and_remove_memory() of a whole node hot-added with hotplug=1:
+ * offline_pages (its memory isolated; -EBUSY while a folio on it is in
+ * use; every free folio on it dissolved, its vmemmap restored first;
+ * -EBUSY when a dissolve fails or any other allocation lives on it), then
+ * the hot-remove (its vmemmap uncharged and freed).  -EINVAL: not such a
+ * node, or already removed.  A failure leaves the node online; the folios
+ * dissolved stay dissolved, as in the kernel. */
+int hvo_memory_offline(struct hvo_machine *m, unsigned node);
 /* Demote a folio to folios of a smaller order (restore, split, batch optimize). */
 int hvo_folio_demote(struct hvo_machine *m, int32_t id, unsigned new_order);
 /* demote_pool_huge_page over the named free folios (not hwpoisoned):
