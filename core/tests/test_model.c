@@ -438,6 +438,17 @@ static uint64_t scripted_digest(void)
 	return d;
 }
 
+/* Nodes 0 and 1 as the default, and node 2, 1 GiB at 8 GiB, hot-added
+ * with memmap_on_memory=0 (its vmemmap from the buddy). */
+static void hotplug_config(struct hvo_config *c)
+{
+	hvo_config_default(c);
+	c->nr_nodes = 3;
+	c->node[2].start_pfn = GIB(8) >> 12;
+	c->node[2].nr_pages = GIB(1) >> 12;
+	c->node[2].hotplug = true;
+}
+
 /* A node hot-added with memmap_on_memory=0 (config hotplug; TRACEABILITY
  * D4): each section's vmemmap is one order-9 block from the buddy of node
  * 0 (node 2's memory is not online yet), mapped by a PMD leaf, not
@@ -456,11 +467,7 @@ static void test_hotplug(void)
 	int32_t id;
 	bool rw;
 
-	hvo_config_default(&c);
-	c.nr_nodes = 3;
-	c.node[2].start_pfn = GIB(8) >> 12;
-	c.node[2].nr_pages = GIB(1) >> 12;
-	c.node[2].hotplug = true;
+	hotplug_config(&c);
 	m = tests_machine(&c);
 	hvo_counters(m, &c0);
 	CHECK_EQ(c0.memmap_boot_pages, 32 * 512);
@@ -538,11 +545,7 @@ static void test_offline(void)
 	int32_t id[3];
 	uint64_t free0;
 
-	hvo_config_default(&c);
-	c.nr_nodes = 3;
-	c.node[2].start_pfn = GIB(8) >> 12;
-	c.node[2].nr_pages = GIB(1) >> 12;
-	c.node[2].hotplug = true;
+	hotplug_config(&c);
 	c.node[2].movable_only = true;
 	c.fail = fail_restore;
 	restore_fail_nth = 1;
